@@ -1,0 +1,74 @@
+"""The raw layer's tables, derived from the data contract.
+
+Raw is append-only with lineage. ``raw.submissions`` is the ledger (one row per file that
+entered the platform), ``raw.returns`` has one row per return (member x dataset x month) a
+submission carries, nil returns included, and ``raw.<dataset>`` holds the rows exactly as the
+member labelled them (codes are harmonised later, in dbt, through editable seeds).
+"""
+
+from __future__ import annotations
+
+from pidc.contract import Contract, Dataset, load_contract
+
+RAW_SCHEMA = "raw"
+
+LINEAGE_COLUMNS: list[tuple[str, str]] = [
+    ("submission_id", "varchar not null"),
+    ("source_sheet", "varchar"),
+    ("source_row", "integer not null"),
+]
+
+SUBMISSIONS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.submissions (
+    submission_id varchar primary key,
+    member varchar,
+    file_name varchar not null,
+    file_sha256 varchar not null,
+    file_format varchar,
+    received_at timestamp not null,
+    status varchar not null,
+    datasets varchar,
+    periods varchar,
+    rows_read integer not null,
+    rows_loaded integer not null,
+    rows_rejected integer not null,
+    report_path varchar,
+    summary varchar
+)
+"""
+
+RETURNS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.returns (
+    submission_id varchar not null,
+    member varchar not null,
+    dataset varchar not null,
+    period varchar not null,
+    is_nil boolean not null,
+    row_count integer not null,
+    received_at timestamp not null,
+    primary key (submission_id, dataset, period)
+)
+"""
+
+
+def dataset_table_ddl(dataset: Dataset) -> str:
+    """``create table`` for the raw table of one dataset (observations included)."""
+    columns = [f"{column.name} {column.sql_type}" for column in dataset.columns]
+    columns += [f"{name} {kind}" for name, kind in LINEAGE_COLUMNS]
+    body = ",\n    ".join(columns)
+    return f"create table if not exists {RAW_SCHEMA}.{dataset.name} (\n    {body}\n)"
+
+
+def raw_tables(contract: Contract | None = None) -> list[str]:
+    """Names of every raw table, ledger first."""
+    contract = contract or load_contract()
+    return ["submissions", "returns", *contract.dataset_names, "observations"]
+
+
+def raw_ddl(contract: Contract | None = None) -> list[str]:
+    """Every statement that creates the raw schema; safe to run on every connection."""
+    contract = contract or load_contract()
+    statements = [f"create schema if not exists {RAW_SCHEMA}", SUBMISSIONS_DDL, RETURNS_DDL]
+    for name in [*contract.dataset_names, "observations"]:
+        statements.append(dataset_table_ddl(contract.dataset(name)))
+    return statements
