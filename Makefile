@@ -1,0 +1,80 @@
+# The platform's commands. `make run` and `make test` each set up everything they need first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_PREFERENCE := only-system
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export GX_ANALYTICS_ENABLED := False
+export DAGSTER_DISABLE_TELEMETRY := 1
+export DO_NOT_TRACK := 1
+
+.PHONY: help setup system-deps run pipeline dashboard dagster test test-fast lint format contract seeds bench bench-quick docs clean
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --all-groups
+	@touch $@
+
+setup: $(VENV)/.synced ## Create .venv from the lock file
+
+system-deps: ## Debian packages the browser tests need (chromium)
+	@if [ -x /usr/bin/chromium ]; then echo "chromium present"; \
+	elif [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "chromium missing: run 'sudo apt-get install chromium' (browser tests will be skipped)"; fi
+
+run: setup ## Sample data through the whole pipeline, then the dashboard on http://localhost:8501
+	$(VENV)/bin/pidc run
+
+pipeline: setup ## Ingest landing, build and test the warehouse, publish (no dashboard)
+	$(VENV)/bin/pidc pipeline
+
+dashboard: setup ## Start the dashboard on the published data
+	$(VENV)/bin/pidc dashboard
+
+dagster: setup ## Start the Dagster UI (dagster dev) on http://localhost:3000
+	mkdir -p $${PIDC_HOME:-.home}/dagster
+	DAGSTER_HOME=$$(realpath $${PIDC_HOME:-.home})/dagster $(VENV)/bin/dagster dev -m orchestration.definitions
+
+test: setup system-deps lint ## Everything CI runs: lint, pytest (incl. dbt build and browser tests)
+	$(VENV)/bin/pytest
+
+test-fast: setup ## pytest without the slow end-to-end and browser tests
+	$(VENV)/bin/pytest -m "not slow and not browser"
+
+lint: setup ## ruff and sqlfluff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} ../$(VENV)/bin/sqlfluff lint models macros tests analyses --processes 1
+
+format: setup ## Fix what ruff and sqlfluff can fix
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+contract: setup ## Regenerate seeds and docs that come from the data contract
+	$(VENV)/bin/pidc contract
+
+seeds: setup ## Regenerate the reference seeds
+	$(PY) -m pidc.reference.build_seeds
+
+bench: setup ## Full benchmark run; writes docs/benchmarks.md
+	$(PY) -m bench.run
+
+bench-quick: setup ## Smoke-size benchmark (under a minute)
+	$(PY) -m bench.run --quick
+
+docs: setup ## dbt docs (catalog and lineage) into .home/dbt-docs
+	$(PY) -m orchestration.dbt_docs
+
+clean: ## Remove the virtual environment and runtime files
+	rm -rf $(VENV) $(TOOLS) .home dbt_project/target dbt_project/logs

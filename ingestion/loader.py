@@ -1,0 +1,130 @@
+"""Append an accepted submission to raw, with its ledger row, in one transaction.
+
+Either every row of the file and its ledger entry are in the warehouse, or none is: a crash or
+error mid-load rolls everything back, and the file can simply be ingested again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from ingestion.parsers.common import ParsedReturn
+from ingestion.raw_schema import RAW_SCHEMA, raw_ddl
+
+LEDGER_COLUMNS = [
+    "submission_id",
+    "member",
+    "file_name",
+    "file_sha256",
+    "file_format",
+    "received_at",
+    "status",
+    "datasets",
+    "periods",
+    "rows_read",
+    "rows_loaded",
+    "rows_rejected",
+    "report_path",
+    "summary",
+]
+
+# An accepted submission is superseded once a newer accepted version exists for every return it
+# carried (member x dataset x month); its rows stay in raw for audit, staging ignores them.
+_MARK_SUPERSEDED = f"""
+update {RAW_SCHEMA}.submissions as s
+set status = 'superseded'
+where s.status = 'accepted'
+  and exists (select 1 from {RAW_SCHEMA}.returns r where r.submission_id = s.submission_id)
+  and not exists (
+    select 1
+    from {RAW_SCHEMA}.returns mine
+    where mine.submission_id = s.submission_id
+      and not exists (
+        select 1
+        from {RAW_SCHEMA}.returns newer
+        join {RAW_SCHEMA}.submissions ns on ns.submission_id = newer.submission_id
+        where ns.status in ('accepted', 'superseded')
+          and newer.member = mine.member
+          and newer.dataset = mine.dataset
+          and newer.period = mine.period
+          and (newer.received_at, newer.submission_id) > (mine.received_at, mine.submission_id)
+      )
+  )
+"""
+
+
+def connect(path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to the warehouse with the raw schema in place."""
+    connection = duckdb.connect(str(path))
+    for statement in raw_ddl():
+        connection.execute(statement)
+    return connection
+
+
+def known_submission(connection: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:
+    """(submission_id, status) of the file with this hash if it has entered before."""
+    return connection.execute(
+        f"select submission_id, status from {RAW_SCHEMA}.submissions where file_sha256 = ? "
+        "order by received_at limit 1",
+        [sha256],
+    ).fetchone()
+
+
+def _insert_ledger(connection: duckdb.DuckDBPyConnection, ledger: dict) -> None:
+    placeholders = ", ".join("?" for _ in LEDGER_COLUMNS)
+    connection.execute(
+        f"insert into {RAW_SCHEMA}.submissions ({', '.join(LEDGER_COLUMNS)}) "
+        f"values ({placeholders})",
+        [ledger.get(column) for column in LEDGER_COLUMNS],
+    )
+
+
+def record_rejection(connection: duckdb.DuckDBPyConnection, ledger: dict) -> None:
+    """Write the ledger row of a rejected file (no data rows are loaded)."""
+    _insert_ledger(connection, ledger)
+
+
+def load_accepted(
+    connection: duckdb.DuckDBPyConnection,
+    ledger: dict,
+    returns: list[ParsedReturn],
+    received_at: dt.datetime,
+) -> int:
+    """Append ``returns`` and the ledger row atomically; return the number of rows loaded."""
+    loaded = 0
+    connection.execute("begin transaction")
+    try:
+        _insert_ledger(connection, ledger)
+        for parsed_return in returns:
+            connection.execute(
+                f"insert into {RAW_SCHEMA}.returns values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    ledger["submission_id"],
+                    ledger["member"],
+                    parsed_return.dataset,
+                    parsed_return.period,
+                    parsed_return.is_nil,
+                    parsed_return.row_count,
+                    received_at,
+                ],
+            )
+            if parsed_return.rows.empty:
+                continue
+            incoming = parsed_return.rows.assign(submission_id=ledger["submission_id"])
+            incoming = pd.DataFrame(incoming)
+            connection.register("incoming_rows", incoming)
+            connection.execute(
+                f"insert into {RAW_SCHEMA}.{parsed_return.dataset} by name "
+                "select * from incoming_rows"
+            )
+            connection.unregister("incoming_rows")
+            loaded += len(incoming)
+        connection.execute(_MARK_SUPERSEDED)
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    return loaded

@@ -1,0 +1,144 @@
+"""What every parser produces: returns as long, typed frames with lineage, plus parse problems.
+
+Counts and periods arrive in many notations; the helpers here turn them into whole numbers and
+``YYYY-MM`` strings, or say exactly why they could not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ingestion.report import ERROR, Problem
+
+LINEAGE = ["source_sheet", "source_row"]
+
+_MONTHS = {
+    name: number
+    for number in range(1, 13)
+    for name in (
+        dt.date(2000, number, 1).strftime("%b").lower(),
+        dt.date(2000, number, 1).strftime("%B").lower(),
+    )
+}
+_MONTHS["sept"] = 9
+_ISO_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
+_MONTH_YEAR_NUM = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
+_MONTH_NAME_YEAR = re.compile(r"^([a-z]+)[\s\-/.,]*(\d{4}|\d{2})$")
+_YEAR_MONTH_NAME = re.compile(r"^(\d{4})[\s\-/.,]*([a-z]+)$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([ T].*)?$")
+# Excel stores dates as days since 1899-12-30 (the 1900 leap-year bug included).
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class PeriodError(ValueError):
+    """A period value could not be read as a calendar month."""
+
+
+def parse_period(value: object) -> str:
+    """The calendar month ``value`` names, as ``YYYY-MM``.
+
+    Accepts ``2026-10``, ``2026/10``, ``10/2026``, ``Oct-2026``, ``October 2026``, ``Oct-26``,
+    ISO dates, Excel date cells and Excel date serial numbers. Raises :class:`PeriodError`.
+    """
+    if isinstance(value, dt.datetime | dt.date):
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 20000 <= float(value) <= 80000 and float(value).is_integer():
+            day = _EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return f"{day.year:04d}-{day.month:02d}"
+        raise PeriodError(f"{value!r} is a number, not a month")
+    text = str(value or "").strip().lower()
+    if not text:
+        raise PeriodError("the period is blank")
+    year = month = None
+    if match := _ISO_MONTH.match(text):
+        year, month = int(match[1]), int(match[2])
+    elif match := _MONTH_YEAR_NUM.match(text):
+        year, month = int(match[2]), int(match[1])
+    elif match := _ISO_DATE.match(text):
+        year, month = int(match[1]), int(match[2])
+    elif match := _MONTH_NAME_YEAR.match(text):
+        month = _MONTHS.get(match[1])
+        year = int(match[2]) + (2000 if len(match[2]) == 2 else 0)
+    elif match := _YEAR_MONTH_NAME.match(text):
+        year, month = int(match[1]), _MONTHS.get(match[2])
+    if not year or not month or not 1 <= month <= 12 or not 1990 <= year <= 2100:
+        raise PeriodError(f"{value!r} is not a month this platform can read")
+    return f"{year:04d}-{month:02d}"
+
+
+class CountError(ValueError):
+    """A count cell is not a whole number of zero or more."""
+
+
+_ZERO_MARKERS = {"-", "–", "—", "nil", "none"}
+
+
+def parse_count(value: object) -> int:
+    """A cell as a whole count: ``1019``, ``1019.0``, ``"1,019"``, ``"1 019"``; ``"-"`` is zero.
+
+    Blank is not zero (zero and missing must never be confused): it raises :class:`CountError`,
+    as do negative, fractional and non-numeric values.
+    """
+    if isinstance(value, bool):
+        raise CountError(f"{value!r} is not a count")
+    if isinstance(value, int):
+        number: float = value
+    elif isinstance(value, float):
+        if value != value:  # NaN: an empty cell read by pandas
+            raise CountError("the count is blank")
+        number = value
+    else:
+        text = str(value or "").strip()
+        if not text:
+            raise CountError("the count is blank")
+        if text.lower() in _ZERO_MARKERS:
+            return 0
+        cleaned = re.sub(r"(?<=\d)[,\s\u00a0'](?=\d{3}\b)", "", text)
+        try:
+            number = float(cleaned)
+        except ValueError:
+            raise CountError(f"{text!r} is not a number") from None
+    if number < 0:
+        raise CountError(f"{value!r} is negative")
+    if not float(number).is_integer():
+        raise CountError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+@dataclass
+class ParsedReturn:
+    """One return as read: dataset, month, nil flag and the rows (contract columns + lineage)."""
+
+    dataset: str
+    period: str
+    is_nil: bool
+    rows: pd.DataFrame
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+
+@dataclass
+class ParsedSubmission:
+    """Everything read from one file, before validation."""
+
+    file_format: str
+    member: str | None
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    nil_returns: dict[str, set[str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    version: int | None = None
+
+    @property
+    def rows_read(self) -> int:
+        return sum(len(frame) for frame in self.frames.values())
+
+    def error(self, message: str, fix: str, **where: object) -> None:
+        """Record a parse error at ``where`` (dataset, sheet, row, column, value)."""
+        self.problems.append(Problem(ERROR, message, fix, rule="parse", **where))  # type: ignore[arg-type]

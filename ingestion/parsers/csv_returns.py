@@ -1,0 +1,134 @@
+"""Read a long-format CSV return: one dataset per file, in the encodings members really produce."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ingestion.errors import UnreadableFileError
+from ingestion.parsers.common import ParsedSubmission, PeriodError, parse_period
+from pidc.contract import load_contract
+
+_PERIOD_IN_NAME = re.compile(r"(\d{4})[-_](\d{2})(?!\d)")
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """Decode CSV bytes; returns (text, encoding). BOMs first, then UTF-8, then Windows-1252."""
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if raw.startswith(bom):
+            return raw.decode(encoding), encoding
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def sniff_delimiter(text: str) -> str:
+    """The field delimiter of the header line: comma, semicolon or tab."""
+    header = text.splitlines()[0] if text else ""
+    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def header_name(text: str) -> str:
+    """A column header as a contract column name: lower case, spaces and dashes to underscores."""
+    return re.sub(r"[\s\-]+", "_", str(text).strip().lower())
+
+
+def dataset_from_file_name(name: str) -> str | None:
+    """The contract dataset a CSV file name mentions (longest name wins), or None."""
+    lowered = name.lower()
+    names = sorted([*load_contract().dataset_names, "observations"], key=len, reverse=True)
+    return next((dataset for dataset in names if dataset in lowered), None)
+
+
+def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
+    """Parse ``path`` into a :class:`ParsedSubmission` with one dataset frame.
+
+    A CSV with a header and no data rows is a declared nil return for the month in its name.
+    """
+    contract = load_contract()
+    text, encoding = decode_text(path.read_bytes())
+    parsed = ParsedSubmission(file_format=f"csv ({encoding})", member=member)
+    dataset_name = dataset_from_file_name(path.name)
+    if dataset_name is None:
+        names = ", ".join(contract.dataset_names)
+        raise UnreadableFileError(
+            f"The file name {path.name!r} does not say which dataset it holds.",
+            f"Put the dataset name in the file name, e.g. FJI_refusals_2026-10.csv ({names}).",
+        )
+    dataset = contract.dataset(dataset_name)
+    delimiter = sniff_delimiter(text)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,  # "NA" is Namibia's alpha-2 code, not a missing value
+            skip_blank_lines=True,
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise UnreadableFileError(
+            f"{path.name} is not a readable CSV table ({error}).",
+            "Save it again as CSV from Excel (comma- or semicolon-separated) with one header row.",
+        ) from None
+    frame.columns = [header_name(c) for c in frame.columns]
+    expected = dataset.column_names
+    missing = [c for c in expected if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in expected]
+    for column in missing:
+        parsed.error(
+            f"The column {column!r} is missing.",
+            f"Add a column headed {column!r}; the {dataset_name} columns are: {', '.join(expected)}.",
+            dataset=dataset_name,
+            sheet=path.name,
+            row=1,
+            column=column,
+        )
+    for column in extra:
+        parsed.error(
+            f"The column {column!r} is not part of the {dataset_name} dataset.",
+            f"Remove it or rename it to one of: {', '.join(expected)}.",
+            dataset=dataset_name,
+            sheet=path.name,
+            row=1,
+            column=column,
+            value=column,
+        )
+    if missing or extra:
+        return parsed
+    frame = frame[expected].copy()
+    # Data starts on line 2 of the file; pandas already dropped blank lines, so count from index.
+    frame["source_sheet"] = path.name
+    frame["source_row"] = range(2, len(frame) + 2)
+    if frame.empty:
+        match = _PERIOD_IN_NAME.search(path.name)
+        try:
+            period = parse_period(f"{match[1]}-{match[2]}") if match else None
+        except PeriodError:
+            period = None
+        if period is None:
+            raise UnreadableFileError(
+                f"{path.name} has no data rows, so it would be a nil return, but its name "
+                "does not say which month it is for.",
+                "Name the file with the month, e.g. FJI_removals_2026-10.csv, to declare a nil "
+                "return; or add the rows.",
+            )
+        parsed.nil_returns[dataset_name] = {period}
+    parsed.frames[dataset_name] = frame
+    return parsed

@@ -1,0 +1,135 @@
+"""Read the regional template workbook with calamine (values only; formulas are never run)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from python_calamine import CalamineWorkbook
+
+from ingestion.errors import UnreadableFileError
+from ingestion.parsers.common import ParsedSubmission, PeriodError, parse_period
+from ingestion.parsers.csv_returns import header_name
+from pidc.contract import load_contract
+
+RETURN_SHEET = "Return"
+YES = {"yes", "y", "x", "true", "1", "nil", "✓", "✔"}
+
+
+def cell_text(value: object) -> str:
+    """A cell as text: whole floats lose their ``.0``, blanks become ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _read_return_sheet(rows: list[list[object]]) -> tuple[dict[str, object], dict[str, bool]]:
+    fields: dict[str, object] = {}
+    nil_flags: dict[str, bool] = {}
+    in_nil_block = False
+    for row in rows[1:]:
+        key = cell_text(row[0] if row else "").lower()
+        value = row[1] if len(row) > 1 else ""
+        if not key:
+            continue
+        if key == "dataset":
+            in_nil_block = True
+            continue
+        if in_nil_block:
+            nil_flags[key] = cell_text(value).lower() in YES
+        else:
+            fields[key] = value
+    return fields, nil_flags
+
+
+def parse_template(path: Path, member: str | None) -> ParsedSubmission:
+    """Parse a filled regional template into a :class:`ParsedSubmission`."""
+    contract = load_contract()
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises its own error types for broken files
+        raise UnreadableFileError(
+            f"{path.name} could not be opened as an Excel workbook ({error}).",
+            "Open it in Excel, check it is not password-protected, and save it as .xlsx.",
+        ) from None
+    sheets = workbook.sheet_names
+    if RETURN_SHEET not in sheets:
+        raise UnreadableFileError(
+            f"{path.name} has no {RETURN_SHEET!r} sheet, so it is not the regional template.",
+            "Download the template with `pidc template` or from the Submit page and fill that in.",
+        )
+    fields, nil_flags = _read_return_sheet(workbook.get_sheet_by_name(RETURN_SHEET).to_python())
+    file_member = cell_text(fields.get("member")).upper() or None
+    parsed = ParsedSubmission(file_format="xlsx template", member=file_member or member)
+    if member and file_member and file_member != member:
+        parsed.error(
+            f"The Return sheet says member {file_member}, but the file was submitted by {member}.",
+            f"Submit only your own returns: set member to {member}, or submit as {file_member}.",
+            sheet=RETURN_SHEET,
+            column="member",
+            value=file_member,
+        )
+    try:
+        period = parse_period(fields.get("period"))
+    except PeriodError as error:
+        parsed.error(
+            f"The Return sheet's period cannot be read: {error}.",
+            "Write the month as YYYY-MM, for example 2026-10.",
+            sheet=RETURN_SHEET,
+            column="period",
+            value=cell_text(fields.get("period")),
+        )
+        return parsed
+    version = cell_text(fields.get("version"))
+    parsed.version = int(version) if version.isdigit() else None
+    for name in [*contract.dataset_names, "observations"]:
+        if name not in sheets:
+            parsed.error(
+                f"The sheet {name!r} is missing.",
+                "Use the unchanged template: do not delete or rename its sheets.",
+                dataset=name,
+                sheet=name,
+            )
+            continue
+        dataset = contract.dataset(name)
+        sheet_columns = [c for c in dataset.column_names if c not in ("member", "period")]
+        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        header = [header_name(cell_text(c)) for c in (rows[0] if rows else [])]
+        while header and not header[-1]:
+            header.pop()
+        if header != sheet_columns:
+            parsed.error(
+                f"The header row of sheet {name!r} is {header}, expected {sheet_columns}.",
+                "Do not change the template's header row; put data from row 2 down.",
+                dataset=name,
+                sheet=name,
+                row=1,
+            )
+            continue
+        records = []
+        for index, row in enumerate(rows[1:], start=2):
+            values = [cell_text(v) for v in row[: len(sheet_columns)]]
+            values += [""] * (len(sheet_columns) - len(values))
+            if not any(values):
+                continue
+            records.append([*values, name, index])
+        frame = pd.DataFrame(records, columns=[*sheet_columns, "source_sheet", "source_row"])
+        frame.insert(0, "period", period)
+        frame.insert(0, "member", parsed.member or "")
+        is_nil = nil_flags.get(name, False)
+        if is_nil and not frame.empty and name != "observations":
+            parsed.error(
+                f"The {name} return is ticked as a nil return but its sheet has {len(frame)} rows.",
+                "Either untick 'nil_return' for this dataset or delete its rows.",
+                dataset=name,
+                sheet=RETURN_SHEET,
+                column="nil_return",
+                value="yes",
+            )
+        if is_nil and name != "observations":
+            parsed.nil_returns[name] = {period}
+        if not frame.empty or is_nil:
+            parsed.frames[name] = frame
+    return parsed

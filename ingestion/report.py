@@ -1,0 +1,153 @@
+"""The validation report a submitter gets: every problem at once, in plain language.
+
+One report per file, written as JSON (for machines), Markdown and HTML (for people).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (error) or worth a second look (warning), located as precisely as known."""
+
+    severity: str
+    message: str
+    fix: str
+    dataset: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    rule: str = ""
+
+    def location(self) -> str:
+        """Where to look, in the words of the spreadsheet: sheet, row, column."""
+        parts = []
+        if self.sheet:
+            parts.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts) or "whole file"
+
+
+@dataclass
+class ValidationReport:
+    """Verdict and problems for one submitted file."""
+
+    file_name: str
+    file_sha256: str
+    member: str | None = None
+    file_format: str | None = None
+    returns: list[dict] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows_read: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+    @property
+    def accepted(self) -> bool:
+        """A file is accepted when it has no errors; warnings never reject."""
+        return not self.errors
+
+    @property
+    def verdict(self) -> str:
+        return "accepted" if self.accepted else "rejected"
+
+    def summary(self) -> str:
+        """One line for the ledger and the command line."""
+        text = f"{self.verdict}: {self.rows_read} rows read, {len(self.errors)} errors, "
+        text += f"{len(self.warnings)} warnings"
+        if self.errors:
+            text += f"; first: {self.errors[0].location()}: {self.errors[0].message}"
+        return text
+
+    def to_dict(self) -> dict:
+        return {
+            "file_name": self.file_name,
+            "file_sha256": self.file_sha256,
+            "member": self.member,
+            "file_format": self.file_format,
+            "verdict": self.verdict,
+            "rows_read": self.rows_read,
+            "returns": self.returns,
+            "error_count": len(self.errors),
+            "warning_count": len(self.warnings),
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"# Validation report: {self.file_name}",
+            "",
+            f"**Verdict: {self.verdict.upper()}**. {self.summary()}.",
+            "",
+        ]
+        if self.member:
+            lines.append(f"- Member: {self.member}")
+        for item in self.returns:
+            nil = " (nil return)" if item.get("is_nil") else ""
+            lines.append(f"- Return: {item['dataset']} {item['period']}, {item['rows']} rows{nil}")
+        lines.append("")
+        for title, items in (("Errors (must be fixed)", self.errors), ("Warnings", self.warnings)):
+            if not items:
+                continue
+            lines += [f"## {title}", "", "| where | value | what is wrong | how to fix |"]
+            lines.append("|---|---|---|---|")
+            for p in items:
+                cells = [p.location(), p.value or "", p.message, p.fix]
+                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+            lines.append("")
+        if not self.problems:
+            lines.append("No problems found.")
+        return "\n".join(lines) + "\n"
+
+    def to_html(self) -> str:
+        esc = html.escape
+        rows = "".join(
+            f"<tr class='{esc(p.severity)}'><td>{esc(p.severity)}</td><td>{esc(p.location())}</td>"
+            f"<td>{esc(p.value or '')}</td><td>{esc(p.message)}</td><td>{esc(p.fix)}</td></tr>"
+            for p in self.problems
+        )
+        table = (
+            "<table><thead><tr><th>severity</th><th>where</th><th>value</th>"
+            f"<th>what is wrong</th><th>how to fix</th></tr></thead><tbody>{rows}</tbody></table>"
+            if self.problems
+            else "<p>No problems found.</p>"
+        )
+        return (
+            "<!doctype html><html><head><meta charset='utf-8'>"
+            f"<title>Validation report: {esc(self.file_name)}</title>"
+            "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px}"
+            "tr.error td:first-child{color:#b00}tr.warning td:first-child{color:#a60}</style>"
+            f"</head><body><h1>Validation report: {esc(self.file_name)}</h1>"
+            f"<p><strong>{esc(self.verdict.upper())}</strong>. {esc(self.summary())}.</p>"
+            f"{table}</body></html>"
+        )
+
+    def write(self, folder: Path) -> Path:
+        """Write report.json, report.md and report.html into ``folder``; return the .md path."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "report.json").write_text(self.to_json(), encoding="utf-8")
+        (folder / "report.html").write_text(self.to_html(), encoding="utf-8")
+        markdown = folder / "report.md"
+        markdown.write_text(self.to_markdown(), encoding="utf-8")
+        return markdown

@@ -1,0 +1,254 @@
+"""Validate a parsed submission against the contract and the reference data, all at once.
+
+Each cell is first resolved into a checkable form (codes through the alias and label seeds,
+counts and months parsed), then the dataset's Great Expectations suite runs, and every failure
+becomes a row-level problem that says what is wrong and how to fix it. Nothing is guessed: a
+label that does not resolve is an error with "did you mean" suggestions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cache
+
+import pandas as pd
+
+from expectations.suites import dataset_rules, month_index, run_rules
+from ingestion.parsers.common import (
+    CountError,
+    ParsedReturn,
+    ParsedSubmission,
+    PeriodError,
+    parse_count,
+    parse_period,
+)
+from ingestion.report import ERROR, Problem
+from pidc.contract import Column, Dataset, load_contract
+from pidc.normalise import normalise_label
+from pidc.settings import SEEDS_DIR
+
+YES_WORDS = {"yes", "y", "true", "1", "x"}
+NO_WORDS = {"no", "n", "false", "0", ""}
+
+
+@dataclass
+class Validated:
+    """The verdict's inputs: problems found and, when there are no errors, the returns to load."""
+
+    problems: list[Problem] = field(default_factory=list)
+    returns: list[ParsedReturn] = field(default_factory=list)
+
+
+@cache
+def _reference():
+    """Resolvers and code sets from the seeds (read once per process)."""
+    from pidc.countries import CountryResolver
+    from pidc.labels import LabelResolver
+
+    ports = pd.read_csv(SEEDS_DIR / "reference" / "ports.csv", dtype=str, keep_default_na=False)
+    members = pd.read_csv(SEEDS_DIR / "reference" / "members.csv", dtype=str, keep_default_na=False)
+    settings = pd.read_csv(
+        SEEDS_DIR / "reference" / "reporting_settings.csv", dtype=str, keep_default_na=False
+    )
+    return {
+        "countries": CountryResolver.from_seeds(),
+        "labels": LabelResolver.from_seeds(),
+        "ports": ports,
+        "members": set(members["member_code"]),
+        "settings": dict(zip(settings["setting"], settings["value"], strict=True)),
+    }
+
+
+def reporting_window(today: dt.date | None = None) -> tuple[str, str]:
+    """First and last month a return may be for: reporting start up to last month."""
+    today = today or dt.date.today()
+    first = _reference()["settings"].get("first_reporting_month", "2017-01")
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    return first, last_month
+
+
+def _port_code(member: str, text: str) -> tuple[str | None, list[str]]:
+    ports = _reference()["ports"]
+    own = ports[ports["member_code"] == member]
+    wanted = normalise_label(text)
+    if wanted in {"u", "unknown", "not stated"}:
+        return "_U", []
+    for _, port in own.iterrows():
+        if wanted in {normalise_label(port["port_code"]), normalise_label(port["port_name"])}:
+            return port["port_code"], []
+    suggestions = [f"{p.port_code} ({p.port_name})" for p in own.itertuples()]
+    return None, suggestions
+
+
+def _resolve_column(
+    frame: pd.DataFrame, column: Column, member: str, notes: dict
+) -> tuple[pd.Series, list[str]]:
+    """Resolved codes for one coded column, and the admissible set; notes what failed and why."""
+    reference = _reference()
+    contract = load_contract()
+    resolved: dict[str, str | None] = {}
+    for text in frame[column.name].unique():
+        if column.type == "country":
+            outcome = reference["countries"].resolve(text)
+            code = outcome.code
+            hints = [f"{c} ({name})" for c, name in outcome.suggestions]
+            what = "a country, nationality or country group the platform knows"
+            how = "Use an ISO 3166-1 alpha-3 code (e.g. FJI) or the country's English name"
+        elif column.type == "port":
+            code, hints = _port_code(member, text)
+            what = f"one of {member}'s ports"
+            how = "Use the port's code or name from the template's notes, or _U if unknown"
+        else:
+            outcome = reference["labels"].resolve(column.code_list, text, member)
+            code = outcome.code
+            hints = list(outcome.suggestions)
+            what = f"a code of the {column.code_list} list"
+            codes = ", ".join(contract.codes(column.code_list))
+            how = f"Use one of: {codes}"
+        resolved[text] = code
+        if code is None:
+            blank = not str(text).strip()
+            message = (
+                f"The {column.name} is blank."
+                if blank
+                else f"{text!r} is not {what}; it was not guessed."
+            )
+            fix = how + (
+                f". Did you mean {' or '.join(hints[:3])}?" if hints and not blank else "."
+            )
+            notes[(column.name, text)] = (message, fix)
+    if column.type == "country":
+        admissible = reference["countries"].codes()
+    elif column.type == "port":
+        ports = reference["ports"]
+        admissible = [*ports.loc[ports["member_code"] == member, "port_code"], "_U"]
+    else:
+        admissible = list(contract.codes(column.code_list))
+    return frame[column.name].map(resolved), sorted(admissible)
+
+
+def _prepare(
+    frame: pd.DataFrame, dataset: Dataset, member: str, notes: dict
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Add the checkable columns the suite reads, noting per-cell reasons for failures."""
+    prepared = frame.copy()
+    admissible: dict[str, list[str]] = {}
+    for column in dataset.columns:
+        name = column.name
+        if column.type in ("code", "country", "port"):
+            prepared[f"{name}__code"], admissible[name] = _resolve_column(
+                frame, column, member, notes
+            )
+        elif column.type == "count":
+            values = []
+            for text in frame[name]:
+                try:
+                    values.append(parse_count(text))
+                except CountError as error:
+                    notes[(name, text)] = (f"The count {error}.", "")
+                    values.append(None)
+            prepared["count__value"] = pd.array(values, dtype="Int64")
+        elif column.type == "period":
+            indexes, keys = [], []
+            for text in frame[name]:
+                try:
+                    period = parse_period(text)
+                    indexes.append(month_index(period))
+                    keys.append(period)
+                except PeriodError as error:
+                    notes[(name, text)] = (f"The period cannot be read: {error}.", "")
+                    indexes.append(None)
+                    keys.append(None)
+            prepared["period__index"] = pd.array(indexes, dtype="Int64")
+            prepared["period__key"] = keys
+        elif column.type == "member":
+            prepared["member__code"] = frame[name].astype(str).str.strip().str.upper()
+            prepared["member__key"] = prepared["member__code"]
+        elif column.type == "boolean":
+            lowered = frame[name].astype(str).str.strip().str.lower()
+            prepared[f"{name}__value"] = lowered.map(
+                lambda v: True if v in YES_WORDS else (False if v in NO_WORDS else None)
+            )
+        elif column.type == "text":
+            prepared[f"{name}__value"] = frame[name].map(lambda v: str(v).strip() or None)
+    return prepared, admissible
+
+
+def validate_submission(
+    parsed: ParsedSubmission, member: str, *, today: dt.date | None = None
+) -> Validated:
+    """Every problem in ``parsed`` (submitted by ``member``); the returns to load if none."""
+    contract = load_contract()
+    outcome = Validated(problems=list(parsed.problems))
+    if member not in _reference()["members"]:
+        outcome.problems.append(
+            Problem(
+                ERROR,
+                f"{member!r} is not a PIDC member code.",
+                "Submit from your member's folder (e.g. landing/FJI/) or pass --member with "
+                "your ISO 3166-1 alpha-3 code.",
+                rule="member",
+            )
+        )
+        return outcome
+    first, last = reporting_window(today)
+    prepared_frames: dict[str, pd.DataFrame] = {}
+    for name, frame in parsed.frames.items():
+        dataset = contract.dataset(name)
+        notes: dict = {}
+        prepared, admissible = _prepare(frame.reset_index(drop=True), dataset, member, notes)
+        rules = dataset_rules(
+            dataset, member=member, admissible=admissible, first_period=first, last_period=last
+        )
+        for rule, indexes in run_rules(prepared, rules, f"{name}_contract"):
+            if not indexes:
+                outcome.problems.append(
+                    Problem(ERROR, rule.message, rule.fix, dataset=name, rule=rule.expectation)
+                )
+                continue
+            for index in indexes:
+                row = prepared.loc[index]
+                value = str(row[rule.column]) if rule.column else None
+                if rule.message:
+                    message, fix = rule.message, rule.fix
+                else:
+                    message, fix = notes.get(
+                        (rule.column, row[rule.column]), ("The value is not valid.", "")
+                    )
+                    fix = fix or rule.fix
+                outcome.problems.append(
+                    Problem(
+                        ERROR,
+                        message,
+                        fix,
+                        dataset=name,
+                        sheet=str(row["source_sheet"]),
+                        row=int(row["source_row"]),
+                        column=rule.column,
+                        value=value,
+                        rule=rule.expectation,
+                    )
+                )
+        prepared_frames[name] = prepared
+    # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
+    outcome.problems = list(dict.fromkeys(outcome.problems))
+    if any(p.severity == ERROR for p in outcome.problems):
+        return outcome
+    for name, prepared in prepared_frames.items():
+        dataset = contract.dataset(name)
+        rows = prepared[[*dataset.column_names, "source_sheet", "source_row"]].copy()
+        if "member" in rows:
+            rows["member"] = prepared["member__code"]
+        if "period" in rows:
+            rows["period"] = prepared["period__key"]
+        if dataset.measure:
+            rows["count"] = prepared["count__value"].astype("int64")
+        if "shareable" in rows:
+            rows["shareable"] = prepared["shareable__value"].astype(bool)
+        periods = sorted(set(rows["period"]) | parsed.nil_returns.get(name, set()))
+        for period in periods:
+            subset = rows[rows["period"] == period].reset_index(drop=True)
+            is_nil = period in parsed.nil_returns.get(name, set())
+            outcome.returns.append(ParsedReturn(name, period, is_nil, subset))
+    return outcome

@@ -1,0 +1,175 @@
+"""``pidc``: the platform's command line for officers, engineers and the README's quick start."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from pidc.settings import PROJECT_ROOT, home
+
+app = typer.Typer(
+    help="PIDC regional border data platform.", no_args_is_help=True, add_completion=False
+)
+console = Console(stderr=True)
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Platform home folder (default: $PIDC_HOME or .home)."),
+]
+
+
+@app.command()
+def sample(
+    home_dir: HomeOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 2026,
+    months: Annotated[int, typer.Option(help="Months of history to generate.")] = 36,
+    end_period: Annotated[str, typer.Option(help="Last month generated (YYYY-MM).")] = "2026-09",
+    scale: Annotated[int, typer.Option(help="Multiplies breakdown rows, for benchmarks.")] = 1,
+) -> None:
+    """Write realistic sample returns for all members into the landing folder."""
+    from pidc.sample import generate_samples
+
+    target = home(home_dir).ensure()
+    manifest = generate_samples(
+        target.landing, seed=seed, months=months, end_period=end_period, scale=scale
+    )
+    console.print(f"wrote {len(manifest.files)} sample files into {target.landing}")
+
+
+@app.command()
+def template(
+    member: Annotated[str, typer.Option(help="Member code, e.g. FJI.")],
+    period: Annotated[str, typer.Option(help="Month of the return, YYYY-MM.")],
+    out: Annotated[Path | None, typer.Option(help="Where to write the workbook.")] = None,
+) -> None:
+    """Write an empty regional template workbook for one member and month."""
+    from ingestion.parsers.common import PeriodError, parse_period
+    from ingestion.template import write_template
+
+    try:
+        month = parse_period(period)
+    except PeriodError as error:
+        console.print(f"[red]{error}[/red]: write the month as YYYY-MM, e.g. 2026-10")
+        raise typer.Exit(2) from None
+    target = out or Path(f"PIDC_return_{member.upper()}_{month}.xlsx")
+    write_template(target, member.upper(), month)
+    console.print(f"wrote {target}")
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The return file.")],
+    member: Annotated[str | None, typer.Option(help="Submitting member, e.g. FJI.")] = None,
+    output: Annotated[str, typer.Option("--format", help="markdown or json")] = "markdown",
+) -> None:
+    """Dry run: print the validation report; load nothing. Exit code 0 accepted, 1 rejected."""
+    from ingestion.intake import validate_file
+
+    report = validate_file(file, member.upper() if member else None)
+    print(report.to_json() if output == "json" else report.to_markdown())
+    raise typer.Exit(0 if report.accepted else 1)
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(exists=True, help="A return file or a folder of them.")],
+    member: Annotated[str | None, typer.Option(help="Submitting member, e.g. FJI.")] = None,
+    home_dir: HomeOption = None,
+) -> None:
+    """Ingest a file or a folder: load accepted returns, quarantine rejected ones."""
+    from rich.progress import Progress
+
+    from ingestion.intake import ingest_path, landing_files
+
+    target = home(home_dir)
+    total = len(landing_files(path)) if path.is_dir() else 1
+    with Progress(console=console, transient=False) as progress:
+        task = progress.add_task("ingesting", total=total)
+        outcomes = ingest_path(
+            path,
+            target,
+            member=member.upper() if member else None,
+            on_file=lambda _: progress.advance(task),
+        )
+    counts = {
+        status: sum(o.status == status for o in outcomes)
+        for status in ("accepted", "rejected", "duplicate")
+    }
+    for outcome in outcomes:
+        if outcome.status == "rejected":
+            console.print(f"[red]rejected[/red] {outcome.file_name}: {outcome.message}")
+            console.print(f"  report: {outcome.report_path}")
+    console.print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    raise typer.Exit(1 if counts["rejected"] and path.is_file() else 0)
+
+
+@app.command()
+def pipeline(home_dir: HomeOption = None) -> None:
+    """Ingest the landing folder, build and test the warehouse, publish the serving database."""
+    from orchestration.runner import run_pipeline
+
+    summary = run_pipeline(home(home_dir).ensure())
+    for key, value in summary.items():
+        console.print(f"{key}: {value}")
+
+
+@app.command()
+def dashboard(
+    home_dir: HomeOption = None,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+) -> None:
+    """Start the Streamlit dashboard on the published serving database."""
+    environment = {**os.environ, "PIDC_HOME": str(home(home_dir).root)}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "app" / "main.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    # The command is fixed here; only the port (an int) and paths from settings vary.
+    raise typer.Exit(subprocess.call(command, env=environment, cwd=PROJECT_ROOT))  # noqa: S603
+
+
+@app.command()
+def run(
+    home_dir: HomeOption = None,
+    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
+    serve: Annotated[bool, typer.Option(help="Start the dashboard at the end.")] = True,
+) -> None:
+    """Quick start: sample data (if landing is empty), the whole pipeline, then the dashboard."""
+    target = home(home_dir).ensure()
+    if not any(target.landing.rglob("*.*")):
+        sample(home_dir=target.root)
+    started = dt.datetime.now()
+    pipeline(home_dir=target.root)
+    console.print(f"pipeline finished in {(dt.datetime.now() - started).seconds} s")
+    if serve:
+        console.print(f"dashboard on http://localhost:{port} (Ctrl+C to stop)")
+        dashboard(home_dir=target.root, port=port)
+
+
+@app.command()
+def contract() -> None:
+    """Regenerate the seeds and docs that come from the data contract."""
+    from pidc.contract_outputs import write_generated_files
+
+    for path in write_generated_files():
+        console.print(f"wrote {path.relative_to(PROJECT_ROOT)}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,123 @@
+"""Hostile files are refused before any parser opens them, each with a plain message."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from ingestion.errors import HostileFileError
+from ingestion.safety import Limits, check_file, safe_file_name
+
+
+def _xlsx_like(path, extra: dict[str, bytes] | None = None, content_types: bytes = b"<Types/>"):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("xl/workbook.xml", b"<workbook/>")
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_plain_csv_and_xlsx_pass(tmp_path):
+    csv_file = tmp_path / "FJI_refusals_2026-10.csv"
+    csv_file.write_text("member,period\n")
+    assert check_file(csv_file) == "csv"
+    utf16 = tmp_path / "FJI_permits_2026-10.csv"
+    utf16.write_bytes("member,period\n".encode("utf-16"))
+    assert check_file(utf16) == "csv"
+    assert check_file(_xlsx_like(tmp_path / "ok.xlsx")) == "xlsx"
+
+
+@pytest.mark.parametrize("suffix", [".xlsm", ".xlsb", ".xltm"])
+def test_macro_enabled_extensions_are_refused(tmp_path, suffix):
+    path = tmp_path / f"return{suffix}"
+    path.write_bytes(b"PK\x03\x04whatever")
+    with pytest.raises(HostileFileError, match="macro-enabled or binary workbook"):
+        check_file(path)
+
+
+def test_macros_hidden_in_an_xlsx_are_refused(tmp_path):
+    path = _xlsx_like(tmp_path / "return.xlsx", {"xl/vbaProject.bin": b"\x00" * 10})
+    with pytest.raises(HostileFileError, match="contains macros"):
+        check_file(path)
+    typed = _xlsx_like(
+        tmp_path / "typed.xlsx",
+        content_types=b'<Types><Override ContentType="application/vnd.ms-excel.sheet.macroEnabled.main+xml"/></Types>',
+    )
+    with pytest.raises(HostileFileError, match="contains macros"):
+        check_file(typed)
+
+
+def test_a_file_that_lies_about_its_type_is_refused(tmp_path):
+    fake_xlsx = tmp_path / "return.xlsx"
+    fake_xlsx.write_text("member,period\nFJI,2026-10\n")
+    with pytest.raises(HostileFileError, match="is named .xlsx but is not an Excel workbook"):
+        check_file(fake_xlsx)
+    fake_csv = tmp_path / "FJI_refusals_2026-10.csv"
+    fake_csv.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(HostileFileError, match="is named .csv but is not a text file"):
+        check_file(fake_csv)
+    zip_not_excel = tmp_path / "other.xlsx"
+    with zipfile.ZipFile(zip_not_excel, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(HostileFileError, match="is a zip file but not an Excel workbook"):
+        check_file(zip_not_excel)
+
+
+def test_zip_bomb_is_refused(tmp_path):
+    path = _xlsx_like(tmp_path / "bomb.xlsx", {"xl/worksheets/sheet1.xml": b"0" * 50_000_000})
+    with pytest.raises(HostileFileError, match="looks like a zip bomb"):
+        check_file(path)
+
+
+def test_absurd_sheet_dimensions_are_refused(tmp_path):
+    sheet = b'<worksheet><dimension ref="A1:XFD1048576"/></worksheet>'
+    path = _xlsx_like(tmp_path / "huge.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+    with pytest.raises(HostileFileError, match="1,048,576 rows x 16,384 columns"):
+        check_file(path)
+
+
+def test_oversize_files_are_refused_with_the_configurable_limit(tmp_path, monkeypatch):
+    path = tmp_path / "FJI_refusals_2026-10.csv"
+    path.write_text("member,period\n" + "FJI,2026-10\n" * 200_000)
+    with pytest.raises(HostileFileError, match="over the 1 MB limit"):
+        check_file(path, Limits(max_file_mb=1))
+    monkeypatch.setenv("PIDC_MAX_FILE_MB", "1")
+    with pytest.raises(HostileFileError, match="PIDC_MAX_FILE_MB"):
+        check_file(path)
+
+
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "..", "a/b.csv", "a\\b.csv", ".hidden.csv", "x\x00.csv", "C:evil.csv"]
+)
+def test_path_tricks_in_file_names_are_refused(name):
+    with pytest.raises(HostileFileError, match="is not allowed"):
+        safe_file_name(name)
+
+
+@pytest.mark.parametrize("suffix", [".xls", ".exe", ".pdf", ""])
+def test_other_file_types_are_refused(tmp_path, suffix):
+    path = tmp_path / f"return{suffix}"
+    path.write_bytes(b"data")
+    with pytest.raises(HostileFileError):
+        check_file(path)
+
+
+def test_formula_cells_are_read_as_values_never_evaluated(tmp_path):
+    """calamine returns the cached value of a formula cell; nothing is computed."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer)
+    sheet = workbook.add_worksheet("refusals")
+    sheet.write_formula("A1", '=WEBSERVICE("http://example.invalid")', None, "cached")
+    sheet.write_formula("A2", "=1+1", None, 7)  # a deliberately wrong cached value
+    workbook.close()
+    path = tmp_path / "formulas.xlsx"
+    path.write_bytes(buffer.getvalue())
+    assert check_file(path) == "xlsx"
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("refusals").to_python()
+    assert [row[0] for row in rows] == ["cached", 7.0]
