@@ -141,19 +141,27 @@ def parse_contract(document: dict) -> Contract:
         allowed = tuple(raw.get("allow", ()))
         unknown = [code for code in allowed if code not in special]
         if unknown:
-            raise ContractError(f"code_lists.{name}: allow names undeclared special codes {unknown}")
+            raise ContractError(
+                f"code_lists.{name}: allow names undeclared special codes {unknown}"
+            )
         code_lists[name] = CodeList(
             name=name,
             description=raw["description"],
             codes={str(k): str(v) for k, v in raw["codes"].items()},
             allowed_special=allowed,
         )
-    common = tuple(_column(c, "common_columns", types, code_lists) for c in document["common_columns"])
+    common = tuple(
+        _column(c, "common_columns", types, code_lists) for c in document["common_columns"]
+    )
     measure = _column(document["measure"], "measure", types, code_lists)
     datasets: dict[str, Dataset] = {}
     for name, raw in document["datasets"].items():
-        breakdowns = tuple(_column(c, f"datasets.{name}", types, code_lists) for c in raw["columns"])
-        datasets[name] = Dataset(name, raw["title"], raw["description"], common, breakdowns, measure)
+        breakdowns = tuple(
+            _column(c, f"datasets.{name}", types, code_lists) for c in raw["columns"]
+        )
+        datasets[name] = Dataset(
+            name, raw["title"], raw["description"], common, breakdowns, measure
+        )
     dataset_codes = set(code_lists["dataset"].codes)
     if dataset_codes != set(datasets):
         raise ContractError(

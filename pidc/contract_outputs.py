@@ -68,7 +68,9 @@ def reference_markdown(contract: Contract) -> str:
         lines += ["| column | type | code list | description |", "|---|---|---|---|"]
         for column in dataset.columns:
             code_list = f"[`{column.code_list}`](#{column.code_list})" if column.code_list else ""
-            lines.append(f"| `{column.name}` | {column.type} | {code_list} | {column.description} |")
+            lines.append(
+                f"| `{column.name}` | {column.type} | {code_list} | {column.description} |"
+            )
         lines.append("")
     lines += ["## Code lists", ""]
     for name, code_list in contract.code_lists.items():

@@ -60,7 +60,13 @@ class Home:
 
     def ensure(self) -> Home:
         """Create the folders (not the databases) and return self."""
-        for folder in (self.landing, self.quarantine, self.archive, self.reports, self.dagster_home):
+        for folder in (
+            self.landing,
+            self.quarantine,
+            self.archive,
+            self.reports,
+            self.dagster_home,
+        ):
             folder.mkdir(parents=True, exist_ok=True)
         return self
 
