@@ -1,0 +1,98 @@
+"""The contract is the single source: its checks work and nothing generated from it drifts."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from ingestion.raw_schema import raw_ddl, raw_tables
+from pidc.contract import CONTRACT_FILE, ContractError, load_contract, parse_contract
+from pidc.contract_outputs import generated_files
+
+DOCUMENT = yaml.safe_load(CONTRACT_FILE.read_text(encoding="utf-8"))
+
+
+def test_contract_has_the_seven_regional_datasets_and_observations():
+    contract = load_contract()
+    assert contract.dataset_names == [
+        "movements",
+        "permits",
+        "irregular",
+        "refusals",
+        "document_fraud",
+        "facilitation",
+        "removals",
+    ]
+    assert contract.observations.column_names == [
+        "member",
+        "period",
+        "dataset",
+        "topic",
+        "note",
+        "shareable",
+    ]
+    for dataset in contract.datasets.values():
+        assert dataset.column_names[:2] == ["member", "period"]
+        assert dataset.column_names[-1] == "count"
+        assert dataset.key == dataset.column_names[:-1]
+
+
+def test_movements_keep_nationality_and_residence_apart():
+    codes = load_contract().codes("country_basis")
+    assert set(codes) == {"NAT", "RES"}
+
+
+def test_refusal_reasons_follow_schengen_grounds_a_to_i_plus_other():
+    assert list(load_contract().codes("refusal_reason")) == [*"ABCDEFGHI", "OTH"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["datasets"]["permits"]["columns"][0].update(type="colour"), "type 'colour'"),
+        (
+            lambda d: d["datasets"]["permits"]["columns"][0].update(code_list="nope"),
+            "code_list 'nope'",
+        ),
+        (
+            lambda d: d["datasets"]["permits"]["columns"][0].pop("description"),
+            "needs a description",
+        ),
+        (lambda d: d["code_lists"]["sex"].update(allow=["_Q"]), "undeclared special codes"),
+        (lambda d: d["datasets"].pop("removals"), "code_lists.dataset lists"),
+    ],
+)
+def test_inconsistent_contract_is_refused_with_the_entry_to_fix(mutate, message):
+    document = copy.deepcopy(DOCUMENT)
+    mutate(document)
+    with pytest.raises(ContractError, match=message):
+        parse_contract(document)
+
+
+def test_generated_seeds_and_docs_match_the_contract():
+    stale = [
+        str(path)
+        for path, content in generated_files().items()
+        if not path.exists() or path.read_text(encoding="utf-8") != content
+    ]
+    assert not stale, f"run `make contract`: these files drift from the contract: {stale}"
+
+
+def test_raw_tables_carry_every_contract_column_plus_lineage():
+    import duckdb
+
+    connection = duckdb.connect()
+    for statement in raw_ddl():
+        connection.execute(statement)
+    contract = load_contract()
+    assert raw_tables()[:2] == ["submissions", "returns"]
+    for name in [*contract.dataset_names, "observations"]:
+        columns = [r[0] for r in connection.execute(f"describe raw.{name}").fetchall()]
+        assert columns == [
+            *contract.dataset(name).column_names,
+            "submission_id",
+            "source_sheet",
+            "source_row",
+        ]

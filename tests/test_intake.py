@@ -1,0 +1,257 @@
+"""Intake end to end on a temporary home: validation rules, ledger, duplicates, supersession,
+quarantine and crash safety."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ingestion import loader
+from ingestion.intake import ingest_file, ingest_path, validate_file
+from pidc.settings import home as make_home
+
+TODAY = dt.date(2026, 11, 20)
+REFUSALS_HEADER = "member,period,port,nationality,reason,count\n"
+
+
+@pytest.fixture
+def home(tmp_path):
+    return make_home(tmp_path / "home").ensure()
+
+
+def land(home, member: str, name: str, text: str, *, mtime: float | None = None, encoding="utf-8"):
+    folder = home.landing / member
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def rows(home, sql: str):
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_valid_csv_is_accepted_with_ledger_returns_and_lineage(home):
+    path = land(
+        home,
+        "FJI",
+        "FJI_refusals_2026-10.csv",
+        REFUSALS_HEADER + 'FJI,2026-10,FJNAN,Chinese,C,"1,019"\nFJI,Oct-2026,FJSUV,PRC,A,-\n',
+    )
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "accepted", outcome.message
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (2, 2, 0)
+    assert rows(
+        home, "select member, status, rows_read, rows_loaded, rows_rejected from raw.submissions"
+    ) == [("FJI", "accepted", 2, 2, 0)]
+    assert rows(home, "select dataset, period, is_nil, row_count from raw.returns") == [
+        ("refusals", "2026-10", False, 2)
+    ]
+    assert rows(
+        home,
+        "select nationality, count, source_sheet, source_row from raw.refusals order by source_row",
+    ) == [
+        ("Chinese", 1019, "FJI_refusals_2026-10.csv", 2),
+        ("PRC", 0, "FJI_refusals_2026-10.csv", 3),
+    ]
+    assert (home.archive / f"{outcome.file_sha256}.csv").exists()
+    report = json.loads((outcome.report_path.parent / "report.json").read_text())
+    assert report["verdict"] == "accepted"
+
+
+def test_same_file_twice_is_recognised_and_not_loaded_twice(home):
+    text = REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,3\n"
+    path = land(home, "FJI", "FJI_refusals_2026-10.csv", text)
+    first = ingest_path(path, home, today=TODAY)[0]
+    copy = land(home, "FJI", "FJI_refusals_2026-10_copy.csv", text)
+    second = ingest_path(copy, home, today=TODAY)[0]
+    assert first.status == "accepted"
+    assert second.status == "duplicate"
+    assert second.submission_id == first.submission_id
+    assert rows(home, "select count(*) from raw.submissions") == [(1,)]
+    assert rows(home, "select count(*) from raw.refusals") == [(1,)]
+
+
+def test_every_validation_rule_reports_row_column_value_and_fix(home):
+    text = REFUSALS_HEADER + (
+        "FJI,2026-10,FJNAN,Fijji,C,1\n"  # unknown nationality (typo): not guessed
+        "FJI,2026-10,FJNAN,CHN,Z,1\n"  # reason not in the code list
+        "FJI,2026-10,FJNAN,CHN,C,-4\n"  # negative count
+        "FJI,2026-10,FJNAN,IND,C,\n"  # blank count is not zero
+        "FJI,2026-10,FJNAN,IND,A,2.5\n"  # not a whole number
+        "FJI,2026-13,FJNAN,IND,B,1\n"  # not a month
+        "FJI,2027-01,FJNAN,IND,D,1\n"  # in the future
+        "TON,2026-10,FJNAN,IND,E,1\n"  # another member's figures
+        "FJI,2026-10,XXNOPE,IND,F,1\n"  # not one of FJI's ports
+        "FJI,2026-10,FJNAN,VNM,G,1\n"
+        "FJI,2026-10,FJNAN,Vietnam,G,2\n"  # duplicate key once harmonised
+    )
+    path = land(home, "FJI", "FJI_refusals_2026-10.csv", text)
+    report = validate_file(path, "FJI", today=TODAY)
+    assert not report.accepted
+    by_row = {}
+    for problem in report.errors:
+        by_row.setdefault(problem.row, []).append(problem)
+    assert by_row[2][0].column == "nationality" and by_row[2][0].value == "Fijji"
+    assert "not guessed" in by_row[2][0].message and "FJI" in by_row[2][0].fix
+    assert by_row[3][0].column == "reason" and "Use one of: A, B" in by_row[3][0].fix
+    assert by_row[4][0].column == "count" and "negative" in by_row[4][0].message
+    assert by_row[5][0].column == "count" and "blank" in by_row[5][0].message
+    assert by_row[6][0].column == "count" and "whole" in by_row[6][0].message
+    assert by_row[7][0].column == "period" and "cannot be read" in by_row[7][0].message
+    assert by_row[8][0].column == "period" and "reporting window" in by_row[8][0].message
+    assert by_row[9][0].column == "member" and by_row[9][0].value == "TON"
+    assert by_row[10][0].column == "port" and "FJNAN" in by_row[10][0].fix
+    assert {p.row for p in report.errors if "repeats" in p.message} == {11, 12}
+    assert all(p.sheet == "FJI_refusals_2026-10.csv" and p.fix for p in report.errors)
+    markdown = report.to_markdown()
+    assert "REJECTED" in markdown and "row 2, column nationality" in markdown
+
+
+def test_rejected_file_goes_to_quarantine_with_its_report_and_ledger_row(home):
+    path = land(
+        home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER + "FJI,2026-10,FJNAN,Fijji,C,1\n"
+    )
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "rejected"
+    folder = home.quarantine / outcome.submission_id
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "FJI_refusals_2026-10.csv",
+        "report.html",
+        "report.json",
+        "report.md",
+    ]
+    assert rows(
+        home, "select status, rows_read, rows_loaded, rows_rejected from raw.submissions"
+    ) == [("rejected", 1, 0, 1)]
+    assert rows(home, "select count(*) from raw.refusals") == [(0,)]
+
+
+def test_hostile_file_is_quarantined_with_a_plain_reason(home):
+    path = home.landing / "FJI" / "return.xlsm"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"PK\x03\x04macro")
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "rejected"
+    assert "macro-enabled" in outcome.message
+    assert (home.quarantine / outcome.submission_id / "return.xlsm").exists()
+
+
+def test_resubmission_supersedes_the_earlier_version(home):
+    first = land(
+        home,
+        "FJI",
+        "FJI_refusals_2026-09.csv",
+        REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,5\nFJI,2026-09,FJNAN,IND,C,2\n",
+        mtime=1_790_000_000,
+    )
+    second = land(
+        home,
+        "FJI",
+        "FJI_refusals_2026-09_v2.csv",
+        REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,6\n",
+        mtime=1_790_100_000,
+    )
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [o.file_name for o in outcomes] == [first.name, second.name]
+    statuses = rows(home, "select file_name, status from raw.submissions order by received_at")
+    assert statuses == [(first.name, "superseded"), (second.name, "accepted")]
+    # History is kept: both versions' rows stay in raw.
+    assert rows(home, "select count(*) from raw.refusals") == [(3,)]
+
+
+def test_nil_return_is_recorded_as_such(home):
+    path = land(
+        home,
+        "NIU",
+        "NIU_irregular_2026-08.csv",
+        "member,period,category,nationality,sex,age_group,detection_location,count\n",
+    )
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "accepted", outcome.message
+    assert rows(home, "select dataset, period, is_nil, row_count from raw.returns") == [
+        ("irregular", "2026-08", True, 0)
+    ]
+
+
+def test_crash_mid_load_leaves_raw_and_ledger_unchanged(home):
+    good = land(
+        home, "FJI", "FJI_refusals_2026-08.csv", REFUSALS_HEADER + "FJI,2026-08,FJNAN,CHN,C,5\n"
+    )
+    ingest_path(good, home, today=TODAY)
+    tables = ("submissions", "returns", "refusals")
+    before = {t: rows(home, f"select * from raw.{t} order by all") for t in tables}
+
+    path = land(
+        home, "FJI", "FJI_refusals_2026-09.csv", REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,7\n"
+    )
+    connection = loader.connect(home.warehouse)
+    exploding = _Exploding(connection)
+    try:
+        with pytest.raises(RuntimeError, match="power cut"):
+            ingest_file(path, home, connection=exploding, today=TODAY)
+    finally:
+        connection.close()
+    # The ledger row and the returns row were written before the failure, then rolled back.
+    assert exploding.failed_after_ledger
+    after = {t: rows(home, f"select * from raw.{t} order by all") for t in tables}
+    assert after == before
+    # The file was not recorded, so it simply ingests on the next run.
+    assert ingest_path(path, home, today=TODAY)[0].status == "accepted"
+
+
+class _Exploding:
+    """A connection whose data insert fails after the ledger and returns rows were written."""
+
+    def __init__(self, connection):
+        self._connection = connection
+        self.failed_after_ledger = False
+
+    def register(self, name, frame):
+        ledger = self._connection.execute("select count(*) from raw.submissions").fetchone()[0]
+        self.failed_after_ledger = ledger == 2
+        raise RuntimeError("power cut")
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+def test_xlsx_template_round_trip(home):
+    from ingestion.template import write_template
+
+    refusals = pd.DataFrame(
+        {"port": ["FJNAN"], "nationality": ["Chinese"], "reason": ["C"], "count": [4]}
+    )
+    path = home.landing / "FJI" / "FJI_2026-10.xlsx"
+    path.parent.mkdir(parents=True)
+    write_template(
+        path, "FJI", "2026-10", returns={"refusals": refusals}, nil_datasets={"removals"}
+    )
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "accepted", outcome.message
+    assert rows(home, "select dataset, is_nil, row_count from raw.returns order by dataset") == [
+        ("refusals", False, 1),
+        ("removals", True, 0),
+    ]
+    assert rows(home, "select nationality, count, source_sheet, source_row from raw.refusals") == [
+        ("Chinese", 4, "refusals", 2)
+    ]
+
+
+def test_template_from_another_member_is_rejected(home):
+    from ingestion.template import write_template
+
+    path = home.landing / "FJI" / "TON_2026-10.xlsx"
+    path.parent.mkdir(parents=True)
+    write_template(path, "TON", "2026-10", nil_datasets={"removals"})
+    report = validate_file(path, "FJI", today=TODAY)
+    assert not report.accepted
+    assert "says member TON, but the file was submitted by FJI" in report.errors[0].message
