@@ -164,7 +164,11 @@ def _context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
 
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    # Intake validates many small returns; per-validation progress bars are only noise.
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = context.data_sources.add_pandas("submissions")
     asset = source.add_dataframe_asset("return_rows")
     return gx, asset.add_batch_definition_whole_dataframe("whole_frame")

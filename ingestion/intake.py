@@ -16,8 +16,7 @@ from pathlib import Path
 
 from ingestion.errors import IntakeError
 from ingestion.loader import connect, known_submission, load_accepted, record_rejection
-from ingestion.parsers.csv_returns import parse_csv
-from ingestion.parsers.template_workbook import parse_template
+from ingestion.parsers import parse_file
 from ingestion.report import ERROR, Problem, ValidationReport
 from ingestion.safety import check_file
 from ingestion.validate import validate_submission
@@ -65,9 +64,7 @@ def build_report(
     report = ValidationReport(file_name=path.name, file_sha256=sha256 or file_sha256(path))
     report.member = member
     try:
-        kind = check_file(path)
-        parser = parse_template if kind == "xlsx" else parse_csv
-        parsed = parser(path, member)
+        parsed = parse_file(path, check_file(path), member)
     except IntakeError as error:
         report.problems.append(Problem(ERROR, error.message, error.fix, rule=error.code))
         return report, []

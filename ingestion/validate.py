@@ -28,6 +28,7 @@ from pidc.contract import Column, Dataset, load_contract
 from pidc.normalise import normalise_label
 from pidc.settings import SEEDS_DIR
 
+TOTAL = "_T"
 YES_WORDS = {"yes", "y", "true", "1", "x"}
 NO_WORDS = {"no", "n", "false", "0", ""}
 
@@ -51,7 +52,15 @@ def _reference():
     settings = pd.read_csv(
         SEEDS_DIR / "reference" / "reporting_settings.csv", dtype=str, keep_default_na=False
     )
+    countries = pd.read_csv(
+        SEEDS_DIR / "reference" / "countries.csv", dtype=str, keep_default_na=False
+    )
+    groups = pd.read_csv(
+        SEEDS_DIR / "reference" / "country_groups.csv", dtype=str, keep_default_na=False
+    )
     return {
+        # Country columns admit countries, ICAO specials, groups and _T (total over countries).
+        "country_codes": {*countries["country_code"], *groups["group_code"], TOTAL},
         "countries": CountryResolver.from_seeds(),
         "labels": LabelResolver.from_seeds(),
         "ports": ports,
@@ -74,6 +83,8 @@ def _port_code(member: str, text: str) -> tuple[str | None, list[str]]:
     wanted = normalise_label(text)
     if wanted in {"u", "unknown", "not stated"}:
         return "_U", []
+    if wanted in {"t", "total", "all ports"}:
+        return TOTAL, []
     for _, port in own.iterrows():
         if wanted in {normalise_label(port["port_code"]), normalise_label(port["port_name"])}:
             return port["port_code"], []
@@ -90,8 +101,9 @@ def _resolve_column(
     resolved: dict[str, str | None] = {}
     for text in frame[column.name].unique():
         if column.type == "country":
+            as_code = str(text).strip().upper()
             outcome = reference["countries"].resolve(text)
-            code = outcome.code
+            code = as_code if as_code in reference["country_codes"] else outcome.code
             hints = [f"{c} ({name})" for c, name in outcome.suggestions]
             what = "a country, nationality or country group the platform knows"
             how = "Use an ISO 3166-1 alpha-3 code (e.g. FJI) or the country's English name"
@@ -102,7 +114,7 @@ def _resolve_column(
         else:
             outcome = reference["labels"].resolve(column.code_list, text, member)
             code = outcome.code
-            hints = list(outcome.suggestions)
+            hints = [f"{c} ({label})" for c, label in outcome.suggestions]
             what = f"a code of the {column.code_list} list"
             codes = ", ".join(contract.codes(column.code_list))
             how = f"Use one of: {codes}"
@@ -119,10 +131,10 @@ def _resolve_column(
             )
             notes[(column.name, text)] = (message, fix)
     if column.type == "country":
-        admissible = reference["countries"].codes()
+        admissible = reference["country_codes"]
     elif column.type == "port":
         ports = reference["ports"]
-        admissible = [*ports.loc[ports["member_code"] == member, "port_code"], "_U"]
+        admissible = [*ports.loc[ports["member_code"] == member, "port_code"], "_U", TOTAL]
     else:
         admissible = list(contract.codes(column.code_list))
     return frame[column.name].map(resolved), sorted(admissible)

@@ -138,6 +138,13 @@ def parse_contract(document: dict) -> Contract:
     special = {str(k): str(v) for k, v in document.get("special_codes", {}).items()}
     code_lists: dict[str, CodeList] = {}
     for name, raw in document["code_lists"].items():
+        # YAML reads unquoted ON/OFF/YES/NO/Y/N as booleans and 01 as a number: codes must be
+        # quoted strings, or "OFF" would silently become "False".
+        not_text = [repr(code) for code in raw["codes"] if not isinstance(code, str)]
+        if not_text:
+            raise ContractError(
+                f"code_lists.{name}: codes {', '.join(not_text)} are not text; quote them in YAML"
+            )
         allowed = tuple(raw.get("allow", ()))
         unknown = [code for code in allowed if code not in special]
         if unknown:

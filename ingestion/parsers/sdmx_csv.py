@@ -1,0 +1,127 @@
+"""Read SDMX-CSV (1.0 and 2.0) as exported by the Pacific Data Hub (.Stat) and by this platform.
+
+Columns named after contract columns (any case) map straight onto them; ``GEO_PICT`` or
+``REF_AREA`` carries the member (alpha-2, as the Pacific Data Hub writes it, or alpha-3);
+``TIME_PERIOD`` the month; ``OBS_VALUE`` the count. Attribute columns (OBS_STATUS, UNIT_MEASURE,
+CONF_STATUS ...) are allowed and ignored. The dataset comes from the dataflow id
+(``DF_PIDC_REFUSALS``, ``PIDC:DF_REFUSALS(1.0)``) or, failing that, the file name.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ingestion.errors import UnreadableFileError
+from ingestion.parsers.common import ParsedSubmission
+from ingestion.parsers.csv_returns import dataset_from_file_name, decode_text, sniff_delimiter
+from pidc.contract import load_contract
+from pidc.settings import SEEDS_DIR
+
+MEMBER_COLUMNS = ("GEO_PICT", "REF_AREA")
+IGNORED = {
+    "DATAFLOW",
+    "STRUCTURE",
+    "STRUCTURE_ID",
+    "ACTION",
+    "FREQ",
+    "OBS_STATUS",
+    "UNIT_MEASURE",
+    "UNIT_MULT",
+    "CONF_STATUS",
+    "OBS_COMMENT",
+    "ERROR_TYPE",
+    "ERROR_VAL",
+    "REPORTING_TYPE",
+    "DECIMALS",
+    "DATA_SOURCE",
+}
+_SDMX_MONTH = re.compile(r"^(\d{4})-M(\d{2})$")
+
+
+def is_sdmx_csv(header_line: str) -> bool:
+    """Whether a CSV header line is SDMX-CSV (first column DATAFLOW or STRUCTURE)."""
+    first = re.split(r"[,;\t]", header_line.strip().lstrip("\ufeff"), maxsplit=1)[0]
+    return first.strip().upper() in {"DATAFLOW", "STRUCTURE"}
+
+
+def _member_code(value: str) -> str:
+    alpha2 = pd.read_csv(
+        SEEDS_DIR / "reference" / "countries.csv", dtype=str, keep_default_na=False
+    )
+    by_alpha2 = dict(zip(alpha2["alpha2"], alpha2["country_code"], strict=True))
+    cleaned = value.strip().upper()
+    return by_alpha2.get(cleaned, cleaned)
+
+
+def _dataset(dataflow: str, path: Path) -> str | None:
+    names = sorted(load_contract().dataset_names, key=len, reverse=True)
+    lowered = dataflow.lower()
+    return next((n for n in names if n in lowered), None) or dataset_from_file_name(path.name)
+
+
+def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
+    """Parse an SDMX-CSV file into a :class:`ParsedSubmission` with one dataset frame."""
+    contract = load_contract()
+    text, encoding = decode_text(path.read_bytes())
+    frame = pd.read_csv(
+        io.StringIO(text), sep=sniff_delimiter(text), dtype=str, keep_default_na=False
+    )
+    frame.columns = [c.strip().upper() for c in frame.columns]
+    parsed = ParsedSubmission(file_format=f"sdmx-csv ({encoding})", member=member)
+    if "FREQ" in frame:
+        frequencies = sorted(set(frame["FREQ"]) - {"M"})
+        if frequencies:
+            raise UnreadableFileError(
+                f"{path.name} holds {', '.join(frequencies)} (not monthly) observations; the "
+                "platform takes monthly returns (FREQ M).",
+                "Export the monthly series (FREQ=M), one month per TIME_PERIOD such as 2026-10.",
+            )
+    flow_column = "DATAFLOW" if "DATAFLOW" in frame else "STRUCTURE_ID"
+    dataflow = str(frame[flow_column].iloc[0]) if len(frame) and flow_column in frame else ""
+    name = _dataset(dataflow, path)
+    if name is None:
+        raise UnreadableFileError(
+            f"{path.name}: the dataflow {dataflow!r} is not one of the regional datasets.",
+            "Export one of the PIDC dataflows (DF_PIDC_<DATASET>), or name the dataset in the "
+            f"file name ({', '.join(contract.dataset_names)}).",
+        )
+    dataset = contract.dataset(name)
+    member_column = next((c for c in MEMBER_COLUMNS if c in frame), None)
+    renamed = {"TIME_PERIOD": "period", "OBS_VALUE": "count"}
+    if member_column:
+        renamed[member_column] = "member"
+    renamed.update({c.upper(): c for c in dataset.key if c not in ("member", "period")})
+    unknown = [c for c in frame.columns if c not in renamed and c not in IGNORED]
+    missing = [c for c in dataset.column_names if c not in renamed.values()]
+    for column in missing:
+        parsed.error(
+            f"The SDMX column for {column!r} is missing.",
+            f"Add a column {column.upper()} (or GEO_PICT/REF_AREA for the member).",
+            dataset=name,
+            sheet=path.name,
+            row=1,
+            column=column,
+        )
+    for column in unknown:
+        parsed.error(
+            f"The SDMX column {column!r} is not a dimension of {name}.",
+            f"Remove it; the dimensions are {', '.join(c.upper() for c in dataset.key[2:])}.",
+            dataset=name,
+            sheet=path.name,
+            row=1,
+            column=column,
+        )
+    if missing or unknown:
+        return parsed
+    rows = frame.rename(columns=renamed)[dataset.column_names].copy()
+    rows["member"] = rows["member"].map(_member_code)
+    rows["period"] = rows["period"].str.replace(_SDMX_MONTH, r"\1-\2", regex=True)
+    rows["source_sheet"] = path.name
+    rows["source_row"] = range(2, len(rows) + 2)
+    parsed.member = member or (rows["member"].iloc[0] if len(rows) else None)
+    parsed.frames[name] = rows
+    return parsed

@@ -1,0 +1,39 @@
+"""Settings of the reporting cycle that the Secretariat may change without touching code."""
+
+from __future__ import annotations
+
+from pidc.reference.members import REPORTING_START
+
+# (setting, value, description). Values are text; readers cast them.
+REPORTING_SETTINGS: tuple[tuple[str, str, str], ...] = (
+    (
+        "deadline_day_of_next_month",
+        "15",
+        "A return is due by this day of the month after the month it covers; later is late.",
+    ),
+    (
+        "first_reporting_month",
+        REPORTING_START[:7],
+        "First month (YYYY-MM) for which returns are expected; nothing earlier counts as missing.",
+    ),
+    (
+        "reporting_frequency",
+        "monthly",
+        "One return per member, dataset and calendar month.",
+    ),
+    (
+        "deadline_timezone",
+        "Pacific/Apia",
+        "Time zone of the deadline: the Secretariat's, in Apia.",
+    ),
+    (
+        "small_cell_max",
+        "4",
+        "Counts from 1 to this value are suppressed (shown as '<5') outside the sharing circle.",
+    ),
+)
+
+
+def reporting_settings_rows() -> list[list[object]]:
+    """Rows of seed ``reporting_settings.csv``, sorted by setting name."""
+    return [list(row) for row in sorted(REPORTING_SETTINGS)]
