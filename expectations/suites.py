@@ -163,7 +163,6 @@ def dataset_rules(
 def _context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")

@@ -62,7 +62,10 @@ def test_refusal_reasons_follow_schengen_grounds_a_to_i_plus_other():
         ),
         (lambda d: d["code_lists"]["sex"].update(allow=["_Q"]), "undeclared special codes"),
         (lambda d: d["datasets"].pop("removals"), "code_lists.dataset lists"),
-        (lambda d: d["code_lists"]["purpose"]["codes"].update({False: "Off"}), "quote them in YAML"),
+        (
+            lambda d: d["code_lists"]["purpose"]["codes"].update({False: "Off"}),
+            "quote them in YAML",
+        ),
     ],
 )
 def test_inconsistent_contract_is_refused_with_the_entry_to_fix(mutate, message):

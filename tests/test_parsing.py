@@ -39,8 +39,16 @@ def test_parse_period_refuses_what_is_not_a_month(value):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1019, 1019), (1019.0, 1019), ("1,019", 1019), ("1 019", 1019), ("-", 0), ("0", 0),
-     ("12", 12), (" 7 ", 7)],
+    [
+        (1019, 1019),
+        (1019.0, 1019),
+        ("1,019", 1019),
+        ("1 019", 1019),
+        ("-", 0),
+        ("0", 0),
+        ("12", 12),
+        (" 7 ", 7),
+    ],
 )
 def test_parse_count_reads_spreadsheet_numbers(value, expected):
     assert parse_count(value) == expected
@@ -48,8 +56,14 @@ def test_parse_count_reads_spreadsheet_numbers(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "reason"),
-    [("", "blank"), (float("nan"), "blank"), ("-3", "negative"), (2.5, "whole"),
-     ("abc", "not a number"), (True, "not a count")],
+    [
+        ("", "blank"),
+        (float("nan"), "blank"),
+        ("-3", "negative"),
+        (2.5, "whole"),
+        ("abc", "not a number"),
+        (True, "not a count"),
+    ],
 )
 def test_parse_count_never_confuses_blank_with_zero(value, reason):
     with pytest.raises(CountError, match=reason):
@@ -62,7 +76,7 @@ def test_dataset_from_file_name_prefers_longest_name():
     assert dataset_from_file_name("return.csv") is None
 
 
-REFUSALS = "member,period,port,nationality,reason,count\nFJI,2026-10,FJNAN,Chinese,C,\"1,019\"\n"
+REFUSALS = 'member,period,port,nationality,reason,count\nFJI,2026-10,FJNAN,Chinese,C,"1,019"\n'
 
 
 @pytest.mark.parametrize(

@@ -90,7 +90,8 @@ def test_oversize_files_are_refused_with_the_configurable_limit(tmp_path, monkey
 
 
 @pytest.mark.parametrize(
-    "name", ["../../etc/passwd", "..", "a/b.csv", "a\\b.csv", ".hidden.csv", "x\x00.csv", "C:evil.csv"]
+    "name",
+    ["../../etc/passwd", "..", "a/b.csv", "a\\b.csv", ".hidden.csv", "x\x00.csv", "C:evil.csv"],
 )
 def test_path_tricks_in_file_names_are_refused(name):
     with pytest.raises(HostileFileError, match="is not allowed"):
