@@ -14,7 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from ingestion.errors import IntakeError
+from ingestion.history import history_warnings
 from ingestion.loader import connect, known_submission, load_accepted, record_rejection
 from ingestion.parsers import parse_file
 from ingestion.report import ERROR, Problem, ValidationReport
@@ -58,9 +61,17 @@ def submitting_member(path: Path, home: Home) -> str | None:
 
 
 def build_report(
-    path: Path, member: str | None, *, today: dt.date | None = None, sha256: str | None = None
+    path: Path,
+    member: str | None,
+    *,
+    today: dt.date | None = None,
+    sha256: str | None = None,
+    connection=None,
 ):
-    """Check, parse and validate ``path``; returns (report, validated returns or [])."""
+    """Check, parse and validate ``path``; returns (report, validated returns or []).
+
+    With a warehouse ``connection``, returns far outside the member's history get warnings.
+    """
     report = ValidationReport(file_name=path.name, file_sha256=sha256 or file_sha256(path))
     report.member = member
     try:
@@ -88,13 +99,26 @@ def build_report(
         {"dataset": r.dataset, "period": r.period, "rows": r.row_count, "is_nil": r.is_nil}
         for r in validated.returns
     ]
+    if connection is not None and validated.returns:
+        report.problems += history_warnings(connection, member, validated.returns)
     return report, validated.returns
 
 
 def validate_file(
-    path: Path, member: str | None = None, *, today: dt.date | None = None
+    path: Path,
+    member: str | None = None,
+    *,
+    today: dt.date | None = None,
+    home: Home | None = None,
 ) -> ValidationReport:
-    """Dry run: the report ``path`` would get. Loads nothing and writes nothing."""
+    """Dry run: the report ``path`` would get. Loads nothing and writes nothing.
+
+    When ``home`` has a warehouse, it is opened read-only for the history warnings.
+    """
+    if home is not None and home.warehouse.exists():
+        with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+            report, _ = build_report(Path(path), member, today=today, connection=connection)
+            return report
     report, _ = build_report(Path(path), member, today=today)
     return report
 
@@ -138,7 +162,9 @@ def ingest_file(
         received = received_at or dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
         received = received.astimezone(dt.UTC).replace(tzinfo=None)
         submission_id = f"{received:%Y%m%dT%H%M%S}-{sha256[:12]}"
-        report, returns = build_report(path, member, today=today, sha256=sha256)
+        report, returns = build_report(
+            path, member, today=today, sha256=sha256, connection=connection
+        )
         report_path = report.write(home.reports / submission_id)
         ledger = {
             "submission_id": submission_id,

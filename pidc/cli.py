@@ -68,11 +68,12 @@ def validate(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The return file.")],
     member: Annotated[str | None, typer.Option(help="Submitting member, e.g. FJI.")] = None,
     output: Annotated[str, typer.Option("--format", help="markdown or json")] = "markdown",
+    home_dir: HomeOption = None,
 ) -> None:
     """Dry run: print the validation report; load nothing. Exit code 0 accepted, 1 rejected."""
     from ingestion.intake import validate_file
 
-    report = validate_file(file, member.upper() if member else None)
+    report = validate_file(file, member.upper() if member else None, home=home(home_dir))
     print(report.to_json() if output == "json" else report.to_markdown())
     raise typer.Exit(0 if report.accepted else 1)
 

@@ -255,3 +255,35 @@ def test_template_from_another_member_is_rejected(home):
     report = validate_file(path, "FJI", today=TODAY)
     assert not report.accepted
     assert "says member TON, but the file was submitted by FJI" in report.errors[0].message
+
+
+def test_value_far_outside_the_members_history_is_a_warning_not_a_rejection(home):
+    for month, count in enumerate([10, 12, 9, 11, 10, 13, 12, 10], start=1):
+        land(
+            home,
+            "FJI",
+            f"FJI_refusals_2026-{month:02d}.csv",
+            REFUSALS_HEADER + f"FJI,2026-{month:02d},FJNAN,CHN,C,{count}\n",
+            mtime=1_780_000_000 + month * 86_400,
+        )
+    assert {o.status for o in ingest_path(home.landing, home, today=TODAY)} == {"accepted"}
+    spike = land(
+        home,
+        "FJI",
+        "FJI_refusals_2026-09.csv",
+        REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,80\nFJI,2026-09,FJNAN,IND,C,20\n",
+    )
+    dry_run = validate_file(spike, "FJI", today=TODAY, home=home)
+    assert dry_run.accepted
+    [warning] = dry_run.warnings
+    assert warning.message.startswith(
+        "The refusals total for 2026-09 is 100, far above FJI's usual level (median 10 over the "
+        "last 8 months"
+    )
+    [outcome] = ingest_path(spike, home, today=TODAY)
+    assert outcome.status == "accepted"
+    assert "1 warnings" in outcome.message
+    normal = land(
+        home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,14\n"
+    )
+    assert not validate_file(normal, "FJI", today=TODAY, home=home).warnings
