@@ -145,7 +145,7 @@ def ingest_file(
     own_connection = connection is None
     connection = connection or connect(home.warehouse)
     try:
-        previous = known_submission(connection, sha256)
+        previous = known_submission(connection, sha256, member, path.name)
         if previous:
             return IngestOutcome(
                 previous[0],
@@ -161,7 +161,9 @@ def ingest_file(
             )
         received = received_at or dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
         received = received.astimezone(dt.UTC).replace(tzinfo=None)
-        submission_id = f"{received:%Y%m%dT%H%M%S}-{sha256[:12]}"
+        # Unique per arrival: identical bytes under another name (a nil return) are another one.
+        arrival = hashlib.sha256(f"{sha256}:{member}:{path.name}".encode()).hexdigest()
+        submission_id = f"{received:%Y%m%dT%H%M%S}-{arrival[:12]}"
         report, returns = build_report(
             path, member, today=today, sha256=sha256, connection=connection
         )

@@ -64,12 +64,20 @@ def connect(path) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def known_submission(connection: duckdb.DuckDBPyConnection, sha256: str) -> tuple | None:
-    """(submission_id, status) of the file with this hash if it has entered before."""
+def known_submission(
+    connection: duckdb.DuckDBPyConnection, sha256: str, member: str | None, file_name: str
+) -> tuple | None:
+    """(submission_id, status) of an earlier arrival of the same file, if any.
+
+    The same bytes from the same member are the same file, except when the file carried no
+    rows: a header-only CSV (a nil return) says its month only in its name, so identical bytes
+    under another name are another return.
+    """
     return connection.execute(
-        f"select submission_id, status from {RAW_SCHEMA}.submissions where file_sha256 = ? "
-        "order by received_at limit 1",
-        [sha256],
+        f"select submission_id, status from {RAW_SCHEMA}.submissions "
+        "where file_sha256 = ? and member is not distinct from ? "
+        "and (rows_read > 0 or file_name = ?) order by received_at limit 1",
+        [sha256, member, file_name],
     ).fetchone()
 
 

@@ -287,3 +287,18 @@ def test_value_far_outside_the_members_history_is_a_warning_not_a_rejection(home
         home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,14\n"
     )
     assert not validate_file(normal, "FJI", today=TODAY, home=home).warnings
+
+
+def test_identical_nil_return_files_for_different_months_are_not_duplicates(home):
+    header = "member,period,category,nationality,sex,age_group,detection_location,count\n"
+    first = land(home, "NIU", "NIU_irregular_2026-07.csv", header)
+    second = land(home, "NIU", "NIU_irregular_2026-08.csv", header)
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert rows(home, "select period, is_nil from raw.returns order by period") == [
+        ("2026-07", True),
+        ("2026-08", True),
+    ]
+    # The very same nil file dropped again is still a duplicate.
+    assert ingest_path(first, home, today=TODAY)[0].status == "duplicate"
+    assert second.exists()

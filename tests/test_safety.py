@@ -53,11 +53,11 @@ def test_macros_hidden_in_an_xlsx_are_refused(tmp_path):
 def test_a_file_that_lies_about_its_type_is_refused(tmp_path):
     fake_xlsx = tmp_path / "return.xlsx"
     fake_xlsx.write_text("member,period\nFJI,2026-10\n")
-    with pytest.raises(HostileFileError, match="is named .xlsx but is not an Excel workbook"):
+    with pytest.raises(HostileFileError, match=r"is named \.xlsx but is not an Excel workbook"):
         check_file(fake_xlsx)
     fake_csv = tmp_path / "FJI_refusals_2026-10.csv"
     fake_csv.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
-    with pytest.raises(HostileFileError, match="is named .csv but is not a text file"):
+    with pytest.raises(HostileFileError, match=r"is named \.csv but is not a text file"):
         check_file(fake_csv)
     zip_not_excel = tmp_path / "other.xlsx"
     with zipfile.ZipFile(zip_not_excel, "w") as archive:

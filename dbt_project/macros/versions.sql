@@ -1,0 +1,26 @@
+{#-
+    The one rule that says which version of a return counts: among the accepted versions, the
+    newest by received_at, ties broken by the larger submission_id. stg_raw__returns and
+    stg_raw__observations both order by this, so supersession is decided in one place.
+-#}
+{% macro newest_version_first() -%}
+    received_at desc, submission_id desc
+{%- endmacro %}
+
+
+{#-
+    Submission statuses whose rows may be current. 'superseded' is included because a later
+    version replacing one return of a submission must not hide that submission's other returns;
+    the ranking above still picks the newest version of each return.
+-#}
+{% macro accepted_statuses() -%}
+    ('accepted', 'superseded')
+{%- endmacro %}
+
+
+{#- A stable text key of one dataset row as loaded: dataset, submission, sheet and row. -#}
+{% macro return_row_key(dataset, relation_alias) -%}
+    '{{ dataset }}' || '|' || {{ relation_alias }}.submission_id
+    || '|' || coalesce({{ relation_alias }}.source_sheet, '')
+    || '|' || cast({{ relation_alias }}.source_row as varchar)
+{%- endmacro %}

@@ -1,0 +1,47 @@
+"""The Dagster code location: ``dagster dev -m orchestration.definitions``.
+
+Definitions are assembled lazily by ``defs()``; each concern (intake, transform, publish,
+schedules) builds its own, and this module only merges them. Importing it runs nothing.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.intake import build_intake_job, intake_definitions
+from orchestration.publish import build_serving_asset
+from orchestration.resources import HomeResource
+from orchestration.schedules import schedules_definitions
+from orchestration.transform import build_dbt_assets, group_asset_keys, transform_definitions
+from pidc.settings import DBT_PROJECT_DIR
+
+MARTS_GROUP = "marts"
+
+
+def build_definitions(
+    *, home_root: str | Path | None = None, dbt_project_dir: Path = DBT_PROJECT_DIR
+) -> dg.Definitions:
+    """Every asset, check, job, sensor and schedule of the platform, bound to one home folder.
+
+    ``home_root`` empty means ``$PIDC_HOME`` at run time. Building the definitions parses the dbt
+    project if it has no manifest yet, but never opens a database.
+    """
+    marts = group_asset_keys(build_dbt_assets(dbt_project_dir), MARTS_GROUP)
+    publish = dg.Definitions(assets=[build_serving_asset(marts)])
+    shared = dg.Definitions(
+        resources={"home": HomeResource(root=str(home_root) if home_root else None)}
+    )
+    intake_job = build_intake_job()
+    return dg.Definitions.merge(
+        intake_definitions(intake_job),
+        transform_definitions(dbt_project_dir),
+        publish,
+        schedules_definitions(intake_job),
+        shared,
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """The platform's definitions for the home folder named by ``$PIDC_HOME``."""
+    return build_definitions()

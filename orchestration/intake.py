@@ -1,0 +1,260 @@
+"""Intake: new files in the landing folder become rows of the raw warehouse tables.
+
+The ``raw_tables`` asset calls ``ingestion.intake.ingest_path`` (which validates, quarantines or
+loads, and never loads the same file twice). The ``landing_sensor`` watches the landing folder and
+asks for one intake run per new file, keyed by the file's sha256, so the same bytes dropped twice
+(or a sensor tick repeated after a crash) never make a second run.
+"""
+
+import hashlib
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import (
+    UnresolvedAssetJobDefinition,
+)
+from pydantic import Field
+
+from ingestion.raw_schema import raw_tables
+from orchestration.resources import WAREHOUSE_POOL, HomeResource
+
+INTAKE_GROUP = "intake"
+INTAKE_ASSET_NAME = "raw_tables"
+INTAKE_JOB_NAME = "intake_job"
+LANDING_SENSOR_NAME = "landing_sensor"
+
+# Files an operating system or an editor leaves beside real ones; never a member's return.
+_TEMPORARY_PREFIXES = (".", "~$")
+_TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp")
+
+# A file whose modification time is this recent may still be being copied in; wait a tick.
+DEFAULT_SETTLE_SECONDS = 10.0
+
+
+class LandingFileMissingError(FileNotFoundError):
+    """A file named in the intake run's config is no longer in the landing folder."""
+
+
+class IntakeConfig(dg.Config):
+    """Which landing files one intake run ingests; empty means the whole landing folder."""
+
+    paths: list[str] = Field(
+        default_factory=list,
+        description="Files to ingest (absolute, or relative to the landing folder).",
+    )
+
+
+@dataclass(frozen=True)
+class LandingFile:
+    """A file found in the landing folder, identified by its content."""
+
+    path: Path
+    relative_path: str
+    member_folder: str
+    sha256: str
+
+
+def file_sha256(path: Path) -> str:
+    """The hex sha256 of a file's bytes, read in blocks so large workbooks stay cheap."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def is_candidate_return_file(path: Path) -> bool:
+    """True for a regular file that may be a member's return (not hidden, lock or partial file).
+
+    Unknown formats are deliberately passed on: intake rejects them with a report, so a member's
+    file is never silently ignored.
+    """
+    name = path.name
+    if not path.is_file() or name.startswith(_TEMPORARY_PREFIXES):
+        return False
+    return not name.lower().endswith(_TEMPORARY_SUFFIXES)
+
+
+def _fingerprint(path: Path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _load_cursor(cursor: str | None) -> dict[str, str]:
+    if not cursor:
+        return {}
+    try:
+        seen = json.loads(cursor).get("seen", {})
+    except (ValueError, AttributeError):
+        # A cursor from an older format: start over; run keys still stop duplicate runs.
+        return {}
+    return {str(key): str(value) for key, value in seen.items()}
+
+
+def scan_landing(
+    landing: Path,
+    cursor: str | None,
+    *,
+    now: float | None = None,
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+) -> tuple[list[LandingFile], str]:
+    """New or changed landing files since ``cursor``, and the cursor to store next.
+
+    The cursor maps each file's path (relative to ``landing``) to its size and modification time,
+    so unchanged files are not hashed again on every tick. Files modified less than
+    ``settle_seconds`` ago are left for the next tick (they may still be being copied). Files
+    that left the landing folder drop out of the cursor, which keeps it as small as the folder.
+    """
+    now = time.time() if now is None else now
+    seen = _load_cursor(cursor)
+    next_seen: dict[str, str] = {}
+    new_files: list[LandingFile] = []
+    if landing.is_dir():
+        for path in sorted(landing.rglob("*")):
+            if not is_candidate_return_file(path):
+                continue
+            relative = path.relative_to(landing).as_posix()
+            fingerprint = _fingerprint(path)
+            if seen.get(relative) == fingerprint:
+                next_seen[relative] = fingerprint
+                continue
+            if now - path.stat().st_mtime < settle_seconds:
+                continue
+            next_seen[relative] = fingerprint
+            member_folder = relative.split("/", 1)[0] if "/" in relative else ""
+            new_files.append(LandingFile(path, relative, member_folder, file_sha256(path)))
+    return new_files, json.dumps({"version": 1, "seen": next_seen}, sort_keys=True)
+
+
+def intake_run_request(landing_file: LandingFile) -> dg.RunRequest:
+    """The run request that ingests one landing file.
+
+    Its run key is the file's sha256 and its place in the landing folder: the same bytes at the
+    same place never run twice, while intake itself decides whether identical bytes under
+    another name are a duplicate (a header-only nil return is identical for every month).
+    """
+    return dg.RunRequest(
+        run_key=f"{landing_file.sha256}:{landing_file.relative_path}",
+        run_config=dg.RunConfig(
+            ops={INTAKE_ASSET_NAME: IntakeConfig(paths=[str(landing_file.path)])}
+        ),
+        tags={
+            "pidc/landing_file": landing_file.relative_path,
+            "pidc/member_folder": landing_file.member_folder,
+        },
+    )
+
+
+def _raw_specs() -> list[dg.AssetSpec]:
+    return [
+        dg.AssetSpec(
+            key=dg.AssetKey(["raw", table]),
+            group_name=INTAKE_GROUP,
+            description=f"Raw warehouse table raw.{table}: rows exactly as members sent them.",
+            kinds={"duckdb"},
+        )
+        for table in raw_tables()
+    ]
+
+
+def _resolve_targets(config: IntakeConfig, landing: Path) -> list[Path]:
+    if not config.paths:
+        return [landing]
+    targets = []
+    for named in config.paths:
+        path = Path(named)
+        path = path if path.is_absolute() else landing / path
+        if not path.exists():
+            raise LandingFileMissingError(
+                f"{path} is not in the landing folder any more. Landing files are never moved or "
+                "deleted by the platform; put the file back, or run intake on the whole landing "
+                "folder (empty `paths`)."
+            )
+        targets.append(path)
+    return targets
+
+
+def build_intake_assets() -> dg.AssetsDefinition:
+    """The ``raw_tables`` multi-asset: one asset per raw table, all filled by one intake step."""
+
+    @dg.multi_asset(
+        name=INTAKE_ASSET_NAME,
+        specs=_raw_specs(),
+        pool=WAREHOUSE_POOL,
+        description="Ingest new landing files (validate, then load or quarantine each file).",
+    )
+    def raw_tables_asset(
+        context: dg.AssetExecutionContext, config: IntakeConfig, home: HomeResource
+    ):
+        # Imported here: the ingestion stack (parsers, Great Expectations) is slow to import and
+        # must not load when Dagster only reads the definitions.
+        from ingestion.intake import ingest_path
+
+        platform_home = home.get_home()
+        outcomes = []
+        for target in _resolve_targets(config, platform_home.landing):
+            outcomes.extend(ingest_path(target, platform_home))
+        for outcome in outcomes:
+            log = context.log.warning if outcome.status == "rejected" else context.log.info
+            log(f"{outcome.file_name}: {outcome.status} - {outcome.message}")
+        statuses = Counter(outcome.status for outcome in outcomes)
+        metadata = {
+            "files_seen": len(outcomes),
+            "files_accepted": statuses.get("accepted", 0),
+            "files_rejected": statuses.get("rejected", 0),
+            "files_duplicate": statuses.get("duplicate", 0),
+            "rows_loaded": sum(outcome.rows_loaded for outcome in outcomes),
+            "rows_rejected": sum(outcome.rows_rejected for outcome in outcomes),
+        }
+        for spec in context.assets_def.specs:
+            yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
+
+    return raw_tables_asset
+
+
+def build_landing_sensor(
+    job: UnresolvedAssetJobDefinition | dg.JobDefinition,
+    *,
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS,
+    minimum_interval_seconds: int = 30,
+) -> dg.SensorDefinition:
+    """A sensor asking ``job`` for one intake run per new landing file (run key = sha256)."""
+
+    @dg.sensor(
+        name=LANDING_SENSOR_NAME,
+        job=job,
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="One intake run per new file in the landing folder, keyed by its sha256.",
+    )
+    def landing_sensor(context: dg.SensorEvaluationContext, home: HomeResource):
+        new_files, cursor = scan_landing(
+            home.get_home().landing, context.cursor, settle_seconds=settle_seconds
+        )
+        requests = [intake_run_request(landing_file) for landing_file in new_files]
+        skip_reason = None if requests else "No new files in the landing folder."
+        return dg.SensorResult(run_requests=requests, cursor=cursor, skip_reason=skip_reason)
+
+    return landing_sensor
+
+
+def build_intake_job() -> UnresolvedAssetJobDefinition:
+    """``intake_job``: the intake group only (what the landing sensor launches)."""
+    return dg.define_asset_job(
+        INTAKE_JOB_NAME,
+        selection=dg.AssetSelection.groups(INTAKE_GROUP),
+        description="Ingest landing files into the raw tables.",
+    )
+
+
+def intake_definitions(intake_job: UnresolvedAssetJobDefinition) -> dg.Definitions:
+    """The intake group, its job and the landing-folder sensor."""
+    return dg.Definitions(
+        assets=[build_intake_assets()],
+        jobs=[intake_job],
+        sensors=[build_landing_sensor(intake_job)],
+    )

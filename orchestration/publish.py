@@ -1,0 +1,149 @@
+"""Publish: copy the audited marts into the serving database the dashboard reads.
+
+Write-audit-publish: the marts are copied into a new DuckDB file beside ``Home.serving``, the copy
+is checked (every table there, same row counts), and only then ``os.replace`` swaps it into place
+in one atomic step. Readers holding the old file keep reading it; a failure at any point leaves
+the previous serving database byte-for-byte untouched.
+"""
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.resources import WAREHOUSE_POOL, HomeResource
+
+MARTS_SCHEMA = "marts"
+PUBLISH_GROUP = "publish"
+SERVING_ASSET_NAME = "serving_database"
+# A table in the serving database recording what was published and when (the app shows it).
+PUBLICATION_TABLE = "publication"
+
+
+class PublishError(RuntimeError):
+    """The marts could not be published; the serving database was left as it was."""
+
+
+@dataclass(frozen=True)
+class PublishedServing:
+    """What one publish wrote: the serving file and the row count of every table in it."""
+
+    path: Path
+    row_counts: dict[str, int]
+    published_at: datetime
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _copy_marts(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
+    tables = [
+        row[0]
+        for row in connection.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = 'warehouse' and table_schema = ? order by table_name",
+            [schema],
+        ).fetchall()
+    ]
+    if not tables:
+        raise PublishError(
+            f"The warehouse has no tables in schema '{schema}'. Build the marts first "
+            "(`dbt build`, or `make run`), then publish again."
+        )
+    connection.execute(f"create schema {_quote(schema)}")
+    row_counts: dict[str, int] = {}
+    for table in tables:
+        # Views are materialised as tables: the serving file must not depend on the warehouse.
+        target = f"{_quote(schema)}.{_quote(table)}"
+        connection.execute(f"create table {target} as select * from warehouse.{target}")
+        source_rows = connection.execute(f"select count(*) from warehouse.{target}").fetchone()
+        copied_rows = connection.execute(f"select count(*) from {target}").fetchone()
+        if source_rows != copied_rows:
+            raise PublishError(
+                f"Audit failed for {schema}.{table}: {copied_rows[0]} rows copied but the "
+                f"warehouse has {source_rows[0]}. Rerun the pipeline; nothing was published."
+            )
+        row_counts[table] = int(copied_rows[0])
+    return row_counts
+
+
+def publish_serving(
+    warehouse: Path, serving: Path, *, schema: str = MARTS_SCHEMA
+) -> PublishedServing:
+    """Copy every table and view of ``schema`` in ``warehouse`` into a fresh ``serving`` file.
+
+    The copy is written to a temporary file in the same folder (so the final rename stays on one
+    file system and is atomic), audited, then moved over ``serving``. Raises ``PublishError`` (and
+    removes the temporary file) if the warehouse or the schema is missing or the audit fails; in
+    every failure the existing serving database is left untouched.
+    """
+    warehouse, serving = Path(warehouse), Path(serving)
+    if not warehouse.exists():
+        raise PublishError(
+            f"No warehouse at {warehouse}. Run the pipeline (`make run`) to build it first."
+        )
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    staging_file = serving.with_name(f".{serving.name}.{uuid.uuid4().hex}.publishing")
+    published_at = datetime.now(UTC)
+    try:
+        connection = duckdb.connect(str(staging_file))
+        try:
+            warehouse_literal = str(warehouse).replace("'", "''")
+            connection.execute(f"attach '{warehouse_literal}' as warehouse (read_only)")
+            row_counts = _copy_marts(connection, schema)
+            connection.execute(
+                f"create table main.{PUBLICATION_TABLE} as "
+                "select * from (values (?::varchar, ?::timestamptz)) "
+                "as published(source_warehouse, published_at)",
+                [str(warehouse), published_at],
+            )
+            connection.execute("detach warehouse")
+            connection.execute("checkpoint")
+        finally:
+            connection.close()
+        os.replace(staging_file, serving)
+    except duckdb.Error as error:
+        raise PublishError(
+            f"Could not copy the marts from {warehouse}: {error}. Is another process writing "
+            "the warehouse? Nothing was published; try again when it has finished."
+        ) from error
+    finally:
+        for leftover in (staging_file, staging_file.with_name(staging_file.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return PublishedServing(path=serving, row_counts=row_counts, published_at=published_at)
+
+
+def build_serving_asset(upstream_marts: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """The ``serving_database`` asset, downstream of every mart in ``upstream_marts``."""
+
+    @dg.asset(
+        name=SERVING_ASSET_NAME,
+        group_name=PUBLISH_GROUP,
+        deps=upstream_marts,
+        pool=WAREHOUSE_POOL,
+        kinds={"duckdb"},
+        description=(
+            "The audited copy of the marts that the dashboard reads, swapped in atomically."
+        ),
+    )
+    def serving_database(
+        context: dg.AssetExecutionContext, home: HomeResource
+    ) -> dg.MaterializeResult:
+        platform_home = home.get_home()
+        published = publish_serving(platform_home.warehouse, platform_home.serving)
+        context.log.info(f"Published {len(published.row_counts)} tables to {published.path}")
+        return dg.MaterializeResult(
+            metadata={
+                "path": dg.MetadataValue.path(str(published.path)),
+                "tables": len(published.row_counts),
+                "rows": sum(published.row_counts.values()),
+                "row_counts": dg.MetadataValue.json(published.row_counts),
+            }
+        )
+
+    return serving_database

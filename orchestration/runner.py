@@ -1,0 +1,135 @@
+"""Run the whole pipeline once, in this process: intake, dbt build, publish.
+
+This is what ``make run`` and the end-to-end test call; it needs no Dagster daemon or webserver.
+"""
+
+import re
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from orchestration.definitions import build_definitions
+from orchestration.intake import INTAKE_ASSET_NAME
+from orchestration.publish import SERVING_ASSET_NAME
+from orchestration.schedules import PIPELINE_JOB_NAME
+from orchestration.transform import DBT_ASSETS_NAME, dbt_env, parse_dbt_project, scoped_environ
+from pidc.settings import DBT_PROJECT_DIR, Home
+
+# Every asset that writes the warehouse shares one pool; one slot means one writer at a time.
+INSTANCE_CONFIG = """\
+# Written by orchestration.runner.write_instance_config; safe to edit.
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+class PipelineError(RuntimeError):
+    """A pipeline step failed (for example a blocking dbt test); nothing was published."""
+
+
+def write_instance_config(home: Home) -> Path:
+    """Create ``dagster.yaml`` in ``home.dagster_home`` if missing (pool limit 1, no telemetry).
+
+    Point ``DAGSTER_HOME`` at that folder before ``dagster dev`` so the pool is enforced.
+    """
+    home.ensure()
+    config_file = home.dagster_home / "dagster.yaml"
+    if not config_file.exists():
+        config_file.write_text(INSTANCE_CONFIG, encoding="utf-8")
+    return config_file
+
+
+def pipeline_run_config(*, full_refresh: bool = False) -> dict[str, Any]:
+    """Run config for a whole-pipeline run: intake of the whole landing folder, then dbt build."""
+    return {
+        "ops": {
+            INTAKE_ASSET_NAME: {"config": {"paths": []}},
+            DBT_ASSETS_NAME: {"config": {"full_refresh": full_refresh}},
+        }
+    }
+
+
+def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    messages = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            detail = error.message.strip() if error else "no error message"
+            # dbt colours its log lines; the message is read in a terminal or a log file.
+            detail = re.sub(r"\x1b\[[0-9;]*m", "", detail)
+            messages.append(f"step {event.step_key} failed: {detail}")
+    return messages or [f"run {result.run_id} did not succeed"]
+
+
+def _node_metadata(result: dg.ExecuteInProcessResult, node: str) -> dict[str, Any]:
+    materializations = result.asset_materializations_for_node(node)
+    if not materializations:
+        return {}
+    return {name: value.value for name, value in materializations[0].metadata.items()}
+
+
+def _models_built(result: dg.ExecuteInProcessResult, job: dg.JobDefinition) -> int:
+    model_keys = {
+        spec.key
+        for assets_def in job.asset_layer.asset_graph.assets_defs
+        for spec in assets_def.specs
+        if str(spec.metadata.get("dagster_dbt/unique_id", "")).startswith("model.")
+    }
+    built = {
+        materialization.asset_key
+        for materialization in result.asset_materializations_for_node(DBT_ASSETS_NAME)
+    }
+    return len(built & model_keys)
+
+
+def run_pipeline(
+    home: Home,
+    *,
+    full_refresh: bool = False,
+    instance: dg.DagsterInstance | None = None,
+    dbt_project_dir: Path = DBT_PROJECT_DIR,
+) -> dict[str, Any]:
+    """Ingest every landing file, build the dbt project (seeds, models, tests), publish.
+
+    Returns a summary: ``run_id``, ``files_accepted``, ``files_rejected``, ``files_duplicate``,
+    ``rows_loaded``, ``models_built``, ``tables_published``, ``published_path``. Raises
+    ``PipelineError`` naming the failed steps if any step fails (a failing blocking dbt test
+    fails the dbt step); publish then does not run and the serving database is left as it was.
+    Runs on an ephemeral Dagster instance unless ``instance`` is given.
+    """
+    home.ensure()
+    with scoped_environ({"PIDC_HOME": str(home.root), **dbt_env(home)}):
+        # A manifest left by an earlier parse may predate model edits: parse afresh.
+        parse_dbt_project(dbt_project_dir)
+        definitions = build_definitions(home_root=home.root, dbt_project_dir=dbt_project_dir)
+        job = definitions.resolve_job_def(PIPELINE_JOB_NAME)
+        with (
+            dg.DagsterInstance.ephemeral() if instance is None else nullcontext(instance)
+        ) as run_instance:
+            result = job.execute_in_process(
+                run_config=pipeline_run_config(full_refresh=full_refresh),
+                instance=run_instance,
+                raise_on_error=False,
+            )
+    if not result.success:
+        raise PipelineError(
+            "The pipeline failed and nothing was published:\n- "
+            + "\n- ".join(_failure_messages(result))
+        )
+    intake = _node_metadata(result, INTAKE_ASSET_NAME)
+    publish = _node_metadata(result, SERVING_ASSET_NAME)
+    return {
+        "run_id": result.run_id,
+        "files_accepted": intake.get("files_accepted", 0),
+        "files_rejected": intake.get("files_rejected", 0),
+        "files_duplicate": intake.get("files_duplicate", 0),
+        "rows_loaded": intake.get("rows_loaded", 0),
+        "models_built": _models_built(result, job),
+        "tables_published": publish.get("tables", 0),
+        "published_path": str(home.serving),
+    }

@@ -1,0 +1,210 @@
+"""Transform: the dbt project (staging -> intermediate -> marts, seeds, tests) as Dagster assets.
+
+The dbt project and its ``@dbt_assets`` come from cached factories, so importing this module never
+runs dbt; the manifest is made by ``dbt parse`` the first time the definitions are built, only
+when it is missing (or on every load under ``dagster dev``, so edits show up).
+"""
+
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from orchestration.resources import WAREHOUSE_POOL, HomeResource
+from pidc.settings import DBT_PROJECT_DIR, Home, home
+
+DBT_ASSETS_NAME = "dbt_models"
+# The dbt beside this Python (the project's venv), so nothing depends on PATH being activated.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+RAW_SOURCE_PREFIX = "raw"
+SEED_GROUP = "seeds"
+
+
+class DbtProjectNotReadyError(RuntimeError):
+    """The dbt project is missing or ``dbt parse`` failed, so there is no manifest to load."""
+
+
+class DbtBuildConfig(dg.Config):
+    """Options for one dbt build run."""
+
+    full_refresh: bool = False
+
+
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """The dbt command for a pipeline run: ``build`` runs seeds, models and tests in DAG order.
+
+    ``--full-refresh`` rebuilds incremental models and reloads seeds whose columns changed.
+    """
+    return ["build", *(["--full-refresh"] if full_refresh else [])]
+
+
+def dbt_env(platform_home: Home) -> dict[str, str]:
+    """Environment variables that ``dbt_project/profiles.yml`` reads to find the warehouse."""
+    return {"PIDC_HOME": str(platform_home.root), "PIDC_WAREHOUSE": str(platform_home.warehouse)}
+
+
+@contextmanager
+def scoped_environ(values: Mapping[str, str], *, override: bool = True) -> Iterator[None]:
+    """Set environment variables for the duration of the block, then restore the old ones.
+
+    dbt runs as a subprocess that inherits this process's environment, and its profile reads the
+    warehouse path from there; this is how a run for a given home folder reaches dbt.
+    """
+    previous = {name: os.environ.get(name) for name in values}
+    for name, value in values.items():
+        if override or name not in os.environ:
+            os.environ[name] = value
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _group_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text) or "transform"
+
+
+class PidcDbtTranslator(DagsterDbtTranslator):
+    """Groups follow the dbt folder (staging, intermediate, marts); sources are raw assets.
+
+    A source's asset key comes from its ``meta.dagster.asset_key`` (``["raw", <table>]``); a
+    source without one is still bound to ``raw/<table>`` so lineage from intake never breaks.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        """The dbt default, except that sources without an explicit key become ``raw/<table>``."""
+        meta = dbt_resource_props.get("config", {}).get("meta") or dbt_resource_props.get("meta")
+        has_explicit_key = bool((meta or {}).get("dagster", {}).get("asset_key"))
+        if dbt_resource_props["resource_type"] == "source" and not has_explicit_key:
+            return dg.AssetKey([RAW_SOURCE_PREFIX, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """``seeds`` for seeds, else the model's top folder under ``models/``."""
+        if dbt_resource_props["resource_type"] == "seed":
+            return SEED_GROUP
+        fqn = dbt_resource_props.get("fqn", [])
+        return _group_name(fqn[1]) if len(fqn) > 2 else "transform"
+
+
+def dbt_executable() -> str:
+    """Path of the dbt command: the venv's, else the one on PATH."""
+    if Path(DBT_EXECUTABLE).exists():
+        return DBT_EXECUTABLE
+    return shutil.which("dbt") or "dbt"
+
+
+def dbt_cli(project: DbtProject) -> DbtCliResource:
+    """The dbt CLI resource for ``project``, using the project's own dbt executable."""
+    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+
+
+def parse_dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
+    """Run ``dbt parse`` now and return the project; its manifest is then current.
+
+    Raises ``DbtProjectNotReadyError`` with the command to run when the project cannot be parsed.
+    """
+    project_dir = Path(project_dir)
+    if not (project_dir / "dbt_project.yml").exists():
+        raise DbtProjectNotReadyError(
+            f"No dbt project at {project_dir} (dbt_project.yml is missing). The transform step "
+            "needs the dbt project; check out the full repository."
+        )
+    project = DbtProject(project_dir=project_dir)
+    try:
+        # The profile reads the warehouse path from the environment; parsing does not open the
+        # database, but the variables must exist, so fall back to the default home folder.
+        with scoped_environ(dbt_env(home()), override=False):
+            # dagster-dbt's own preparer looks for `dbt` on PATH; use the venv's dbt instead.
+            dbt_cli(project).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+    except Exception as error:
+        raise DbtProjectNotReadyError(
+            f"`dbt parse` failed for {project_dir}: {error}. Run `.venv/bin/dbt parse "
+            f"--project-dir {project_dir} --profiles-dir {project_dir}` to see the full error."
+        ) from error
+    if not project.manifest_path.exists():
+        raise DbtProjectNotReadyError(
+            f"dbt parse ran but wrote no manifest at {project.manifest_path}."
+        )
+    pidc_dbt_project.cache_clear()
+    build_dbt_assets.cache_clear()
+    return project
+
+
+@cache
+def pidc_dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
+    """The dbt project, with a manifest: parsed now if missing (or always under ``dagster dev``,
+    like ``DbtProject.prepare_if_dev``, so model edits show up on reload).
+    """
+    project = DbtProject(project_dir=project_dir) if Path(project_dir).is_dir() else None
+    if (
+        project is None
+        or project.preparer.using_dagster_dev()
+        or not project.manifest_path.exists()
+    ):
+        project = parse_dbt_project(project_dir)
+    return project
+
+
+@cache
+def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition:
+    """Every seed, model and test of the dbt project as one Dagster multi-asset."""
+    project = pidc_dbt_project(project_dir)
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        name=DBT_ASSETS_NAME,
+        dagster_dbt_translator=PidcDbtTranslator(),
+        pool=WAREHOUSE_POOL,
+    )
+    def dbt_models(
+        context: dg.AssetExecutionContext,
+        config: DbtBuildConfig,
+        dbt: DbtCliResource,
+        home: HomeResource,
+    ):
+        # The environment is read when dbt's subprocess starts, i.e. inside cli().
+        with scoped_environ(dbt_env(home.get_home())):
+            invocation = dbt.cli(dbt_build_args(config.full_refresh), context=context)
+        yield from invocation.stream()
+
+    return dbt_models
+
+
+def group_asset_keys(assets_def: dg.AssetsDefinition, group: str) -> list[dg.AssetKey]:
+    """Keys of the assets in ``assets_def`` that belong to ``group`` (e.g. the marts)."""
+    return sorted(
+        (key for key, name in assets_def.group_names_by_key.items() if name == group),
+        key=lambda key: key.to_user_string(),
+    )
+
+
+def transform_definitions(project_dir: Path = DBT_PROJECT_DIR) -> dg.Definitions:
+    """The dbt assets with their asset checks and the dbt CLI resource."""
+    project = pidc_dbt_project(project_dir)
+    return dg.Definitions(
+        assets=[build_dbt_assets(project_dir)],
+        resources={"dbt": dbt_cli(project)},
+    )

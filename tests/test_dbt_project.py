@@ -1,0 +1,349 @@
+"""The dbt project end to end: hand-made raw returns in, regional marts out.
+
+One session-scoped build: a temporary PIDC_HOME gets the raw schema from
+ingestion.raw_schema.raw_ddl(), a handful of raw rows (two versions of one return, a nil return,
+aliases such as "Chinese" and "CN", a value nobody can map), then `dbt build` (seeds, models,
+unit tests and data tests) runs through dbt's Python API and the tests read the marts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from ingestion.raw_schema import raw_ddl
+from pidc.contract import load_contract
+from pidc.normalise import normalise_label
+from pidc.settings import DBT_PROJECT_DIR, SEEDS_DIR
+
+# The reference seeds are written by another part of the project; without them there is
+# nothing to build against, so the build tests skip rather than fail for the wrong reason.
+REFERENCE_SEEDS = (
+    "members",
+    "membership",
+    "countries",
+    "country_groups",
+    "country_aliases",
+    "ports",
+    "label_mappings",
+    "member_label_mappings",
+)
+
+SUBMISSIONS = [
+    # submission_id, member, received_at, status
+    ("S0", "FJI", "2026-01-10 09:00:00", "accepted"),
+    ("S1", "FJI", "2026-02-05 09:00:00", "accepted"),
+    ("S2", "FJI", "2026-03-20 09:00:00", "accepted"),
+    ("S3", "FJI", "2026-03-25 09:00:00", "rejected"),
+    ("S4", "TON", "2026-02-10 09:00:00", "accepted"),
+    ("S5", "NZL", "2025-02-10 09:00:00", "accepted"),
+]
+
+RETURNS = [
+    # submission_id, member, dataset, period, is_nil, row_count
+    ("S0", "FJI", "movements", "2025-12", False, 1),
+    ("S1", "FJI", "movements", "2026-01", False, 3),
+    ("S2", "FJI", "movements", "2026-01", False, 3),
+    ("S3", "FJI", "movements", "2026-01", False, 1),
+    ("S4", "TON", "movements", "2026-01", True, 0),
+    ("S4", "TON", "permits", "2026-01", False, 1),
+    ("S5", "NZL", "movements", "2025-01", False, 1),
+]
+
+MOVEMENT = ("ARR", "Visitor", "Nationality", "{country}", "Holiday", "AIR", "FJNAN")
+MOVEMENTS = [
+    # submission_id, country as written, count
+    ("S0", "Chinese", 24),
+    # the first version of FJI 2026-01: three rows, all replaced by S2
+    ("S1", "Chinese", 10),
+    ("S1", "CN", 5),
+    ("S1", "Fijian", 100),
+    # the correction: fewer distinct codes, one value no seed maps
+    ("S2", "Chinese", 20),
+    ("S2", "CN", 7),
+    ("S2", "Atlantis", 3),
+    # rejected later file: must never count
+    ("S3", "Chinese", 999),
+    ("S5", "New Zealand", 15),
+]
+
+
+@dataclass(frozen=True)
+class Build:
+    """The outcome of the session's dbt build."""
+
+    home: Path
+    success: bool
+    failures: list[str]
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    def compile_inline(self, sql: str) -> str:
+        """``sql`` compiled by dbt in this project (macros expanded)."""
+        with _pidc_home(self.home):
+            result = _dbt(["compile", "--inline", sql], self.home / "dbt_target")
+        assert result.success, result.exception
+        return result.result.results[0].node.compiled_code
+
+    def query(self, sql: str) -> list[tuple]:
+        """Rows of ``sql`` run on a short read-only connection to the built warehouse."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            return connection.execute(sql).fetchall()
+
+
+def _reference_seeds_missing() -> list[str]:
+    return [
+        name for name in REFERENCE_SEEDS if not (SEEDS_DIR / "reference" / f"{name}.csv").exists()
+    ]
+
+
+def _load_raw_rows(warehouse: Path) -> None:
+    period_of = {(r[0], r[2]): r[3] for r in RETURNS}
+    member_of = {s[0]: s[1] for s in SUBMISSIONS}
+    received_of = {s[0]: s[2] for s in SUBMISSIONS}
+    with duckdb.connect(str(warehouse)) as connection:
+        for statement in raw_ddl():
+            connection.execute(statement)
+        for submission_id, member, received_at, status in SUBMISSIONS:
+            connection.execute(
+                "insert into raw.submissions (submission_id, member, file_name, file_sha256,"
+                " received_at, status, rows_read, rows_loaded, rows_rejected)"
+                " values (?, ?, ?, ?, ?, ?, 0, 0, 0)",
+                [
+                    submission_id,
+                    member,
+                    f"{submission_id}.xlsx",
+                    submission_id,
+                    received_at,
+                    status,
+                ],
+            )
+        for submission_id, member, dataset, period, is_nil, row_count in RETURNS:
+            connection.execute(
+                "insert into raw.returns values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    submission_id,
+                    member,
+                    dataset,
+                    period,
+                    is_nil,
+                    row_count,
+                    received_of[submission_id],
+                ],
+            )
+        for row_number, (submission_id, country, count) in enumerate(MOVEMENTS, start=2):
+            values = [value.format(country=country) for value in MOVEMENT]
+            connection.execute(
+                "insert into raw.movements (member, period, direction, traveller_type,"
+                " country_basis, country, purpose, mode, port, count, submission_id,"
+                " source_sheet, source_row) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    member_of[submission_id],
+                    period_of[(submission_id, "movements")],
+                    *values,
+                    count,
+                    submission_id,
+                    "movements",
+                    row_number,
+                ],
+            )
+        connection.execute(
+            "insert into raw.permits (member, period, permit_type, nationality, count,"
+            " submission_id, source_sheet, source_row)"
+            " values ('TON', '2026-01', 'Work', 'Tongan', 4, 'S4', 'permits', 2)"
+        )
+
+
+def _dbt(args: list[str], target_path: Path) -> object:
+    from dbt.cli.main import dbtRunner
+
+    common = [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+    ]
+    return dbtRunner().invoke([*args, *common])
+
+
+@contextmanager
+def _pidc_home(home: Path) -> Iterator[None]:
+    """PIDC_HOME set to ``home`` for dbt's profile, restored afterwards."""
+    previous = os.environ.get("PIDC_HOME")
+    os.environ["PIDC_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("PIDC_HOME", None)
+        else:
+            os.environ["PIDC_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
+    """Raw rows loaded into a temporary home and `dbt build` run once over them."""
+    missing = _reference_seeds_missing()
+    if missing:
+        pytest.skip(f"reference seeds not written yet: {', '.join(missing)}")
+    home = tmp_path_factory.mktemp("pidc_home")
+    warehouse = home / "warehouse.duckdb"
+    _load_raw_rows(warehouse)
+    with _pidc_home(home):
+        result = _dbt(["build"], home / "dbt_target")
+    failures = [
+        f"{node.node.name}: {node.status} {node.message}"
+        for node in (result.result or [])
+        if str(node.status) in {"error", "fail"}
+    ]
+    if result.exception is not None:
+        failures.append(repr(result.exception))
+    yield Build(home=home, success=result.success, failures=failures)
+
+
+def test_build_passes_every_model_unit_test_and_data_test(build: Build) -> None:
+    assert build.failures == []
+    assert build.success
+
+
+def test_models_land_in_their_named_schemas(build: Build) -> None:
+    schemas = {
+        schema
+        for (schema,) in build.query(
+            "select distinct table_schema from information_schema.tables"
+            " where table_schema not in ('raw', 'main')"
+        )
+    }
+    assert schemas == {"reference", "staging", "intermediate", "marts"}
+
+
+def test_correction_replaces_the_first_version_wholesale(build: Build) -> None:
+    rows = build.query(
+        "select submission_id, country, person_count from staging.stg_raw__movements"
+        " where member_code = 'FJI' and period = '2026-01' order by source_row"
+    )
+    assert rows == [("S2", "Chinese", 20), ("S2", "CN", 7), ("S2", "Atlantis", 3)]
+
+
+def test_aliases_add_up_under_one_code_and_unmapped_values_are_kept(build: Build) -> None:
+    rows = build.query(
+        "select country_code, person_count, source_row_count, has_unmapped_value,"
+        " direction_code, traveller_type_code, country_basis_code, purpose_code, mode_code,"
+        " port_code from marts.fct_movements"
+        " where member_code = 'FJI' and period_month = date '2026-01-01'"
+        " order by country_code nulls last"
+    )
+    assert rows == [
+        ("CHN", 27, 2, False, "ARR", "VIS", "NAT", "HOL", "AIR", "FJNAN"),
+        (None, 3, 1, True, "ARR", "VIS", "NAT", "HOL", "AIR", "FJNAN"),
+    ]
+
+
+def test_unmapped_values_are_listed_for_the_secretariat(build: Build) -> None:
+    rows = build.query(
+        "select member_code, dataset, column_name, raw_value, row_count, person_count"
+        " from intermediate.int_unmapped_values"
+    )
+    assert rows == [("FJI", "movements", "country", "Atlantis", 1, 3)]
+
+
+def test_regional_trends_keep_nil_and_missing_apart(build: Build) -> None:
+    rows = build.query(
+        "select period_month, member_count_reporting, total_count, previous_month_total,"
+        " mom_change_pct, same_month_last_year_total, yoy_change_pct"
+        " from marts.mart_regional_trends where dataset = 'movements' order by period_month"
+    )
+    assert rows == [
+        (date(2025, 1, 1), 1, 15, None, None, None, None),
+        (date(2025, 12, 1), 1, 24, None, None, None, None),
+        # FJI's correction (30) plus TON's nil return (0); NZL sent nothing, so it is absent
+        (date(2026, 1, 1), 2, 30, 24, 25.0, 15, 100.0),
+    ]
+
+
+def test_regional_trends_cover_every_dataset_with_returns(build: Build) -> None:
+    rows = build.query(
+        "select dataset, member_count_reporting, total_count from marts.mart_regional_trends"
+        " where period_month = date '2026-01-01' order by dataset"
+    )
+    assert rows == [("movements", 2, 30), ("permits", 1, 4)]
+
+
+def test_dim_countries_keeps_codes_as_text(build: Build) -> None:
+    types = dict(
+        build.query(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'reference' and table_name = 'countries'"
+        )
+    )
+    assert types["alpha2"] == "VARCHAR"
+    assert types["numeric_code"] == "VARCHAR"
+    nulls = build.query(
+        "select count(*) from marts.dim_countries where code_kind = 'iso' and alpha2 is null"
+    )
+    assert nulls == [(0,)]
+
+
+def test_normalise_label_macro_matches_python(build: Build) -> None:
+    """The dbt macro and pidc.normalise agree on ASCII labels (they match seeds to raw values)."""
+    labels = [
+        "New Zealand (8)",
+        "Fiji*",
+        "Tonga [p]",
+        "  People's Republic of China ",
+        "USA/Canada",
+        "Visiting friends & relatives",
+        "HOL",
+    ]
+    selects = " union all ".join(
+        f'select {position} as position, {{{{ normalise_label("{_sql_text(label)}") }}}} as v'
+        for position, label in enumerate(labels)
+    )
+    compiled = build.compile_inline(selects)
+    with duckdb.connect() as connection:
+        rows = connection.execute(f"select v from ({compiled}) order by position").fetchall()
+    assert [row[0] for row in rows] == [normalise_label(label) for label in labels]
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def test_dataset_var_matches_the_contract() -> None:
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["vars"]["pidc_datasets"] == load_contract().dataset_names
+
+
+def test_staging_models_exist_for_every_raw_table() -> None:
+    from ingestion.raw_schema import raw_tables
+
+    staging = DBT_PROJECT_DIR / "models" / "staging"
+    assert {f"stg_raw__{name}.sql" for name in raw_tables()} <= {p.name for p in staging.iterdir()}
+    sources = yaml.safe_load((staging / "_raw__sources.yml").read_text(encoding="utf-8"))
+    declared = {table["name"] for table in sources["sources"][0]["tables"]}
+    assert declared == set(raw_tables())
+
+
+def test_generated_staging_yaml_is_up_to_date() -> None:
+    import importlib.util
+
+    script = DBT_PROJECT_DIR / "scripts" / "generate_staging_yaml.py"
+    spec = importlib.util.spec_from_file_location("generate_staging_yaml", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = module.STAGING_DATASETS_YAML.read_text(encoding="utf-8")
+    assert committed == module.staging_datasets_yaml(load_contract())
