@@ -39,7 +39,6 @@ def month_index(period: str) -> int:
 def dataset_rules(
     dataset: Dataset,
     *,
-    member: str | None,
     admissible: dict[str, list[str]],
     first_period: str,
     last_period: str,
@@ -47,7 +46,9 @@ def dataset_rules(
     """The rules for ``dataset``: required values, code lists, counts, window, member, keys.
 
     ``admissible`` maps each coded column to the codes it may hold (from the contract and the
-    reference seeds).
+    reference seeds). The rules do not depend on who submits, so one validation can cover the
+    returns of many files: ``__item`` (which file a row came from) is part of the key, and
+    ``member__is_submitter`` says whether a row's member is its file's submitter.
     """
     rules: list[Rule] = []
     for column in dataset.columns:
@@ -115,14 +116,14 @@ def dataset_rules(
                     "Check the year and month.",
                 )
             )
-        elif column.type == "member" and member:
+        elif column.type == "member":
             rules.append(
                 Rule(
                     "ExpectColumnValuesToBeInSet",
-                    {"column": "member__code", "value_set": [member]},
+                    {"column": "member__is_submitter", "value_set": [True]},
                     name,
-                    f"The member is not {member}, the member submitting this file.",
-                    f"Submit only your own returns: write {member} in this column.",
+                    "The member in this row is not the member submitting the file.",
+                    "Submit only your own returns: write your own member code in this column.",
                 )
             )
         elif column.type == "boolean":
@@ -146,7 +147,9 @@ def dataset_rules(
                 )
             )
     if dataset.measure:
-        key = [f"{c}__code" if c not in ("member", "period") else f"{c}__key" for c in dataset.key]
+        key = ["__item"] + [
+            f"{c}__code" if c not in ("member", "period") else f"{c}__key" for c in dataset.key
+        ]
         rules.append(
             Rule(
                 "ExpectCompoundColumnsToBeUnique",

@@ -30,33 +30,23 @@ def return_total(rows: pd.DataFrame, dataset: Dataset) -> int:
     if rows.empty:
         return 0
     breakdowns = [c.name for c in dataset.breakdowns]
-    pattern = rows[breakdowns].eq(TOTAL).astype(int).astype(str).agg("".join, axis=1)
-    return int(rows.groupby(pattern)["count"].sum().max())
+    # Which breakdowns are totals, as one integer per row (a bit per breakdown).
+    weights = [1 << position for position in range(len(breakdowns))]
+    pattern = rows[breakdowns].eq(TOTAL).to_numpy(dtype="int64") @ weights
+    return int(rows["count"].groupby(pattern).sum().max())
 
 
-def _history_sql(dataset: Dataset) -> str:
-    pattern = " || ".join(
-        f"case when d.{c.name} = '{TOTAL}' then '1' else '0' end" for c in dataset.breakdowns
-    )
-    return f"""
-    with current_returns as (
-        select r.submission_id, r.period
-        from {RAW_SCHEMA}.returns r
-        join {RAW_SCHEMA}.submissions s on s.submission_id = r.submission_id
-        where s.status in ('accepted', 'superseded') and r.member = ? and r.dataset = ?
-          and r.period < ? and r.period >= ?
-        qualify row_number() over (
-            partition by r.period order by r.received_at desc, r.submission_id desc) = 1
-    ),
-    cross_sections as (
-        select c.period, {pattern} as pattern, coalesce(sum(d.count), 0) as total
-        from current_returns c
-        left join {RAW_SCHEMA}.{dataset.name} d on d.submission_id = c.submission_id
-            and d.period = c.period
-        group by all
-    )
-    select period, max(total) as total from cross_sections group by period order by period
-    """
+# The newest accepted version of each earlier month; its total was stored at load time.
+HISTORY_SQL = f"""
+select period, total_count
+from {RAW_SCHEMA}.returns r
+join {RAW_SCHEMA}.submissions s on s.submission_id = r.submission_id
+where s.status in ('accepted', 'superseded') and r.member = ? and r.dataset = ?
+  and r.period < ? and r.period >= ? and r.total_count is not null
+qualify row_number() over (
+    partition by r.period order by r.received_at desc, r.submission_id desc) = 1
+order by period
+"""
 
 
 def _months_before(period: str, months: int) -> str:
@@ -76,7 +66,7 @@ def history_warnings(
             continue
         dataset = contract.dataset(parsed_return.dataset)
         history = connection.execute(
-            _history_sql(dataset),
+            HISTORY_SQL,
             [member, dataset.name, parsed_return.period, _months_before(parsed_return.period, 24)],
         ).fetchall()
         totals = pd.Series([total for _, total in history], dtype="float64")

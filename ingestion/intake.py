@@ -3,6 +3,10 @@
 ``validate_file`` is the dry run (nothing written to the warehouse); ``ingest_file`` and
 ``ingest_path`` record a ledger row for each new file, append accepted rows to raw, copy accepted
 files to the archive and rejected ones, with their report, to quarantine.
+
+Files are handled in arrival order, in chunks: each file is checked and parsed, the chunk's
+returns are validated together (one Great Expectations run per dataset, not per file), then each
+file in turn gets its history warnings, its report and its single load-or-quarantine transaction.
 """
 
 from __future__ import annotations
@@ -10,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -20,10 +24,13 @@ from ingestion.errors import IntakeError
 from ingestion.history import history_warnings
 from ingestion.loader import connect, known_submission, load_accepted, record_rejection
 from ingestion.parsers import parse_file
+from ingestion.parsers.common import ParsedReturn, ParsedSubmission
 from ingestion.report import ERROR, Problem, ValidationReport
 from ingestion.safety import check_file
-from ingestion.validate import validate_submission
+from ingestion.validate import validate_submissions
 from pidc.settings import Home
+
+CHUNK_FILES = 200
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,16 @@ class IngestOutcome:
     rows_rejected: int
     report_path: Path | None
     message: str
+
+
+@dataclass
+class _Candidate:
+    """One file on its way through intake."""
+
+    path: Path
+    report: ValidationReport
+    parsed: ParsedSubmission | None = None
+    returns: list[ParsedReturn] = field(default_factory=list)
 
 
 def file_sha256(path: Path) -> str:
@@ -60,30 +77,20 @@ def submitting_member(path: Path, home: Home) -> str | None:
     return relative.parts[0].upper() if len(relative.parts) > 1 else None
 
 
-def build_report(
-    path: Path,
-    member: str | None,
-    *,
-    today: dt.date | None = None,
-    sha256: str | None = None,
-    connection=None,
-):
-    """Check, parse and validate ``path``; returns (report, validated returns or []).
-
-    With a warehouse ``connection``, returns far outside the member's history get warnings.
-    """
-    report = ValidationReport(file_name=path.name, file_sha256=sha256 or file_sha256(path))
+def _examine(path: Path, member: str | None, sha256: str) -> _Candidate:
+    """Safety checks and parsing; problems so far go into the candidate's report."""
+    candidate = _Candidate(path, ValidationReport(file_name=path.name, file_sha256=sha256))
+    report = candidate.report
     report.member = member
     try:
         parsed = parse_file(path, check_file(path), member)
     except IntakeError as error:
         report.problems.append(Problem(ERROR, error.message, error.fix, rule=error.code))
-        return report, []
+        return candidate
     report.file_format = parsed.file_format
     report.rows_read = parsed.rows_read
-    member = member or parsed.member
-    report.member = member
-    if not member:
+    report.member = member or parsed.member
+    if not report.member:
         report.problems.append(
             Problem(
                 ERROR,
@@ -92,16 +99,22 @@ def build_report(
                 rule="member",
             )
         )
-        return report, []
-    validated = validate_submission(parsed, member, today=today)
-    report.problems = validated.problems
-    report.returns = [
-        {"dataset": r.dataset, "period": r.period, "rows": r.row_count, "is_nil": r.is_nil}
-        for r in validated.returns
-    ]
-    if connection is not None and validated.returns:
-        report.problems += history_warnings(connection, member, validated.returns)
-    return report, validated.returns
+        return candidate
+    candidate.parsed = parsed
+    return candidate
+
+
+def _validate(candidates: list[_Candidate], today: dt.date | None) -> None:
+    """Validate every parsed candidate together; fill in their problems and returns."""
+    parsed = [c for c in candidates if c.parsed is not None]
+    results = validate_submissions([(c.parsed, c.report.member) for c in parsed], today=today)
+    for candidate, validated in zip(parsed, results, strict=True):
+        candidate.report.problems = validated.problems
+        candidate.returns = validated.returns
+        candidate.report.returns = [
+            {"dataset": r.dataset, "period": r.period, "rows": r.row_count, "is_nil": r.is_nil}
+            for r in validated.returns
+        ]
 
 
 def validate_file(
@@ -115,12 +128,106 @@ def validate_file(
 
     When ``home`` has a warehouse, it is opened read-only for the history warnings.
     """
-    if home is not None and home.warehouse.exists():
+    path = Path(path)
+    candidate = _examine(path, member.upper() if member else None, file_sha256(path))
+    _validate([candidate], today)
+    if candidate.returns and home is not None and home.warehouse.exists():
         with duckdb.connect(str(home.warehouse), read_only=True) as connection:
-            report, _ = build_report(Path(path), member, today=today, connection=connection)
-            return report
-    report, _ = build_report(Path(path), member, today=today)
-    return report
+            candidate.report.problems += history_warnings(
+                connection, candidate.report.member, candidate.returns
+            )
+    return candidate.report
+
+
+def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime):
+    """Write the report, then load (accepted) or quarantine (rejected) in one transaction."""
+    path, report = candidate.path, candidate.report
+    if report.accepted and candidate.returns:
+        report.problems += history_warnings(connection, report.member, candidate.returns)
+    # Unique per arrival: identical bytes under another name (a nil return) are another one.
+    arrival = hashlib.sha256(f"{report.file_sha256}:{report.member}:{path.name}".encode())
+    submission_id = f"{received:%Y%m%dT%H%M%S}-{arrival.hexdigest()[:12]}"
+    report_path = report.write(home.reports / submission_id)
+    ledger = {
+        "submission_id": submission_id,
+        "member": report.member,
+        "file_name": path.name,
+        "file_sha256": report.file_sha256,
+        "file_format": report.file_format,
+        "received_at": received,
+        "status": report.verdict,
+        "datasets": ",".join(sorted({r["dataset"] for r in report.returns})),
+        "periods": ",".join(sorted({r["period"] for r in report.returns})),
+        "rows_read": report.rows_read,
+        "rows_loaded": report.rows_read if report.accepted else 0,
+        "rows_rejected": 0 if report.accepted else report.rows_read,
+        "report_path": str(report_path),
+        "summary": report.summary(),
+    }
+    if report.accepted:
+        archived = home.archive / f"{report.file_sha256}{path.suffix.lower()}"
+        if not archived.exists():
+            shutil.copy2(path, archived)
+        ledger["rows_loaded"] = load_accepted(connection, ledger, candidate.returns, received)
+    else:
+        folder = home.quarantine / submission_id
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, folder / path.name)
+        for produced in report_path.parent.iterdir():
+            shutil.copy2(produced, folder / produced.name)
+        record_rejection(connection, ledger)
+    return IngestOutcome(
+        submission_id, path.name, report.file_sha256, report.verdict, report.member,
+        report.rows_read, ledger["rows_loaded"], ledger["rows_rejected"], report_path,
+        report.summary(),
+    )  # fmt: skip
+
+
+def _received_at(path: Path, given: dt.datetime | None) -> dt.datetime:
+    # For files dropped into the landing folder, the modification time is when they arrived.
+    received = given or dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    return received.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _ingest_chunk(
+    files: list[Path],
+    home: Home,
+    connection,
+    *,
+    member: str | None,
+    today: dt.date | None,
+    received_at: dt.datetime | None,
+    on_file: Callable[[IngestOutcome], None] | None,
+) -> list[IngestOutcome]:
+    outcomes: dict[int, IngestOutcome] = {}
+    candidates: dict[int, _Candidate] = {}
+    seen: dict[tuple, str] = {}
+    for index, path in enumerate(files):
+        who = (member or submitting_member(path, home) or "").upper() or None
+        sha256 = file_sha256(path)
+        previous = known_submission(connection, sha256, who, path.name)
+        twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
+        if previous or twin:
+            submission_id, status = previous or (twin, "in this batch")
+            outcomes[index] = IngestOutcome(
+                submission_id, path.name, sha256, "duplicate", who, 0, 0, 0, None,
+                f"already received as submission {submission_id} ({status}); not loaded again",
+            )  # fmt: skip
+            continue
+        candidates[index] = _examine(path, who, sha256)
+        # A file with rows is the same file whatever its name; an empty one only by name.
+        key = (sha256, who) if candidates[index].report.rows_read else (sha256, who, path.name)
+        seen[key] = path.name
+    _validate(list(candidates.values()), today)
+    ordered = []
+    for index, path in enumerate(files):
+        if index in candidates:
+            received = _received_at(path, received_at)
+            outcomes[index] = _settle(candidates[index], home, connection, received)
+        ordered.append(outcomes[index])
+        if on_file:
+            on_file(outcomes[index])
+    return ordered
 
 
 def ingest_file(
@@ -134,81 +241,19 @@ def ingest_file(
 ) -> IngestOutcome:
     """Ingest one file: ledger row, then load (accepted) or quarantine (rejected).
 
-    The received time is the file's modification time unless given: for files dropped into the
-    landing folder that is when they arrived. A file whose sha256 is already in the ledger is a
+    The received time is the file's modification time unless given. A file already in the
+    ledger (same bytes from the same member; for a file without rows, also the same name) is a
     duplicate and is not recorded or loaded again.
     """
-    path = Path(path)
     home.ensure()
-    member = (member or submitting_member(path, home) or "").upper() or None
-    sha256 = file_sha256(path)
     own_connection = connection is None
     connection = connection or connect(home.warehouse)
     try:
-        previous = known_submission(connection, sha256, member, path.name)
-        if previous:
-            return IngestOutcome(
-                previous[0],
-                path.name,
-                sha256,
-                "duplicate",
-                member,
-                0,
-                0,
-                0,
-                None,
-                f"already received as submission {previous[0]} ({previous[1]}); not loaded again",
-            )
-        received = received_at or dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-        received = received.astimezone(dt.UTC).replace(tzinfo=None)
-        # Unique per arrival: identical bytes under another name (a nil return) are another one.
-        arrival = hashlib.sha256(f"{sha256}:{member}:{path.name}".encode()).hexdigest()
-        submission_id = f"{received:%Y%m%dT%H%M%S}-{arrival[:12]}"
-        report, returns = build_report(
-            path, member, today=today, sha256=sha256, connection=connection
-        )
-        report_path = report.write(home.reports / submission_id)
-        ledger = {
-            "submission_id": submission_id,
-            "member": report.member,
-            "file_name": path.name,
-            "file_sha256": sha256,
-            "file_format": report.file_format,
-            "received_at": received,
-            "status": report.verdict,
-            "datasets": ",".join(sorted({r["dataset"] for r in report.returns})),
-            "periods": ",".join(sorted({r["period"] for r in report.returns})),
-            "rows_read": report.rows_read,
-            "rows_loaded": report.rows_read if report.accepted else 0,
-            "rows_rejected": 0 if report.accepted else report.rows_read,
-            "report_path": str(report_path),
-            "summary": report.summary(),
-        }
-        if report.accepted:
-            archived = home.archive / f"{sha256}{path.suffix.lower()}"
-            if not archived.exists():
-                shutil.copy2(path, archived)
-            loaded = load_accepted(connection, ledger, returns, received)
-            ledger["rows_loaded"] = loaded
-        else:
-            folder = home.quarantine / submission_id
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, folder / path.name)
-            for produced in report_path.parent.iterdir():
-                shutil.copy2(produced, folder / produced.name)
-            record_rejection(connection, ledger)
-        return IngestOutcome(
-            submission_id,
-            path.name,
-            sha256,
-            report.verdict,
-            report.member,
-            report.rows_read,
-            ledger["rows_loaded"],
-            ledger["rows_rejected"],
-            report_path,
-            report.summary(),
-        )
+        [outcome] = _ingest_chunk(
+            [Path(path)], home, connection, member=member, today=today,
+            received_at=received_at, on_file=None,
+        )  # fmt: skip
+        return outcome
     finally:
         if own_connection:
             connection.close()
@@ -235,15 +280,15 @@ def ingest_path(
 ) -> list[IngestOutcome]:
     """Ingest a file or every file below a folder, in arrival order, on one connection."""
     path = Path(path)
-    files: Iterable[Path] = landing_files(path) if path.is_dir() else [path]
-    outcomes = []
+    files = landing_files(path) if path.is_dir() else [path]
+    outcomes: list[IngestOutcome] = []
     connection = connect(home.ensure().warehouse)
     try:
-        for file in files:
-            outcome = ingest_file(file, home, member=member, connection=connection, today=today)
-            outcomes.append(outcome)
-            if on_file:
-                on_file(outcome)
+        for start in range(0, len(files), CHUNK_FILES):
+            outcomes += _ingest_chunk(
+                files[start : start + CHUNK_FILES], home, connection, member=member,
+                today=today, received_at=None, on_file=on_file,
+            )  # fmt: skip
     finally:
         connection.close()
     return outcomes

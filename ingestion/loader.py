@@ -11,8 +11,10 @@ import datetime as dt
 import duckdb
 import pandas as pd
 
+from ingestion.history import return_total
 from ingestion.parsers.common import ParsedReturn
 from ingestion.raw_schema import RAW_SCHEMA, raw_ddl
+from pidc.contract import load_contract
 
 LEDGER_COLUMNS = [
     "submission_id",
@@ -37,6 +39,14 @@ _MARK_SUPERSEDED = f"""
 update {RAW_SCHEMA}.submissions as s
 set status = 'superseded'
 where s.status = 'accepted'
+  -- only submissions that share a return with the one just loaded can have become superseded
+  and s.submission_id in (
+    select older.submission_id
+    from {RAW_SCHEMA}.returns older
+    join {RAW_SCHEMA}.returns latest on latest.member = older.member
+        and latest.dataset = older.dataset and latest.period = older.period
+    where latest.submission_id = ? and older.submission_id <> latest.submission_id
+  )
   and exists (select 1 from {RAW_SCHEMA}.returns r where r.submission_id = s.submission_id)
   and not exists (
     select 1
@@ -102,13 +112,20 @@ def load_accepted(
     received_at: dt.datetime,
 ) -> int:
     """Append ``returns`` and the ledger row atomically; return the number of rows loaded."""
+    contract = load_contract()
     loaded = 0
     connection.execute("begin transaction")
     try:
         _insert_ledger(connection, ledger)
         for parsed_return in returns:
+            total = (
+                None
+                if parsed_return.dataset == "observations"
+                else return_total(parsed_return.rows, contract.dataset(parsed_return.dataset))
+            )
             connection.execute(
-                f"insert into {RAW_SCHEMA}.returns values (?, ?, ?, ?, ?, ?, ?)",
+                f"insert into {RAW_SCHEMA}.returns (submission_id, member, dataset, period, "
+                "is_nil, row_count, received_at, total_count) values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     ledger["submission_id"],
                     ledger["member"],
@@ -117,6 +134,7 @@ def load_accepted(
                     parsed_return.is_nil,
                     parsed_return.row_count,
                     received_at,
+                    total,
                 ],
             )
             if parsed_return.rows.empty:
@@ -130,7 +148,7 @@ def load_accepted(
             )
             connection.unregister("incoming_rows")
             loaded += len(incoming)
-        connection.execute(_MARK_SUPERSEDED)
+        connection.execute(_MARK_SUPERSEDED, [ledger["submission_id"]])
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")

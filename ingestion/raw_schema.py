@@ -46,9 +46,16 @@ create table if not exists {RAW_SCHEMA}.returns (
     is_nil boolean not null,
     row_count integer not null,
     received_at timestamp not null,
+    total_count bigint,
     primary key (submission_id, dataset, period)
 )
 """
+
+# Columns added after the first release, so that older warehouses gain them on connect.
+MIGRATIONS = [
+    # The return's total, counting a table broken down two ways once (see ingestion.history).
+    f"alter table {RAW_SCHEMA}.returns add column if not exists total_count bigint",
+]
 
 
 def dataset_table_ddl(dataset: Dataset) -> str:
@@ -71,4 +78,4 @@ def raw_ddl(contract: Contract | None = None) -> list[str]:
     statements = [f"create schema if not exists {RAW_SCHEMA}", SUBMISSIONS_DDL, RETURNS_DDL]
     for name in [*contract.dataset_names, "observations"]:
         statements.append(dataset_table_ddl(contract.dataset(name)))
-    return statements
+    return statements + MIGRATIONS

@@ -134,7 +134,8 @@ def _resolve_column(
         admissible = reference["country_codes"]
     elif column.type == "port":
         ports = reference["ports"]
-        admissible = [*ports.loc[ports["member_code"] == member, "port_code"], "_U", TOTAL]
+        # Any port code passes the set check; a port of another member never resolves above.
+        admissible = [*ports["port_code"], "_U", TOTAL]
     else:
         admissible = list(contract.codes(column.code_list))
     return frame[column.name].map(resolved), sorted(admissible)
@@ -187,66 +188,19 @@ def _prepare(
     return prepared, admissible
 
 
-def validate_submission(
-    parsed: ParsedSubmission, member: str, *, today: dt.date | None = None
-) -> Validated:
-    """Every problem in ``parsed`` (submitted by ``member``); the returns to load if none."""
+def _unknown_member(member: str) -> Problem:
+    return Problem(
+        ERROR,
+        f"{member!r} is not a PIDC member code.",
+        "Submit from your member's folder (e.g. landing/FJI/) or pass --member with "
+        "your ISO 3166-1 alpha-3 code.",
+        rule="member",
+    )
+
+
+def _returns_of(parsed: ParsedSubmission, prepared_frames: dict[str, pd.DataFrame]):
     contract = load_contract()
-    outcome = Validated(problems=list(parsed.problems))
-    if member not in _reference()["members"]:
-        outcome.problems.append(
-            Problem(
-                ERROR,
-                f"{member!r} is not a PIDC member code.",
-                "Submit from your member's folder (e.g. landing/FJI/) or pass --member with "
-                "your ISO 3166-1 alpha-3 code.",
-                rule="member",
-            )
-        )
-        return outcome
-    first, last = reporting_window(today)
-    prepared_frames: dict[str, pd.DataFrame] = {}
-    for name, frame in parsed.frames.items():
-        dataset = contract.dataset(name)
-        notes: dict = {}
-        prepared, admissible = _prepare(frame.reset_index(drop=True), dataset, member, notes)
-        rules = dataset_rules(
-            dataset, member=member, admissible=admissible, first_period=first, last_period=last
-        )
-        for rule, indexes in run_rules(prepared, rules, f"{name}_contract"):
-            if not indexes:
-                outcome.problems.append(
-                    Problem(ERROR, rule.message, rule.fix, dataset=name, rule=rule.expectation)
-                )
-                continue
-            for index in indexes:
-                row = prepared.loc[index]
-                value = str(row[rule.column]) if rule.column else None
-                if rule.message:
-                    message, fix = rule.message, rule.fix
-                else:
-                    message, fix = notes.get(
-                        (rule.column, row[rule.column]), ("The value is not valid.", "")
-                    )
-                    fix = fix or rule.fix
-                outcome.problems.append(
-                    Problem(
-                        ERROR,
-                        message,
-                        fix,
-                        dataset=name,
-                        sheet=str(row["source_sheet"]),
-                        row=int(row["source_row"]),
-                        column=rule.column,
-                        value=value,
-                        rule=rule.expectation,
-                    )
-                )
-        prepared_frames[name] = prepared
-    # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
-    outcome.problems = list(dict.fromkeys(outcome.problems))
-    if any(p.severity == ERROR for p in outcome.problems):
-        return outcome
+    returns = []
     for name, prepared in prepared_frames.items():
         dataset = contract.dataset(name)
         rows = prepared[[*dataset.column_names, "source_sheet", "source_row"]].copy()
@@ -262,5 +216,92 @@ def validate_submission(
         for period in periods:
             subset = rows[rows["period"] == period].reset_index(drop=True)
             is_nil = period in parsed.nil_returns.get(name, set())
-            outcome.returns.append(ParsedReturn(name, period, is_nil, subset))
-    return outcome
+            returns.append(ParsedReturn(name, period, is_nil, subset))
+    return returns
+
+
+def validate_submissions(
+    batch: list[tuple[ParsedSubmission, str]], *, today: dt.date | None = None
+) -> list[Validated]:
+    """Validate many submissions at once; one :class:`Validated` per (parsed, member) pair.
+
+    Each dataset's rows from every file are checked in ONE Great Expectations run (its cost is
+    per run and per expectation, not per row), then every failure is handed back to the file and
+    row it came from. The verdict of a file never depends on the other files in the batch.
+    """
+    contract = load_contract()
+    outcomes = [Validated(problems=list(parsed.problems)) for parsed, _ in batch]
+    first, last = reporting_window(today)
+    per_dataset: dict[str, list[pd.DataFrame]] = {}
+    notes: dict[int, dict] = {}
+    admissible: dict[str, dict[str, list[str]]] = {}
+    for item, (parsed, member) in enumerate(batch):
+        if member not in _reference()["members"]:
+            outcomes[item].problems.append(_unknown_member(member))
+            continue
+        notes[item] = {}
+        for name, frame in parsed.frames.items():
+            dataset = contract.dataset(name)
+            prepared, codes = _prepare(frame.reset_index(drop=True), dataset, member, notes[item])
+            prepared["__item"] = item
+            if "member__code" in prepared:
+                prepared["member__is_submitter"] = prepared["member__code"] == member
+            per_dataset.setdefault(name, []).append(prepared)
+            admissible.setdefault(name, codes)
+    prepared_by_item: dict[int, dict[str, pd.DataFrame]] = {}
+    for name, frames in per_dataset.items():
+        combined = pd.concat(frames, ignore_index=True)
+        rules = dataset_rules(
+            contract.dataset(name),
+            admissible=admissible[name],
+            first_period=first,
+            last_period=last,
+        )
+        for rule, indexes in run_rules(combined, rules, f"{name}_contract"):
+            for index in indexes:
+                row = combined.loc[index]
+                item = int(row["__item"])
+                value = str(row[rule.column]) if rule.column else None
+                if rule.message:
+                    message, fix = rule.message, rule.fix
+                else:
+                    message, fix = notes[item].get(
+                        (rule.column, row[rule.column]), ("The value is not valid.", "")
+                    )
+                    fix = fix or rule.fix
+                outcomes[item].problems.append(
+                    Problem(
+                        ERROR,
+                        message,
+                        fix,
+                        dataset=name,
+                        sheet=str(row["source_sheet"]),
+                        row=int(row["source_row"]),
+                        column=rule.column,
+                        value=value,
+                        rule=rule.expectation,
+                    )
+                )
+        for item, prepared in combined.groupby("__item", sort=False):
+            prepared_by_item.setdefault(int(item), {})[name] = prepared.reset_index(drop=True)
+    for item, (parsed, _) in enumerate(batch):
+        outcome = outcomes[item]
+        # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
+        outcome.problems = list(dict.fromkeys(outcome.problems))
+        if item in notes and not any(p.severity == ERROR for p in outcome.problems):
+            outcome.returns = _returns_of(parsed, prepared_by_item.get(item, {}))
+            # Nil returns declared with no rows at all still need their (empty) frames' returns.
+            for name, periods in parsed.nil_returns.items():
+                if name not in prepared_by_item.get(item, {}):
+                    columns = [*contract.dataset(name).column_names, "source_sheet", "source_row"]
+                    for period in sorted(periods):
+                        empty = pd.DataFrame(columns=columns)
+                        outcome.returns.append(ParsedReturn(name, period, True, empty))
+    return outcomes
+
+
+def validate_submission(
+    parsed: ParsedSubmission, member: str, *, today: dt.date | None = None
+) -> Validated:
+    """Every problem in ``parsed`` (submitted by ``member``); the returns to load if none."""
+    return validate_submissions([(parsed, member)], today=today)[0]

@@ -120,9 +120,14 @@ def test_real_fiji_workbook_ingests_with_counts_matching_its_own_totals(tmp_path
             ).fetchall()
         )
         months = connection.execute("select count(*) from raw.returns").fetchone()[0]
+        # Each return's stored total counts the two-way table once.
+        stored = connection.execute(
+            "select sum(total_count) from raw.returns where period like '2020-%'"
+        ).fetchone()[0]
     # The workbook's own annual totals (T2 and T3 rows 12-13) and its 2022 months.
     assert by_residence == by_purpose == {"2020": 146905, "2021": 31618, "2022": 354277}
     assert months == 32  # January 2020 to August 2022
+    assert stored == 146905
     report = (outcome.report_path.parent / "report.md").read_text()
     assert "32 rows are marked provisional [p]" in report
     assert "annual figures are not loaded" in report
