@@ -114,9 +114,14 @@ def ingest(
 @app.command()
 def pipeline(home_dir: HomeOption = None) -> None:
     """Ingest the landing folder, build and test the warehouse, publish the serving database."""
-    from orchestration.runner import run_pipeline
+    from orchestration.runner import PipelineError, run_pipeline
 
-    summary = run_pipeline(home(home_dir).ensure())
+    try:
+        summary = run_pipeline(home(home_dir).ensure())
+    except PipelineError as error:
+        console.print(f"[red]{error}[/red]")
+        console.print("The serving database was left as it was. See the Dagster run log above.")
+        raise typer.Exit(1) from None
     for key, value in summary.items():
         console.print(f"{key}: {value}")
 
