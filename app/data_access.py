@@ -1,10 +1,20 @@
-"""The dashboard's only door to data: short read-only queries on the published serving database.
+"""The dashboard's only door to data, and the only place where access rules are enforced.
 
 Every query opens ``Home.serving`` read-only and closes it straight after, so the pipeline can
 swap in a new publication at any time. Results are cached for a bounded time and keyed by the
 serving file's modification time, so a new publish shows up on the next rerun.
+
+Every function that returns member-level figures takes the :class:`Viewer` and adds the viewer's
+access clause (built from ``marts.mart_sharing_access``) to its SQL; values always travel as
+parameters, and table and column names only ever come from the data contract or this module,
+never from widget text. Pages never filter for security themselves. The public viewer gets only
+``mart_public_aggregates`` (small cells already suppressed).
 """
 
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -12,12 +22,16 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from pidc.contract import load_contract
 from pidc.settings import home
 
 # Bounded so an old publication never lingers in memory for long.
 CACHE_TTL_SECONDS = 600
 MARTS_SCHEMA = "marts"
 EMPTY_STATE_MESSAGE = "No published data yet - run `make run`"
+REGION_CODE = "PACIFIC"
+SECRETARIAT = "SECRETARIAT"
+PUBLIC = "PUBLIC"
 
 REGIONAL_TREND_COLUMNS = [
     "dataset",
@@ -30,9 +44,193 @@ REGIONAL_TREND_COLUMNS = [
     "yoy_change_pct",
 ]
 
+# The columns the app reads from each mart of the marts interface; a missing mart reads as an
+# empty frame with these columns, so pages show an empty state instead of failing.
+MART_COLUMNS: dict[str, list[str]] = {
+    "dim_members": [
+        "member_code",
+        "member_name",
+        "sub_region",
+        "capital",
+        "latitude",
+        "longitude",
+        "member_since",
+        "member_until",
+        "is_current_member",
+    ],
+    "dim_countries": ["country_code", "country_name", "region", "sub_region", "is_group"],
+    "dim_ports": ["port_code", "member_code", "port_name", "port_mode", "latitude", "longitude"],
+    "dim_datasets": ["dataset", "title", "description", "has_nationality", "has_route"],
+    "dim_codes": ["code_list", "code", "label", "sort_order"],
+    "dim_member_groups": ["group_code", "group_name", "member_code"],
+    "mart_regional_trends": REGIONAL_TREND_COLUMNS,
+    "mart_return_totals": [
+        "dataset",
+        "member_code",
+        "period_month",
+        "total_count",
+        "is_nil_return",
+    ],
+    "mart_reporting_compliance": [
+        "member_code",
+        "dataset",
+        "period_month",
+        "due_date",
+        "is_expected",
+        "status",
+        "is_nil_return",
+        "is_corrected",
+        "version_count",
+        "first_received_at",
+        "last_received_at",
+    ],
+    "mart_member_trends": [
+        "dataset",
+        "member_code",
+        "period_month",
+        "total_count",
+        "previous_month_total",
+        "mom_change_pct",
+        "same_month_last_year_total",
+        "yoy_change_pct",
+        "rolling_3m_total",
+        "rolling_12m_total",
+        "share_of_regional_pct",
+    ],
+    "mart_nationality_trends": [
+        "dataset",
+        "member_code",
+        "nationality_code",
+        "period_month",
+        "total_count",
+        "rolling_3m_total",
+        "rolling_12m_total",
+    ],
+    "mart_route_trends": ["member_code", "embarkation_country_code", "period_month", "total_count"],
+    "mart_alerts": [
+        "alert_id",
+        "dataset",
+        "member_code",
+        "alert_type",
+        "dimension_value",
+        "period_month",
+        "observed_count",
+        "baseline_median",
+        "baseline_mad",
+        "modified_z_score",
+        "baseline_months",
+        "severity",
+        "message",
+    ],
+    "mart_observations": [
+        "member_code",
+        "dataset",
+        "period_month",
+        "topic",
+        "note",
+        "is_shareable",
+    ],
+    "mart_submissions": [
+        "submission_id",
+        "member_code",
+        "file_name",
+        "file_format",
+        "received_at",
+        "status",
+        "datasets",
+        "periods",
+        "rows_read",
+        "rows_loaded",
+        "rows_rejected",
+        "report_path",
+        "summary",
+    ],
+    "mart_unmapped_values": [
+        "member_code",
+        "dataset",
+        "column_name",
+        "raw_value",
+        "row_count",
+        "person_count",
+    ],
+    "mart_public_aggregates": [
+        "dataset",
+        "period_month",
+        "breakdown",
+        "breakdown_value",
+        "obs_value",
+        "display_value",
+        "is_suppressed",
+        "conf_status",
+        "contributing_members",
+    ],
+    "mart_sdmx_public": [
+        "DATAFLOW",
+        "FREQ",
+        "REF_AREA",
+        "TIME_PERIOD",
+        "INDICATOR",
+        "BREAKDOWN",
+        "BREAKDOWN_VALUE",
+        "OBS_VALUE",
+        "CONF_STATUS",
+    ],
+}
+
+# Reference tables hold no member figures: anyone, the public included, may read them.
+REFERENCE_TABLES = (
+    "dim_members",
+    "dim_countries",
+    "dim_ports",
+    "dim_datasets",
+    "dim_codes",
+    "dim_member_groups",
+)
+DATE_COLUMNS = ("period_month", "due_date")
+
 
 class ServingDatabaseMissingError(FileNotFoundError):
     """Nothing has been published yet, so there is no serving database to read."""
+
+
+class AccessDeniedError(PermissionError):
+    """The viewer asked for something their role does not allow; the message says why."""
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: decides every access clause. Built by the sign-in, passed to every query.
+
+    ``role`` is 'secretariat', 'member' (a member's officer, ``member_code`` set), 'group'
+    (a Profiling or Maritime Group participant, ``group_code`` set) or 'public' (not signed in).
+    """
+
+    role: str = "public"
+    member_code: str | None = None
+    group_code: str | None = None
+    name: str = "Public visitor"
+
+    @classmethod
+    def public(cls) -> Viewer:
+        """A visitor who has not signed in."""
+        return cls()
+
+    @property
+    def is_public(self) -> bool:
+        return self.role == "public"
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.role == "secretariat"
+
+    @property
+    def label(self) -> str:
+        """How the sidebar names the viewer's role."""
+        if self.role == "member":
+            return f"{self.member_code} officer"
+        if self.role == "group":
+            return f"{self.group_code} group member"
+        return {"secretariat": "PIDC Secretariat", "public": "Public (not signed in)"}[self.role]
 
 
 def serving_path() -> Path:
@@ -90,6 +288,15 @@ def published_tables() -> set[str]:
     return set(tables["table_name"])
 
 
+def _published_columns(table: str) -> set[str]:
+    columns = query(
+        "select column_name from information_schema.columns "
+        "where table_schema = ? and table_name = ?",
+        (MARTS_SCHEMA, table),
+    )
+    return set(columns["column_name"])
+
+
 def published_at() -> datetime | None:
     """When the serving database was published, if it records it."""
     if not has_published_data():
@@ -102,10 +309,375 @@ def published_at() -> datetime | None:
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
+def _with_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in DATE_COLUMNS:
+        if column in frame.columns:
+            frame[column] = pd.to_datetime(frame[column].astype("string"), errors="coerce")
+    return frame
+
+
+def _fact_columns(dataset: str) -> list[str]:
+    codes = [f"{column.name}_code" for column in load_contract().dataset(dataset).breakdowns]
+    return [
+        f"{dataset}_key",
+        "member_code",
+        "period_month",
+        *codes,
+        "observed_count",
+        "source_row_count",
+        "has_unmapped_value",
+    ]
+
+
+def _empty(table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    if columns is None and table.startswith("fct_"):
+        columns = _fact_columns(table.removeprefix("fct_"))
+    return pd.DataFrame(columns=columns or MART_COLUMNS.get(table, []))
+
+
+# --- access rules --------------------------------------------------------------------------
+
+
+def _access_clause(viewer: Viewer, alias: str, dataset: str | None) -> tuple[str, list]:
+    """SQL (and its parameters) that keeps only rows of ``alias`` the viewer may see.
+
+    ``alias`` must have ``member_code``; it must have ``dataset`` too unless ``dataset`` (a
+    contract dataset name, sent as a parameter) is given.
+    """
+    dataset_sql = f"{alias}.dataset" if dataset is None else "?"
+    dataset_params = [] if dataset is None else [dataset]
+    tables = published_tables()
+    if viewer.is_secretariat:
+        return "true", []
+    if viewer.role == "member" and viewer.member_code:
+        if "mart_sharing_access" not in tables:
+            # Without the sharing rules a member sees its own figures only.
+            return f"{alias}.member_code = ?", [viewer.member_code]
+        clause = (
+            f"({alias}.member_code = ? or exists (select 1 from {MARTS_SCHEMA}.mart_sharing_access"
+            f" s where s.viewer = ? and s.can_view and s.owner_member_code = {alias}.member_code"
+            f" and s.dataset = {dataset_sql}))"
+        )
+        return clause, [viewer.member_code, viewer.member_code, *dataset_params]
+    if viewer.role == "group" and viewer.group_code:
+        if not {"mart_sharing_access", "dim_member_groups"} <= tables:
+            return "false", []
+        # A group sees what every other member of the group may see: what the owner shares with
+        # the group or with all members (its own share with itself does not count).
+        clause = (
+            f"exists (select 1 from {MARTS_SCHEMA}.mart_sharing_access s"
+            f" join {MARTS_SCHEMA}.dim_member_groups g on g.member_code = s.viewer"
+            f" where g.group_code = ? and s.owner_member_code = {alias}.member_code"
+            f" and s.dataset = {dataset_sql} and s.viewer <> s.owner_member_code"
+            " group by s.owner_member_code having bool_and(s.can_view))"
+        )
+        return clause, [viewer.group_code, *dataset_params]
+    return "false", []
+
+
+def _member_level(
+    viewer: Viewer,
+    table: str,
+    *,
+    dataset: str | None = None,
+    dataset_column: bool = True,
+    equals: dict[str, object] | None = None,
+    within: dict[str, list] | None = None,
+    period_from: pd.Timestamp | None = None,
+    period_to: pd.Timestamp | None = None,
+    order_by: str = "period_month",
+    extra_clause: tuple[str, list] | None = None,
+) -> pd.DataFrame:
+    """Rows of a member-level mart that ``viewer`` may see, filtered by parameterised values.
+
+    Filter keys must be published columns of the table (checked, never trusted).
+    """
+    if viewer.is_public or table not in published_tables():
+        return _empty(table)
+    columns = _published_columns(table)
+    equals = {k: v for k, v in (equals or {}).items() if v is not None}
+    within = {k: v for k, v in (within or {}).items() if v}
+    unknown = (set(equals) | set(within)) - columns
+    if unknown:
+        raise ValueError(f"{table} has no column(s) {sorted(unknown)}")
+    access_dataset = dataset if not dataset_column else None
+    clause, params = _access_clause(viewer, "t", access_dataset)
+    where = [clause]
+    if dataset is not None and dataset_column:
+        where.append("t.dataset = ?")
+        params.append(dataset)
+    for column, value in equals.items():
+        where.append(f"t.{column} = ?")
+        params.append(value)
+    for column, values in within.items():
+        where.append(f"t.{column} in ({', '.join('?' for _ in values)})")
+        params.extend(values)
+    if period_from is not None:
+        where.append("t.period_month >= ?")
+        params.append(pd.Timestamp(period_from).date())
+    if period_to is not None:
+        where.append("t.period_month <= ?")
+        params.append(pd.Timestamp(period_to).date())
+    if extra_clause:
+        where.append(extra_clause[0])
+        params.extend(extra_clause[1])
+    order = order_by if re.split(r"[ ,]", order_by)[0] in columns else "1"
+    sql = f"select t.* from {MARTS_SCHEMA}.{table} t where {' and '.join(where)} order by {order}"
+    return _with_dates(query(sql, tuple(params)))
+
+
+def _check_dataset(dataset: str) -> str:
+    # Raises KeyError for anything the contract does not declare, so a table name built from
+    # it can only ever be one of the contract's fact tables.
+    return load_contract().dataset(dataset).name
+
+
+def visible_members(viewer: Viewer, dataset: str | None = None) -> list[str]:
+    """Member codes whose figures the viewer may see (for ``dataset``, or for any dataset)."""
+    if viewer.is_public:
+        return []
+    members = reference("dim_members")
+    if members.empty:
+        return []
+    codes = sorted(members["member_code"])
+    if viewer.is_secretariat:
+        return codes
+    if "mart_sharing_access" not in published_tables():
+        return [viewer.member_code] if viewer.member_code in codes else []
+    datasets = [dataset] if dataset else load_contract().dataset_names
+    visible = set()
+    for name in datasets:
+        clause, params = _access_clause(viewer, "m", name)
+        rows = query(
+            f"select m.member_code from {MARTS_SCHEMA}.dim_members m where {clause}",
+            tuple(params),
+        )
+        visible |= set(rows["member_code"])
+    return [code for code in codes if code in visible]
+
+
+def may_submit_for(viewer: Viewer) -> list[str]:
+    """Members the viewer may submit returns for: a member officer their own member only."""
+    if viewer.role == "member" and viewer.member_code:
+        return [viewer.member_code]
+    if viewer.is_secretariat:
+        # The Secretariat keys in returns that members send by e-mail.
+        members = reference("dim_members")
+        return sorted(members["member_code"]) if not members.empty else []
+    return []
+
+
+# --- reference data (no member figures) ----------------------------------------------------
+
+
+def reference(table: str) -> pd.DataFrame:
+    """A reference table (members, countries, ports, datasets, codes, groups), or an empty frame."""
+    if table not in REFERENCE_TABLES:
+        raise ValueError(f"{table} is not a reference table")
+    if table not in published_tables():
+        return _empty(table)
+    return _with_dates(query(f"select * from {MARTS_SCHEMA}.{table}"))
+
+
+def code_labels(code_list: str) -> dict[str, str]:
+    """Code -> label for a code list (``dim_codes``), or for countries (``country``)."""
+    if code_list == "country":
+        countries = reference("dim_countries")
+        return dict(zip(countries["country_code"], countries["country_name"], strict=False))
+    codes = reference("dim_codes")
+    codes = codes[codes["code_list"] == code_list]
+    return dict(zip(codes["code"], codes["label"], strict=False))
+
+
+# --- member-level figures ------------------------------------------------------------------
+
+
+def facts(
+    viewer: Viewer,
+    dataset: str,
+    *,
+    period_from: pd.Timestamp | None = None,
+    period_to: pd.Timestamp | None = None,
+    members: list[str] | None = None,
+    codes: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """Rows of ``fct_<dataset>`` the viewer may see; ``codes`` filters ``<column>_code`` columns.
+
+    The measure is ``observed_count`` (``person_count`` in older publications is renamed).
+    """
+    table = f"fct_{_check_dataset(dataset)}"
+    within = {"member_code": members or [], **(codes or {})}
+    rows = _member_level(
+        viewer,
+        table,
+        dataset=dataset,
+        dataset_column=False,
+        within=within,
+        period_from=period_from,
+        period_to=period_to,
+    )
+    if "person_count" in rows.columns and "observed_count" not in rows.columns:
+        rows = rows.rename(columns={"person_count": "observed_count"})
+    return rows
+
+
+def return_totals(viewer: Viewer, dataset: str | None = None, member: str | None = None):
+    """``mart_return_totals`` rows (one per received return) the viewer may see."""
+    return _member_level(
+        viewer, "mart_return_totals", dataset=dataset, equals={"member_code": member}
+    )
+
+
+def member_trends(viewer: Viewer, dataset: str | None = None, member: str | None = None):
+    """``mart_member_trends`` rows the viewer may see."""
+    return _member_level(
+        viewer, "mart_member_trends", dataset=dataset, equals={"member_code": member}
+    )
+
+
+def nationality_trends(
+    viewer: Viewer,
+    dataset: str | None = None,
+    member: str | None = None,
+    nationality: str | None = None,
+):
+    """``mart_nationality_trends`` rows the viewer may see."""
+    return _member_level(
+        viewer,
+        "mart_nationality_trends",
+        dataset=dataset,
+        equals={"member_code": member, "nationality_code": nationality},
+    )
+
+
+def route_trends(viewer: Viewer, member: str | None = None):
+    """``mart_route_trends`` (document-fraud routes) rows the viewer may see."""
+    return _member_level(
+        viewer,
+        "mart_route_trends",
+        dataset="document_fraud",
+        dataset_column=False,
+        equals={"member_code": member},
+    )
+
+
+def reporting_compliance(viewer: Viewer, dataset: str | None = None, member: str | None = None):
+    """``mart_reporting_compliance`` rows (one per expected or received return) the viewer may see."""
+    return _member_level(
+        viewer,
+        "mart_reporting_compliance",
+        dataset=dataset,
+        equals={"member_code": member},
+        order_by="period_month, member_code",
+    )
+
+
+def alerts(viewer: Viewer, dataset: str | None = None, member: str | None = None):
+    """``mart_alerts`` rows the viewer may see, newest month first."""
+    return _member_level(
+        viewer,
+        "mart_alerts",
+        dataset=dataset,
+        equals={"member_code": member},
+        order_by="period_month desc",
+    )
+
+
+def observations(viewer: Viewer, period_month: pd.Timestamp | None = None):
+    """Observation notes the viewer may see: beyond its own member, shareable notes only."""
+    shareable: tuple[str, list] | None = None
+    if viewer.role == "member":
+        shareable = ("(t.is_shareable or t.member_code = ?)", [viewer.member_code])
+    elif not viewer.is_secretariat:
+        shareable = ("t.is_shareable", [])
+    return _member_level(
+        viewer,
+        "mart_observations",
+        period_from=period_month,
+        period_to=period_month,
+        extra_clause=shareable,
+    )
+
+
+def _own_records_clause(viewer: Viewer) -> tuple[str, list]:
+    # The ledger and unmapped values describe a member's own files: nobody else's business.
+    if viewer.is_secretariat:
+        return "true", []
+    if viewer.role == "member" and viewer.member_code:
+        return "t.member_code = ?", [viewer.member_code]
+    return "false", []
+
+
+def _own_records(viewer: Viewer, table: str, order_by: str) -> pd.DataFrame:
+    if viewer.is_public or table not in published_tables():
+        return _empty(table)
+    clause, params = _own_records_clause(viewer)
+    columns = _published_columns(table)
+    order = order_by if re.split(r"[ ,]", order_by)[0] in columns else "1"
+    sql = f"select t.* from {MARTS_SCHEMA}.{table} t where {clause} order by {order}"
+    return _with_dates(query(sql, tuple(params)))
+
+
+def submissions(viewer: Viewer) -> pd.DataFrame:
+    """The submissions ledger: everything for the Secretariat, a member its own files only."""
+    return _own_records(viewer, "mart_submissions", "received_at desc")
+
+
+def unmapped_values(viewer: Viewer) -> pd.DataFrame:
+    """Values the harmonisation could not map: the Secretariat all, a member its own."""
+    return _own_records(viewer, "mart_unmapped_values", "row_count desc")
+
+
+def validation_report(viewer: Viewer, submission_id: str) -> str | None:
+    """The Markdown validation report of a submission the viewer may see, if it is on disk."""
+    ledger = submissions(viewer)
+    if ledger.empty or submission_id not in set(ledger["submission_id"].astype(str)):
+        return None
+    reports = home().reports
+    report = (reports / submission_id / "report.md").resolve()
+    # The id comes from the ledger, but never let it point outside the reports folder.
+    if reports.resolve() not in report.parents or not report.exists():
+        return None
+    return report.read_text(encoding="utf-8")
+
+
+# --- regional figures ----------------------------------------------------------------------
+
+
+def public_aggregates(dataset: str | None = None, breakdown: str | None = None) -> pd.DataFrame:
+    """``mart_public_aggregates`` rows: suppressed cells carry no value, only '<5'."""
+    table = "mart_public_aggregates"
+    if table not in published_tables():
+        return _empty(table)
+    where, params = ["true"], []
+    if dataset is not None:
+        where.append("dataset = ?")
+        params.append(dataset)
+    if breakdown is not None:
+        where.append("breakdown = ?")
+        params.append(breakdown)
+    sql = (
+        f"select * from {MARTS_SCHEMA}.{table} where {' and '.join(where)} "
+        "order by dataset, period_month, breakdown, breakdown_value"
+    )
+    rows = _with_dates(query(sql, tuple(params)))
+    # Defence in depth: a suppressed cell never carries its value out of this module.
+    rows.loc[rows["is_suppressed"].astype(bool), "obs_value"] = None
+    return rows
+
+
+def sdmx_public() -> pd.DataFrame:
+    """The public aggregates as SDMX-CSV rows (``mart_sdmx_public``)."""
+    table = "mart_sdmx_public"
+    if table not in published_tables():
+        return _empty(table)
+    return query(f"select * from {MARTS_SCHEMA}.{table} order by 1, 4, 5, 6, 7")
+
+
 def regional_trends(dataset: str | None = None) -> pd.DataFrame:
     """Rows of ``mart_regional_trends`` (one per dataset and month), oldest month first.
 
-    ``period_month`` comes back as a timestamp (first day of the month). An empty frame with the
+    Unsuppressed: only :func:`regional_series` decides who gets these. An empty frame with the
     expected columns is returned when the mart is not published.
     """
     if "mart_regional_trends" not in published_tables():
@@ -119,3 +691,64 @@ def regional_trends(dataset: str | None = None) -> pd.DataFrame:
     trends = query(sql + " order by dataset, period_month", params)
     trends["period_month"] = pd.to_datetime(trends["period_month"].astype(str))
     return trends
+
+
+def regional_series(viewer: Viewer) -> pd.DataFrame:
+    """Regional totals per dataset and month, in ``REGIONAL_TREND_COLUMNS``.
+
+    The Secretariat gets ``mart_regional_trends``. Everyone else gets the published regional
+    total of ``mart_public_aggregates`` (a month where one member reported could otherwise reveal
+    that member's unshared figure), with changes computed from it; a suppressed month has no total.
+    """
+    if viewer.is_secretariat:
+        return regional_trends()
+    region = public_aggregates(breakdown="region")
+    region = region[region["breakdown_value"] == REGION_CODE]
+    if region.empty:
+        return pd.DataFrame(columns=REGIONAL_TREND_COLUMNS)
+    rows = []
+    for dataset, series in region.groupby("dataset", sort=True):
+        totals = series.set_index("period_month")["obs_value"].astype("Float64")
+        for month, total in totals.items():
+            previous = totals.get(month - pd.DateOffset(months=1))
+            last_year = totals.get(month - pd.DateOffset(years=1))
+            contributing = series.loc[series["period_month"] == month, "contributing_members"]
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "period_month": month,
+                    "member_count_reporting": 0
+                    if pd.isna(contributing.iloc[0])
+                    else int(contributing.iloc[0]),
+                    "total_count": total,
+                    "previous_month_total": previous,
+                    "mom_change_pct": _change(total, previous),
+                    "same_month_last_year_total": last_year,
+                    "yoy_change_pct": _change(total, last_year),
+                }
+            )
+    series = pd.DataFrame(rows, columns=REGIONAL_TREND_COLUMNS)
+    return series.dropna(subset=["total_count"]).reset_index(drop=True)
+
+
+def _change(value, base) -> float | None:
+    if value is None or base is None or pd.isna(value) or pd.isna(base) or base == 0:
+        return None
+    return (float(value) - float(base)) / float(base) * 100
+
+
+def downloadable_tables(viewer: Viewer) -> dict[str, pd.DataFrame]:
+    """Every table the viewer may download, by a file-friendly name."""
+    tables: dict[str, pd.DataFrame] = {
+        "public_aggregates": public_aggregates(),
+    }
+    if viewer.is_public:
+        return tables
+    for dataset in load_contract().dataset_names:
+        tables[f"fct_{dataset}"] = facts(viewer, dataset)
+    tables["return_totals"] = return_totals(viewer)
+    tables["member_trends"] = member_trends(viewer)
+    tables["reporting_compliance"] = reporting_compliance(viewer)
+    tables["alerts"] = alerts(viewer)
+    tables["observations"] = observations(viewer)
+    return tables

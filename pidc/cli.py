@@ -12,12 +12,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from pidc.accounts import users_app
 from pidc.settings import PROJECT_ROOT, home
 
 app = typer.Typer(
     help="PIDC regional border data platform.", no_args_is_help=True, add_completion=False
 )
 console = Console(stderr=True)
+
+# Local dashboard accounts: `pidc users add|remove|list|set-password`.
+app.add_typer(users_app, name="users")
 
 HomeOption = Annotated[
     Path | None,

@@ -1,115 +1,805 @@
-"""The dashboard against a tiny hand-made serving database (and against none at all)."""
+"""The dashboard against a hand-made serving database: every page, every role.
 
+``build_serving`` writes a small ``serving.duckdb`` with the marts of the marts interface: four
+members with different sharing rules, counts from 1 to 4 in the public aggregates, nil, late and
+missing returns, alerts and observations. Other app test files import it from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import data_access
+from app.data_access import Viewer
 from app.overview import dataset_titles, latest_month_headlines
+from pidc.contract import load_contract
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-OVERVIEW_PAGE = str(PROJECT_ROOT / "app" / "pages" / "overview.py")
+PAGES = PROJECT_ROOT / "app" / "pages"
 MAIN = str(PROJECT_ROOT / "app" / "main.py")
 
-TREND_ROWS = [
-    # dataset, period_month, members, total, previous, mom %, last year, yoy %
-    ("movements", "2026-08-01", 18, 120_000, None, None, None, None),
-    ("movements", "2026-09-01", 19, 125_000, 120_000, 4.1667, 100_000, 25.0),
-    ("refusals", "2026-08-01", 6, 40, None, None, None, None),
-    ("refusals", "2026-09-01", 7, 30, 40, -25.0, None, None),
-    # permits reported last month only: its latest-month figure is missing, not zero.
-    ("permits", "2026-08-01", 5, 900, None, None, None, None),
+SECRETARIAT = Viewer(role="secretariat", name="Secretariat")
+FJI_OFFICER = Viewer(role="member", member_code="FJI", name="FJI officer")
+TON_OFFICER = Viewer(role="member", member_code="TON", name="TON officer")
+TKL_OFFICER = Viewer(role="member", member_code="TKL", name="TKL officer")
+PROFILING = Viewer(role="group", group_code="PROFILING", name="Profiling group")
+PUBLIC = Viewer.public()
+
+AUG, SEP = dt.date(2026, 8, 1), dt.date(2026, 9, 1)
+MEMBERS = [
+    # code, name, sub-region, capital, lat, lon
+    ("FJI", "Fiji", "Melanesia", "Suva", -18.14, 178.44),
+    ("TON", "Tonga", "Polynesia", "Nuku'alofa", -21.14, -175.2),
+    ("NZL", "New Zealand", "Australia and New Zealand", "Wellington", -41.29, 174.78),
+    ("TKL", "Tokelau", "Polynesia", "Nukunonu", -9.2, -171.85),
+]
+GROUPS = [("PROFILING", "FJI"), ("PROFILING", "NZL"), ("MARITIME", "TON"), ("MARITIME", "TKL")]
+# owner, dataset -> audience; anything not listed is secretariat_only.
+SHARING = {
+    ("FJI", "movements"): "all_members",
+    ("FJI", "irregular"): "profiling_group",
+    ("FJI", "refusals"): "secretariat_only",
+    ("TON", "movements"): "secretariat_only",
+    ("TON", "refusals"): "all_members",
+    ("NZL", "movements"): "all_members",
+    ("NZL", "irregular"): "profiling_group",
+}
+# Distinctive figures, so a test can tell whether they leaked onto a page.
+TON_MOVEMENTS_AUG = 48_213  # Tonga shares movements with the Secretariat only
+FJI_REFUSALS_SEP = 919  # Fiji shares refusals with the Secretariat only
+FJI_IRREGULAR_SEP = 57  # shared with the Profiling Group (FJI, NZL)
+FJI_MOVEMENTS = {AUG: 60_000, SEP: 61_234}
+NZL_MOVEMENTS_SEP = 20_553
+TON_REFUSALS_SEP = 3
+SECRET_NOTE = "Internal only: suspected syndicate at Nadi"
+SHARED_NOTE = "Cruise season started early this year"
+
+# (dataset, member, month, count, {column: code}); codes not given take a default.
+FACTS = [
+    ("movements", "FJI", AUG, FJI_MOVEMENTS[AUG], {"country": "AUS"}),
+    ("movements", "FJI", SEP, 61_000, {"country": "AUS"}),
+    ("movements", "FJI", SEP, 234, {"country": "CHN"}),
+    ("movements", "TON", AUG, TON_MOVEMENTS_AUG, {"country": "NZL"}),
+    ("movements", "NZL", SEP, NZL_MOVEMENTS_SEP, {"country": "FJI"}),
+    ("refusals", "FJI", SEP, FJI_REFUSALS_SEP, {"nationality": "CHN"}),
+    ("refusals", "TON", SEP, TON_REFUSALS_SEP, {"nationality": "USA"}),
+    ("irregular", "FJI", SEP, FJI_IRREGULAR_SEP, {"nationality": "CHN"}),
+    ("irregular", "NZL", SEP, 12, {"nationality": "IND"}),
 ]
 
 
-def make_serving(path: Path, rows=TREND_ROWS) -> None:
+def _default_code(column) -> str:
+    if column.type == "country":
+        return "CHN"
+    if column.type == "port":
+        return "_U"
+    return next(iter(load_contract().code_lists[column.code_list].codes))
+
+
+def _fact_tables(connection) -> None:
+    contract = load_contract()
+    for name in contract.dataset_names:
+        if name not in {dataset for dataset, *_ in FACTS}:
+            continue  # other fact marts are not published: pages must cope
+        dataset = contract.dataset(name)
+        code_columns = [f"{c.name}_code" for c in dataset.breakdowns]
+        columns = ["member_code varchar", "period_month date"]
+        columns += [f"{c} varchar" for c in code_columns]
+        columns += ["observed_count bigint", "source_row_count bigint", "has_unmapped_value bool"]
+        connection.execute(
+            f"create table marts.fct_{name} ({name}_key varchar, {', '.join(columns)})"
+        )
+        for index, (fact_dataset, member, month, count, codes) in enumerate(FACTS):
+            if fact_dataset != name:
+                continue
+            values = [codes.get(c.name, _default_code(c)) for c in dataset.breakdowns]
+            placeholders = ", ".join("?" for _ in range(len(values) + 6))
+            connection.execute(
+                f"insert into marts.fct_{name} values ({placeholders})",
+                [f"k{index}", member, month, *values, count, 1, False],
+            )
+
+
+def _insert(connection, table: str, ddl: str, rows: list[tuple]) -> None:
+    connection.execute(f"create table marts.{table} ({ddl})")
+    if rows:
+        placeholders = ", ".join("?" for _ in rows[0])
+        connection.executemany(f"insert into marts.{table} values ({placeholders})", rows)
+
+
+def _sharing_access() -> list[tuple]:
+    group_of = {}
+    for group, member in GROUPS:
+        group_of.setdefault(member, set()).add(group)
+    rows = []
+    owners = [code for code, *_ in MEMBERS]
+    for owner in owners:
+        for dataset in load_contract().dataset_names:
+            audience = SHARING.get((owner, dataset), "secretariat_only")
+            for viewer in ["SECRETARIAT", "PUBLIC", *owners]:
+                if viewer == "SECRETARIAT" or viewer == owner:
+                    can_view = True
+                elif viewer == "PUBLIC":
+                    can_view = False
+                elif audience == "all_members":
+                    can_view = True
+                elif audience == "profiling_group":
+                    can_view = "PROFILING" in group_of.get(viewer, set())
+                elif audience == "maritime_group":
+                    can_view = "MARITIME" in group_of.get(viewer, set())
+                else:
+                    can_view = False
+                rows.append((viewer, owner, dataset, can_view))
+    return rows
+
+
+def _public_aggregates() -> list[tuple]:
+    # dataset, month, breakdown, value, obs (None when suppressed), display, suppressed, status, n
+    return [
+        ("movements", AUG, "region", "PACIFIC", 108_213, "108,213", False, "F", 2),
+        ("movements", SEP, "region", "PACIFIC", 81_787, "81,787", False, "F", 3),
+        ("movements", SEP, "sub_region", "Melanesia", 61_234, "61,234", False, "F", 1),
+        ("movements", SEP, "sub_region", "Australia and New Zealand", None, "<5", True, "D", 1),
+        ("movements", SEP, "sub_region", "Polynesia", None, "<5", True, "A", 1),
+        ("refusals", SEP, "region", "PACIFIC", 922, "922", False, "F", 2),
+        ("refusals", SEP, "nationality", "CHN", 919, "919", False, "F", 1),
+        ("refusals", SEP, "nationality", "USA", None, "<5", True, "A", 1),
+        ("irregular", SEP, "region", "PACIFIC", 69, "69", False, "F", 2),
+    ]
+
+
+def build_serving(path: Path) -> Path:
+    """Write the hand-made serving database to ``path`` and return it."""
+    contract = load_contract()
     connection = duckdb.connect(str(path))
     connection.execute("create schema marts")
-    connection.execute(
-        """
-        create table marts.mart_regional_trends (
-            dataset varchar, period_month date, member_count_reporting integer,
-            total_count bigint, previous_month_total bigint, mom_change_pct double,
-            same_month_last_year_total bigint, yoy_change_pct double
+    _insert(
+        connection,
+        "dim_members",
+        "member_code varchar, member_name varchar, sub_region varchar, capital varchar, "
+        "latitude double, longitude double, member_since date, member_until date, "
+        "is_current_member bool",
+        [(*m, dt.date(2017, 1, 1), None, True) for m in MEMBERS],
+    )
+    _insert(
+        connection,
+        "dim_countries",
+        "country_code varchar, country_name varchar, region varchar, sub_region varchar, "
+        "is_group bool",
+        [
+            ("AUS", "Australia", "Oceania", "Australia and New Zealand", False),
+            ("CHN", "China", "Asia", "Eastern Asia", False),
+            ("FJI", "Fiji", "Oceania", "Melanesia", False),
+            ("IND", "India", "Asia", "Southern Asia", False),
+            ("NZL", "New Zealand", "Oceania", "Australia and New Zealand", False),
+            ("USA", "United States", "Americas", "Northern America", False),
+        ],
+    )
+    _insert(
+        connection,
+        "dim_codes",
+        "code_list varchar, code varchar, label varchar, sort_order integer",
+        [
+            (name, code, label, order)
+            for name in contract.code_lists
+            for order, (code, label) in enumerate(contract.codes(name).items())
+        ],
+    )
+    _insert(
+        connection,
+        "dim_datasets",
+        "dataset varchar, title varchar, description varchar, has_nationality bool, has_route bool",
+        [
+            (
+                name,
+                contract.dataset(name).title,
+                contract.dataset(name).description,
+                "nationality" in contract.dataset(name).column_names,
+                name == "document_fraud",
+            )
+            for name in contract.dataset_names
+        ],
+    )
+    group_names = {"PROFILING": "Profiling Group", "MARITIME": "Maritime Group"}
+    _insert(
+        connection,
+        "dim_member_groups",
+        "group_code varchar, group_name varchar, member_code varchar",
+        [(group, group_names[group], member) for group, member in GROUPS],
+    )
+    _insert(
+        connection,
+        "mart_sharing_access",
+        "viewer varchar, owner_member_code varchar, dataset varchar, can_view bool",
+        _sharing_access(),
+    )
+    _fact_tables(connection)
+    _insert(
+        connection,
+        "mart_regional_trends",
+        "trend_key varchar, dataset varchar, period_month date, member_count_reporting integer, "
+        "total_count bigint, previous_month_total bigint, mom_change_pct double, "
+        "same_month_last_year_total bigint, yoy_change_pct double",
+        [
+            ("m1", "movements", AUG, 2, 108_213, None, None, None, None),
+            ("m2", "movements", SEP, 3, 81_787, 108_213, -24.42, None, None),
+            ("r2", "refusals", SEP, 2, 922, None, None, None, None),
+            ("i2", "irregular", SEP, 2, 69, None, None, None, None),
+        ],
+    )
+    return_rows = [
+        ("movements", "FJI", AUG, FJI_MOVEMENTS[AUG], False),
+        ("movements", "FJI", SEP, FJI_MOVEMENTS[SEP], False),
+        ("movements", "TON", AUG, TON_MOVEMENTS_AUG, False),
+        ("movements", "TON", SEP, 0, True),
+        ("movements", "NZL", SEP, NZL_MOVEMENTS_SEP, False),
+        ("refusals", "FJI", SEP, FJI_REFUSALS_SEP, False),
+        ("refusals", "TON", SEP, TON_REFUSALS_SEP, False),
+        ("irregular", "FJI", SEP, FJI_IRREGULAR_SEP, False),
+        ("irregular", "NZL", SEP, 12, False),
+    ]
+    _insert(
+        connection,
+        "mart_return_totals",
+        "dataset varchar, member_code varchar, period_month date, total_count bigint, "
+        "is_nil_return bool",
+        return_rows,
+    )
+    received = dt.datetime(2026, 10, 10, 9, 0)
+    late = dt.datetime(2026, 10, 20, 9, 0)
+    compliance = [
+        # member, dataset, month, status, nil, corrected, versions, received
+        ("FJI", "movements", AUG, "on_time", False, False, 1, received),
+        ("FJI", "movements", SEP, "late", False, False, 1, late),
+        ("TON", "movements", AUG, "on_time", False, False, 1, received),
+        ("TON", "movements", SEP, "on_time", True, False, 1, received),
+        ("NZL", "movements", AUG, "missing", False, False, 0, None),
+        ("NZL", "movements", SEP, "on_time", False, True, 2, received),
+        ("TKL", "movements", AUG, "missing", False, False, 0, None),
+        ("TKL", "movements", SEP, "missing", False, False, 0, None),
+        ("FJI", "refusals", SEP, "on_time", False, False, 1, received),
+        ("TON", "refusals", SEP, "on_time", False, False, 1, received),
+    ]
+    _insert(
+        connection,
+        "mart_reporting_compliance",
+        "member_code varchar, dataset varchar, period_month date, due_date date, "
+        "is_expected bool, status varchar, is_nil_return bool, is_corrected bool, "
+        "version_count integer, first_received_at timestamp, last_received_at timestamp",
+        [
+            (m, d, p, dt.date(p.year, p.month + 1, 15), True, s, n, c, v, r, r)
+            for m, d, p, s, n, c, v, r in compliance
+        ],
+    )
+    member_trends = [
+        ("movements", "FJI", AUG, FJI_MOVEMENTS[AUG], None, None, 55.4),
+        ("movements", "FJI", SEP, FJI_MOVEMENTS[SEP], FJI_MOVEMENTS[AUG], 2.06, 74.9),
+        ("movements", "TON", AUG, TON_MOVEMENTS_AUG, None, None, 44.6),
+        ("movements", "TON", SEP, 0, TON_MOVEMENTS_AUG, -100.0, 0.0),
+        ("movements", "NZL", SEP, NZL_MOVEMENTS_SEP, None, None, 25.1),
+        ("refusals", "FJI", SEP, FJI_REFUSALS_SEP, None, None, 99.7),
+        ("refusals", "TON", SEP, TON_REFUSALS_SEP, None, None, 0.3),
+        ("irregular", "FJI", SEP, FJI_IRREGULAR_SEP, 6, 850.0, 82.6),
+        ("irregular", "NZL", SEP, 12, None, None, 17.4),
+    ]
+    _insert(
+        connection,
+        "mart_member_trends",
+        "dataset varchar, member_code varchar, period_month date, total_count bigint, "
+        "previous_month_total bigint, mom_change_pct double, same_month_last_year_total bigint, "
+        "yoy_change_pct double, rolling_3m_total bigint, rolling_12m_total bigint, "
+        "share_of_regional_pct double",
+        [
+            (d, m, p, t, prev, mom, None, None, t, t, share)
+            for d, m, p, t, prev, mom, share in member_trends
+        ],
+    )
+    _insert(
+        connection,
+        "mart_nationality_trends",
+        "dataset varchar, member_code varchar, nationality_code varchar, period_month date, "
+        "total_count bigint, rolling_3m_total bigint, rolling_12m_total bigint",
+        [
+            ("irregular", "FJI", "CHN", AUG, 6, 6, 6),
+            ("irregular", "FJI", "CHN", SEP, FJI_IRREGULAR_SEP, 63, 63),
+            ("refusals", "FJI", "CHN", SEP, FJI_REFUSALS_SEP, 919, 919),
+        ],
+    )
+    _insert(
+        connection,
+        "mart_route_trends",
+        "member_code varchar, embarkation_country_code varchar, period_month date, "
+        "total_count bigint",
+        [],
+    )
+    _insert(
+        connection,
+        "mart_alerts",
+        "alert_id varchar, dataset varchar, member_code varchar, alert_type varchar, "
+        "dimension_value varchar, period_month date, observed_count bigint, "
+        "baseline_median double, baseline_mad double, modified_z_score double, "
+        "baseline_months integer, severity varchar, message varchar",
+        [
+            (
+                "a1",
+                "irregular",
+                "FJI",
+                "spike",
+                "CHN",
+                SEP,
+                FJI_IRREGULAR_SEP,
+                6.0,
+                1.5,
+                22.9,
+                12,
+                "high",
+                f"Fiji detected {FJI_IRREGULAR_SEP} Chinese nationals in an irregular situation "
+                "in Sep 2026, against a median of 6 over the previous 12 months.",
+            ),
+            (
+                "a2",
+                "movements",
+                "TON",
+                "spike",
+                "total",
+                AUG,
+                TON_MOVEMENTS_AUG,
+                20000.0,
+                900.0,
+                19.1,
+                12,
+                "medium",
+                f"Tonga recorded {TON_MOVEMENTS_AUG:,} border movements in Aug 2026, against a "
+                "median of 20,000.",
+            ),
+        ],
+    )
+    _insert(
+        connection,
+        "mart_observations",
+        "member_code varchar, dataset varchar, period_month date, topic varchar, note varchar, "
+        "is_shareable bool",
+        [
+            ("FJI", "movements", SEP, "TREND", SHARED_NOTE, True),
+            ("FJI", "movements", SEP, "MODUS", SECRET_NOTE, False),
+        ],
+    )
+    _insert(
+        connection,
+        "mart_submissions",
+        "submission_id varchar, member_code varchar, file_name varchar, file_format varchar, "
+        "received_at timestamp, status varchar, datasets varchar, periods varchar, "
+        "rows_read bigint, rows_loaded bigint, rows_rejected bigint, report_path varchar, "
+        "summary varchar",
+        [
+            (
+                "sub-fji-1",
+                "FJI",
+                "FJI_2026-09.xlsx",
+                "template",
+                late,
+                "accepted",
+                "movements",
+                "2026-09",
+                3,
+                3,
+                0,
+                "",
+                "accepted: 3 rows read",
+            ),
+            (
+                "sub-ton-1",
+                "TON",
+                "tonga_sept.csv",
+                "csv",
+                received,
+                "rejected",
+                "refusals",
+                "2026-09",
+                5,
+                0,
+                5,
+                "",
+                "rejected: 5 rows read, 1 errors",
+            ),
+        ],
+    )
+    _insert(
+        connection,
+        "mart_unmapped_values",
+        "member_code varchar, dataset varchar, column_name varchar, raw_value varchar, "
+        "row_count bigint, person_count bigint",
+        [
+            ("FJI", "movements", "country", "Chinese Taipei", 2, 31),
+            ("TON", "refusals", "nationality", "Tongan passport", 1, 2),
+        ],
+    )
+    sdmx = [
+        (
+            "PIDC:DF_BORDER(1.0)",
+            "M",
+            "PACIFIC",
+            f"{month:%Y-%m}",
+            dataset.upper(),
+            breakdown,
+            value,
+            "" if obs is None else str(obs),
+            status,
         )
-        """
+        for dataset, month, breakdown, value, obs, _, _, status, _ in _public_aggregates()
+    ]
+    _insert(
+        connection,
+        "mart_public_aggregates",
+        "dataset varchar, period_month date, breakdown varchar, breakdown_value varchar, "
+        "obs_value bigint, display_value varchar, is_suppressed bool, conf_status varchar, "
+        "contributing_members integer",
+        _public_aggregates(),
     )
-    connection.executemany(
-        "insert into marts.mart_regional_trends values (?, ?, ?, ?, ?, ?, ?, ?)", rows
+    _insert(
+        connection,
+        "mart_sdmx_public",
+        "DATAFLOW varchar, FREQ varchar, REF_AREA varchar, TIME_PERIOD varchar, "
+        "INDICATOR varchar, BREAKDOWN varchar, BREAKDOWN_VALUE varchar, OBS_VALUE varchar, "
+        "CONF_STATUS varchar",
+        sdmx,
     )
     connection.execute(
-        "create table main.publication as "
-        "select 'warehouse.duckdb' as source_warehouse, timestamptz '2026-10-16 06:00:00+00' "
+        "create table main.publication as select timestamptz '2026-10-16 06:00:00+00' "
         "as published_at"
     )
     connection.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def serving_template(tmp_path_factory) -> Path:
+    """One hand-made serving database per test session; copied into each test's home."""
+    return build_serving(tmp_path_factory.mktemp("serving") / "serving.duckdb")
 
 
 @pytest.fixture
 def pidc_home(tmp_path, monkeypatch):
     monkeypatch.setenv("PIDC_HOME", str(tmp_path))
+    monkeypatch.setenv("PIDC_ACCOUNTS_FILE", str(tmp_path / "accounts.toml"))
     data_access._cached_query.clear()
     yield tmp_path
     data_access._cached_query.clear()
 
 
-def test_overview_shows_empty_state_without_serving_db(pidc_home):
-    at = AppTest.from_file(OVERVIEW_PAGE).run()
-    assert not at.exception
+@pytest.fixture
+def published(pidc_home, serving_template):
+    shutil.copy(serving_template, pidc_home / "serving.duckdb")
+    return pidc_home
+
+
+def run_page(page: str, viewer: Viewer, timeout: float = 30) -> AppTest:
+    """Run one page as ``viewer`` and return the finished AppTest (no exception allowed)."""
+    at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=timeout)
+    at.session_state["viewer"] = viewer
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def page_text(at: AppTest) -> str:
+    """Everything a page shows as text: markdown, metrics, captions, alerts and table cells."""
+    parts = []
+    for kind in (
+        "markdown",
+        "caption",
+        "info",
+        "success",
+        "error",
+        "warning",
+        "title",
+        "header",
+        "subheader",
+        "text",
+    ):
+        parts += [str(element.value) for element in at.get(kind)]
+    for metric in at.metric:
+        parts += [metric.label, str(metric.value), str(metric.delta or "")]
+    for expander in at.expander:
+        parts.append(str(expander.label))
+    for table in [*at.dataframe, *at.get("table")]:
+        frame = table.value
+        # A plain row number is not a figure on the page; a labelled index (members) is.
+        parts.append(frame.to_string(index=not isinstance(frame.index, pd.RangeIndex)))
+    return "\n".join(parts)
+
+
+def figures_in(text: str) -> set[int]:
+    """Every number written on the page (thousands separators removed)."""
+    import re
+
+    return {int(n.replace(",", "")) for n in re.findall(r"(?<![\d.])\d[\d,]*(?![\d.])", text)}
+
+
+# --- empty states -----------------------------------------------------------------------------
+
+ALL_PAGES = [
+    "overview",
+    "explorer",
+    "member_profile",
+    "compliance",
+    "alerts",
+    "data_quality",
+    "bulletin",
+    "downloads",
+]
+
+
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_every_page_shows_the_empty_state_without_a_serving_db(pidc_home, page):
+    at = run_page(page, SECRETARIAT)
     assert [info.value for info in at.info] == [data_access.EMPTY_STATE_MESSAGE]
-    assert len(at.metric) == 0
 
 
-def test_overview_shows_latest_month_figures(pidc_home):
-    make_serving(pidc_home / "serving.duckdb")
-    at = AppTest.from_file(OVERVIEW_PAGE).run()
-    assert not at.exception
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_every_page_copes_with_an_empty_marts_schema(pidc_home, page):
+    connection = duckdb.connect(str(pidc_home / "serving.duckdb"))
+    connection.execute("create schema marts")
+    connection.close()
+    for viewer in (SECRETARIAT, FJI_OFFICER, PUBLIC):
+        at = run_page(page, viewer)
+        assert at.info or at.caption, f"{page} shows nothing to {viewer.label}"
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+
+def test_overview_for_the_secretariat_shows_unsuppressed_regional_figures(published):
+    at = run_page("overview", SECRETARIAT)
     titles = dataset_titles()
-    # One headline per dataset, labelled with its contract title, in contract order.
-    assert [metric.label for metric in at.metric] == [
-        titles["movements"],
-        titles["permits"],
-        titles["refusals"],
-    ]
-    movements, permits, refusals = at.metric
-    assert movements.value == "125,000"
-    assert movements.delta == "+4.2% on previous month"
-    assert refusals.value == "30"
-    assert refusals.delta == "-25.0% on previous month"
-    # Permits have no September return: shown as missing, never as 0.
-    assert permits.value == "—"
-    assert not permits.delta
+    labels = [metric.label for metric in at.metric]
+    assert labels == [titles["movements"], titles["irregular"], titles["refusals"]]
+    by_label = {metric.label: metric for metric in at.metric}
+    assert by_label[titles["movements"]].value == "81,787"
+    assert by_label[titles["movements"]].delta == "-24.4% on previous month"
     assert any("September 2026" in caption.value for caption in at.caption)
     assert any("2026-10-16 06:00" in caption.value for caption in at.caption)
+    assert len(at.get("plotly_chart")) == 1
     assert len(at.get("vega_lite_chart")) == 3
 
 
-def test_overview_notices_a_new_publication(pidc_home):
-    serving = pidc_home / "serving.duckdb"
-    make_serving(serving)
-    first = AppTest.from_file(OVERVIEW_PAGE).run()
-    assert "125,000" in [metric.value for metric in first.metric]
-    serving.unlink()
-    make_serving(serving, [("movements", "2026-10-01", 19, 130_500, 125_000, 4.4, None, None)])
-    second = AppTest.from_file(OVERVIEW_PAGE).run()
-    assert [metric.value for metric in second.metric] == ["130,500"]
+def test_overview_for_the_public_uses_the_published_aggregates(published):
+    at = run_page("overview", PUBLIC)
+    values = {metric.label: metric.value for metric in at.metric}
+    assert values[dataset_titles()["movements"]] == "81,787"
+    assert any("suppressed" in caption.value for caption in at.caption)
+    assert any("Sign in" in caption.value for caption in at.caption)
 
 
-def test_main_navigation_opens_the_overview(pidc_home):
-    at = AppTest.from_file(MAIN).run()
+def test_overview_notices_a_new_publication(published):
+    first = run_page("overview", SECRETARIAT)
+    assert "81,787" in [metric.value for metric in first.metric]
+    serving = published / "serving.duckdb"
+    connection = duckdb.connect(str(serving))
+    connection.execute(
+        "update marts.mart_regional_trends set total_count = 90500 where period_month = ? "
+        "and dataset = 'movements'",
+        [SEP],
+    )
+    connection.close()
+    second = run_page("overview", SECRETARIAT)
+    assert "90,500" in [metric.value for metric in second.metric]
+
+
+def test_main_navigation_opens_the_overview_with_a_sign_in_form(published):
+    at = AppTest.from_file(MAIN, default_timeout=30).run()
     assert not at.exception
     assert [title.value for title in at.title] == ["Regional overview"]
+    assert [field.label for field in at.sidebar.text_input] == ["User name", "Password"]
+    assert any("Public" in caption.value for caption in at.sidebar.caption)
 
 
 def test_headlines_keep_missing_apart_from_zero():
-    import pandas as pd
-
-    trends = pd.DataFrame(TREND_ROWS, columns=data_access.REGIONAL_TREND_COLUMNS)
+    rows = [
+        ("movements", "2026-08-01", 18, 120_000, None, None, None, None),
+        ("movements", "2026-09-01", 19, 125_000, 120_000, 4.1667, 100_000, 25.0),
+        ("permits", "2026-08-01", 5, 900, None, None, None, None),
+    ]
+    trends = pd.DataFrame(rows, columns=data_access.REGIONAL_TREND_COLUMNS)
     trends["period_month"] = pd.to_datetime(trends["period_month"])
     by_dataset = {headline.dataset: headline for headline in latest_month_headlines(trends)}
     assert by_dataset["movements"].total == 125_000
-    assert by_dataset["movements"].members_reporting == 19
     assert by_dataset["permits"].total is None
-    assert by_dataset["refusals"].yoy_change_pct is None
+
+
+# --- explorer ---------------------------------------------------------------------------------
+
+
+def test_explorer_for_a_member_shows_shared_and_own_rows_only(published):
+    at = run_page("explorer", TON_OFFICER)
+    text = page_text(at)
+    # Movements: FJI and NZL share with all members, TON sees its own; nothing else.
+    members = set(at.dataframe[0].value["member_code"])
+    assert members == {"FJI", "TON", "NZL"}
+    assert TON_MOVEMENTS_AUG in figures_in(text)
+    assert set(at.multiselect[0].options) == {
+        "Fiji (FJI)",
+        "New Zealand (NZL)",
+        "Tonga (TON)",
+    }
+
+
+def test_explorer_member_filter_cannot_reach_an_unshared_member(published):
+    at = run_page("explorer", FJI_OFFICER)
+    assert "Tonga (TON)" not in at.multiselect[0].options
+    at.selectbox(key="dataset").set_value("refusals").run()
+    # FJI sees its own refusals and TON's (shared with all members).
+    assert set(at.dataframe[0].value["member_code"]) == {"FJI", "TON"}
+
+
+def test_explorer_filters_by_nationality(published):
+    at = run_page("explorer", SECRETARIAT)
+    at.multiselect(key="filter_country").set_value(["CHN"]).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["country_code"].unique()) == ["CHN"]
+    assert list(table["observed_count"]) == [234]
+
+
+def test_explorer_for_the_public_shows_suppressed_cells_as_below_five(published):
+    at = run_page("explorer", PUBLIC)
+    at.radio(key="public_by").set_value("sub_region").run()
+    table = at.dataframe[0].value
+    assert set(table["display_value"]) == {"61,234", "<5"}
+    assert "member_code" not in table.columns
+
+
+# --- member profile ---------------------------------------------------------------------------
+
+
+def test_member_profile_for_a_member_lists_members_sharing_something(published):
+    at = run_page("member_profile", FJI_OFFICER)
+    assert set(at.selectbox[0].options) == {"Fiji (FJI)", "New Zealand (NZL)", "Tonga (TON)"}
+    assert at.selectbox[0].value == "FJI"
+    text = page_text(at)
+    assert "61,234" in text and f"{FJI_REFUSALS_SEP}" in text
+
+
+def test_member_profile_shows_a_nil_return_as_nil_not_zero(published):
+    at = run_page("member_profile", SECRETARIAT)
+    at.selectbox[0].set_value("TON").run()
+    table = at.dataframe[0].value
+    assert table.loc[dataset_titles()["movements"], "Sep 2026"] == "nil"
+    assert table.loc[dataset_titles()["movements"], "Aug 2026"] == f"{TON_MOVEMENTS_AUG:,}"
+
+
+def test_member_profile_for_the_public_asks_to_sign_in(published):
+    at = run_page("member_profile", PUBLIC)
+    assert "Sign in" in at.info[0].value
+    assert not at.dataframe
+
+
+# --- compliance -------------------------------------------------------------------------------
+
+
+def test_compliance_grid_for_the_secretariat(published):
+    at = run_page("compliance", SECRETARIAT)
+    grid = at.dataframe[0].value
+    assert grid.loc["Tonga (TON)", "Sep 2026"] == "✅ on time · nil"
+    assert grid.loc["Fiji (FJI)", "Sep 2026"] == "🕒 late"
+    assert grid.loc["Tokelau (TKL)", "Aug 2026"] == "❌ missing"
+    assert grid.loc["New Zealand (NZL)", "Sep 2026"] == "✅ on time · corrected"
+    rates = at.dataframe[1].value.set_index("member_code")
+    assert rates.loc["TKL", "completeness_rate"] == 0
+    assert rates.loc["FJI", "timeliness_rate"] == 0.5
+    assert (rates["completeness_rate"] <= 1).all()
+
+
+def test_compliance_for_a_member_hides_unshared_members(published):
+    at = run_page("compliance", FJI_OFFICER)
+    members = set(at.dataframe[0].value.index)
+    assert members == {"Fiji (FJI)", "New Zealand (NZL)"}  # TON and TKL do not share movements
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+def test_alerts_for_the_profiling_group_show_shared_alerts_with_history(published):
+    at = run_page("alerts", PROFILING)
+    labels = [expander.label for expander in at.expander]
+    assert len(labels) == 1 and "Fiji" in labels[0]
+    assert "57" in at.markdown[0].value
+    assert at.metric[0].value == "57"
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_alerts_for_the_secretariat_are_newest_first(published):
+    at = run_page("alerts", SECRETARIAT)
+    labels = [expander.label for expander in at.expander]
+    assert labels[0].startswith("Sep 2026") and labels[1].startswith("Aug 2026")
+
+
+def test_alerts_for_a_member_outside_the_group(published):
+    at = run_page("alerts", TKL_OFFICER)
+    assert "No alerts" in at.info[0].value
+
+
+# --- data quality -----------------------------------------------------------------------------
+
+
+def test_data_quality_for_a_member_shows_its_own_files_and_report(published):
+    report = published / "reports" / "sub-fji-1"
+    report.mkdir(parents=True)
+    (report / "report.md").write_text("# Validation report: FJI_2026-09.xlsx\n\nAll good.")
+    at = run_page("data_quality", FJI_OFFICER)
+    ledger, unmapped = at.dataframe[0].value, at.dataframe[1].value
+    assert list(ledger["member_code"]) == ["FJI"]
+    assert list(unmapped["raw_value"]) == ["Chinese Taipei"]
+    assert any("Validation report: FJI_2026-09.xlsx" in md.value for md in at.markdown)
+
+
+def test_data_quality_for_the_secretariat_shows_every_file(published):
+    at = run_page("data_quality", SECRETARIAT)
+    assert set(at.dataframe[0].value["member_code"]) == {"FJI", "TON"}
+    assert "The report file is not on this server." in page_text(at)
+
+
+def test_data_quality_for_the_public(published):
+    at = run_page("data_quality", PUBLIC)
+    assert "Sign in" in at.info[0].value and not at.dataframe
+
+
+# --- bulletin ---------------------------------------------------------------------------------
+
+
+def test_bulletin_for_the_secretariat(published):
+    at = run_page("bulletin", SECRETARIAT)
+    text = page_text(at)
+    assert "September 2026" in text
+    assert "81,787" in text
+    assert SHARED_NOTE in text
+    assert SECRET_NOTE not in text  # the bulletin travels: shareable notes only
+    assert "Fiji detected 57" in text
+    assert "TKL" in text  # missing returns named
+    assert len(at.get("download_button")) == 2
+
+
+def test_bulletin_for_the_public_has_no_member_figures(published):
+    at = run_page("bulletin", PUBLIC)
+    text = page_text(at)
+    assert "81,787" in text
+    assert "Fiji detected" not in text and SHARED_NOTE not in text
+    assert "No member-level changes" in text
+
+
+# --- downloads --------------------------------------------------------------------------------
+
+
+def test_downloads_for_the_public_offer_only_public_aggregates(published):
+    at = run_page("downloads", PUBLIC)
+    assert at.selectbox[0].options == ["public_aggregates"]
+    assert len(at.get("download_button")) == 3  # CSV, Excel, SDMX-CSV
+
+
+def test_downloads_for_a_member(published):
+    at = run_page("downloads", FJI_OFFICER)
+    options = at.selectbox[0].options
+    assert "fct_movements" in options and "reporting_compliance" in options
+    assert "fct_permits" not in options  # not published: nothing to offer
+
+
+# --- submit -----------------------------------------------------------------------------------
+
+
+def test_submit_for_the_public_asks_to_sign_in(published):
+    at = run_page("submit", PUBLIC)
+    assert "Sign in as a member officer" in at.info[0].value
+    assert not at.get("download_button")
+
+
+def test_submit_for_a_member_offers_its_own_member_only(published):
+    at = run_page("submit", FJI_OFFICER)
+    assert at.selectbox[0].options == ["Fiji (FJI)"]
+    assert len(at.get("download_button")) == 1  # the template

@@ -1,0 +1,197 @@
+"""The monthly regional bulletin: built from the marts for one viewer and month, as HTML or PDF."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from app import data_access
+from app.compliance import compliance_rates
+from app.data_access import Viewer
+from pidc.contract import load_contract
+
+NOTABLE_CHANGES = 5
+# A change on a tiny base (2 -> 5) is noise, not news.
+MIN_BASE_FOR_CHANGE = 20
+
+
+@dataclass
+class Bulletin:
+    """Everything the bulletin says, as plain rows of text (already formatted for people)."""
+
+    month: pd.Timestamp
+    audience: str
+    key_figures: list[tuple[str, str, str, str]] = field(default_factory=list)
+    notable_changes: list[str] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+    compliance: list[str] = field(default_factory=list)
+    observations: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"PIDC regional border bulletin - {self.month:%B %Y}"
+
+
+def _pct(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{float(value):+.1f}%"
+
+
+def _count(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{int(value):,}"
+
+
+def build_bulletin(viewer: Viewer, month: pd.Timestamp) -> Bulletin:
+    """The bulletin for ``month`` with only what ``viewer`` may see (the data layer decides)."""
+    month = pd.Timestamp(month)
+    contract = load_contract()
+    titles = {name: contract.dataset(name).title for name in contract.dataset_names}
+    bulletin = Bulletin(month=month, audience=viewer.label)
+
+    regional = data_access.regional_series(viewer)
+    this_month = regional[regional["period_month"] == month]
+    for name, title in titles.items():
+        row = this_month[this_month["dataset"] == name]
+        if row.empty:
+            bulletin.key_figures.append((title, "no returns yet", "—", "—"))
+            continue
+        first = row.iloc[0]
+        bulletin.key_figures.append(
+            (
+                title,
+                _count(first["total_count"]),
+                _pct(first["mom_change_pct"]),
+                _pct(first["yoy_change_pct"]),
+            )
+        )
+
+    members = data_access.reference("dim_members")
+    names = dict(zip(members["member_code"], members["member_name"], strict=False))
+    trends = data_access.member_trends(viewer)
+    trends = trends[
+        (trends["period_month"] == month)
+        & (trends["previous_month_total"].fillna(0) >= MIN_BASE_FOR_CHANGE)
+    ].dropna(subset=["mom_change_pct"])
+    trends = trends.reindex(trends["mom_change_pct"].abs().sort_values(ascending=False).index)
+    for row in trends.head(NOTABLE_CHANGES).itertuples():
+        bulletin.notable_changes.append(
+            f"{names.get(row.member_code, row.member_code)}, {titles.get(row.dataset, row.dataset)}:"
+            f" {_count(row.total_count)} ({_pct(row.mom_change_pct)} on the previous month,"
+            f" from {_count(row.previous_month_total)})."
+        )
+
+    month_alerts = data_access.alerts(viewer)
+    month_alerts = month_alerts[month_alerts["period_month"] == month]
+    bulletin.alerts = [f"[{row.severity}] {row.message}" for row in month_alerts.itertuples()]
+
+    compliance = data_access.reporting_compliance(viewer)
+    rates = compliance_rates(compliance[compliance["period_month"] == month])
+    if not rates.empty:
+        expected = int(rates["expected_returns"].sum())
+        received = int(rates["received_returns"].sum())
+        on_time = int(rates["on_time_returns"].sum())
+        late = int(rates["late_returns"].sum())
+        missing = int(rates["missing_returns"].sum())
+        bulletin.compliance.append(
+            f"{received} of {expected} expected returns received ({received / expected:.0%}),"
+            f" {on_time} on time ({on_time / expected:.0%}), {late} late, {missing} missing."
+        )
+        missing_members = sorted(rates.loc[rates["missing_returns"] > 0, "member_code"])
+        if missing_members:
+            bulletin.compliance.append("Returns missing from: " + ", ".join(missing_members) + ".")
+
+    notes = data_access.observations(viewer, month)
+    # The bulletin travels: only notes the member agreed to share, whoever builds it.
+    notes = notes[notes["is_shareable"].astype(bool)]
+    bulletin.observations = [
+        f"{names.get(row.member_code, row.member_code)} ({titles.get(row.dataset, row.dataset)},"
+        f" {row.topic}): {row.note}"
+        for row in notes.itertuples()
+    ]
+    return bulletin
+
+
+SECTIONS = (
+    ("Notable changes", "notable_changes", "No member-level changes to report for this audience."),
+    ("Alerts", "alerts", "No alerts this month."),
+    ("Reporting compliance", "compliance", "No compliance figures for this audience."),
+    ("Observations", "observations", "No shareable observations this month."),
+)
+
+
+def to_html(bulletin: Bulletin) -> str:
+    """A self-contained HTML page (no external fonts, scripts or images)."""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(t)}</td><td>{esc(v)}</td><td>{esc(m)}</td><td>{esc(y)}</td></tr>"
+        for t, v, m, y in bulletin.key_figures
+    )
+    body = [
+        f"<h1>{esc(bulletin.title)}</h1>",
+        f"<p>Prepared for: {esc(bulletin.audience)}.</p>",
+        "<h2>Key figures</h2>",
+        "<table><thead><tr><th>Dataset</th><th>Regional total</th><th>On previous month</th>"
+        f"<th>On same month last year</th></tr></thead><tbody>{rows}</tbody></table>",
+    ]
+    for heading, attribute, empty in SECTIONS:
+        items = getattr(bulletin, attribute)
+        body.append(f"<h2>{esc(heading)}</h2>")
+        if items:
+            body.append("<ul>" + "".join(f"<li>{esc(item)}</li>" for item in items) + "</ul>")
+        else:
+            body.append(f"<p>{esc(empty)}</p>")
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{esc(bulletin.title)}</title><style>body{{font-family:sans-serif;"
+        "max-width:60em;margin:auto}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
+        "table{border-collapse:collapse}</style></head><body>" + "".join(body) + "</body></html>"
+    )
+
+
+def _latin1(text: str) -> str:
+    # The PDF core fonts are Latin-1 only; nothing is downloaded, so no other font is used.
+    replacements = {"—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "..."}
+    for old, new in replacements.items():
+        text = text.replace(old, new)
+    return text.encode("latin-1", "replace").decode("latin-1")
+
+
+def to_pdf(bulletin: Bulletin) -> bytes:
+    """The bulletin as a PDF (fpdf2 with its built-in Helvetica)."""
+    from fpdf import FPDF
+    from fpdf.enums import XPos, YPos
+
+    pdf = FPDF(format="A4")
+    pdf.set_title(_latin1(bulletin.title))
+    pdf.set_author("PIDC Secretariat")
+    pdf.add_page()
+    line = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+
+    pdf.set_font("helvetica", "B", 16)
+    pdf.multi_cell(0, 9, _latin1(bulletin.title), **line)
+    pdf.set_font("helvetica", "", 10)
+    pdf.multi_cell(0, 6, _latin1(f"Prepared for: {bulletin.audience}."), **line)
+    pdf.ln(3)
+    pdf.set_font("helvetica", "B", 13)
+    pdf.multi_cell(0, 8, "Key figures", **line)
+    widths = (70, 40, 35, 45)
+    pdf.set_font("helvetica", "B", 9)
+    for width, text in zip(
+        widths, ("Dataset", "Regional total", "On prev. month", "On last year"), strict=True
+    ):
+        pdf.cell(width, 7, text, border=1)
+    pdf.ln()
+    pdf.set_font("helvetica", "", 9)
+    for row in bulletin.key_figures:
+        for width, text in zip(widths, row, strict=True):
+            pdf.cell(width, 7, _latin1(text), border=1)
+        pdf.ln()
+    for heading, attribute, empty in SECTIONS:
+        pdf.ln(3)
+        pdf.set_font("helvetica", "B", 13)
+        pdf.multi_cell(0, 8, heading, **line)
+        pdf.set_font("helvetica", "", 10)
+        for item in getattr(bulletin, attribute) or [empty]:
+            pdf.multi_cell(0, 6, _latin1(f"- {item}"), **line)
+    return bytes(pdf.output())

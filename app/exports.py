@@ -1,0 +1,59 @@
+"""Downloads: CSV, Excel and SDMX-CSV bytes, with spreadsheet formula injection neutralised."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell (and header) neutralised."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise_cell)
+    safe.columns = [neutralise_cell(str(column)) for column in safe.columns]
+    return safe
+
+
+def _plain_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    plain = frame.copy()
+    for column in plain.columns:
+        if pd.api.types.is_datetime64_any_dtype(plain[column]):
+            if getattr(plain[column].dt, "tz", None) is not None:
+                plain[column] = plain[column].dt.tz_localize(None)
+            if column in ("period_month", "due_date"):
+                plain[column] = plain[column].dt.strftime("%Y-%m-%d")
+    return plain
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV (with BOM, so Excel opens accents right), formula cells neutralised."""
+    return neutralised(_plain_dates(frame)).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "data") -> bytes:
+    """An .xlsx workbook written by xlsxwriter; text is never turned into formulas."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(
+        buffer,
+        engine="xlsxwriter",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+    ) as writer:
+        neutralised(_plain_dates(frame)).to_excel(writer, sheet_name=sheet_name[:31], index=False)
+    return buffer.getvalue()
+
+
+def to_sdmx_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """SDMX-CSV: the ``mart_sdmx_public`` rows as they are, suppressed OBS_VALUE left empty."""
+    return neutralised(frame).to_csv(index=False).encode("utf-8")

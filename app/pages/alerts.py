@@ -1,0 +1,51 @@
+"""Alerts: unusual changes, newest first, with the numbers that triggered them and their history."""
+
+import streamlit as st
+
+from app import data_access, ui
+
+st.title("Alerts")
+ui.require_published()
+viewer = ui.viewer()
+if viewer.is_public:
+    st.info(ui.SIGN_IN_MESSAGE)
+    st.stop()
+
+rows = data_access.alerts(viewer)
+if rows.empty:
+    st.info("No alerts: nothing unusual in the returns you may see.")
+    st.stop()
+severities = st.multiselect(
+    "Severity", ["high", "medium", "low"], default=["high", "medium", "low"]
+)
+rows = rows[rows["severity"].isin(severities)]
+names = ui.member_names()
+titles = ui.dataset_titles()
+for alert in rows.itertuples():
+    heading = (
+        f"{ui.month_label(alert.period_month)} · {names.get(alert.member_code, alert.member_code)}"
+        f" · {titles.get(alert.dataset, alert.dataset)} · {alert.alert_type.replace('_', ' ')}"
+        f" ({alert.dimension_value}) · {alert.severity}"
+    )
+    with st.expander(heading, expanded=alert.Index == rows.index[0]):
+        st.write(alert.message)
+        columns = st.columns(4)
+        columns[0].metric("Observed", ui.count_text(alert.observed_count))
+        columns[1].metric("Baseline median", f"{alert.baseline_median:,.1f}")
+        columns[2].metric("Modified z-score", f"{alert.modified_z_score:+.1f}")
+        columns[3].metric("Baseline months", f"{int(alert.baseline_months)}")
+        if alert.alert_type == "new_route":
+            history = data_access.route_trends(viewer, alert.member_code)
+            history = history[history["embarkation_country_code"] == alert.dimension_value]
+        elif alert.dimension_value != "total":
+            history = data_access.nationality_trends(
+                viewer, alert.dataset, alert.member_code, alert.dimension_value
+            )
+        else:
+            history = data_access.member_trends(viewer, alert.dataset, alert.member_code)
+        if history.empty:
+            st.caption("No history published for this alert.")
+        else:
+            st.line_chart(
+                history, x="period_month", y="total_count", x_label="Month", y_label="Count"
+            )

@@ -1,0 +1,43 @@
+"""Data quality: the submissions ledger, validation reports and values that could not be mapped."""
+
+import streamlit as st
+
+from app import data_access, ui
+
+st.title("Data quality")
+ui.require_published()
+viewer = ui.viewer()
+if viewer.is_public or viewer.role == "group":
+    st.info("Sign in as the Secretariat or a member officer to see submissions.")
+    st.stop()
+
+ledger = data_access.submissions(viewer)
+st.subheader("Submissions")
+if ledger.empty:
+    st.info("No submissions yet.")
+else:
+    st.dataframe(
+        ledger.drop(columns=["report_path"], errors="ignore"), hide_index=True, width="stretch"
+    )
+    choice = st.selectbox(
+        "Validation report of",
+        list(ledger["submission_id"].astype(str)),
+        format_func=lambda sid: (
+            f"{sid} - "
+            + str(ledger.loc[ledger["submission_id"].astype(str) == sid, "file_name"].iloc[0])
+        ),
+    )
+    report = data_access.validation_report(viewer, choice)
+    if report is None:
+        st.caption("The report file is not on this server.")
+    else:
+        with st.expander("Report", expanded=True):
+            st.markdown(report)
+
+st.subheader("Values that could not be mapped")
+unmapped = data_access.unmapped_values(viewer)
+if unmapped.empty:
+    st.info("Every value was mapped onto the regional code lists.")
+else:
+    st.caption("Add these spellings to the mapping seeds so they count under the right code.")
+    st.dataframe(unmapped, hide_index=True, width="stretch")

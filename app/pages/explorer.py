@@ -1,0 +1,111 @@
+"""Dataset explorer: one dataset, filtered by period, member, nationality and its own breakdowns."""
+
+import pandas as pd
+import streamlit as st
+
+from app import data_access, ui
+from app.explorer import breakdown_totals, code_columns
+from pidc.contract import load_contract
+
+st.title("Dataset explorer")
+ui.require_published()
+viewer = ui.viewer()
+contract = load_contract()
+name = ui.choose_dataset()
+dataset = contract.dataset(name)
+st.caption(dataset.description)
+
+if viewer.is_public:
+    st.caption(ui.SIGN_IN_MESSAGE)
+    breakdown = st.radio(
+        "Breakdown", ["region", "sub_region", "nationality"], horizontal=True, key="public_by"
+    )
+    cells = data_access.public_aggregates(name, breakdown)
+    if cells.empty:
+        st.info("No published regional figures for this dataset yet.")
+        st.stop()
+    months = sorted(cells["period_month"].unique())
+    start, end = st.select_slider(
+        "Months", options=months, value=(months[0], months[-1]), format_func=ui.month_label
+    )
+    cells = cells[(cells["period_month"] >= start) & (cells["period_month"] <= end)]
+    chart = cells.pivot_table(
+        index="period_month", columns="breakdown_value", values="obs_value", aggfunc="sum"
+    )
+    st.line_chart(chart, x_label="Month", y_label="Count (suppressed cells left out)")
+    table = cells[["period_month", "breakdown_value", "display_value", "conf_status"]].copy()
+    table["period_month"] = table["period_month"].map(ui.month_label)
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.stop()
+
+members = data_access.visible_members(viewer, name)
+if not members:
+    st.info("No member shares this dataset with you yet.")
+    st.stop()
+names = ui.member_names()
+chosen_members = st.multiselect(
+    "Members", members, format_func=lambda code: f"{names.get(code, code)} ({code})"
+)
+columns = code_columns(dataset)
+filters: dict[str, list[str]] = {}
+filter_columns = st.columns(3)
+for index, column in enumerate(dataset.breakdowns):
+    if column.type == "port":
+        continue  # ports are many and member-specific: the table below shows them
+    labels = data_access.code_labels("country" if column.type == "country" else column.code_list)
+    options = sorted(labels)
+    picked = filter_columns[index % 3].multiselect(
+        column.name.replace("_", " ").capitalize(),
+        options,
+        format_func=lambda code, labels=labels: f"{labels.get(code, code)} ({code})",
+        key=f"filter_{column.name}",
+    )
+    if picked:
+        filters[columns[column.name]] = picked
+
+rows = data_access.facts(viewer, name, members=chosen_members, codes=filters)
+if rows.empty:
+    st.info("No returns match these filters yet.")
+    st.stop()
+months = sorted(rows["period_month"].unique())
+if len(months) > 1:
+    start, end = st.select_slider(
+        "Months", options=months, value=(months[0], months[-1]), format_func=ui.month_label
+    )
+    rows = rows[(rows["period_month"] >= start) & (rows["period_month"] <= end)]
+
+monthly = breakdown_totals(rows, dataset)
+st.subheader("Total per month")
+st.line_chart(monthly, x="period_month", y="observed_count", x_label="Month", y_label="Count")
+
+by_name = st.selectbox(
+    "Break down by",
+    [column.name for column in dataset.breakdowns],
+    format_func=lambda value: value.replace("_", " "),
+)
+by = columns[by_name]
+split = breakdown_totals(rows, dataset, by)
+if split.empty:
+    st.info("These returns are not broken down by this column.")
+else:
+    column = dataset.column(by_name)
+    labels = data_access.code_labels("country" if column.type == "country" else column.code_list)
+    split["label"] = split[by].map(lambda code: labels.get(code, code))
+    top = split.groupby("label")["observed_count"].sum().nlargest(12).index
+    st.bar_chart(
+        split[split["label"].isin(top)],
+        x="period_month",
+        y="observed_count",
+        color="label",
+        x_label="Month",
+        y_label="Count",
+    )
+
+st.subheader("Rows")
+table = rows.drop(columns=[c for c in rows.columns if c.endswith("_key")]).copy()
+table["period_month"] = table["period_month"].map(ui.month_label)
+st.dataframe(table, hide_index=True, width="stretch")
+st.caption(
+    f"{len(rows):,} rows; {int(pd.to_numeric(rows['observed_count']).sum()):,} counted in all rows"
+    " (two-way tables are counted once in the charts)."
+)

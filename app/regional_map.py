@@ -1,0 +1,82 @@
+"""The map of the region, centred on the Pacific, drawn without any map tiles or topojson.
+
+Plotly's geo maps fetch their base map from a CDN at run time, which the platform must never do.
+Members are drawn instead on plain longitude/latitude axes with longitudes shifted to 0..360, so
+the antimeridian runs through the middle of the picture and Fiji, Tuvalu, Kiribati, Wallis and
+Futuna sit side by side as they do on the water.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+HIDDEN_COLOUR = "#b0b7c3"
+SHOWN_COLOUR = "#1f6f8b"
+
+
+def pacific_longitude(longitude: pd.Series) -> pd.Series:
+    """Longitude in 0..360 (180 = the antimeridian), so the Pacific is contiguous."""
+    return longitude.astype(float) % 360
+
+
+def member_map(members: pd.DataFrame, totals: dict[str, float], indicator: str) -> go.Figure:
+    """Members as circles sized by ``totals`` (member -> figure); members without a figure the
+    viewer may see are small grey dots labelled 'not shown'."""
+    frame = members.assign(
+        x=pacific_longitude(members["longitude"]),
+        y=members["latitude"].astype(float),
+        figure=members["member_code"].map(totals),
+    )
+    shown = frame[frame["figure"].notna()]
+    hidden = frame[frame["figure"].isna()]
+    figure = go.Figure()
+    if not hidden.empty:
+        figure.add_trace(
+            go.Scatter(
+                x=hidden["x"],
+                y=hidden["y"],
+                mode="markers+text",
+                text=hidden["member_code"],
+                textposition="top center",
+                marker={"size": 8, "color": HIDDEN_COLOUR},
+                name="no figure shown",
+                hovertext=hidden["member_name"] + ": no figure shown",
+                hoverinfo="text",
+            )
+        )
+    if not shown.empty:
+        largest = float(shown["figure"].max()) or 1.0
+        sizes = 10 + 50 * (shown["figure"].astype(float) / largest) ** 0.5
+        figure.add_trace(
+            go.Scatter(
+                x=shown["x"],
+                y=shown["y"],
+                mode="markers+text",
+                text=shown["member_code"],
+                textposition="top center",
+                marker={"size": sizes, "color": SHOWN_COLOUR, "opacity": 0.7},
+                name=indicator,
+                hovertext=[
+                    f"{name}: {value:,.0f}"
+                    for name, value in zip(shown["member_name"], shown["figure"], strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )
+    figure.add_vline(x=180, line_dash="dot", line_color="#999", annotation_text="180°")
+    figure.update_xaxes(
+        range=[105, 235],
+        title="Longitude (°E; 180° is the antimeridian)",
+        tickvals=[120, 150, 180, 210],
+        ticktext=["120°E", "150°E", "180°", "150°W"],
+        showgrid=True,
+    )
+    figure.update_yaxes(range=[-50, 20], title="Latitude", scaleanchor="x", scaleratio=1)
+    figure.update_layout(
+        height=480,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        plot_bgcolor="#e8f1f8",
+        legend={"orientation": "h"},
+    )
+    return figure

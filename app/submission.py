@@ -1,0 +1,89 @@
+"""Online submission: validate an uploaded return at once, land it for the pipeline if accepted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from app.data_access import AccessDeniedError, Viewer, may_submit_for
+from ingestion.errors import IntakeError
+from ingestion.intake import validate_file
+from ingestion.report import ERROR, Problem, ValidationReport
+from ingestion.safety import safe_file_name
+from ingestion.template import write_template
+from pidc.settings import Home
+
+
+@dataclass(frozen=True)
+class SubmissionOutcome:
+    """The validation report, and where the accepted file was landed (None if rejected)."""
+
+    report: ValidationReport
+    landed_path: Path | None
+
+
+def _check_member(viewer: Viewer, member: str) -> None:
+    if member not in may_submit_for(viewer):
+        raise AccessDeniedError(f"{viewer.label} may not submit returns for {member}.")
+
+
+def template_bytes(viewer: Viewer, member: str, period: str) -> bytes:
+    """The regional template workbook for ``member`` and ``period`` (YYYY-MM)."""
+    _check_member(viewer, member)
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_template(Path(folder) / f"{member}_{period}.xlsx", member, period)
+        return path.read_bytes()
+
+
+def _unique_destination(folder: Path, name: str) -> Path:
+    # Never overwrite: landing is immutable, a second upload of the same name is a new file.
+    candidate = folder / name
+    stem, suffix = candidate.stem, candidate.suffix
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    counter = 0
+    while candidate.exists():
+        counter += 1
+        candidate = folder / f"{stem}_{stamp}_{counter}{suffix}"
+    return candidate
+
+
+def submit_return(
+    viewer: Viewer, member: str, file_name: str, content: bytes, home: Home
+) -> SubmissionOutcome:
+    """Validate an uploaded return and, if accepted, put it in ``landing/<member>/``.
+
+    Raises :class:`AccessDeniedError` when the viewer may not submit for ``member``. A hostile
+    file name gives a rejected report, never a write outside the landing folder.
+    """
+    _check_member(viewer, member)
+    try:
+        name = safe_file_name(file_name)
+    except IntakeError as error:
+        report = ValidationReport(file_name=file_name, file_sha256="", member=member)
+        report.problems.append(Problem(ERROR, error.message, error.fix, rule=error.code))
+        return SubmissionOutcome(report, None)
+    home.ensure()
+    # Work next to landing (same file system), so the accepted file appears there atomically
+    # and the landing sensor never sees half a file.
+    staging = home.root / "uploads"
+    staging.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=staging) as folder:
+        upload = Path(folder) / name
+        upload.write_bytes(content)
+        try:
+            report = validate_file(upload, member, home=home)
+        except duckdb.Error:
+            # The pipeline holds the warehouse: validate without the history warnings.
+            report = validate_file(upload, member)
+        if not report.accepted:
+            return SubmissionOutcome(report, None)
+        member_landing = home.landing / member
+        member_landing.mkdir(parents=True, exist_ok=True)
+        destination = _unique_destination(member_landing, name)
+        os.replace(upload, destination)
+    return SubmissionOutcome(report, destination)

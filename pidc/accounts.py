@@ -1,0 +1,320 @@
+"""Local dashboard accounts: who may sign in, with which role, under salted bcrypt hashes.
+
+The accounts live in one TOML file, ``$PIDC_HOME/accounts.toml`` by default
+(``PIDC_ACCOUNTS_FILE`` overrides the path), written with owner-only permissions. Passwords are
+never stored: only bcrypt hashes, each with its own salt. ``users_app`` is the ``pidc users``
+command (add, remove, list, set-password).
+
+Roles:
+  secretariat - the PIDC Secretariat: every member's figures.
+  member      - a member's reporting officer: their member's data, what others share with it,
+                and submitting returns for that member only.
+  group       - a Profiling or Maritime Group participant: what members share with that group.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import bcrypt
+import typer
+
+from pidc.settings import SEEDS_DIR, home
+
+ACCOUNTS_FILE_ENV = "PIDC_ACCOUNTS_FILE"
+ROLES = ("secretariat", "member", "group")
+MIN_PASSWORD_LENGTH = 10
+# bcrypt only looks at the first 72 bytes; longer passwords are refused rather than truncated.
+MAX_PASSWORD_BYTES = 72
+_USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+# Checked against when the user name is unknown, so a wrong name costs as long as a wrong password.
+_DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt()).decode()
+
+
+class AccountError(ValueError):
+    """An account request that cannot be honoured; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """One local account (never holds the password itself)."""
+
+    username: str
+    role: str
+    password_hash: str
+    member_code: str | None = None
+    group_code: str | None = None
+    display_name: str = ""
+    email: str = ""
+
+
+def accounts_path() -> Path:
+    """The accounts file: ``$PIDC_ACCOUNTS_FILE`` if set, else ``$PIDC_HOME/accounts.toml``."""
+    override = os.environ.get(ACCOUNTS_FILE_ENV)
+    return Path(override).expanduser() if override else home().root / "accounts.toml"
+
+
+def known_members() -> set[str]:
+    """Member codes from the members reference seed."""
+    with (SEEDS_DIR / "reference" / "members.csv").open(encoding="utf-8") as handle:
+        return {row["member_code"] for row in csv.DictReader(handle)}
+
+
+def known_groups() -> set[str] | None:
+    """Group codes from the sharing seed, or None when that seed does not exist yet."""
+    seed = SEEDS_DIR / "sharing" / "member_groups.csv"
+    if not seed.exists():
+        return None
+    with seed.open(encoding="utf-8") as handle:
+        return {row["group_code"] for row in csv.DictReader(handle)}
+
+
+def load_accounts(path: Path | None = None) -> dict[str, Account]:
+    """Every account in the file, by user name (empty when the file does not exist)."""
+    path = path or accounts_path()
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        document = tomllib.load(handle)
+    accounts = {}
+    for username, entry in document.get("accounts", {}).items():
+        accounts[username] = Account(
+            username=username,
+            role=entry["role"],
+            password_hash=entry["password_hash"],
+            member_code=entry.get("member_code") or None,
+            group_code=entry.get("group_code") or None,
+            display_name=entry.get("display_name", ""),
+            email=entry.get("email", ""),
+        )
+    return accounts
+
+
+def _toml_string(value: str) -> str:
+    # JSON's escaped ASCII string is a valid TOML basic string.
+    return json.dumps(value, ensure_ascii=True)
+
+
+def save_accounts(accounts: dict[str, Account], path: Path | None = None) -> Path:
+    """Write ``accounts`` atomically, readable by the owner only."""
+    path = path or accounts_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# PIDC dashboard accounts. Manage with `pidc users`; do not edit hashes by hand.", ""]
+    for account in sorted(accounts.values(), key=lambda a: a.username):
+        lines.append(f"[accounts.{_toml_string(account.username)}]")
+        lines.append(f"role = {_toml_string(account.role)}")
+        for key in ("member_code", "group_code"):
+            value = getattr(account, key)
+            if value:
+                lines.append(f"{key} = {_toml_string(value)}")
+        lines.append(f"display_name = {_toml_string(account.display_name)}")
+        lines.append(f"email = {_toml_string(account.email)}")
+        lines.append(f"password_hash = {_toml_string(account.password_hash)}")
+        lines.append("")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".accounts-", suffix=".toml")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write("\n".join(lines))
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def hash_password(password: str) -> str:
+    """A salted bcrypt hash of ``password``; refuses passwords that are too short or too long."""
+    encoded = password.encode("utf-8")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(encoded) > MAX_PASSWORD_BYTES:
+        raise AccountError(f"Choose a password of at most {MAX_PASSWORD_BYTES} bytes.")
+    return bcrypt.hashpw(encoded, bcrypt.gensalt()).decode("ascii")
+
+
+def _check_role(role: str, member_code: str | None, group_code: str | None) -> None:
+    if role not in ROLES:
+        raise AccountError(f"Role {role!r} is unknown; use one of: {', '.join(ROLES)}.")
+    if role == "member":
+        if not member_code:
+            raise AccountError("A member officer needs --member (the member's ISO alpha-3 code).")
+        if member_code not in known_members():
+            raise AccountError(f"{member_code!r} is not a PIDC member code (see members.csv).")
+    elif member_code:
+        raise AccountError("Only member officers have a member code.")
+    if role == "group":
+        groups = known_groups()
+        if not group_code:
+            raise AccountError("A group member needs --group (e.g. PROFILING or MARITIME).")
+        if groups is not None and group_code not in groups:
+            raise AccountError(
+                f"{group_code!r} is not a group; known: {', '.join(sorted(groups))}."
+            )
+    elif group_code:
+        raise AccountError("Only group members have a group code.")
+
+
+def add_account(
+    username: str,
+    password: str,
+    role: str,
+    *,
+    member_code: str | None = None,
+    group_code: str | None = None,
+    display_name: str = "",
+    email: str = "",
+    path: Path | None = None,
+) -> Account:
+    """Create an account; raises :class:`AccountError` if it exists or the request is invalid."""
+    username = username.strip().lower()
+    if not _USERNAME.match(username):
+        raise AccountError(
+            "User names are 2-64 characters: lower-case letters, digits, '.', '_' or '-'."
+        )
+    member_code = member_code.upper() if member_code else None
+    group_code = group_code.upper() if group_code else None
+    _check_role(role, member_code, group_code)
+    accounts = load_accounts(path)
+    if username in accounts:
+        raise AccountError(f"{username!r} already exists; use set-password or remove it first.")
+    account = Account(
+        username, role, hash_password(password), member_code, group_code, display_name, email
+    )
+    accounts[username] = account
+    save_accounts(accounts, path)
+    return account
+
+
+def remove_account(username: str, path: Path | None = None) -> None:
+    """Delete an account; raises :class:`AccountError` if there is none by that name."""
+    accounts = load_accounts(path)
+    if accounts.pop(username, None) is None:
+        raise AccountError(f"There is no account {username!r}.")
+    save_accounts(accounts, path)
+
+
+def set_password(username: str, password: str, path: Path | None = None) -> Account:
+    """Replace an account's password hash (a fresh salt every time)."""
+    accounts = load_accounts(path)
+    if username not in accounts:
+        raise AccountError(f"There is no account {username!r}.")
+    old = accounts[username]
+    accounts[username] = Account(
+        old.username,
+        old.role,
+        hash_password(password),
+        old.member_code,
+        old.group_code,
+        old.display_name,
+        old.email,
+    )
+    save_accounts(accounts, path)
+    return accounts[username]
+
+
+def authenticate(username: str, password: str, path: Path | None = None) -> Account | None:
+    """The account if ``password`` is right for ``username``, else None (never says which failed)."""
+    account = load_accounts(path).get(username.strip().lower())
+    encoded = password.encode("utf-8")[:MAX_PASSWORD_BYTES]
+    stored = account.password_hash if account else _DUMMY_HASH
+    try:
+        matches = bcrypt.checkpw(encoded, stored.encode("ascii"))
+    except ValueError:
+        matches = False
+    return account if account and matches else None
+
+
+def account_for_email(email: str, path: Path | None = None) -> Account | None:
+    """The local account whose e-mail matches an identity provider's (OIDC) user, if any."""
+    wanted = email.strip().lower()
+    for account in load_accounts(path).values():
+        if wanted and account.email.strip().lower() == wanted:
+            return account
+    return None
+
+
+users_app = typer.Typer(help="Dashboard accounts (local sign-in with salted bcrypt hashes).")
+
+PasswordOption = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        confirmation_prompt=True,
+        help="The password (prompted for when omitted).",
+    ),
+]
+
+
+def _fail(error: AccountError) -> typer.Exit:
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(1)
+
+
+@users_app.command("add")
+def add_command(
+    username: Annotated[str, typer.Argument(help="Sign-in name, e.g. fji.officer")],
+    role: Annotated[str, typer.Option(help="secretariat, member or group")],
+    password: PasswordOption,
+    member: Annotated[str | None, typer.Option(help="Member code, for member officers")] = None,
+    group: Annotated[str | None, typer.Option(help="Group code, for group members")] = None,
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+    email: Annotated[str, typer.Option(help="E-mail (matches an OIDC sign-in)")] = "",
+) -> None:
+    """Add an account."""
+    try:
+        account = add_account(
+            username,
+            password,
+            role,
+            member_code=member,
+            group_code=group,
+            display_name=name,
+            email=email,
+        )
+    except AccountError as error:
+        raise _fail(error) from None
+    typer.echo(f"added {account.username} ({account.role}) to {accounts_path()}")
+
+
+@users_app.command("remove")
+def remove_command(username: Annotated[str, typer.Argument()]) -> None:
+    """Remove an account."""
+    try:
+        remove_account(username)
+    except AccountError as error:
+        raise _fail(error) from None
+    typer.echo(f"removed {username}")
+
+
+@users_app.command("list")
+def list_command() -> None:
+    """List the accounts (never their hashes)."""
+    accounts = load_accounts()
+    if not accounts:
+        typer.echo(f"no accounts in {accounts_path()}")
+        return
+    for account in sorted(accounts.values(), key=lambda a: a.username):
+        scope = account.member_code or account.group_code or "all members"
+        typer.echo(f"{account.username}\t{account.role}\t{scope}\t{account.display_name}")
+
+
+@users_app.command("set-password")
+def set_password_command(
+    username: Annotated[str, typer.Argument()], password: PasswordOption
+) -> None:
+    """Set a new password for an account."""
+    try:
+        set_password(username, password)
+    except AccountError as error:
+        raise _fail(error) from None
+    typer.echo(f"password changed for {username}")

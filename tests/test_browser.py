@@ -1,0 +1,182 @@
+"""The dashboard in a real browser: Debian's chromium driven by Playwright.
+
+Starts ``streamlit run app/main.py`` on a free port against the hand-made serving database and a
+home folder with one local account, signs in, opens the overview, uploads a valid and an invalid
+return, and saves screenshots into ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_app import build_serving
+
+from ingestion.template import write_template
+from pidc import accounts
+from pidc.contract import load_contract
+
+pytestmark = pytest.mark.browser
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct horse battery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not answer on {url}")
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (make system-deps installs it)")
+    root = tmp_path_factory.mktemp("browser-home")
+    build_serving(root / "serving.duckdb")
+    environment = {
+        **os.environ,
+        "PIDC_HOME": str(root),
+        "PIDC_ACCOUNTS_FILE": str(root / "accounts.toml"),
+    }
+    previous = {key: os.environ.get(key) for key in ("PIDC_HOME", "PIDC_ACCOUNTS_FILE")}
+    os.environ.update({key: environment[key] for key in previous})
+    try:
+        accounts.add_account("fji.officer", PASSWORD, "member", member_code="FJI")
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    port = _free_port()
+    log = (root / "streamlit.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "app" / "main.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, process)
+        yield url, root
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _returns(folder: Path) -> tuple[Path, Path]:
+    permit_type = next(iter(load_contract().codes("permit_type")))
+    good = pd.DataFrame([{"permit_type": permit_type, "nationality": "CHN", "count": 12}])
+    bad = pd.DataFrame([{"permit_type": "NOT_A_PERMIT_TYPE", "nationality": "CHN", "count": 3}])
+    valid = write_template(
+        folder / "valid" / "FJI_2026-09.xlsx", "FJI", "2026-09", returns={"permits": good}
+    )
+    invalid = write_template(
+        folder / "invalid" / "FJI_2026-09_bad.xlsx", "FJI", "2026-09", returns={"permits": bad}
+    )
+    return valid, invalid
+
+
+def test_sign_in_overview_and_submit_in_a_real_browser(dashboard, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, root = dashboard
+    valid, invalid = _returns(tmp_path)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        external = []
+        page.on(
+            "request",
+            lambda request: (
+                external.append(request.url)
+                if not request.url.startswith((url, "data:", "blob:"))
+                else None
+            ),
+        )
+        page.goto(url)
+        expect(page.get_by_role("heading", name="Regional overview")).to_be_visible(timeout=30_000)
+        expect(page.get_by_text("Public (not signed in)")).to_be_visible()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=ARTIFACTS / "01-overview-public.png", full_page=True)
+
+        page.get_by_label("User name").fill("fji.officer")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("FJI officer")).to_be_visible(timeout=20_000)
+        expect(page.get_by_text("Map of the region")).to_be_visible()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=ARTIFACTS / "02-overview-signed-in.png", full_page=True)
+
+        page.get_by_role("link", name="Submit a return").click()
+        expect(page.get_by_role("heading", name="Submit a return")).to_be_visible(timeout=20_000)
+        page.locator("input[type=file]").set_input_files(str(valid))
+        expect(page.get_by_text(re.compile("^Accepted"))).to_be_visible(timeout=60_000)
+        page.screenshot(path=ARTIFACTS / "03-submit-accepted.png", full_page=True)
+
+        page.locator("input[type=file]").set_input_files(str(invalid))
+        expect(page.get_by_text(re.compile("^Rejected"))).to_be_visible(timeout=60_000)
+        # The grid draws on a canvas; its cells are in the DOM for screen readers.
+        expect(page.get_by_text("NOT_A_PERMIT_TYPE").first).to_be_attached()
+        page.screenshot(path=ARTIFACTS / "04-submit-rejected.png", full_page=True)
+        browser.close()
+
+    landed = sorted(path.name for path in (root / "landing" / "FJI").iterdir())
+    assert landed == ["FJI_2026-09.xlsx"]
+    assert not external, f"the page fetched from outside the dashboard: {external[:5]}"
+    shutil.copy(root / "streamlit.log", ARTIFACTS / "streamlit.log")
