@@ -1,9 +1,10 @@
 """The map of the region, centred on the Pacific, drawn without any map tiles or topojson.
 
 Plotly's geo maps fetch their base map from a CDN at run time, which the platform must never do.
-Members are drawn instead on plain longitude/latitude axes with longitudes shifted to 0..360, so
-the antimeridian runs through the middle of the picture and Fiji, Tuvalu, Kiribati, Wallis and
-Futuna sit side by side as they do on the water.
+Members are drawn instead on plain longitude/latitude axes with longitudes shifted to 0..360, over
+coastlines read from an installed package (app/coastlines.py), so the antimeridian runs through
+the middle of the picture and Fiji, Tuvalu, Kiribati, Wallis and Futuna sit side by side as they
+do on the water.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from app.coastlines import coastline_path
+
 HIDDEN_COLOUR = "#b0b7c3"
+LAND_COLOUR = "#f2efe6"
+COAST_COLOUR = "#9a9484"
 SHOWN_COLOUR = "#1f6f8b"
 
 
@@ -31,6 +36,20 @@ def member_map(members: pd.DataFrame, totals: dict[str, float], indicator: str) 
     shown = frame[frame["figure"].notna()]
     hidden = frame[frame["figure"].isna()]
     figure = go.Figure()
+    coast_x, coast_y = coastline_path()
+    figure.add_trace(
+        go.Scatter(
+            x=coast_x,
+            y=coast_y,
+            mode="lines",
+            fill="toself",
+            fillcolor=LAND_COLOUR,
+            line={"color": COAST_COLOUR, "width": 0.6},
+            hoverinfo="skip",
+            showlegend=False,
+            name="coastline",
+        )
+    )
     if not hidden.empty:
         figure.add_trace(
             go.Scatter(

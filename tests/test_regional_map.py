@@ -1,0 +1,37 @@
+"""The regional map: coastlines from an installed package, centred on the Pacific."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from app.coastlines import EAST, WEST, coastline_path, pacific_coastlines
+from app.regional_map import member_map
+from pidc.settings import SEEDS_DIR
+
+
+def _has_land_near(longitude: float, latitude: float, within: float = 1.0) -> bool:
+    return any(
+        np.hypot(polygon[:, 0] - longitude, polygon[:, 1] - latitude).min() < within
+        for polygon in pacific_coastlines()
+    )
+
+
+def test_coastlines_cover_islands_on_both_sides_of_the_antimeridian():
+    assert _has_land_near(178.4, -18.1)  # Viti Levu, Fiji (west of 180)
+    assert _has_land_near(360 - 171.8, -13.8)  # Upolu, Samoa (east of 180, as 188.2)
+    assert _has_land_near(360 - 175.2, -21.2)  # Tongatapu
+    assert _has_land_near(174.8, -41.3)  # Wellington
+    for polygon in pacific_coastlines():
+        assert polygon[:, 0].max() - polygon[:, 0].min() <= 180
+        assert polygon[:, 0].max() >= WEST and polygon[:, 0].min() <= EAST
+
+
+def test_member_map_draws_coastlines_under_members_in_0_to_360_longitudes():
+    members = pd.read_csv(SEEDS_DIR / "reference" / "members.csv")
+    figure = member_map(members, {"FJI": 120, "WSM": 30}, "refusals")
+    coast, *markers = figure.data
+    assert coast.name == "coastline" and len(coast.x) == len(coastline_path()[0])
+    shown = next(trace for trace in markers if trace.name == "refusals")
+    positions = dict(zip(shown.text, shown.x, strict=True))
+    assert 177 < positions["FJI"] < 180 and 187 < positions["WSM"] < 189
