@@ -43,7 +43,7 @@ dashboard: setup ## Start the dashboard on the published data
 	$(VENV)/bin/pidc dashboard
 
 dagster: setup ## Start the Dagster UI (dagster dev) on http://localhost:3000
-	mkdir -p $${PIDC_HOME:-.home}/dagster
+	PIDC_HOME=$${PIDC_HOME:-.home} $(PY) -m orchestration.instance
 	DAGSTER_HOME=$$(realpath $${PIDC_HOME:-.home})/dagster $(VENV)/bin/dagster dev -m orchestration.definitions
 
 test: setup system-deps lint ## Everything CI runs: lint, pytest (incl. dbt build and browser tests)
@@ -73,7 +73,7 @@ bench: setup ## Full benchmark run; writes docs/benchmarks.md
 bench-quick: setup ## Smoke-size benchmark (under a minute)
 	$(PY) -m bench.run --quick
 
-docs: setup ## dbt docs (catalog and lineage) into .home/dbt-docs
+docs: setup ## dbt docs (catalog and lineage) into $PIDC_HOME/dbt-docs
 	$(PY) -m orchestration.dbt_docs
 
 clean: ## Remove the virtual environment and runtime files

@@ -20,10 +20,13 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 from pydantic import Field
 
 from ingestion.raw_schema import raw_tables
-from orchestration.resources import WAREHOUSE_POOL, HomeResource
+from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
 
 INTAKE_GROUP = "intake"
 INTAKE_ASSET_NAME = "raw_tables"
+LEDGER_KEY = dg.AssetKey(["raw", "submissions"])
+# The check that turns red when a file of the run was rejected (its report in the metadata).
+FILES_ACCEPTED_CHECK = "every_file_accepted"
 INTAKE_JOB_NAME = "intake_job"
 LANDING_SENSOR_NAME = "landing_sensor"
 
@@ -178,13 +181,57 @@ def _resolve_targets(config: IntakeConfig, landing: Path) -> list[Path]:
     return targets
 
 
+def rejected_files_check(outcomes: list) -> dg.AssetCheckResult:
+    """The ``every_file_accepted`` result for one intake run's outcomes.
+
+    A rejected file is quarantined and never blocks other members' data, so the check only warns;
+    its metadata names each rejected file with the path of the validation report to send back.
+    """
+    rejected = [outcome for outcome in outcomes if outcome.status == "rejected"]
+    metadata: dict[str, object] = {"files_rejected": len(rejected)}
+    for outcome in rejected:
+        key = f"rejected: {outcome.member or '?'}/{outcome.file_name}"
+        metadata[key] = (
+            dg.MetadataValue.path(str(outcome.report_path))
+            if outcome.report_path
+            else dg.MetadataValue.text(outcome.message)
+        )
+    if rejected:
+        metadata["reasons"] = dg.MetadataValue.md(
+            "\n".join(f"- **{outcome.file_name}**: {outcome.message}" for outcome in rejected)
+        )
+    return dg.AssetCheckResult(
+        asset_key=LEDGER_KEY,
+        check_name=FILES_ACCEPTED_CHECK,
+        passed=not rejected,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+        description=(
+            f"{len(rejected)} file(s) failed validation and were quarantined; "
+            "send each member its report."
+            if rejected
+            else "Every file of this run passed validation."
+        ),
+    )
+
+
 def build_intake_assets() -> dg.AssetsDefinition:
     """The ``raw_tables`` multi-asset: one asset per raw table, all filled by one intake step."""
 
     @dg.multi_asset(
         name=INTAKE_ASSET_NAME,
         specs=_raw_specs(),
+        check_specs=[
+            dg.AssetCheckSpec(
+                FILES_ACCEPTED_CHECK,
+                asset=LEDGER_KEY,
+                description="Every file of the run passed validation (reports attached).",
+            )
+        ],
         pool=WAREHOUSE_POOL,
+        # Intake is idempotent (a file already in the ledger is a duplicate), so a retry after
+        # a lock conflict never loads a file twice.
+        retry_policy=TRANSIENT_RETRY_POLICY,
         description="Ingest new landing files (validate, then load or quarantine each file).",
     )
     def raw_tables_asset(
@@ -212,6 +259,7 @@ def build_intake_assets() -> dg.AssetsDefinition:
         }
         for spec in context.assets_def.specs:
             yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
+        yield rejected_files_check(outcomes)
 
     return raw_tables_asset
 

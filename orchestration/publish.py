@@ -15,7 +15,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.resources import WAREHOUSE_POOL, HomeResource
+from orchestration.partitions import monthly_partitions
+from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
 
 MARTS_SCHEMA = "marts"
 PUBLISH_GROUP = "publish"
@@ -26,6 +27,10 @@ PUBLICATION_TABLE = "publication"
 
 class PublishError(RuntimeError):
     """The marts could not be published; the serving database was left as it was."""
+
+
+class PublishConflictError(PublishError):
+    """The warehouse could not be read just now (locked or busy); trying again may succeed."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,7 @@ def publish_serving(
             connection.close()
         os.replace(staging_file, serving)
     except duckdb.Error as error:
-        raise PublishError(
+        raise PublishConflictError(
             f"Could not copy the marts from {warehouse}: {error}. Is another process writing "
             "the warehouse? Nothing was published; try again when it has finished."
         ) from error
@@ -126,6 +131,10 @@ def build_serving_asset(upstream_marts: list[dg.AssetKey]) -> dg.AssetsDefinitio
         group_name=PUBLISH_GROUP,
         deps=upstream_marts,
         pool=WAREHOUSE_POOL,
+        partitions_def=monthly_partitions(),
+        # Publishing is whole-file: a backfill of many months publishes once, at its end.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        retry_policy=TRANSIENT_RETRY_POLICY,
         kinds={"duckdb"},
         description=(
             "The audited copy of the marts that the dashboard reads, swapped in atomically."
@@ -135,7 +144,12 @@ def build_serving_asset(upstream_marts: list[dg.AssetKey]) -> dg.AssetsDefinitio
         context: dg.AssetExecutionContext, home: HomeResource
     ) -> dg.MaterializeResult:
         platform_home = home.get_home()
-        published = publish_serving(platform_home.warehouse, platform_home.serving)
+        try:
+            published = publish_serving(platform_home.warehouse, platform_home.serving)
+        except PublishConflictError:
+            raise  # retried with back-off by the retry policy
+        except PublishError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from error
         context.log.info(f"Published {len(published.row_counts)} tables to {published.path}")
         return dg.MaterializeResult(
             metadata={

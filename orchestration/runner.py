@@ -12,36 +12,15 @@ import dagster as dg
 
 from orchestration.definitions import build_definitions
 from orchestration.intake import INTAKE_ASSET_NAME
+from orchestration.partitions import all_months_tags
 from orchestration.publish import SERVING_ASSET_NAME
 from orchestration.schedules import PIPELINE_JOB_NAME
 from orchestration.transform import DBT_ASSETS_NAME, dbt_env, parse_dbt_project, scoped_environ
 from pidc.settings import DBT_PROJECT_DIR, Home
 
-# Every asset that writes the warehouse shares one pool; one slot means one writer at a time.
-INSTANCE_CONFIG = """\
-# Written by orchestration.runner.write_instance_config; safe to edit.
-concurrency:
-  pools:
-    default_limit: 1
-telemetry:
-  enabled: false
-"""
-
 
 class PipelineError(RuntimeError):
     """A pipeline step failed (for example a blocking dbt test); nothing was published."""
-
-
-def write_instance_config(home: Home) -> Path:
-    """Create ``dagster.yaml`` in ``home.dagster_home`` if missing (pool limit 1, no telemetry).
-
-    Point ``DAGSTER_HOME`` at that folder before ``dagster dev`` so the pool is enforced.
-    """
-    home.ensure()
-    config_file = home.dagster_home / "dagster.yaml"
-    if not config_file.exists():
-        config_file.write_text(INSTANCE_CONFIG, encoding="utf-8")
-    return config_file
 
 
 def pipeline_run_config(*, full_refresh: bool = False) -> dict[str, Any]:
@@ -57,6 +36,18 @@ def pipeline_run_config(*, full_refresh: bool = False) -> dict[str, Any]:
 def _failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
     messages = []
     for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+        else:
+            evaluation = None
+        if evaluation is not None and not evaluation.passed and evaluation.blocking:
+            key = evaluation.asset_check_key
+            detail = "; ".join(
+                f"{name}: {value.value}"
+                for name, value in evaluation.metadata.items()
+                if name in ("failed_rules", "details")
+            )
+            messages.append(f"blocking check {key.to_user_string()} failed: {detail}")
         if event.is_step_failure and event.step_failure_data is not None:
             error = event.step_failure_data.error
             detail = error.message.strip() if error else "no error message"
@@ -98,8 +89,9 @@ def run_pipeline(
 
     Returns a summary: ``run_id``, ``files_accepted``, ``files_rejected``, ``files_duplicate``,
     ``rows_loaded``, ``models_built``, ``tables_published``, ``published_path``. Raises
-    ``PipelineError`` naming the failed steps if any step fails (a failing blocking dbt test
-    fails the dbt step); publish then does not run and the serving database is left as it was.
+    ``PipelineError`` naming the failed steps and blocking checks if any fails (a failing dbt
+    test fails the dbt step; a failing raw expectation suite stops dbt); publish then does not
+    run and the serving database is left as it was.
     Runs on an ephemeral Dagster instance unless ``instance`` is given.
     """
     home.ensure()
@@ -115,6 +107,8 @@ def run_pipeline(
                 run_config=pipeline_run_config(full_refresh=full_refresh),
                 instance=run_instance,
                 raise_on_error=False,
+                # One run over every reporting month (the dbt and publish assets are monthly).
+                tags=all_months_tags(),
             )
     if not result.success:
         raise PipelineError(

@@ -1,7 +1,8 @@
-"""When the pipeline runs: after every successful intake, and once a day regardless.
+"""When the pipeline runs: after every successful intake, and every night regardless.
 
-The daily run matters even without new files: reporting compliance (late, missing) depends on
-today's date, not only on what arrived.
+The nightly build matters even without new files: reporting compliance (late, missing) depends
+on today's date, not only on what arrived. Both cover every reporting month in one run (the dbt
+and publish assets are partitioned by month; see ``orchestration.partitions``).
 """
 
 import dagster as dg
@@ -9,12 +10,17 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
     UnresolvedAssetJobDefinition,
 )
 
+from orchestration.checks import raw_suite_check_keys
+from orchestration.compliance import COMPLIANCE_GROUP
 from orchestration.intake import INTAKE_GROUP
+from orchestration.partitions import all_months_tags, reporting_timezone
 
 REFRESH_JOB_NAME = "refresh_job"
 PIPELINE_JOB_NAME = "pipeline_job"
 REFRESH_AFTER_INTAKE_SENSOR_NAME = "refresh_after_intake"
-DAILY_SCHEDULE_NAME = "daily_refresh"
+NIGHTLY_SCHEDULE_NAME = "nightly_build"
+# 02:00 in Apia: after the Secretariat's working day, before the next one.
+NIGHTLY_CRON = "0 2 * * *"
 
 # Runs still waiting to start; if a refresh is among them, another one would add nothing.
 _WAITING_STATUSES = [
@@ -25,16 +31,21 @@ _WAITING_STATUSES = [
 
 
 def build_jobs() -> tuple[UnresolvedAssetJobDefinition, UnresolvedAssetJobDefinition]:
-    """``refresh_job`` (dbt build then publish) and ``pipeline_job`` (intake, dbt, publish)."""
+    """``refresh_job`` (raw checks, dbt build, publish) and ``pipeline_job`` (intake first).
+
+    Neither includes the compliance reminders, which have their own monthly job.
+    """
+    build = dg.AssetSelection.all() - dg.AssetSelection.groups(INTAKE_GROUP, COMPLIANCE_GROUP)
     refresh_job = dg.define_asset_job(
         REFRESH_JOB_NAME,
-        selection=dg.AssetSelection.all() - dg.AssetSelection.groups(INTAKE_GROUP),
-        description="Rebuild the dbt models and tests, then publish the serving database.",
+        # The raw tables' expectation suites run first: they block the build when they fail.
+        selection=build | dg.AssetSelection.checks(*raw_suite_check_keys()),
+        description="Check the raw tables, rebuild the dbt models and tests, then publish.",
     )
     pipeline_job = dg.define_asset_job(
         PIPELINE_JOB_NAME,
-        selection=dg.AssetSelection.all(),
-        description="Ingest the whole landing folder, rebuild the models, publish.",
+        selection=dg.AssetSelection.all() - dg.AssetSelection.groups(COMPLIANCE_GROUP),
+        description="Ingest the whole landing folder, check, rebuild the models, publish.",
     )
     return refresh_job, pipeline_job
 
@@ -61,24 +72,40 @@ def build_refresh_after_intake_sensor(
         )
         if waiting:
             return dg.SkipReason("A refresh run is already waiting to start.")
-        return dg.RunRequest(run_key=f"after-intake-{context.dagster_run.run_id}")
+        return dg.RunRequest(
+            run_key=f"after-intake-{context.dagster_run.run_id}", tags=all_months_tags()
+        )
 
     return refresh_after_intake
 
 
-def schedules_definitions(intake_job: UnresolvedAssetJobDefinition) -> dg.Definitions:
-    """The refresh and pipeline jobs, the after-intake sensor and the daily schedule."""
-    refresh_job, pipeline_job = build_jobs()
-    daily = dg.ScheduleDefinition(
-        name=DAILY_SCHEDULE_NAME,
+def build_nightly_schedule(refresh_job: UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
+    """The nightly build: one refresh run over every reporting month."""
+
+    @dg.schedule(
+        name=NIGHTLY_SCHEDULE_NAME,
         job=refresh_job,
-        cron_schedule="0 6 * * *",
-        execution_timezone="Pacific/Apia",
+        cron_schedule=NIGHTLY_CRON,
+        execution_timezone=reporting_timezone(),
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description="Daily rebuild, so lateness and missing returns follow the calendar.",
+        description="Nightly rebuild and publish, so lateness and missing returns follow the "
+        "calendar even on days without new files.",
     )
+    def nightly_build(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        scheduled = context.scheduled_execution_time
+        return dg.RunRequest(
+            run_key=f"nightly-{scheduled:%Y-%m-%d}" if scheduled else None,
+            tags=all_months_tags(scheduled),
+        )
+
+    return nightly_build
+
+
+def schedules_definitions(intake_job: UnresolvedAssetJobDefinition) -> dg.Definitions:
+    """The refresh and pipeline jobs, the after-intake sensor and the nightly schedule."""
+    refresh_job, pipeline_job = build_jobs()
     return dg.Definitions(
         jobs=[refresh_job, pipeline_job],
         sensors=[build_refresh_after_intake_sensor(intake_job, refresh_job)],
-        schedules=[daily],
+        schedules=[build_nightly_schedule(refresh_job)],
     )

@@ -5,6 +5,7 @@ runs dbt; the manifest is made by ``dbt parse`` the first time the definitions a
 when it is missing (or on every load under ``dagster dev``, so edits show up).
 """
 
+import json
 import os
 import re
 import shutil
@@ -23,8 +24,10 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from orchestration.resources import WAREHOUSE_POOL, HomeResource
+from orchestration.partitions import dbt_partition_vars, monthly_partitions
+from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
 from pidc.settings import DBT_PROJECT_DIR, Home, home
 
 DBT_ASSETS_NAME = "dbt_models"
@@ -44,12 +47,35 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
 
 
-def dbt_build_args(full_refresh: bool = False) -> list[str]:
+# Messages of failures that go away on their own: another process holds DuckDB's file lock
+# (a dashboard opening the wrong file, a second writer outside the pool), or the disk hiccuped.
+_TRANSIENT_DBT_ERRORS = re.compile(
+    r"could not set lock on file|conflicting lock is held|database is locked|"
+    r"resource temporarily unavailable|no space left on device",
+    re.IGNORECASE,
+)
+
+
+def dbt_build_args(
+    full_refresh: bool = False, dbt_vars: Mapping[str, str] | None = None
+) -> list[str]:
     """The dbt command for a pipeline run: ``build`` runs seeds, models and tests in DAG order.
 
-    ``--full-refresh`` rebuilds incremental models and reloads seeds whose columns changed.
+    ``--full-refresh`` rebuilds incremental models and reloads seeds whose columns changed;
+    ``dbt_vars`` (the partition window) go to ``--vars`` as JSON.
     """
-    return ["build", *(["--full-refresh"] if full_refresh else [])]
+    args = ["build", *(["--full-refresh"] if full_refresh else [])]
+    if dbt_vars:
+        args += ["--vars", json.dumps(dict(dbt_vars), sort_keys=True)]
+    return args
+
+
+def is_transient_dbt_failure(message: str) -> bool:
+    """True when a dbt failure is worth retrying (a file lock, a full disk), not a failed test.
+
+    A failing data test or a SQL error fails the same way on every retry, so it is not retried.
+    """
+    return bool(_TRANSIENT_DBT_ERRORS.search(message))
 
 
 def dbt_env(platform_home: Home) -> dict[str, str]:
@@ -178,6 +204,10 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         name=DBT_ASSETS_NAME,
         dagster_dbt_translator=PidcDbtTranslator(),
         pool=WAREHOUSE_POOL,
+        partitions_def=monthly_partitions(),
+        # A backfill of any range of months is one dbt build over the window, not one per month.
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        retry_policy=TRANSIENT_RETRY_POLICY,
     )
     def dbt_models(
         context: dg.AssetExecutionContext,
@@ -185,10 +215,19 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         dbt: DbtCliResource,
         home: HomeResource,
     ):
+        window = context.partition_time_window
+        dbt_vars = dbt_partition_vars(window.start.date(), window.end.date())
+        context.log.info(f"dbt build for the months {dbt_vars}")
         # The environment is read when dbt's subprocess starts, i.e. inside cli().
         with scoped_environ(dbt_env(home.get_home())):
-            invocation = dbt.cli(dbt_build_args(config.full_refresh), context=context)
-        yield from invocation.stream()
+            invocation = dbt.cli(dbt_build_args(config.full_refresh, dbt_vars), context=context)
+        try:
+            yield from invocation.stream()
+        except DagsterDbtCliRuntimeError as error:
+            if is_transient_dbt_failure(str(error)):
+                raise  # the retry policy tries again after an exponential back-off
+            # A failed test or model fails identically on a retry: fail now, visibly.
+            raise dg.Failure(description=str(error), allow_retries=False) from error
 
     return dbt_models
 

@@ -5,7 +5,9 @@ behaviour without depending on the real models; the tests on the real dbt projec
 exists.
 """
 
+import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import duckdb
 import pytest
 
 from ingestion.raw_schema import raw_ddl, raw_tables
+from orchestration.checks import RAW_SUITE_CHECKS_NAME
 from orchestration.definitions import build_definitions
 from orchestration.intake import (
     INTAKE_ASSET_NAME,
@@ -27,9 +30,16 @@ from orchestration.intake import (
     file_sha256,
     scan_landing,
 )
+from orchestration.partitions import all_months_tags, dbt_partition_vars, monthly_partitions
 from orchestration.publish import PublishError, publish_serving
 from orchestration.resources import WAREHOUSE_POOL, HomeResource
-from orchestration.transform import DBT_ASSETS_NAME, PidcDbtTranslator, dbt_build_args
+from orchestration.transform import (
+    DBT_ASSETS_NAME,
+    PidcDbtTranslator,
+    dbt_build_args,
+    is_transient_dbt_failure,
+)
+from pidc.contract import load_contract
 from pidc.settings import DBT_PROJECT_DIR, PROJECT_ROOT, home
 
 FIXTURE_DBT_FILES = {
@@ -77,7 +87,11 @@ sources:
         "select member, period, count from {{ source('raw', 'movements') }}\n"
     ),
     "models/marts/mart_movement_totals.sql": """
-select movements.member, sum(movements.count) as total_count
+select
+    movements.member,
+    sum(movements.count) as total_count,
+    '{{ var("pidc_period_start", "none") }}' as window_start,
+    '{{ var("pidc_period_end", "none") }}' as window_end
 from {{ ref('stg_raw__movements') }} as movements
 inner join {{ ref('members') }} as members on members.member_code = movements.member
 group by all
@@ -141,6 +155,7 @@ def test_definitions_pin_assets_groups_and_checks(fixture_defs):
         "staging/stg_raw__movements",
         "marts/mart_movement_totals",
         "serving_database",
+        "compliance_reminders",
     }
     groups = _groups(fixture_defs)
     assert {groups[key] for key in raw_keys} == {"intake"}
@@ -148,11 +163,15 @@ def test_definitions_pin_assets_groups_and_checks(fixture_defs):
     assert groups["staging/stg_raw__movements"] == "staging"
     assert groups["marts/mart_movement_totals"] == "marts"
     assert groups["serving_database"] == "publish"
+    assert groups["compliance_reminders"] == "reports"
     checks = {key.to_user_string() for key in fixture_defs.resolve_asset_graph().asset_check_keys}
     assert checks == {
         "marts/mart_movement_totals:not_null_mart_movement_totals_member",
         "marts/mart_movement_totals:unique_mart_movement_totals_member",
         "marts/mart_movement_totals:dbt_utils_free_range_check_mart_movement_totals_total_count",
+        "raw/submissions:every_file_accepted",
+        "raw/submissions:ledger_reconciles",
+        *(f"raw/{name}:rows_meet_contract" for name in load_contract().dataset_names),
     }
 
 
@@ -163,20 +182,45 @@ def test_definitions_wire_lineage_from_intake_to_serving(fixture_defs):
     assert dg.AssetKey(["raw", "movements"]) in staging.parent_keys
     serving = graph.get(dg.AssetKey("serving_database"))
     assert serving.parent_keys == {dg.AssetKey(["marts", "mart_movement_totals"])}
+    reminders = graph.get(dg.AssetKey("compliance_reminders"))
+    assert reminders.parent_keys == {dg.AssetKey("serving_database")}
 
 
 def test_definitions_pin_jobs_sensors_schedules(fixture_defs):
     jobs = {job.name for job in fixture_defs.resolve_all_job_defs()} - {"__ASSET_JOB"}
-    assert jobs == {"intake_job", "refresh_job", "pipeline_job"}
+    assert jobs == {"intake_job", "refresh_job", "pipeline_job", "compliance_job"}
     assert {sensor.name for sensor in fixture_defs.sensors} == {
         "landing_sensor",
         "refresh_after_intake",
     }
-    assert {schedule.name for schedule in fixture_defs.schedules} == {"daily_refresh"}
-    intake_job = fixture_defs.resolve_job_def("intake_job")
-    assert {key.to_user_string() for key in intake_job.asset_layer.executable_asset_keys} == {
-        f"raw/{table}" for table in raw_tables()
+    schedules = {schedule.name: schedule for schedule in fixture_defs.schedules}
+    assert set(schedules) == {"nightly_build", "monthly_compliance"}
+    assert schedules["nightly_build"].job_name == "refresh_job"
+    assert schedules["nightly_build"].cron_schedule == "0 2 * * *"
+    assert schedules["monthly_compliance"].job_name == "compliance_job"
+    # The day after the deadline of the reporting-settings seed (15th), 09:00 in Apia.
+    assert schedules["monthly_compliance"].cron_schedule == "0 9 16 * *"
+    assert schedules["monthly_compliance"].execution_timezone == "Pacific/Apia"
+
+    def executable(job_name: str) -> set[str]:
+        job = fixture_defs.resolve_job_def(job_name)
+        return {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+
+    raw_keys = {f"raw/{table}" for table in raw_tables()}
+    assert executable("intake_job") == raw_keys
+    assert executable("compliance_job") == {"compliance_reminders"}
+    built = {"members", "staging/stg_raw__movements", "marts/mart_movement_totals"}
+    assert executable("refresh_job") == built | {"serving_database"}
+    assert executable("pipeline_job") == raw_keys | built | {"serving_database"}
+    refresh_checks = {
+        key.to_user_string()
+        for key in fixture_defs.resolve_job_def(
+            "refresh_job"
+        ).asset_layer.asset_graph.asset_check_keys
     }
+    # The refresh job re-runs the raw tables' blocking suites before building on them.
+    assert "raw/movements:rows_meet_contract" in refresh_checks
+    assert "raw/submissions:ledger_reconciles" in refresh_checks
 
 
 def test_every_warehouse_writer_shares_one_pool(fixture_defs):
@@ -184,9 +228,55 @@ def test_every_warehouse_writer_shares_one_pool(fixture_defs):
     pools = {node.name: node.definition.pool for node in job.graph.node_dict.values()}
     assert pools == {
         INTAKE_ASSET_NAME: WAREHOUSE_POOL,
+        RAW_SUITE_CHECKS_NAME: WAREHOUSE_POOL,
         DBT_ASSETS_NAME: WAREHOUSE_POOL,
         "serving_database": WAREHOUSE_POOL,
     }
+
+
+def test_partitions_backfill_policy_and_retries(fixture_defs):
+    graph = fixture_defs.resolve_asset_graph()
+    partitions = monthly_partitions()
+    assert partitions.get_first_partition_key() == "2017-01-01"
+    for key in (["marts", "mart_movement_totals"], ["serving_database"], ["members"]):
+        node = graph.get(dg.AssetKey(key))
+        assert node.partitions_def == partitions
+        assert node.backfill_policy == dg.BackfillPolicy.single_run()
+    assert graph.get(dg.AssetKey(["raw", "movements"])).partitions_def is None
+    job = fixture_defs.resolve_job_def("pipeline_job")
+    for node_name in (INTAKE_ASSET_NAME, DBT_ASSETS_NAME, "serving_database"):
+        policy = job.graph.node_dict[node_name].definition.retry_policy
+        assert policy.backoff == dg.Backoff.EXPONENTIAL and policy.max_retries >= 2
+
+
+def test_dbt_partition_vars_name_first_and_last_month():
+    vars_ = dbt_partition_vars(dt.date(2026, 1, 1), dt.date(2026, 7, 1))
+    assert vars_ == {"pidc_period_start": "2026-01-01", "pidc_period_end": "2026-06-01"}
+    assert dbt_partition_vars(dt.date(2017, 1, 1), dt.date(2017, 2, 1)) == {
+        "pidc_period_start": "2017-01-01",
+        "pidc_period_end": "2017-01-01",
+    }
+    with pytest.raises(ValueError, match="empty partition window"):
+        dbt_partition_vars(dt.date(2026, 2, 1), dt.date(2026, 2, 1))
+
+
+def test_all_months_tags_cover_every_complete_month():
+    tags = all_months_tags(dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+    assert tags == {
+        "dagster/asset_partition_range_start": "2017-01-01",
+        "dagster/asset_partition_range_end": "2026-10-01",
+    }
+
+
+def test_transient_dbt_failures_are_told_apart_from_failed_tests():
+    assert is_transient_dbt_failure(
+        'IO Error: Could not set lock on file "/srv/pidc/warehouse.duckdb": Conflicting lock '
+        "is held in /usr/bin/python3 (PID 4242)"
+    )
+    assert not is_transient_dbt_failure(
+        "Failure in test not_null_fct_movements_member_code (models/marts/_marts__models.yml)"
+    )
+    assert not is_transient_dbt_failure("Database Error in model fct_movements: syntax error")
 
 
 def test_importing_the_code_location_runs_nothing(tmp_path):
@@ -218,6 +308,10 @@ def test_translator_binds_sources_and_groups_by_folder():
 def test_dbt_build_args():
     assert dbt_build_args() == ["build"]
     assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
+    window = {"pidc_period_start": "2026-01-01", "pidc_period_end": "2026-03-01"}
+    args = dbt_build_args(dbt_vars=window)
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == window
 
 
 @pytest.mark.skipif(
@@ -377,7 +471,13 @@ class _Outcome:
 
 
 def _fake_ingest_path(path: Path, platform_home) -> list[_Outcome]:
-    """Stand-in for ingestion.intake.ingest_path: each CSV is one 'member,period,count' row."""
+    """Stand-in for ingestion.intake.ingest_path: each CSV is one 'member,period,count' row.
+
+    Like intake, it writes a ledger row per file and a movements row with every breakdown a
+    total (``_T``), so the raw tables' expectation suites hold. A file already in the ledger is
+    a duplicate.
+    """
+    breakdowns = [column.name for column in load_contract().dataset("movements").breakdowns]
     connection = duckdb.connect(str(platform_home.warehouse))
     outcomes = []
     try:
@@ -386,17 +486,40 @@ def _fake_ingest_path(path: Path, platform_home) -> list[_Outcome]:
         files = sorted(path.rglob("*.csv")) if path.is_dir() else [path]
         for file in files:
             member, period, count = file.read_text(encoding="utf-8").strip().split(",")
+            submission_id = f"{member}-{file.name}"
+            seen = connection.execute(
+                "select count(*) from raw.submissions where submission_id = ?", [submission_id]
+            ).fetchone()[0]
+            if seen:
+                outcomes.append(
+                    _Outcome(submission_id, file.name, "-", "duplicate", member, 0, 0, 0, None, "")
+                )
+                continue
             connection.execute(
-                "insert into raw.movements (member, period, count, submission_id, source_row) "
-                "values (?, ?, ?, ?, 1)",
-                [member, period, int(count), file.name],
+                "insert into raw.submissions (submission_id, member, file_name, file_sha256, "
+                "received_at, status, rows_read, rows_loaded, rows_rejected) "
+                "values (?, ?, ?, '-', now(), 'accepted', 1, 1, 0)",
+                [submission_id, member, file.name],
+            )
+            connection.execute(
+                f"insert into raw.movements (member, period, {', '.join(breakdowns)}, count, "
+                f"submission_id, source_row) values (?, ?, {', '.join('?' for _ in breakdowns)}, "
+                "?, ?, 1)",
+                [member, period, *["_T"] * len(breakdowns), int(count), submission_id],
             )
             outcomes.append(
-                _Outcome(file.name, file.name, "-", "accepted", member, 1, 1, 0, None, "ok")
+                _Outcome(submission_id, file.name, "-", "accepted", member, 1, 1, 0, None, "ok")
             )
     finally:
         connection.close()
     return outcomes
+
+
+def _last_month(months_back: int = 1) -> str:
+    """A month inside the reporting window whatever today's date."""
+    today = dt.date.today().replace(day=1)
+    index = today.year * 12 + today.month - 1 - months_back
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 @pytest.mark.slow
@@ -409,8 +532,8 @@ def test_run_pipeline_publishes_and_a_failing_check_blocks_publish(
     fake.ingest_path = _fake_ingest_path
     monkeypatch.setitem(sys.modules, "ingestion.intake", fake)
     platform_home = home(tmp_path).ensure()
-    _drop(platform_home.landing / "FJI" / "m1.csv", "FJI,2026-09,600")
-    _drop(platform_home.landing / "TON" / "m1.csv", "TON,2026-09,40")
+    _drop(platform_home.landing / "FJI" / "m1.csv", f"FJI,{_last_month(2)},600")
+    _drop(platform_home.landing / "TON" / "m1.csv", f"TON,{_last_month(2)},40")
 
     summary = run_pipeline(platform_home, dbt_project_dir=fixture_dbt_project)
     assert summary["files_accepted"] == 2
@@ -428,9 +551,35 @@ def test_run_pipeline_publishes_and_a_failing_check_blocks_publish(
 
     # FJI's total goes above 1000: the blocking test fails, nothing is published.
     before = platform_home.serving.read_bytes()
-    _drop(platform_home.landing / "FJI" / "m2.csv", "FJI,2026-10,700")
+    _drop(platform_home.landing / "FJI" / "m2.csv", f"FJI,{_last_month(1)},700")
     with pytest.raises(PipelineError, match="dbt_utils_free_range_check"):
         run_pipeline(platform_home, dbt_project_dir=fixture_dbt_project)
+    assert platform_home.serving.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_a_failing_raw_expectation_suite_blocks_dbt_and_publish(
+    tmp_path, fixture_dbt_project, monkeypatch
+):
+    from orchestration.runner import PipelineError, run_pipeline
+
+    fake = types.ModuleType("ingestion.intake")
+    fake.ingest_path = _fake_ingest_path
+    monkeypatch.setitem(sys.modules, "ingestion.intake", fake)
+    platform_home = home(tmp_path).ensure()
+    _drop(platform_home.landing / "FJI" / "m1.csv", f"FJI,{_last_month()},60")
+    run_pipeline(platform_home, dbt_project_dir=fixture_dbt_project)
+    before = platform_home.serving.read_bytes()
+
+    # A negative count that bypassed intake (loaded by hand): the blocking suite must catch it.
+    connection = duckdb.connect(str(platform_home.warehouse))
+    try:
+        connection.execute("update raw.movements set count = -5")
+    finally:
+        connection.close()
+    with pytest.raises(PipelineError, match=r"raw/movements:rows_meet_contract") as failure:
+        run_pipeline(platform_home, dbt_project_dir=fixture_dbt_project)
+    assert "ExpectColumnValuesToBeBetween" in str(failure.value)
     assert platform_home.serving.read_bytes() == before
 
 
@@ -447,3 +596,109 @@ def test_run_pipeline_on_an_empty_landing_folder_publishes_empty_marts(tmp_path)
     assert summary["files_accepted"] == 0
     assert summary["models_built"] > 0
     assert Path(summary["published_path"]).exists()
+
+
+BACKFILL_CODE_LOCATION = """
+from pathlib import Path
+
+from orchestration.definitions import build_definitions
+
+defs = build_definitions(home_root={home!r}, dbt_project_dir=Path({project!r}))
+"""
+
+
+@pytest.mark.slow
+def test_a_backfill_of_several_months_runs_as_one_run(tmp_path, fixture_dbt_project):
+    """A backfill launched the way the Dagster UI launches it (the backfill daemon) over six
+    months makes exactly one run, whose dbt build gets the six-month window in its vars.
+    """
+    from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+    from dagster._core.test_utils import create_test_daemon_workspace_context, instance_for_test
+    from dagster._core.workspace.load_target import PythonFileTarget
+    from dagster._daemon.backfill import execute_backfill_iteration
+
+    platform_home = home(tmp_path / "home").ensure()
+    connection = duckdb.connect(str(platform_home.warehouse))
+    try:
+        for statement in raw_ddl():
+            connection.execute(statement)
+        connection.execute(
+            "insert into raw.movements (member, period, count, submission_id, source_row) "
+            "values ('FJI', '2026-03', 12, 's1', 1)"
+        )
+    finally:
+        connection.close()
+    location = tmp_path / "backfill_location.py"
+    location.write_text(
+        BACKFILL_CODE_LOCATION.format(
+            home=str(platform_home.root), project=str(fixture_dbt_project)
+        )
+    )
+    definitions = build_definitions(
+        home_root=platform_home.root, dbt_project_dir=fixture_dbt_project
+    )
+    months = monthly_partitions().get_partition_keys_in_range(
+        dg.PartitionKeyRange("2026-01-01", "2026-06-01")
+    )
+    targets = [
+        dg.AssetKey("members"),
+        dg.AssetKey(["staging", "stg_raw__movements"]),
+        dg.AssetKey(["marts", "mart_movement_totals"]),
+        dg.AssetKey("serving_database"),
+    ]
+    environment = {
+        "PIDC_HOME": str(platform_home.root),
+        "PIDC_WAREHOUSE": str(platform_home.warehouse),
+    }
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        instance_for_test(
+            synchronous_run_launcher=True, synchronous_run_coordinator=True
+        ) as instance,
+    ):
+        for name, value in environment.items():
+            patch.setenv(name, value)
+        target = PythonFileTarget(
+            python_file=str(location),
+            attribute="defs",
+            working_directory=str(PROJECT_ROOT),
+            location_name="backfill_test",
+        )
+        with create_test_daemon_workspace_context(target, instance) as workspace:
+            instance.add_backfill(
+                PartitionBackfill.from_asset_partitions(
+                    backfill_id="six_months",
+                    asset_graph=definitions.resolve_asset_graph(),
+                    partition_names=months,
+                    asset_selection=targets,
+                    backfill_timestamp=time.time(),
+                    tags={},
+                    dynamic_partitions_store=instance,
+                    all_partitions=False,
+                    title=None,
+                    description=None,
+                    run_config=None,
+                )
+            )
+            logger = logging.getLogger("backfill_test")
+            for _ in range(5):
+                list(execute_backfill_iteration(workspace, logger))
+                if instance.get_backfill("six_months").status != BulkActionStatus.REQUESTED:
+                    break
+            runs = instance.get_runs()
+            backfill_status = instance.get_backfill("six_months").status
+
+    assert len(runs) == 1
+    (run,) = runs
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.tags["dagster/asset_partition_range_start"] == "2026-01-01"
+    assert run.tags["dagster/asset_partition_range_end"] == "2026-06-01"
+    assert backfill_status == BulkActionStatus.COMPLETED_SUCCESS
+    reader = duckdb.connect(str(platform_home.serving), read_only=True)
+    try:
+        window = reader.execute(
+            "select distinct window_start, window_end from marts.mart_movement_totals"
+        ).fetchall()
+    finally:
+        reader.close()
+    assert window == [("2026-01-01", "2026-06-01")]

@@ -1,0 +1,294 @@
+"""Orchestration on real data: raw expectation suites, compliance reminders, the instance config,
+dbt docs, and whole pipeline runs on a small sample (three months, every member).
+"""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+
+from ingestion.raw_schema import raw_ddl
+from orchestration.checks import check_raw_dataset, ledger_problems
+from orchestration.compliance import (
+    ComplianceDataMissingError,
+    build_compliance_asset,
+    read_compliance_month,
+)
+from orchestration.dbt_docs import dbt_docs_command, docs_target_path
+from orchestration.intake import rejected_files_check
+from orchestration.resources import HomeResource
+from pidc.contract import load_contract
+from pidc.settings import PROJECT_ROOT, home
+
+# --- raw expectation suites -------------------------------------------------------------------
+
+
+def _raw_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect(str(path))
+    for statement in raw_ddl():
+        connection.execute(statement)
+    connection.execute(
+        "insert into raw.submissions (submission_id, member, file_name, file_sha256, "
+        "received_at, status, rows_read, rows_loaded, rows_rejected) values "
+        "('s-fji', 'FJI', 'fji.csv', 'x', now(), 'accepted', 2, 2, 0)"
+    )
+    return connection
+
+
+def _insert_refusal(connection, member: str, period: str, count, submission_id="s-fji", row=1):
+    dataset = load_contract().dataset("refusals")
+    names = [column.name for column in dataset.breakdowns]
+    connection.execute(
+        f"insert into raw.refusals (member, period, {', '.join(names)}, count, submission_id, "
+        f"source_row) values (?, ?, {', '.join('?' for _ in names)}, ?, ?, ?)",
+        [member, period, *["_T"] * len(names), count, submission_id, row],
+    )
+
+
+def test_raw_suite_passes_on_clean_rows_and_names_each_broken_rule(tmp_path):
+    connection = _raw_warehouse(tmp_path / "warehouse.duckdb")
+    refusals = load_contract().dataset("refusals")
+    window = {"member_codes": ["FJI", "TON"], "first_period": "2017-01", "last_period": "2026-09"}
+    _insert_refusal(connection, "FJI", "2026-08", 7)
+    _insert_refusal(connection, "FJI", "2026-09", 0, row=2)
+    clean = check_raw_dataset(connection, refusals, **window)
+    assert clean.passed and clean.rows_checked == 2
+
+    _insert_refusal(connection, "FJI", "2026-09", -3, row=3)  # negative count
+    _insert_refusal(connection, "TON", "2026-09", 4, row=4)  # not the submitter
+    _insert_refusal(connection, "FJI", "2031-01", 4, row=5)  # in the future
+    _insert_refusal(connection, "FJI", "2026-09", None, row=6)  # blank count
+    broken = check_raw_dataset(connection, refusals, **window)
+    connection.close()
+    assert not broken.passed
+    failed = {
+        (rule.expectation, rule.kwargs["column"]): sorted(rows["source_row"])
+        for rule, rows in broken.failures
+    }
+    assert failed == {
+        ("ExpectColumnValuesToBeBetween", "count__value"): [3],
+        ("ExpectColumnValuesToNotBeNull", "count__value"): [6],
+        ("ExpectColumnValuesToBeInSet", "member__is_submitter"): [4],
+        ("ExpectColumnValuesToBeBetween", "period__index"): [5],
+    }
+
+
+def test_ledger_check_finds_unbalanced_and_orphan_rows(tmp_path):
+    connection = _raw_warehouse(tmp_path / "warehouse.duckdb")
+    _insert_refusal(connection, "FJI", "2026-08", 7)
+    assert ledger_problems(connection, ["refusals"]) == []
+    connection.execute("update raw.submissions set rows_loaded = 1")
+    _insert_refusal(connection, "FJI", "2026-08", 7, submission_id="hand-loaded")
+    problems = ledger_problems(connection, ["refusals"])
+    connection.close()
+    assert problems == [
+        "Submission s-fji: 2 rows read but 1 loaded + 0 rejected.",
+        "raw.refusals holds 1 row(s) of submission hand-loaded, which the ledger does not list "
+        "as accepted.",
+    ]
+
+
+def test_rejected_files_fail_the_intake_check_with_their_reports(tmp_path):
+    from ingestion.intake import IngestOutcome
+
+    report = tmp_path / "reports" / "s2" / "report.md"
+    outcomes = [
+        IngestOutcome("s1", "ok.csv", "a", "accepted", "FJI", 3, 3, 0, None, "accepted"),
+        IngestOutcome("s2", "bad.csv", "b", "rejected", "TON", 3, 0, 3, report, "3 problems"),
+    ]
+    result = rejected_files_check(outcomes)
+    assert not result.passed
+    assert result.severity == dg.AssetCheckSeverity.WARN
+    assert result.metadata["rejected: TON/bad.csv"].value == str(report)
+    assert result.metadata["files_rejected"].value == 1
+    assert rejected_files_check(outcomes[:1]).passed
+
+
+# --- compliance reminders ---------------------------------------------------------------------
+
+
+def _serving_with_compliance(path: Path) -> None:
+    connection = duckdb.connect(str(path))
+    connection.execute("create schema marts")
+    connection.execute(
+        "create table marts.dim_members as select * from (values ('FJI', 'Fiji'), "
+        "('TON', 'Tonga'), ('NIU', 'Niue')) as m(member_code, member_name)"
+    )
+    connection.execute(
+        """
+        create table marts.mart_reporting_compliance as select * from (values
+            ('FJI', 'refusals', date '2026-09-01', date '2026-10-15', true, 'missing',
+             false, false, 0, null::timestamp, null::timestamp),
+            ('FJI', 'movements', date '2026-09-01', date '2026-10-15', true, 'on_time',
+             false, false, 1, timestamp '2026-10-02 09:00', timestamp '2026-10-02 09:00'),
+            ('TON', 'permits', date '2026-09-01', date '2026-10-15', true, 'late',
+             false, true, 2, timestamp '2026-10-20 11:00', timestamp '2026-10-25 11:00'),
+            ('NIU', 'removals', date '2026-09-01', date '2026-10-15', false, 'missing',
+             false, false, 0, null, null),
+            ('TON', 'permits', date '2026-08-01', date '2026-09-15', true, 'missing',
+             false, false, 0, null, null)
+        ) as c(member_code, dataset, period_month, due_date, is_expected, status,
+               is_nil_return, is_corrected, version_count, first_received_at, last_received_at)
+        """
+    )
+    connection.close()
+
+
+def test_compliance_job_writes_missing_and_late_returns_per_member(tmp_path):
+    platform_home = home(tmp_path).ensure()
+    _serving_with_compliance(platform_home.serving)
+    result = dg.materialize(
+        [build_compliance_asset()],
+        partition_key="2026-09-01",
+        resources={"home": HomeResource(root=str(tmp_path))},
+    )
+    assert result.success
+    folder = platform_home.reports / "compliance" / "2026-09"
+    rows = (folder / "missing_and_late.csv").read_text(encoding="utf-8").splitlines()
+    assert rows == [
+        "member_code,member_name,dataset,period_month,due_date,status,first_received_at,days_late",
+        "FJI,Fiji,refusals,2026-09-01,2026-10-15,missing,,",
+        "TON,Tonga,permits,2026-09-01,2026-10-15,late,2026-10-20 11:00:00,5",
+    ]
+    markdown = (folder / "reminders.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Returns missing or late for September 2026")
+    assert "## Fiji (FJI)" in markdown and "**refusals**: missing (was due 2026-10-15)" in markdown
+    assert "**permits**: late, received 2026-10-20 (5 day(s) after" in markdown
+    assert "Niue" not in markdown  # not expected that month (not a member then)
+    (materialization,) = result.asset_materializations_for_node("compliance_reminders")
+    assert materialization.metadata["missing_returns"].value == 1
+    assert materialization.metadata["late_returns"].value == 1
+
+
+def test_compliance_report_says_what_to_do_when_the_mart_is_absent(tmp_path):
+    serving = tmp_path / "serving.duckdb"
+    with pytest.raises(ComplianceDataMissingError, match="No serving database"):
+        read_compliance_month(serving, dt.date(2026, 9, 1))
+    connection = duckdb.connect(str(serving))
+    connection.execute("create schema marts")
+    connection.execute("create table marts.dim_members as select 'FJI' as member_code")
+    connection.close()
+    with pytest.raises(ComplianceDataMissingError, match=r"no marts\.mart_reporting_compliance"):
+        read_compliance_month(serving, dt.date(2026, 9, 1))
+
+
+# --- instance and docs ------------------------------------------------------------------------
+
+
+def test_instance_module_writes_a_config_dagster_accepts(tmp_path):
+    environment = {**os.environ, "PIDC_HOME": str(tmp_path)}
+    finished = subprocess.run(
+        [sys.executable, "-m", "orchestration.instance"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PROJECT_ROOT,
+    )
+    dagster_home = Path(finished.stdout.strip())
+    assert dagster_home == home(tmp_path).dagster_home
+    config = yaml.safe_load((dagster_home / "dagster.yaml").read_text(encoding="utf-8"))
+    assert config["concurrency"]["pools"]["default_limit"] == 1
+    instance = dg.DagsterInstance.from_config(str(dagster_home))
+    try:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+    finally:
+        instance.dispose()
+
+
+def test_dbt_docs_command_writes_under_the_home_folder(tmp_path):
+    platform_home = home(tmp_path)
+    command = dbt_docs_command(platform_home)
+    assert command[1:4] == ["docs", "generate", "--static"]
+    assert command[command.index("--target-path") + 1] == str(tmp_path / "dbt-docs")
+    assert docs_target_path(platform_home) == tmp_path / "dbt-docs"
+
+
+# --- whole runs on the sample -----------------------------------------------------------------
+
+READER_SCRIPT = textwrap.dedent(
+    """
+    import json, sys, time
+    import duckdb
+
+    serving, stop_file = sys.argv[1], sys.argv[2]
+    connection = duckdb.connect(serving, read_only=True)
+    queries = 0
+    deadline = time.time() + 900
+    import pathlib
+    while not pathlib.Path(stop_file).exists() and time.time() < deadline:
+        tables = connection.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts'"
+        ).fetchone()[0]
+        queries += 1
+        time.sleep(0.2)
+    connection.close()
+    print(json.dumps({"queries": queries, "tables": tables}))
+    """
+)
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory):
+    """A three-month sample of every member through the whole pipeline, once per session."""
+    from orchestration.runner import run_pipeline
+    from pidc.sample import generate_samples
+
+    platform_home = home(tmp_path_factory.mktemp("pidc_sample_home")).ensure()
+    generate_samples(platform_home.landing, months=3)
+    summary = run_pipeline(platform_home)
+    return platform_home, summary
+
+
+@pytest.mark.slow
+def test_full_materialisation_of_a_sample_publishes_the_marts(sample_run):
+    platform_home, summary = sample_run
+    assert summary["files_accepted"] > 21
+    assert summary["rows_loaded"] > 0
+    assert summary["models_built"] > 10
+    connection = duckdb.connect(str(platform_home.serving), read_only=True)
+    try:
+        tables = {
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+        members = connection.execute("select count(*) from marts.dim_members").fetchone()[0]
+    finally:
+        connection.close()
+    assert {"dim_members", "fct_movements", "mart_regional_trends"} <= tables
+    assert summary["tables_published"] == len(tables)
+    assert members >= 21
+
+
+@pytest.mark.slow
+def test_dashboard_reads_serving_while_a_pipeline_run_writes(sample_run, tmp_path):
+    from orchestration.runner import run_pipeline
+
+    platform_home, _ = sample_run
+    stop_file = tmp_path / "stop"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER_SCRIPT, str(platform_home.serving), str(stop_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        summary = run_pipeline(platform_home)  # writes the warehouse, then swaps serving
+    finally:
+        stop_file.touch()
+        stdout, stderr = reader.communicate(timeout=120)
+    assert reader.returncode == 0, stderr
+    seen = json.loads(stdout)
+    assert seen["queries"] > 1 and seen["tables"] > 0
+    assert summary["files_duplicate"] > 0 and summary["files_accepted"] == 0
+    assert summary["tables_published"] > 0
