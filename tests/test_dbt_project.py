@@ -130,7 +130,8 @@ def _load_raw_rows(warehouse: Path) -> None:
             )
         for submission_id, member, dataset, period, is_nil, row_count in RETURNS:
             connection.execute(
-                "insert into raw.returns values (?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.returns (submission_id, member, dataset, period, is_nil,"
+                " row_count, received_at) values (?, ?, ?, ?, ?, ?, ?)",
                 [
                     submission_id,
                     member,
@@ -241,7 +242,7 @@ def test_correction_replaces_the_first_version_wholesale(build: Build) -> None:
 
 def test_aliases_add_up_under_one_code_and_unmapped_values_are_kept(build: Build) -> None:
     rows = build.query(
-        "select country_code, person_count, source_row_count, has_unmapped_value,"
+        "select country_code, observed_count, source_row_count, has_unmapped_value,"
         " direction_code, traveller_type_code, country_basis_code, purpose_code, mode_code,"
         " port_code from marts.fct_movements"
         " where member_code = 'FJI' and period_month = date '2026-01-01'"
@@ -347,3 +348,113 @@ def test_generated_staging_yaml_is_up_to_date() -> None:
     spec.loader.exec_module(module)
     committed = module.STAGING_DATASETS_YAML.read_text(encoding="utf-8")
     assert committed == module.staging_datasets_yaml(load_contract())
+
+
+def test_generated_dataset_models_are_up_to_date() -> None:
+    import importlib.util
+
+    script = DBT_PROJECT_DIR / "scripts" / "generate_dataset_models.py"
+    spec = importlib.util.spec_from_file_location("generate_dataset_models", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for path, text in module.generated_files(load_contract()).items():
+        assert path.read_text(encoding="utf-8") == text, f"run {script.name}: {path.name} is stale"
+
+
+# The marts interface the app and analysts rely on (issue 4): table -> columns, in order.
+MARTS_INTERFACE = {
+    "dim_members": "member_code member_name sub_region capital latitude longitude member_since"
+    " member_until is_current_member",
+    "dim_countries": "country_code alpha2 numeric_code country_name official_name region"
+    " sub_region code_kind is_group",
+    "dim_ports": "port_code member_code port_name port_mode latitude longitude",
+    "dim_months": "period_month year month quarter month_label due_date",
+    "dim_datasets": "dataset title description has_nationality has_route",
+    "dim_codes": "code_list code label sort_order",
+    "dim_member_groups": "group_code group_name member_code",
+    "mart_return_totals": "dataset member_code period_month total_count is_nil_return",
+    "mart_reporting_compliance": "member_code dataset period_month due_date is_expected status"
+    " is_nil_return is_corrected version_count first_received_at last_received_at",
+    "mart_compliance_summary": "member_code period_month expected_returns received_returns"
+    " on_time_returns late_returns missing_returns nil_returns completeness_rate timeliness_rate",
+    "mart_regional_trends": "trend_key dataset period_month member_count_reporting total_count"
+    " previous_month_total mom_change_pct same_month_last_year_total yoy_change_pct"
+    " rolling_3m_total rolling_12m_total",
+    "mart_member_trends": "dataset member_code period_month total_count previous_month_total"
+    " mom_change_pct same_month_last_year_total yoy_change_pct rolling_3m_total"
+    " rolling_12m_total share_of_regional_pct",
+    "mart_nationality_trends": "dataset member_code nationality_code period_month total_count"
+    " rolling_3m_total rolling_12m_total",
+    "mart_route_trends": "member_code embarkation_country_code period_month total_count",
+    "mart_alerts": "alert_id dataset member_code alert_type dimension_value period_month"
+    " observed_count baseline_median baseline_mad modified_z_score baseline_months severity"
+    " message",
+    "mart_observations": "member_code dataset period_month topic note is_shareable",
+    "mart_submissions": "submission_id member_code file_name file_format received_at status"
+    " datasets periods rows_read rows_loaded rows_rejected report_path summary",
+    "mart_unmapped_values": "member_code dataset column_name raw_value row_count person_count",
+    "mart_sharing_access": "viewer owner_member_code dataset can_view",
+    "mart_public_aggregates": "dataset period_month breakdown breakdown_value obs_value"
+    " display_value is_suppressed conf_status contributing_members",
+    "mart_sdmx_public": "DATAFLOW FREQ REF_AREA TIME_PERIOD INDICATOR BREAKDOWN BREAKDOWN_VALUE"
+    " OBS_VALUE CONF_STATUS",
+}
+
+
+def test_marts_follow_the_interface(build: Build) -> None:
+    columns: dict[str, list[str]] = {}
+    for table, column in build.query(
+        "select table_name, column_name from information_schema.columns"
+        " where table_schema = 'marts' order by table_name, ordinal_position"
+    ):
+        columns.setdefault(table, []).append(column)
+    for table, expected in MARTS_INTERFACE.items():
+        assert columns.get(table) == expected.split(), table
+    for dataset in load_contract().dataset_names:
+        fact = columns[f"fct_{dataset}"]
+        breakdowns = [f"{c.name}_code" for c in load_contract().dataset(dataset).breakdowns]
+        assert fact == [
+            f"{dataset}_key",
+            "member_code",
+            "period_month",
+            *breakdowns,
+            "observed_count",
+            "source_row_count",
+            "has_unmapped_value",
+        ]
+
+
+def test_nil_return_is_a_zero_total_and_a_received_return(build: Build) -> None:
+    totals = build.query(
+        "select member_code, dataset, total_count, is_nil_return from marts.mart_return_totals"
+        " where period_month = date '2026-01-01' order by member_code, dataset"
+    )
+    assert totals == [
+        ("FJI", "movements", 30, False),
+        ("TON", "movements", 0, True),
+        ("TON", "permits", 4, False),
+    ]
+    compliance = build.query(
+        "select status, is_nil_return, version_count, is_corrected"
+        " from marts.mart_reporting_compliance where period_month = date '2026-01-01'"
+        " and dataset = 'movements' and member_code in ('FJI', 'TON') order by member_code"
+    )
+    assert compliance == [("on_time", False, 2, True), ("on_time", True, 1, False)]
+
+
+def test_every_dashboard_page_is_an_exposure() -> None:
+    exposures = yaml.safe_load(
+        (DBT_PROJECT_DIR / "models" / "exposures.yml").read_text(encoding="utf-8")
+    )["exposures"]
+    names = {exposure["name"] for exposure in exposures}
+    pages = {
+        "overview",
+        "explorer",
+        "member_profile",
+        "compliance",
+        "alerts",
+        "data_quality",
+        "bulletin",
+        "downloads",
+    }
+    assert {f"{page}_page" for page in pages} <= names

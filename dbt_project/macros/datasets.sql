@@ -90,7 +90,8 @@ select * from renamed
 -#}
 {% macro harmonise_dataset(dataset) -%}
 {%- set staged_relation = ref('stg_raw__' ~ dataset) -%}
-{%- set columns = breakdown_columns(staged_relation) -%}
+{%- set columns = [] -%}
+{%- for column in dataset_breakdowns(dataset) -%}{%- do columns.append(column.name) -%}{%- endfor -%}
 with
 
 staged_rows as (

@@ -1,4 +1,6 @@
 -- Each breakdown value mapped to its regional code, through the seeds the Secretariat edits:
+--   any column:      _T stays _T (a total over the column: the row is a cross-section of a
+--                    table broken down two ways, see docs/layouts.md);
 --   country columns: an existing country or group code, else reference.country_aliases;
 --   port columns:    an existing port code or _U, else the name of one of the member's ports;
 --   code columns:    the member's own mapping, else an existing code of the list, else the
@@ -102,14 +104,18 @@ matched as (
         breakdown_values.code_list,
         breakdown_values.raw_value,
         breakdown_values.person_count,
-        case breakdown_values.column_type
-            when 'country' then coalesce(country_codes.code, country_aliases.country_code)
-            when 'port' then coalesce(port_codes.code, port_names.port_code)
-            when 'code' then coalesce(
+        case
+            when breakdown_values.value_as_code = '{{ total_code() }}' then '{{ total_code() }}'
+            when breakdown_values.column_type = 'country'
+                then coalesce(country_codes.code, country_aliases.country_code)
+            when breakdown_values.column_type = 'port'
+                then coalesce(port_codes.code, port_names.port_code)
+            when breakdown_values.column_type = 'code' then coalesce(
                 member_labels.code, list_codes.code, generic_labels.code, list_labels.code
             )
         end as code,
         case
+            when breakdown_values.value_as_code = '{{ total_code() }}' then 'total'
             when breakdown_values.column_type = 'country' and country_codes.code is not null
                 then 'code'
             when

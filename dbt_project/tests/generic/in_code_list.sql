@@ -1,10 +1,14 @@
-{#- Every non-null value of the column is a code of the contract code list `code_list`. -#}
+{#-
+    Every non-null value of the column is a code of the contract code list `code_list`, or _T
+    (a total over the column, which any breakdown of a cross-section may hold).
+-#}
 {% test in_code_list(model, column_name, code_list) %}
 
 select {{ column_name }} as invalid_code
 from {{ model }}
 where
     {{ column_name }} is not null
+    and {{ column_name }} <> '{{ total_code() }}'
     and {{ column_name }} not in (
         select code from {{ ref('code_lists') }}
         where code_list = '{{ code_list }}'

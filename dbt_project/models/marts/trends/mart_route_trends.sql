@@ -1,0 +1,19 @@
+-- Document-fraud routes: fraudulent documents detected by each member per month by the country
+-- where the holder embarked (embarkation country -> detecting member), from the largest
+-- cross-section of each return that details the embarkation country.
+with
+
+{%- set route_datasets = datasets_with_column('embarkation_country') %}
+{{ detailed_cross_section('embarkation_country_code', route_datasets) }},
+
+final as (
+    select
+        cast(member_code as {{ dbt.type_string() }}) as member_code,
+        cast(embarkation_country_code as {{ dbt.type_string() }}) as embarkation_country_code,
+        period_month,
+        cast(sum(observed_count) as {{ dbt.type_bigint() }}) as total_count
+    from chosen_rows
+    group by member_code, embarkation_country_code, period_month
+)
+
+select * from final

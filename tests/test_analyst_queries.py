@@ -1,0 +1,58 @@
+"""Every example query in docs/analysts.md runs against a published sample build.
+
+The queries are read from the ```sql blocks of the page, so the documentation cannot drift from
+the marts: the serving database is published from the sample warehouse built by
+tests/test_dbt_marts.py (the same session build, made once) with
+orchestration.publish.publish_serving, and each query must return rows.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_dbt_marts import sample_build_once
+
+from orchestration.publish import publish_serving
+
+ANALYSTS_DOC = Path(__file__).resolve().parent.parent / "docs" / "analysts.md"
+SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.DOTALL)
+# Queries whose empty answer is the good news (documented as such on the page).
+MAY_BE_EMPTY = ("mart_unmapped_values",)
+
+
+def analyst_queries() -> list[str]:
+    """The text of every ```sql block of docs/analysts.md, in page order."""
+    return SQL_BLOCK.findall(ANALYSTS_DOC.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def serving(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample build's marts published into a serving database, as the pipeline does."""
+    build = sample_build_once(tmp_path_factory)
+    assert build.failures == []
+    serving_path = tmp_path_factory.mktemp("pidc_serving") / "serving.duckdb"
+    publish_serving(build.warehouse, serving_path)
+    return serving_path
+
+
+def test_the_page_has_example_queries() -> None:
+    queries = analyst_queries()
+    assert len(queries) >= 8
+    text = ANALYSTS_DOC.read_text(encoding="utf-8")
+    assert "duckdb -readonly" in text
+    for topic in ("refused", "routes", "overdue"):
+        assert topic in text.lower()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("position", range(len(analyst_queries())))
+def test_example_query_returns_rows(serving: Path, position: int) -> None:
+    query = analyst_queries()[position]
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        rows = connection.execute(query).fetchall()
+    if not rows and any(name in query for name in MAY_BE_EMPTY):
+        pytest.skip("nothing to report, which is the goal of this query")
+    assert rows, f"query {position + 1} of docs/analysts.md returned nothing:\n{query}"

@@ -1,0 +1,346 @@
+"""The marts on a realistic sample: what the generator injected is what the marts report.
+
+One session build: the sample generator writes 14 months of returns for every member (so a
+12-month alert baseline exists); the files received before a cut-off are ingested
+(ingestion.intake.ingest_path) and `dbt build` runs; the rest (the last months, late returns,
+corrections) are ingested and `dbt build` runs again, so the facts take their incremental path.
+A copy of that warehouse is then rebuilt with `--full-refresh` and must hold identical facts.
+The manifest the generator wrote (sample_manifest.json) says which spikes, new routes, late,
+missing and nil returns and corrections to expect.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pidc.contract import load_contract
+from pidc.sample import generate_samples
+from pidc.sample.manifest import MANIFEST_NAME, SampleManifest
+from pidc.settings import DBT_PROJECT_DIR, Home
+
+pytestmark = pytest.mark.slow
+
+SAMPLE_MONTHS = 14
+SAMPLE_END = "2026-09"
+
+
+@dataclass(frozen=True)
+class SampleBuild:
+    """A sample ingested and built twice (full, then incremental), plus a full-refresh copy."""
+
+    home: Home
+    manifest: SampleManifest
+    as_of: dt.date
+    failures: list[str]
+    full_refresh_warehouse: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home.warehouse
+
+    def query(self, sql: str, parameters: list | None = None) -> list[tuple]:
+        """Rows of ``sql`` on a short read-only connection to the built warehouse."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            return connection.execute(sql, parameters or []).fetchall()
+
+
+@contextmanager
+def _pidc_home(root: Path) -> Iterator[None]:
+    previous = os.environ.get("PIDC_HOME")
+    os.environ["PIDC_HOME"] = str(root)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("PIDC_HOME", None)
+        else:
+            os.environ["PIDC_HOME"] = previous
+
+
+def dbt_vars(manifest: SampleManifest, as_of: dt.date) -> str:
+    """The `--vars` that pin "today" and start expected returns at the sample's first month."""
+    return f'{{pidc_as_of: "{as_of.isoformat()}", pidc_first_reporting_month: "{manifest.periods[0]}"}}'
+
+
+def run_dbt(root: Path, args: list[str], target_path: Path) -> list[str]:
+    """Run dbt in-process on the warehouse under ``root``; returns the failed nodes."""
+    from dbt.cli.main import dbtRunner
+
+    common = [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+    ]
+    with _pidc_home(root):
+        result = dbtRunner().invoke([*args, *common])
+    failures = [
+        f"{node.node.name}: {node.status} {node.message}"
+        for node in (result.result or [])
+        if str(node.status) in {"error", "fail"}
+    ]
+    if result.exception is not None:
+        failures.append(repr(result.exception))
+    if not result.success and not failures:
+        failures.append(f"dbt {' '.join(args)} failed")
+    return failures
+
+
+def _ingest(home: Home, files: list[Path]) -> None:
+    from ingestion.intake import ingest_path
+
+    for path in files:
+        for outcome in ingest_path(path, home):
+            assert outcome.status == "accepted", outcome.summary
+
+
+_BUILDS: dict[str, SampleBuild] = {}
+
+
+def sample_build_once(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
+    """The session's sample build (made on first call; test_analyst_queries reuses it)."""
+    if "sample" in _BUILDS:
+        return _BUILDS["sample"]
+    home = Home(tmp_path_factory.mktemp("pidc_sample_home")).ensure()
+    manifest = generate_samples(home.landing, months=SAMPLE_MONTHS, end_period=SAMPLE_END)
+    received = {
+        home.landing / entry.path: dt.datetime.fromisoformat(entry.received_at)
+        for entry in manifest.files
+    }
+    as_of = max(received.values()).date() + dt.timedelta(days=1)
+    # Everything received before the last three months' deadlines first; the rest afterwards,
+    # so the second build is incremental and includes new months, late files and corrections.
+    cutoff = dt.datetime.fromisoformat(f"{manifest.periods[-3]}-01")
+    ordered = sorted(received, key=lambda path: (received[path], path.name))
+    failures: list[str] = []
+    variables = dbt_vars(manifest, as_of)
+    target = home.root / "dbt_target"
+    _ingest(home, [path for path in ordered if received[path] < cutoff])
+    failures += run_dbt(home.root, ["build", "--vars", variables], target)
+    _ingest(home, [path for path in ordered if received[path] >= cutoff])
+    failures += run_dbt(home.root, ["build", "--vars", variables], target)
+    # The same warehouse rebuilt from scratch must give the same facts.
+    refresh_root = tmp_path_factory.mktemp("pidc_full_refresh_home")
+    for path in home.root.glob(f"{home.warehouse.name}*"):  # the file and any WAL beside it
+        shutil.copy(path, refresh_root / path.name)
+    failures += run_dbt(
+        refresh_root,
+        ["run", "--full-refresh", "--select", "fct_*", "--vars", variables],
+        refresh_root / "dbt_target",
+    )
+    _BUILDS["sample"] = SampleBuild(
+        home=home,
+        manifest=SampleManifest.load(home.root / MANIFEST_NAME),
+        as_of=as_of,
+        failures=failures,
+        full_refresh_warehouse=refresh_root / home.warehouse.name,
+    )
+    return _BUILDS["sample"]
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
+    """The sample ingested in two batches with a dbt build after each."""
+    return sample_build_once(tmp_path_factory)
+
+
+def _month(period: str) -> dt.date:
+    return dt.date.fromisoformat(f"{period}-01")
+
+
+def test_both_builds_and_the_full_refresh_pass_every_test(sample: SampleBuild) -> None:
+    assert sample.failures == []
+
+
+def test_every_injected_spike_is_an_alert(sample: SampleBuild) -> None:
+    assert sample.manifest.spikes, "the sample should inject spikes"
+    for spike in sample.manifest.spikes:
+        rows = sample.query(
+            "select dimension_value, observed_count, modified_z_score, severity, message"
+            " from marts.mart_alerts where alert_type = 'spike' and member_code = ?"
+            " and dataset = ? and period_month = ? and dimension_value in (?, 'total')",
+            [spike.member, spike.dataset, _month(spike.period), spike.code],
+        )
+        assert rows, f"no spike alert for {spike}"
+        by_value = {row[0]: row for row in rows}
+        assert spike.code in by_value, f"the spiking nationality is not named: {rows}"
+        _, observed, z_score, _, message = by_value[spike.code]
+        assert observed == spike.value
+        assert z_score > 3.5
+        assert str(spike.value) in message
+
+
+def test_every_injected_new_route_is_an_alert(sample: SampleBuild) -> None:
+    assert sample.manifest.new_routes
+    for route in sample.manifest.new_routes:
+        rows = sample.query(
+            "select observed_count, baseline_months from marts.mart_alerts"
+            " where alert_type = 'new_route' and member_code = ? and dimension_value = ?"
+            " and period_month = ?",
+            [route.member, route.code, _month(route.first_period)],
+        )
+        assert len(rows) == 1, f"no new-route alert for {route}"
+        assert rows[0][0] == route.totals[route.first_period]
+        route_rows = sample.query(
+            "select period_month, total_count from marts.mart_route_trends"
+            " where member_code = ? and embarkation_country_code = ? order by period_month",
+            [route.member, route.code],
+        )
+        assert route_rows[0][0] == _month(route.first_period)
+
+
+def _statuses(sample: SampleBuild) -> dict[tuple[str, str, str], tuple]:
+    sample_months = [_month(period) for period in sample.manifest.periods]
+    rows = sample.query(
+        "select member_code, dataset, period_month, status, is_nil_return, version_count,"
+        " is_corrected from marts.mart_reporting_compliance where period_month in"
+        f" ({', '.join('?' for _ in sample_months)})",
+        sample_months,
+    )
+    return {(m, d, p.strftime("%Y-%m")): tuple(rest) for m, d, p, *rest in rows}
+
+
+def test_late_missing_and_nil_returns_are_exactly_those_injected(sample: SampleBuild) -> None:
+    statuses = _statuses(sample)
+    late = {(r.member, r.dataset, r.period) for r in sample.manifest.late_returns}
+    missing = {(r.member, r.dataset, r.period) for r in sample.manifest.missing_returns}
+    nil = {(r.member, r.dataset, r.period) for r in sample.manifest.nil_returns}
+    assert late and missing and nil
+    assert {key for key, row in statuses.items() if row[0] == "late"} == late
+    assert {key for key, row in statuses.items() if row[0] == "missing"} == missing
+    assert {key for key, row in statuses.items() if row[1]} == nil
+    # a nil return is received, never missing
+    assert {statuses[key][0] for key in nil} <= {"on_time", "late"}
+    members = len(sample.manifest.members)
+    datasets = len(load_contract().dataset_names)
+    assert len(statuses) == members * datasets * len(sample.manifest.periods)
+
+
+def test_corrections_are_counted_as_versions(sample: SampleBuild) -> None:
+    statuses = _statuses(sample)
+    assert sample.manifest.corrections
+    for correction in sample.manifest.corrections:
+        key = (correction.member, correction.dataset, correction.period)
+        assert statuses[key][2:] == (2, True)
+    # A workbook member resends the whole workbook, so every return in it gains a version;
+    # each corrected return must come from a file the member sent more than once.
+    resent = {
+        (entry.member, dataset, entry.period)
+        for entry in sample.manifest.files
+        if entry.version > 1
+        for dataset in entry.datasets
+    }
+    corrected = {key for key, row in statuses.items() if row[3]}
+    assert {(c.member, c.dataset, c.period) for c in sample.manifest.corrections} <= corrected
+    assert corrected <= resent
+
+
+def test_return_totals_equal_what_the_members_sent(sample: SampleBuild) -> None:
+    """Each current return's total is the sum the generator wrote in its newest version."""
+    newest: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for entry in sample.manifest.files:
+        for dataset, total in entry.totals.items():
+            key = (entry.member, dataset, entry.period)
+            if key not in newest or entry.version > newest[key][0]:
+                newest[key] = (entry.version, total)
+    totals = {
+        (m, d, p.strftime("%Y-%m")): total
+        for m, d, p, total in sample.query(
+            "select member_code, dataset, period_month, total_count from marts.mart_return_totals"
+        )
+    }
+    expected = {key: total for key, (_, total) in newest.items() if key[1] != "observations"}
+    assert totals == expected
+
+
+def test_every_current_raw_row_is_counted_once_in_its_fact(sample: SampleBuild) -> None:
+    for dataset in load_contract().dataset_names:
+        staged, fact = sample.query(
+            f"select (select (count(*), sum(person_count)) from staging.stg_raw__{dataset}),"
+            f" (select (sum(source_row_count), sum(observed_count)) from marts.fct_{dataset})"
+        )[0]
+        assert staged == fact, dataset
+
+
+def test_regional_totals_are_the_sum_of_members(sample: SampleBuild) -> None:
+    differences = sample.query(
+        "select regional.dataset, regional.period_month from marts.mart_regional_trends regional"
+        " join (select dataset, period_month, sum(total_count) as total_count"
+        "       from marts.mart_member_trends group by all) members"
+        " using (dataset, period_month) where regional.total_count <> members.total_count"
+    )
+    assert differences == []
+    months = sample.query("select count(*) from marts.mart_regional_trends")[0][0]
+    assert months == len(load_contract().dataset_names) * len(sample.manifest.periods)
+
+
+def test_no_public_cell_is_small_or_recoverable(sample: SampleBuild) -> None:
+    cells = sample.query(
+        "select dataset, period_month, breakdown, obs_value, is_suppressed, conf_status,"
+        " display_value from marts.mart_public_aggregates"
+    )
+    assert cells
+    hidden_per_group: Counter = Counter()
+    cells_per_group: Counter = Counter()
+    for dataset, month, breakdown, value, suppressed, status, display in cells:
+        group = (dataset, month, breakdown)
+        cells_per_group[group] += 1
+        if suppressed:
+            hidden_per_group[group] += 1
+            assert value is None and status in {"A", "D"}
+            assert display in {"<5", "x"}
+        else:
+            assert not 1 <= value <= 4
+            assert display == str(value) and status == "F"
+    assert any(status == "A" for *_, status, _ in cells), "the sample should need suppression"
+    for group, hidden in hidden_per_group.items():
+        if group[2] != "region":
+            # one hidden cell next to visible ones would be the total minus the visible ones
+            assert hidden != 1 or cells_per_group[group] == 1, group
+
+
+def test_incremental_facts_equal_a_full_refresh(sample: SampleBuild) -> None:
+    with duckdb.connect(str(sample.warehouse), read_only=True) as connection:
+        connection.execute(f"attach '{sample.full_refresh_warehouse}' as refreshed (read_only)")
+        for dataset in load_contract().dataset_names:
+            table = f"marts.fct_{dataset}"
+            only_incremental = connection.execute(
+                f"select count(*) from (select * from {table}"
+                f" except all select * from refreshed.{table})"
+            ).fetchone()[0]
+            only_refreshed = connection.execute(
+                f"select count(*) from (select * from refreshed.{table}"
+                f" except all select * from {table})"
+            ).fetchone()[0]
+            rows = connection.execute(f"select count(*) from {table}").fetchone()[0]
+            assert (only_incremental, only_refreshed) == (0, 0), dataset
+            assert rows > 0
+
+
+def test_sharing_rules_reach_the_access_mart(sample: SampleBuild) -> None:
+    rows = dict(
+        ((viewer, owner, dataset), can_view)
+        for viewer, owner, dataset, can_view in sample.query(
+            "select viewer, owner_member_code, dataset, can_view from marts.mart_sharing_access"
+        )
+    )
+    members = sample.manifest.members
+    datasets = load_contract().dataset_names
+    assert len(rows) == (len(members) + 2) * len(members) * len(datasets)
+    assert all(rows[("SECRETARIAT", m, d)] for m in members for d in datasets)
+    assert not any(rows[("PUBLIC", m, d)] for m in members for d in datasets)
+    assert all(rows[(m, m, d)] for m in members for d in datasets)
