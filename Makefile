@@ -61,8 +61,10 @@ format: setup ## Fix what ruff and sqlfluff can fix
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-contract: setup ## Regenerate seeds and docs that come from the data contract
+contract: setup ## Regenerate seeds, dbt YAML/macros and docs that come from the data contract
 	$(VENV)/bin/pidc contract
+	$(PY) dbt_project/scripts/generate_staging_yaml.py
+	$(PY) dbt_project/scripts/generate_dataset_models.py
 
 seeds: setup ## Regenerate the reference seeds
 	$(PY) -m pidc.reference.build_seeds
