@@ -15,7 +15,13 @@ from orchestration.intake import INTAKE_ASSET_NAME
 from orchestration.partitions import all_months_tags
 from orchestration.publish import SERVING_ASSET_NAME
 from orchestration.schedules import PIPELINE_JOB_NAME
-from orchestration.transform import DBT_ASSETS_NAME, dbt_env, parse_dbt_project, scoped_environ
+from orchestration.transform import (
+    DBT_ASSETS_NAME,
+    dbt_env,
+    manifest_is_current,
+    parse_dbt_project,
+    scoped_environ,
+)
 from pidc.settings import DBT_PROJECT_DIR, Home
 
 
@@ -96,8 +102,9 @@ def run_pipeline(
     """
     home.ensure()
     with scoped_environ({"PIDC_HOME": str(home.root), **dbt_env(home)}):
-        # A manifest left by an earlier parse may predate model edits: parse afresh.
-        parse_dbt_project(dbt_project_dir)
+        # A manifest left by an earlier parse may predate model edits: parse afresh then.
+        if not manifest_is_current(dbt_project_dir):
+            parse_dbt_project(dbt_project_dir)
         definitions = build_definitions(home_root=home.root, dbt_project_dir=dbt_project_dir)
         job = definitions.resolve_job_def(PIPELINE_JOB_NAME)
         with (

@@ -178,6 +178,30 @@ def parse_dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
     return project
 
 
+# Folders dbt writes into; their files never make a manifest stale.
+_GENERATED_FOLDERS = {"target", "logs", "dbt_packages"}
+
+
+def manifest_is_current(project_dir: Path = DBT_PROJECT_DIR) -> bool:
+    """True when the project's manifest is newer than every source file of the project.
+
+    Parsing costs seconds on every run; it is only needed after models, YAML, macros, seeds or
+    settings changed.
+    """
+    project_dir = Path(project_dir)
+    manifest = DbtProject(project_dir=project_dir).manifest_path
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    for path in project_dir.rglob("*"):
+        relative = path.relative_to(project_dir)
+        if relative.parts and relative.parts[0] in _GENERATED_FOLDERS:
+            continue
+        if path.is_file() and path.stat().st_mtime > built:
+            return False
+    return True
+
+
 @cache
 def pidc_dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
     """The dbt project, with a manifest: parsed now if missing (or always under ``dagster dev``,
