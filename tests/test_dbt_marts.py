@@ -12,17 +12,15 @@ missing and nil returns and corrections to expect.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.transform import scoped_environ
 from pidc.contract import load_contract
 from pidc.sample import generate_samples
 from pidc.sample.manifest import MANIFEST_NAME, SampleManifest
@@ -54,17 +52,9 @@ class SampleBuild:
             return connection.execute(sql, parameters or []).fetchall()
 
 
-@contextmanager
-def _pidc_home(root: Path) -> Iterator[None]:
-    previous = os.environ.get("PIDC_HOME")
-    os.environ["PIDC_HOME"] = str(root)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("PIDC_HOME", None)
-        else:
-            os.environ["PIDC_HOME"] = previous
+def _pidc_home(root: Path):
+    """PIDC_HOME set to ``root`` for dbt's profile, restored afterwards."""
+    return scoped_environ({"PIDC_HOME": str(root)})
 
 
 def dbt_vars(manifest: SampleManifest, as_of: dt.date) -> str:

@@ -8,9 +8,7 @@ unit tests and data tests) runs through dbt's Python API and the tests read the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,6 +18,7 @@ import pytest
 import yaml
 
 from ingestion.raw_schema import raw_ddl
+from orchestration.transform import scoped_environ
 from pidc.contract import load_contract
 from pidc.normalise import normalise_label
 from pidc.settings import DBT_PROJECT_DIR, SEEDS_DIR
@@ -181,18 +180,9 @@ def _dbt(args: list[str], target_path: Path) -> object:
     return dbtRunner().invoke([*args, *common])
 
 
-@contextmanager
-def _pidc_home(home: Path) -> Iterator[None]:
-    """PIDC_HOME set to ``home`` for dbt's profile, restored afterwards."""
-    previous = os.environ.get("PIDC_HOME")
-    os.environ["PIDC_HOME"] = str(home)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("PIDC_HOME", None)
-        else:
-            os.environ["PIDC_HOME"] = previous
+def _pidc_home(root: Path):
+    """PIDC_HOME set to ``root`` for dbt's profile, restored afterwards."""
+    return scoped_environ({"PIDC_HOME": str(root)})
 
 
 @pytest.fixture(scope="session")
