@@ -976,19 +976,24 @@ def _write_workbooks(
         )
         for dataset in sorted(corrected):
             manifest.corrections.append(
-                Correction(
-                    member,
-                    dataset,
-                    period,
-                    2,
-                    f"{member}/{fixed_name}",
-                    entry.path,
-                    entry.rows[dataset],
-                    len(version_two[dataset]),
-                    entry.totals[dataset],
-                    sum(int(r["count"]) for r in version_two[dataset]),
-                )
+                _second_version(member, dataset, period, fixed_name, entry, version_two[dataset])
             )
+
+
+def _second_version(member, dataset, period, fixed_name, entry, fixed_rows) -> Correction:
+    """The manifest record of a version 2 that replaces ``entry``'s return of ``dataset``."""
+    return Correction(
+        member,
+        dataset,
+        period,
+        2,
+        f"{member}/{fixed_name}",
+        entry.path,
+        entry.rows[dataset],
+        len(fixed_rows),
+        entry.totals[dataset],
+        sum(int(r["count"]) for r in fixed_rows),
+    )
 
 
 def _workbook(path: Path, member, period, version, carried, notes, contract) -> None:
@@ -1082,18 +1087,7 @@ def _write_csvs(landing_dir, member, periods, plan, contract, seed, deadline_day
                     delimiter=habits.delimiter,
                 )
                 manifest.corrections.append(
-                    Correction(
-                        member,
-                        dataset,
-                        period,
-                        2,
-                        f"{member}/{fixed_name}",
-                        entry.path,
-                        entry.rows[dataset],
-                        len(fixed),
-                        entry.totals[dataset],
-                        sum(int(r["count"]) for r in fixed),
-                    )
+                    _second_version(member, dataset, period, fixed_name, entry, fixed)
                 )
         notes = plan.notes.get((member, period), [])
         if notes:
