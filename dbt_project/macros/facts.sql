@@ -210,6 +210,25 @@ select * from keyed
 
 
 {#-
+    The sum of `total_count` over the `months` months ending with this row's month, for the same
+    `keys`, from the CTE `monthly_totals` (months with nothing reported simply add nothing).
+-#}
+{% macro rolling_total(keys, months) -%}
+        (
+            select sum(window_months.total_count)
+            from monthly_totals as window_months
+            where
+                {%- for key in keys %}
+                window_months.{{ key }} = monthly_totals.{{ key }} and
+                {%- endfor %}
+                window_months.period_month <= monthly_totals.period_month
+                and window_months.period_month
+                > cast({{ dbt.dateadd('month', -months, 'monthly_totals.period_month') }} as date)
+        )
+{%- endmacro %}
+
+
+{#-
     Trend columns over a CTE `monthly_totals` holding `keys`, period_month and total_count: the
     previous month and the same month last year (null when nothing was reported then, never 0),
     their change in percent, and rolling 3- and 12-month sums over the months reported.
@@ -234,28 +253,8 @@ select * from keyed
             / nullif(last_year.total_count, 0),
             1
         ) as yoy_change_pct,
-        (
-            select sum(window_months.total_count)
-            from monthly_totals as window_months
-            where
-                {%- for key in keys %}
-                window_months.{{ key }} = monthly_totals.{{ key }} and
-                {%- endfor %}
-                window_months.period_month <= monthly_totals.period_month
-                and window_months.period_month
-                > cast({{ dbt.dateadd('month', -3, 'monthly_totals.period_month') }} as date)
-        ) as rolling_3m_total,
-        (
-            select sum(window_months.total_count)
-            from monthly_totals as window_months
-            where
-                {%- for key in keys %}
-                window_months.{{ key }} = monthly_totals.{{ key }} and
-                {%- endfor %}
-                window_months.period_month <= monthly_totals.period_month
-                and window_months.period_month
-                > cast({{ dbt.dateadd('month', -12, 'monthly_totals.period_month') }} as date)
-        ) as rolling_12m_total
+        {{ rolling_total(keys, 3) }} as rolling_3m_total,
+        {{ rolling_total(keys, 12) }} as rolling_12m_total
     from monthly_totals
     left join monthly_totals as previous_month
         on

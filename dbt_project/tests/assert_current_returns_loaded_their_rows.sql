@@ -13,7 +13,7 @@ current_returns as (
     from {{ ref('stg_raw__returns') }}
     where
         is_current
-        and dataset in ('{{ var("pidc_datasets") | join("', '") }}')  -- noqa: LT05
+        and dataset in {{ dataset_list() }}
 ),
 
 staged as (
