@@ -19,25 +19,30 @@ from typing import Any
 
 from bench.config import HistorySize
 from bench.measure import ratio, run_worker
+from bench.members import extend_member_registry
 from bench.samples import copy_files, rows_in, sample_set, split_new_month
+from pidc.settings import DBT_PROJECT_DIR
 
 
 def _pipeline(
     home_root: Path, dbt_project_dir: Path | None, *, full_refresh: bool = False
 ) -> dict[str, Any]:
     args = {"home": str(home_root), "full_refresh": full_refresh}
+    env = {}
     if dbt_project_dir is not None:
         args["dbt_project_dir"] = str(dbt_project_dir)
-    return run_worker("pipeline", args)
+        # Validation reads the reference seeds of the same copy (an extended member registry).
+        env["PIDC_DBT_PROJECT_DIR"] = str(dbt_project_dir)
+    return run_worker("pipeline", args, env=env)
 
 
-def snapshot_dbt_project(source: Path, work: Path) -> Path:
+def snapshot_dbt_project(source: Path, work: Path, *, name: str = "dbt_project") -> Path:
     """A copy of the dbt project (without build output) under ``work``, used by every run.
 
     A benchmark takes a while; edits to the models meanwhile must not change what is measured
     halfway through (or break a run between ``dbt parse`` and ``dbt build``).
     """
-    target = Path(work) / "dbt_project"
+    target = Path(work) / name
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(
         source, target, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml")
@@ -80,12 +85,24 @@ def measure_size(
     The homes are kept under ``work`` (the new-month home's serving database is what the
     dashboard benchmark reads). A failed run is reported with its error; the ratio is then None.
     """
+    if size.members > 1:
+        # A copy of the project whose registry lists ten times the members (bench.members).
+        source = dbt_project_dir or DBT_PROJECT_DIR
+        dbt_project_dir = snapshot_dbt_project(source, work, name=f"dbt_project-m{size.members}")
+        extend_member_registry(dbt_project_dir, size.members)
     sample = sample_set(
-        work, months=size.months + 1, scale=size.scale, end_period=end_period, seed=seed
+        work,
+        months=size.months + 1,
+        scale=size.scale,
+        end_period=end_period,
+        seed=seed,
+        members=size.members,
+        dbt_project_dir=dbt_project_dir,
     )
     history, arrivals = split_new_month(sample.manifest)
-    incremental_home = work / f"home-{size.months}m-x{size.scale}"
-    rebuild_home = work / f"home-{size.months}m-x{size.scale}-rebuild"
+    key = f"{size.months}m-x{size.scale}" + ("" if size.members == 1 else f"-m{size.members}")
+    incremental_home = work / f"home-{key}"
+    rebuild_home = work / f"home-{key}-rebuild"
     for folder in (incremental_home, rebuild_home):
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -101,6 +118,8 @@ def measure_size(
         "size": size.label,
         "history_months": size.months,
         "scale": size.scale,
+        "members": len(sample.manifest.members),
+        "dbt_project_dir": str(dbt_project_dir) if dbt_project_dir else None,
         "history_files": len(history),
         "history_rows": rows_in(history),
         "new_month_files": len(arrivals),

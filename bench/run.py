@@ -1,4 +1,4 @@
-"""Run the benchmarks: ``python -m bench.run [--quick] [--sizes 36x1,120x1,36x10]``.
+"""Run the benchmarks: ``python -m bench.run [--quick] [--sizes 36x1,120x1,36x10m]``.
 
 Writes the JSON result to ``bench/results/`` (git-ignored) and the tables to
 ``docs/benchmarks.md`` (a quick run: to ``bench/results/benchmarks-quick.md``). Every figure is compared with a baseline measured in the same run; the
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke size, well under a minute")
     parser.add_argument(
         "--sizes",
-        help="end-to-end sizes as MONTHSxSCALE, comma-separated (default 36x1,120x1,36x10)",
+        help="end-to-end sizes, comma-separated: MONTHSxSCALE widens the breakdowns, MONTHSxNm multiplies the members (default 36x1,120x1,36x10m)",
     )
     parser.add_argument("--ingestion-months", type=int, help="months of returns to ingest")
     parser.add_argument("--profile-files", type=int, help="files for the intake profile")

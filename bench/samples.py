@@ -32,17 +32,46 @@ class SampleSet:
 
 
 def sample_set(
-    cache: Path, *, months: int, scale: int = 1, end_period: str = "2026-09", seed: int = 2026
+    cache: Path,
+    *,
+    months: int,
+    scale: int = 1,
+    end_period: str = "2026-09",
+    seed: int = 2026,
+    members: int = 1,
+    dbt_project_dir: Path | None = None,
 ) -> SampleSet:
-    """The sample set for these arguments, generated into ``cache`` the first time it is asked."""
-    root = Path(cache) / f"samples-{months}m-x{scale}-{end_period}-s{seed}"
+    """The sample set for these arguments, generated into ``cache`` the first time it is asked.
+
+    With ``members`` above 1 the set is written for the member registry of ``dbt_project_dir``
+    (a copy extended by :func:`bench.members.extend_member_registry`), in a fresh process that
+    reads that registry (``PIDC_DBT_PROJECT_DIR``).
+    """
+    suffix = "" if members == 1 else f"-m{members}"
+    root = Path(cache) / f"samples-{months}m-x{scale}{suffix}-{end_period}-s{seed}"
     manifest_path = root / MANIFEST_NAME
     if not manifest_path.exists():
         if root.exists():
             shutil.rmtree(root)  # an interrupted generation: start again
-        generate_samples(
-            root / "landing", seed=seed, months=months, end_period=end_period, scale=scale
-        )
+        if members == 1:
+            generate_samples(
+                root / "landing", seed=seed, months=months, end_period=end_period, scale=scale
+            )
+        else:
+            if dbt_project_dir is None:
+                raise ValueError("a sample at more members needs the extended dbt project copy")
+            from bench.measure import run_worker
+
+            args = {
+                "landing": str(root / "landing"),
+                "months": months,
+                "scale": scale,
+                "end_period": end_period,
+                "seed": seed,
+            }
+            done = run_worker("samples", args, env={"PIDC_DBT_PROJECT_DIR": str(dbt_project_dir)})
+            if not done["ok"]:
+                raise RuntimeError(f"sample generation failed: {done['error']}")
     return SampleSet(root / "landing", SampleManifest.load(manifest_path))
 
 

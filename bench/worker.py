@@ -125,7 +125,26 @@ def task_dbt_parse(args: dict[str, Any]) -> dict[str, Any]:
     return {"import_seconds": imported - started, "parse_seconds": time.perf_counter() - imported}
 
 
-TASKS = {"ingest": task_ingest, "pipeline": task_pipeline, "dbt_parse": task_dbt_parse}
+def task_samples(args: dict[str, Any]) -> dict[str, Any]:
+    """Generate a sample set for the registry this process sees (``PIDC_DBT_PROJECT_DIR``)."""
+    from pidc.sample import generate_samples
+
+    manifest = generate_samples(
+        Path(args["landing"]),
+        seed=args["seed"],
+        months=args["months"],
+        end_period=args["end_period"],
+        scale=args["scale"],
+    )
+    return {"files": len(manifest.files), "members": len(manifest.members)}
+
+
+TASKS = {
+    "ingest": task_ingest,
+    "pipeline": task_pipeline,
+    "dbt_parse": task_dbt_parse,
+    "samples": task_samples,
+}
 
 
 def main(argv: list[str]) -> int:

@@ -3,6 +3,11 @@
 One environment variable, ``PIDC_HOME``, names the platform's home folder; by default it is
 ``.home`` inside the checkout. Nothing below it is ever committed. Code finds the project's own
 files from ``__file__``, never from the working directory.
+
+A second, ``PIDC_DBT_PROJECT_DIR``, points the whole platform (validation, the pipeline, the
+dashboard's reference lookups) at another copy of the dbt project, for instance a deployment's
+own copy whose reference seeds list a member that joined after this release. It is read once,
+when this module is first imported, so set it before starting a process.
 """
 
 from __future__ import annotations
@@ -12,7 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DBT_PROJECT_DIR = (
+    Path(os.environ.get("PIDC_DBT_PROJECT_DIR") or PROJECT_ROOT / "dbt_project")
+    .expanduser()
+    .resolve()
+)
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 DEFAULT_HOME = PROJECT_ROOT / ".home"
 

@@ -123,8 +123,18 @@ def test_sizes_parse_and_reject_nonsense():
         HistorySize(36, 10),
     ]
     assert parse_sizes("12") == [HistorySize(12, 1)]
+    assert parse_sizes("36x10m,36x2x10m") == [
+        HistorySize(36, 1, members=10),
+        HistorySize(36, 2, members=10),
+    ]
+    assert HistorySize(36, 1, members=10).label == "36m x1, 10x members"
+    assert HistorySize(36, 10).label == "36m x10"
     with pytest.raises(ValueError, match="MONTHSxSCALE"):
         parse_sizes("three years")
+    with pytest.raises(ValueError, match="MONTHSxMEMBERSm"):
+        parse_sizes("36xtenm")
+    with pytest.raises(ValueError, match="1 or more"):
+        parse_sizes("36x0m")
     with pytest.raises(ValueError, match="1 or more"):
         parse_sizes("0x1")
 

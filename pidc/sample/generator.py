@@ -580,14 +580,17 @@ def generate_samples(
     The same arguments always give byte-identical CSV files, identical workbooks and the same
     manifest, which is also written to ``landing_dir.parent / "sample_manifest.json"``. Each
     file's mtime is set to its intended received time. ``scale`` widens the breakdowns (more
-    nationalities, more rows) without adding members. Raises :class:`SampleError` for a
+    nationalities, more rows) without adding members; the members are those of the reference
+    registry (``members.csv`` of the dbt project in use, see ``PIDC_DBT_PROJECT_DIR``). Raises :class:`SampleError` for a
     malformed ``end_period`` or ``months`` below 1 or ``scale`` below 1.
     """
     if scale < 1:
         raise SampleError(f"scale must be 1 or more, not {scale}")
     contract = load_contract()
     periods = month_list(end_period, months)
-    members = [m for m in profiles.members() if m in profiles.PROFILES] or list(profiles.members())
+    # Every member of the registry reports; one without a curated profile borrows a curated
+    # member's habits (profiles.stand_in_template).
+    members = list(profiles.members())
     manifest = SampleManifest(
         seed=seed,
         months=months,
