@@ -14,6 +14,7 @@ never from widget text. Pages never filter for security themselves. The public v
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -387,10 +388,12 @@ def _member_level(
     period_to: pd.Timestamp | None = None,
     order_by: str = "period_month",
     extra_clause: tuple[str, list] | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Rows of a member-level mart that ``viewer`` may see, filtered by parameterised values.
 
-    Filter keys must be published columns of the table (checked, never trusted).
+    Filter keys must be published columns of the table (checked, never trusted). ``limit`` keeps
+    only the first rows (``limit=1`` asks whether there is anything at all).
     """
     if viewer.is_public or table not in published_tables():
         return _empty(table)
@@ -423,6 +426,8 @@ def _member_level(
         params.extend(extra_clause[1])
     order = order_by if re.split(r"[ ,]", order_by)[0] in columns else "1"
     sql = f"select t.* from {MARTS_SCHEMA}.{table} t where {' and '.join(where)} order by {order}"
+    if limit is not None:
+        sql += f" limit {int(limit)}"
     return _with_dates(query(sql, tuple(params)))
 
 
@@ -519,6 +524,29 @@ def facts(
     if "person_count" in rows.columns and "observed_count" not in rows.columns:
         rows = rows.rename(columns={"person_count": "observed_count"})
     return rows
+
+
+def fact_months(
+    viewer: Viewer, dataset: str, *, members: list[str] | None = None
+) -> list[pd.Timestamp]:
+    """The months with rows of ``fct_<dataset>`` the viewer may see, oldest first.
+
+    Lets a page choose a window of months before it reads any fact rows.
+    """
+    table = f"fct_{_check_dataset(dataset)}"
+    if viewer.is_public or table not in published_tables():
+        return []
+    clause, params = _access_clause(viewer, "t", dataset)
+    where = [clause]
+    if members:
+        where.append(f"t.member_code in ({', '.join('?' for _ in members)})")
+        params.extend(members)
+    rows = query(
+        f"select distinct t.period_month from {MARTS_SCHEMA}.{table} t"
+        f" where {' and '.join(where)} order by 1",
+        tuple(params),
+    )
+    return list(_with_dates(rows)["period_month"])
 
 
 def return_totals(viewer: Viewer, dataset: str | None = None, member: str | None = None):
@@ -737,18 +765,47 @@ def _change(value, base) -> float | None:
     return (float(value) - float(base)) / float(base) * 100
 
 
-def downloadable_tables(viewer: Viewer) -> dict[str, pd.DataFrame]:
-    """Every table the viewer may download, by a file-friendly name."""
-    tables: dict[str, pd.DataFrame] = {
-        "public_aggregates": public_aggregates(),
-    }
+def _download_loaders(viewer: Viewer) -> dict[str, Callable[[], pd.DataFrame]]:
+    """Every table a signed-in or public viewer could download, by file-friendly name."""
+    loaders: dict[str, Callable[[], pd.DataFrame]] = {"public_aggregates": public_aggregates}
     if viewer.is_public:
-        return tables
+        return loaders
     for dataset in load_contract().dataset_names:
-        tables[f"fct_{dataset}"] = facts(viewer, dataset)
-    tables["return_totals"] = return_totals(viewer)
-    tables["member_trends"] = member_trends(viewer)
-    tables["reporting_compliance"] = reporting_compliance(viewer)
-    tables["alerts"] = alerts(viewer)
-    tables["observations"] = observations(viewer)
-    return tables
+        loaders[f"fct_{dataset}"] = lambda dataset=dataset: facts(viewer, dataset)
+    loaders["return_totals"] = lambda: return_totals(viewer)
+    loaders["member_trends"] = lambda: member_trends(viewer)
+    loaders["reporting_compliance"] = lambda: reporting_compliance(viewer)
+    loaders["alerts"] = lambda: alerts(viewer)
+    loaders["observations"] = lambda: observations(viewer)
+    return loaders
+
+
+def downloadable_table_names(viewer: Viewer) -> list[str]:
+    """Names of the tables the viewer may download and that have rows for them.
+
+    Fact tables grow with history and members, so they are only probed for a first visible row;
+    the other marts are aggregates, small enough to load.
+    """
+    names = []
+    for name, load in _download_loaders(viewer).items():
+        if name.startswith("fct_"):
+            dataset = name.removeprefix("fct_")
+            probe = _member_level(viewer, name, dataset=dataset, dataset_column=False, limit=1)
+            if not probe.empty:
+                names.append(name)
+        elif not load().empty:
+            names.append(name)
+    return names
+
+
+def download_table(viewer: Viewer, name: str) -> pd.DataFrame:
+    """The rows of downloadable table ``name`` the viewer may see (KeyError for another name)."""
+    loaders = _download_loaders(viewer)
+    if name not in loaders:
+        raise KeyError(f"{name!r} is not a table this viewer may download")
+    return loaders[name]()
+
+
+def downloadable_tables(viewer: Viewer) -> dict[str, pd.DataFrame]:
+    """Every table the viewer may download, loaded (the Downloads page loads only the chosen one)."""
+    return {name: loader() for name, loader in _download_loaders(viewer).items()}

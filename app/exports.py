@@ -42,6 +42,10 @@ def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     return neutralised(_plain_dates(frame)).to_csv(index=False).encode("utf-8-sig")
 
 
+# One sheet of an .xlsx workbook holds 1,048,576 rows, the header included.
+EXCEL_MAX_ROWS = 1_048_576
+
+
 def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "data") -> bytes:
     """An .xlsx workbook written by xlsxwriter; text is never turned into formulas."""
     buffer = io.BytesIO()

@@ -98,7 +98,7 @@ class ValidationReport:
         lines = [
             f"# Validation report: {self.file_name}",
             "",
-            f"**Verdict: {self.verdict.upper()}**. {self.summary()}.",
+            f"**Verdict: {self.verdict.upper()}**. {self.summary().rstrip('.')}.",
             "",
         ]
         if self.member:

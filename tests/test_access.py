@@ -184,6 +184,28 @@ def test_a_member_officer_never_downloads_unshared_figures():
             assert str(FJI_REFUSALS_SEP) not in to_csv_bytes(rows).decode("utf-8-sig"), name
 
 
+def test_download_list_probes_instead_of_loading_and_matches_the_loaded_tables():
+    for viewer in (SECRETARIAT, FJI_OFFICER, TON_OFFICER, PROFILING, PUBLIC):
+        loaded = data_access.downloadable_tables(viewer)
+        names = data_access.downloadable_table_names(viewer)
+        assert names == [name for name, rows in loaded.items() if not rows.empty], viewer
+        for name in names:
+            assert data_access.download_table(viewer, name).equals(loaded[name]), (viewer, name)
+    with pytest.raises(KeyError, match="may download"):
+        data_access.download_table(PUBLIC, "fct_movements")
+
+
+def test_fact_months_are_those_of_the_rows_the_viewer_may_see():
+    for viewer in (SECRETARIAT, FJI_OFFICER, TON_OFFICER, PUBLIC):
+        for dataset in ("movements", "irregular", "refusals"):
+            rows = data_access.facts(viewer, dataset)
+            expected = sorted(rows["period_month"].unique()) if not rows.empty else []
+            assert data_access.fact_months(viewer, dataset) == expected, (viewer, dataset)
+    own = data_access.fact_months(TON_OFFICER, "movements", members=["TON"])
+    rows = data_access.facts(TON_OFFICER, "movements", members=["TON"])
+    assert own == sorted(rows["period_month"].unique())
+
+
 def test_the_public_never_sees_a_cell_from_one_to_four():
     text = _all_pages_text(PUBLIC)
     assert not figures_in(text) & {1, 2, 3, 4} - {2026}

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app import data_access, ui
-from app.exports import to_csv_bytes, to_excel_bytes, to_sdmx_csv_bytes
+from app.exports import EXCEL_MAX_ROWS, to_csv_bytes, to_excel_bytes, to_sdmx_csv_bytes
 
 st.title("Downloads")
 ui.require_published()
@@ -11,21 +11,32 @@ viewer = ui.viewer()
 if viewer.is_public:
     st.caption(ui.SIGN_IN_MESSAGE)
 
-tables = {name: rows for name, rows in data_access.downloadable_tables(viewer).items()}
-available = [name for name, rows in tables.items() if not rows.empty]
+# Only the chosen table is read: fact tables grow with history and members (docs/benchmarks.md).
+available = data_access.downloadable_table_names(viewer)
 if not available:
     st.info("Nothing to download yet.")
 else:
     name = st.selectbox("Table", available)
-    rows = tables[name]
+    rows = data_access.download_table(viewer, name)
     st.caption(f"{len(rows):,} rows. Text cells starting with = + - @ are prefixed with '.")
     left, right = st.columns(2)
-    left.download_button("CSV", to_csv_bytes(rows), file_name=f"pidc-{name}.csv", mime="text/csv")
+    # The files are made when a button is pressed, not on every rerun of the page.
+    left.download_button(
+        "CSV",
+        lambda: to_csv_bytes(rows),
+        file_name=f"pidc-{name}.csv",
+        mime="text/csv",
+        on_click="ignore",
+    )
+    fits_excel = len(rows) < EXCEL_MAX_ROWS
     right.download_button(
         "Excel",
-        to_excel_bytes(rows, name),
+        (lambda: to_excel_bytes(rows, name)) if fits_excel else b"",
         file_name=f"pidc-{name}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+        disabled=not fits_excel,
+        help=None if fits_excel else "More rows than one Excel sheet holds: download the CSV.",
     )
     st.dataframe(rows.head(200), hide_index=True, width="stretch")
 

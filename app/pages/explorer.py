@@ -7,6 +7,8 @@ from app import data_access, ui
 from app.explorer import breakdown_totals, code_columns
 from pidc.contract import load_contract
 
+DEFAULT_WINDOW = 24  # months shown at first: two years, so a month can be read against last year
+
 st.title("Dataset explorer")
 ui.require_published()
 viewer = ui.viewer()
@@ -63,16 +65,26 @@ for index, column in enumerate(dataset.breakdowns):
     if picked:
         filters[columns[column.name]] = picked
 
-rows = data_access.facts(viewer, name, members=chosen_members, codes=filters)
-if rows.empty:
+# The window of months is chosen before any fact row is read: fact tables grow with history
+# and members, and the first view reads only the latest DEFAULT_WINDOW months.
+months = data_access.fact_months(viewer, name, members=chosen_members)
+if not months:
     st.info("No returns match these filters yet.")
     st.stop()
-months = sorted(rows["period_month"].unique())
+start, end = months[0], months[-1]
 if len(months) > 1:
     start, end = st.select_slider(
-        "Months", options=months, value=(months[0], months[-1]), format_func=ui.month_label
+        "Months",
+        options=months,
+        value=(months[max(0, len(months) - DEFAULT_WINDOW)], months[-1]),
+        format_func=ui.month_label,
     )
-    rows = rows[(rows["period_month"] >= start) & (rows["period_month"] <= end)]
+rows = data_access.facts(
+    viewer, name, members=chosen_members, codes=filters, period_from=start, period_to=end
+)
+if rows.empty:
+    st.info("No returns match these filters in these months.")
+    st.stop()
 
 monthly = breakdown_totals(rows, dataset)
 st.subheader("Total per month")
