@@ -734,28 +734,30 @@ def regional_series(viewer: Viewer) -> pd.DataFrame:
     region = region[region["breakdown_value"] == REGION_CODE]
     if region.empty:
         return pd.DataFrame(columns=REGIONAL_TREND_COLUMNS)
-    rows = []
-    for dataset, series in region.groupby("dataset", sort=True):
-        totals = series.set_index("period_month")["obs_value"].astype("Float64")
-        for month, total in totals.items():
-            previous = totals.get(month - pd.DateOffset(months=1))
-            last_year = totals.get(month - pd.DateOffset(years=1))
-            contributing = series.loc[series["period_month"] == month, "contributing_members"]
-            rows.append(
-                {
-                    "dataset": dataset,
-                    "period_month": month,
-                    "member_count_reporting": 0
-                    if pd.isna(contributing.iloc[0])
-                    else int(contributing.iloc[0]),
-                    "total_count": total,
-                    "previous_month_total": previous,
-                    "mom_change_pct": _change(total, previous),
-                    "same_month_last_year_total": last_year,
-                    "yoy_change_pct": _change(total, last_year),
-                }
-            )
-    series = pd.DataFrame(rows, columns=REGIONAL_TREND_COLUMNS)
+    # Joins on shifted months rather than a loop per month: the loop grew with the square of the
+    # history (0.35 s at ten years, against 0.03 s for this; docs/benchmarks.md).
+    keys = ["dataset", "period_month"]
+    series = region[[*keys, "contributing_members"]].copy()
+    series["total_count"] = region["obs_value"].astype("float64")
+    totals = series[[*keys, "total_count"]]
+
+    def shifted(offset: pd.DateOffset, name: str) -> pd.DataFrame:
+        moved = totals.assign(period_month=totals["period_month"] + offset)
+        return moved.rename(columns={"total_count": name})
+
+    series = series.merge(
+        shifted(pd.DateOffset(months=1), "previous_month_total"), on=keys, how="left"
+    ).merge(shifted(pd.DateOffset(years=1), "same_month_last_year_total"), on=keys, how="left")
+    series["member_count_reporting"] = (
+        pd.to_numeric(series["contributing_members"]).fillna(0).astype(int)
+    )
+    for change, base in (
+        ("mom_change_pct", "previous_month_total"),
+        ("yoy_change_pct", "same_month_last_year_total"),
+    ):
+        pairs = zip(series["total_count"], series[base], strict=True)
+        series[change] = [_change(total, before) for total, before in pairs]
+    series = series.sort_values(keys, kind="stable")[REGIONAL_TREND_COLUMNS]
     return series.dropna(subset=["total_count"]).reset_index(drop=True)
 
 

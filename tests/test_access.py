@@ -366,3 +366,34 @@ def test_sign_in_gives_the_member_officer_view_and_a_wrong_password_does_not():
     )
     at.sidebar.button[0].click().run()  # sign out
     assert at.markdown[0].value == "viewer: Public (not signed in)"
+
+
+def test_public_regional_series_follows_the_published_regional_totals():
+    """Every public total, and its changes on last month and last year, come from the
+    published (suppressed) regional cells; a suppressed month has no row."""
+    cells = data_access.public_aggregates(breakdown="region")
+    cells = cells[cells["breakdown_value"] == data_access.REGION_CODE]
+    published = {
+        (row.dataset, row.period_month): row.obs_value
+        for row in cells.itertuples()
+        if pd.notna(row.obs_value)
+    }
+    series = data_access.regional_series(PUBLIC)
+    assert len(series) == len(published) > 0
+    for row in series.itertuples():
+        assert row.total_count == published[(row.dataset, row.period_month)]
+        before = published.get((row.dataset, row.period_month - pd.DateOffset(months=1)))
+        assert row.previous_month_total == before or (
+            before is None and pd.isna(row.previous_month_total)
+        )
+        if before:
+            assert row.mom_change_pct == pytest.approx((row.total_count - before) / before * 100)
+        else:
+            assert pd.isna(row.mom_change_pct)
+        last_year = published.get((row.dataset, row.period_month - pd.DateOffset(years=1)))
+        if last_year:
+            assert row.yoy_change_pct == pytest.approx(
+                (row.total_count - last_year) / last_year * 100
+            )
+        else:
+            assert pd.isna(row.yoy_change_pct)
