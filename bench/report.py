@@ -151,7 +151,7 @@ def _memory_lines(result: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
-def _dashboard_lines(result: dict[str, Any]) -> list[str]:
+def dashboard_lines(result: dict[str, Any]) -> list[str]:
     dashboard = result.get("dashboard", {})
     lines = ["### 4. Dashboard queries (cold: cache cleared, serving database opened)", ""]
     if "skipped" in dashboard:
@@ -260,7 +260,7 @@ def markdown_block(result: dict[str, Any]) -> str:
         lines.append("")
     lines += _ingestion_lines(result)
     lines += _end_to_end_lines(result)
-    lines += _dashboard_lines(result)
+    lines += dashboard_lines(result)
     lines += _memory_lines(result)
     lines += _startup_lines(result)
     lines.append(END_MARKER)

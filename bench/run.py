@@ -163,6 +163,40 @@ def _dashboard(end_to_end: dict[str, Any], config: BenchConfig, measure_queries)
     }
 
 
+def _dashboard_only(options: argparse.Namespace) -> int:
+    """Measure the page queries on two existing homes; write the JSON, print the table."""
+    from bench.dashboard import compare_scales, measure_queries
+    from bench.report import dashboard_lines
+
+    homes = [Path(part.strip()) for part in options.dashboard_homes.split(",")]
+    if len(homes) != 2 or not all((home / "serving.duckdb").exists() for home in homes):
+        raise SystemExit("--dashboard-homes needs SMALL,LARGE: two homes with a serving.duckdb")
+    os.environ.update(QUIET_ENV)
+    repeats = options.query_repeats or BenchConfig.full().query_repeats
+    started = time.perf_counter()
+    dashboard = {
+        "sample_size": homes[0].name,
+        "largest_size": homes[1].name,
+        "sample_scale": measure_queries(homes[0], repeats),
+        "largest_scale": measure_queries(homes[1], repeats),
+    }
+    dashboard["largest_vs_sample"] = compare_scales(
+        dashboard["sample_scale"], dashboard["largest_scale"]
+    )
+    result = {
+        "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": machine(),
+        "config": {"name": "dashboard", "homes": [str(home) for home in homes]},
+        "notes": list(options.note),
+        "dashboard": dashboard,
+        "duration_seconds": time.perf_counter() - started,
+    }
+    json_path = write_json(result, options.results_dir)
+    print("\n".join(dashboard_lines(result)))
+    _say(f"result: {json_path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line, run, write the JSON result and the docs table."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
@@ -173,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--ingestion-months", type=int, help="months of returns to ingest")
     parser.add_argument("--profile-files", type=int, help="files for the intake profile")
+    parser.add_argument("--query-repeats", type=int, help="cold calls per dashboard query")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument(
         "--docs",
@@ -193,7 +228,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="RESULT_JSON",
         help="only re-render the docs table from a saved result (no benchmark is run)",
     )
+    parser.add_argument(
+        "--dashboard-homes",
+        metavar="SMALL,LARGE",
+        help="only measure the dashboard queries on two kept homes (from --work-dir of an "
+        "earlier run), for example after a change to app/data_access.py; prints the table",
+    )
     options = parser.parse_args(argv)
+    if options.dashboard_homes:
+        return _dashboard_only(options)
     if options.docs is None:
         options.docs = options.results_dir / "benchmarks-quick.md" if options.quick else DOCS_PATH
     if options.rewrite_docs:
@@ -209,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides["ingestion_months"] = options.ingestion_months
     if options.profile_files:
         overrides["profile_files"] = options.profile_files
+    if options.query_repeats:
+        overrides["query_repeats"] = options.query_repeats
     if overrides:
         config = replace(config, **overrides)
     config.notes.extend(options.note)

@@ -221,3 +221,27 @@ def test_dashboard_plan_covers_every_data_access_query():
         assert name in planned or any(entry.startswith(name) for entry in not_measured)
     assert "query" not in planned and "serving_path" not in planned
     assert all(query.function not in listed for query in plan.get(UNASSIGNED_PAGE, []))
+
+
+def test_dashboard_only_mode_measures_two_kept_homes(tmp_path, capsys):
+    """``--dashboard-homes`` re-measures the page queries after an app change, without a run."""
+    from test_app import build_serving
+
+    homes = []
+    for name in ("small", "large"):
+        home = tmp_path / name
+        home.mkdir()
+        build_serving(home / "serving.duckdb")
+        homes.append(str(home))
+    results = tmp_path / "results"
+    options = ["--dashboard-homes", ",".join(homes), "--query-repeats", "2"]
+    assert main([*options, "--results-dir", str(results)]) == 0
+    result = json.loads((results / "latest-dashboard.json").read_text(encoding="utf-8"))
+    pages = result["dashboard"]["largest_vs_sample"]
+    assert "Dataset explorer" in pages and "Downloads" in pages
+    for queries in pages.values():
+        for figures in queries.values():
+            assert figures["p50_ratio"] is None or _positive(figures["p50_ratio"])
+    assert "| page | query |" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="SMALL,LARGE"):
+        main(["--dashboard-homes", str(tmp_path / "nowhere"), "--results-dir", str(results)])
