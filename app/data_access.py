@@ -505,6 +505,7 @@ def facts(
     period_to: pd.Timestamp | None = None,
     members: list[str] | None = None,
     codes: dict[str, list[str]] | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Rows of ``fct_<dataset>`` the viewer may see; ``codes`` filters ``<column>_code`` columns.
 
@@ -520,6 +521,7 @@ def facts(
         within=within,
         period_from=period_from,
         period_to=period_to,
+        limit=limit,
     )
     if "person_count" in rows.columns and "observed_count" not in rows.columns:
         rows = rows.rename(columns={"person_count": "observed_count"})
@@ -549,17 +551,29 @@ def fact_months(
     return list(_with_dates(rows)["period_month"])
 
 
-def return_totals(viewer: Viewer, dataset: str | None = None, member: str | None = None):
+def return_totals(
+    viewer: Viewer,
+    dataset: str | None = None,
+    member: str | None = None,
+    *,
+    limit: int | None = None,
+):
     """``mart_return_totals`` rows (one per received return) the viewer may see."""
     return _member_level(
-        viewer, "mart_return_totals", dataset=dataset, equals={"member_code": member}
+        viewer, "mart_return_totals", dataset=dataset, equals={"member_code": member}, limit=limit
     )
 
 
-def member_trends(viewer: Viewer, dataset: str | None = None, member: str | None = None):
+def member_trends(
+    viewer: Viewer,
+    dataset: str | None = None,
+    member: str | None = None,
+    *,
+    limit: int | None = None,
+):
     """``mart_member_trends`` rows the viewer may see."""
     return _member_level(
-        viewer, "mart_member_trends", dataset=dataset, equals={"member_code": member}
+        viewer, "mart_member_trends", dataset=dataset, equals={"member_code": member}, limit=limit
     )
 
 
@@ -589,7 +603,13 @@ def route_trends(viewer: Viewer, member: str | None = None):
     )
 
 
-def reporting_compliance(viewer: Viewer, dataset: str | None = None, member: str | None = None):
+def reporting_compliance(
+    viewer: Viewer,
+    dataset: str | None = None,
+    member: str | None = None,
+    *,
+    limit: int | None = None,
+):
     """``mart_reporting_compliance`` rows (one per expected or received return) the viewer may see."""
     return _member_level(
         viewer,
@@ -597,10 +617,17 @@ def reporting_compliance(viewer: Viewer, dataset: str | None = None, member: str
         dataset=dataset,
         equals={"member_code": member},
         order_by="period_month, member_code",
+        limit=limit,
     )
 
 
-def alerts(viewer: Viewer, dataset: str | None = None, member: str | None = None):
+def alerts(
+    viewer: Viewer,
+    dataset: str | None = None,
+    member: str | None = None,
+    *,
+    limit: int | None = None,
+):
     """``mart_alerts`` rows the viewer may see, newest month first."""
     return _member_level(
         viewer,
@@ -608,10 +635,13 @@ def alerts(viewer: Viewer, dataset: str | None = None, member: str | None = None
         dataset=dataset,
         equals={"member_code": member},
         order_by="period_month desc",
+        limit=limit,
     )
 
 
-def observations(viewer: Viewer, period_month: pd.Timestamp | None = None):
+def observations(
+    viewer: Viewer, period_month: pd.Timestamp | None = None, *, limit: int | None = None
+):
     """Observation notes the viewer may see: beyond its own member, shareable notes only."""
     shareable: tuple[str, list] | None = None
     if viewer.role == "member":
@@ -624,6 +654,7 @@ def observations(viewer: Viewer, period_month: pd.Timestamp | None = None):
         period_from=period_month,
         period_to=period_month,
         extra_clause=shareable,
+        limit=limit,
     )
 
 
@@ -767,37 +798,35 @@ def _change(value, base) -> float | None:
     return (float(value) - float(base)) / float(base) * 100
 
 
-def _download_loaders(viewer: Viewer) -> dict[str, Callable[[], pd.DataFrame]]:
-    """Every table a signed-in or public viewer could download, by file-friendly name."""
-    loaders: dict[str, Callable[[], pd.DataFrame]] = {"public_aggregates": public_aggregates}
+def _download_loaders(viewer: Viewer) -> dict[str, Callable[..., pd.DataFrame]]:
+    """Every table the viewer could download, by file-friendly name: ``load(limit=None)``."""
+    loaders: dict[str, Callable[..., pd.DataFrame]] = {
+        "public_aggregates": lambda limit=None: public_aggregates()
+    }
     if viewer.is_public:
         return loaders
     for dataset in load_contract().dataset_names:
-        loaders[f"fct_{dataset}"] = lambda dataset=dataset: facts(viewer, dataset)
-    loaders["return_totals"] = lambda: return_totals(viewer)
-    loaders["member_trends"] = lambda: member_trends(viewer)
-    loaders["reporting_compliance"] = lambda: reporting_compliance(viewer)
-    loaders["alerts"] = lambda: alerts(viewer)
-    loaders["observations"] = lambda: observations(viewer)
+        loaders[f"fct_{dataset}"] = lambda limit=None, dataset=dataset: facts(
+            viewer, dataset, limit=limit
+        )
+    for name, load in (
+        ("return_totals", return_totals),
+        ("member_trends", member_trends),
+        ("reporting_compliance", reporting_compliance),
+        ("alerts", alerts),
+        ("observations", observations),
+    ):
+        loaders[name] = lambda limit=None, load=load: load(viewer, limit=limit)
     return loaders
 
 
 def downloadable_table_names(viewer: Viewer) -> list[str]:
     """Names of the tables the viewer may download and that have rows for them.
 
-    Fact tables grow with history and members, so they are only probed for a first visible row;
-    the other marts are aggregates, small enough to load.
+    Each table is probed for one visible row (the tables grow with history and members); the
+    public aggregates, the same for everyone, are read whole.
     """
-    names = []
-    for name, load in _download_loaders(viewer).items():
-        if name.startswith("fct_"):
-            dataset = name.removeprefix("fct_")
-            probe = _member_level(viewer, name, dataset=dataset, dataset_column=False, limit=1)
-            if not probe.empty:
-                names.append(name)
-        elif not load().empty:
-            names.append(name)
-    return names
+    return [name for name, load in _download_loaders(viewer).items() if not load(limit=1).empty]
 
 
 def download_table(viewer: Viewer, name: str) -> pd.DataFrame:
