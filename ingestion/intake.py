@@ -25,6 +25,7 @@ from ingestion.history import history_warnings
 from ingestion.loader import connect, known_submission, load_accepted, record_rejection
 from ingestion.parsers import parse_file
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
+from ingestion.raw_schema import RAW_SCHEMA
 from ingestion.report import ERROR, Problem, ValidationReport
 from ingestion.safety import check_file
 from ingestion.validate import validate_submissions
@@ -198,12 +199,23 @@ def _ingest_chunk(
     today: dt.date | None,
     received_at: dt.datetime | None,
     on_file: Callable[[IngestOutcome], None] | None,
+    received: dict[tuple, tuple[str, str, str]] | None = None,
 ) -> list[IngestOutcome]:
     outcomes: dict[int, IngestOutcome] = {}
     candidates: dict[int, _Candidate] = {}
     seen: dict[tuple, str] = {}
     for index, path in enumerate(files):
         who = (member or submitting_member(path, home) or "").upper() or None
+        earlier = (received or {}).get((who, path.name, _received_at(path, received_at)))
+        if earlier:
+            # The ledger already has this landing file (same member, name and arrival time):
+            # it is not read or hashed again, so a new month's run costs its own files only.
+            submission_id, sha256, status = earlier
+            outcomes[index] = IngestOutcome(
+                submission_id, path.name, sha256, "duplicate", who, 0, 0, 0, None,
+                f"already received as submission {submission_id} ({status}); not loaded again",
+            )  # fmt: skip
+            continue
         sha256 = file_sha256(path)
         previous = known_submission(connection, sha256, who, path.name)
         twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
@@ -270,6 +282,24 @@ def landing_files(folder: Path) -> list[Path]:
     return sorted(files, key=lambda p: (p.stat().st_mtime, str(p)))
 
 
+def received_files(connection) -> dict[tuple, tuple[str, str, str]]:
+    """(member, file name, received at) -> (submission id, sha256, status) for every file in the
+    ledger, read once per intake run.
+
+    A landing file's arrival time is its modification time, so a file still in the landing
+    folder with the same member, name and time is one already received; a corrected file sent
+    again under the same name arrives later and is read as new.
+    """
+    rows = connection.execute(
+        "select member, file_name, received_at, submission_id, file_sha256, status "
+        f"from {RAW_SCHEMA}.submissions order by received_at"
+    ).fetchall()
+    found: dict[tuple, tuple[str, str, str]] = {}
+    for member, name, received, submission_id, sha256, status in rows:
+        found.setdefault((member, name, received), (submission_id, sha256, status))
+    return found
+
+
 def ingest_path(
     path: Path,
     home: Home,
@@ -284,10 +314,11 @@ def ingest_path(
     outcomes: list[IngestOutcome] = []
     connection = connect(home.ensure().warehouse)
     try:
+        received = received_files(connection)
         for start in range(0, len(files), CHUNK_FILES):
             outcomes += _ingest_chunk(
                 files[start : start + CHUNK_FILES], home, connection, member=member,
-                today=today, received_at=None, on_file=on_file,
+                today=today, received_at=None, on_file=on_file, received=received,
             )  # fmt: skip
     finally:
         connection.close()

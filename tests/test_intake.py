@@ -302,3 +302,39 @@ def test_identical_nil_return_files_for_different_months_are_not_duplicates(home
     # The very same nil file dropped again is still a duplicate.
     assert ingest_path(first, home, today=TODAY)[0].status == "duplicate"
     assert second.exists()
+
+
+def test_a_new_run_does_not_read_files_the_ledger_already_has(home, monkeypatch):
+    """A landing folder keeps every file ever sent; a run reads only the new or changed ones."""
+    from ingestion import intake
+
+    good = REFUSALS_HEADER + "FJI,2026-10,FJNAN,Chinese,C,3\n"
+    land(home, "FJI", "FJI_refusals_2026-10.csv", good, mtime=1_790_000_000)
+    land(home, "FJI", "FJI_bad_2026-10.csv", "not,a,return\n1,2,3\n", mtime=1_790_000_100)
+    first = {o.file_name: o for o in ingest_path(home.landing, home, today=TODAY)}
+    assert {o.status for o in first.values()} == {"accepted", "rejected"}
+
+    hashed = []
+    real_sha = intake.file_sha256
+    monkeypatch.setattr(
+        intake, "file_sha256", lambda path: hashed.append(path.name) or real_sha(path)
+    )
+    # A correction sent again under the same name arrives later: it is read as a new file.
+    corrected = REFUSALS_HEADER + "FJI,2026-10,FJNAN,Chinese,C,4\n"
+    land(home, "FJI", "FJI_refusals_2026-10.csv", corrected, mtime=1_790_000_500)
+    land(
+        home,
+        "TON",
+        "TON_refusals_2026-10.csv",
+        REFUSALS_HEADER + "TON,2026-10,TOTBU,Chinese,C,2\n",
+        mtime=1_790_000_600,
+    )
+    again = {o.file_name: o for o in ingest_path(home.landing, home, today=TODAY)}
+    assert sorted(hashed) == ["FJI_refusals_2026-10.csv", "TON_refusals_2026-10.csv"]
+    assert again["FJI_bad_2026-10.csv"].status == "duplicate"
+    assert again["FJI_bad_2026-10.csv"].submission_id == first["FJI_bad_2026-10.csv"].submission_id
+    assert again["FJI_refusals_2026-10.csv"].status == "accepted"
+    # Nothing changed since: a third run reads nothing and reports every file as received.
+    hashed.clear()
+    third = ingest_path(home.landing, home, today=TODAY)
+    assert hashed == [] and {o.status for o in third} == {"duplicate"}
