@@ -389,11 +389,13 @@ def _member_level(
     order_by: str = "period_month",
     extra_clause: tuple[str, list] | None = None,
     limit: int | None = None,
+    select: str = "t.*",
 ) -> pd.DataFrame:
     """Rows of a member-level mart that ``viewer`` may see, filtered by parameterised values.
 
     Filter keys must be published columns of the table (checked, never trusted). ``limit`` keeps
-    only the first rows (``limit=1`` asks whether there is anything at all).
+    only the first rows (``limit=1`` asks whether there is anything at all); ``select`` is the
+    select list, a literal of this module (``"distinct t.period_month"``), never user input.
     """
     if viewer.is_public or table not in published_tables():
         return _empty(table)
@@ -425,7 +427,7 @@ def _member_level(
         where.append(extra_clause[0])
         params.extend(extra_clause[1])
     order = order_by if re.split(r"[ ,]", order_by)[0] in columns else "1"
-    sql = f"select t.* from {MARTS_SCHEMA}.{table} t where {' and '.join(where)} order by {order}"
+    sql = f"select {select} from {MARTS_SCHEMA}.{table} t where {' and '.join(where)} order by {order}"
     if limit is not None:
         sql += f" limit {int(limit)}"
     return _with_dates(query(sql, tuple(params)))
@@ -535,20 +537,15 @@ def fact_months(
 
     Lets a page choose a window of months before it reads any fact rows.
     """
-    table = f"fct_{_check_dataset(dataset)}"
-    if viewer.is_public or table not in published_tables():
-        return []
-    clause, params = _access_clause(viewer, "t", dataset)
-    where = [clause]
-    if members:
-        where.append(f"t.member_code in ({', '.join('?' for _ in members)})")
-        params.extend(members)
-    rows = query(
-        f"select distinct t.period_month from {MARTS_SCHEMA}.{table} t"
-        f" where {' and '.join(where)} order by 1",
-        tuple(params),
+    rows = _member_level(
+        viewer,
+        f"fct_{_check_dataset(dataset)}",
+        dataset=dataset,
+        dataset_column=False,
+        within={"member_code": members or []},
+        select="distinct t.period_month",
     )
-    return list(_with_dates(rows)["period_month"])
+    return list(rows["period_month"])
 
 
 def return_totals(

@@ -94,9 +94,11 @@ def extend_member_registry(project_dir: Path, factor: int) -> dict[str, str]:
     _write(seeds / REGISTRY_SEEDS["members"], member_header, sorted(member_rows, key=_by_code))
 
     header, rows = tables["membership"]
-    start = {row["member_code"]: row for row in rows}
-    rows += [{**start[t], "member_code": code} for code, t in templates.items()]
-    _write(seeds / REGISTRY_SEEDS["membership"], header, sorted(rows, key=_by_code))
+    _write(
+        seeds / REGISTRY_SEEDS["membership"],
+        header,
+        sorted(_with_stand_ins(rows, templates), key=_by_code),
+    )
 
     header, rows = tables["ports"]
     by_member: dict[str, list[dict[str, str]]] = {}
@@ -117,21 +119,27 @@ def extend_member_registry(project_dir: Path, factor: int) -> dict[str, str]:
     _write(seeds / REGISTRY_SEEDS["ports"], header, sorted(rows, key=lambda r: r["port_code"]))
 
     header, rows = tables["sharing_rules"]
-    rules = [row for row in rows]
-    for code, template in templates.items():
-        rules += [{**row, "member_code": code} for row in rows if row["member_code"] == template]
+    rules = _with_stand_ins(rows, templates)
     _write(seeds / REGISTRY_SEEDS["sharing_rules"], header, sorted(rules, key=_by_code))
 
     header, rows = tables["member_groups"]
-    groups = list(rows)
-    for code, template in templates.items():
-        groups += [{**row, "member_code": code} for row in rows if row["member_code"] == template]
+    groups = _with_stand_ins(rows, templates)
     _write(
         seeds / REGISTRY_SEEDS["member_groups"],
         header,
         sorted(groups, key=lambda r: (r["group_code"], r["member_code"])),
     )
     return templates
+
+
+def _with_stand_ins(rows: list[dict[str, str]], templates: dict[str, str]) -> list[dict[str, str]]:
+    """``rows`` plus, for each stand-in, a copy of its template member's rows under its code."""
+    return rows + [
+        {**row, "member_code": code}
+        for code, template in templates.items()
+        for row in rows
+        if row["member_code"] == template
+    ]
 
 
 def _by_code(row: dict[str, str]) -> tuple[str, ...]:

@@ -206,21 +206,17 @@ def _ingest_chunk(
     seen: dict[tuple, str] = {}
     for index, path in enumerate(files):
         who = (member or submitting_member(path, home) or "").upper() or None
+        # The ledger already has this landing file (same member, name and arrival time): it is
+        # not read or hashed again, so a new month's run costs its own files only.
         earlier = (received or {}).get((who, path.name, _received_at(path, received_at)))
         if earlier:
-            # The ledger already has this landing file (same member, name and arrival time):
-            # it is not read or hashed again, so a new month's run costs its own files only.
             submission_id, sha256, status = earlier
-            outcomes[index] = IngestOutcome(
-                submission_id, path.name, sha256, "duplicate", who, 0, 0, 0, None,
-                f"already received as submission {submission_id} ({status}); not loaded again",
-            )  # fmt: skip
-            continue
-        sha256 = file_sha256(path)
-        previous = known_submission(connection, sha256, who, path.name)
-        twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
-        if previous or twin:
+        else:
+            sha256 = file_sha256(path)
+            previous = known_submission(connection, sha256, who, path.name)
+            twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
             submission_id, status = previous or (twin, "in this batch")
+        if submission_id:
             outcomes[index] = IngestOutcome(
                 submission_id, path.name, sha256, "duplicate", who, 0, 0, 0, None,
                 f"already received as submission {submission_id} ({status}); not loaded again",

@@ -87,6 +87,14 @@ def test_registry_refuses_a_factor_it_cannot_fill(tmp_path):
     assert extend_member_registry(project, 1) == {}
 
 
+def _validate(path: Path, member: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """``pidc validate`` of one file in a fresh process that reads ``env``'s settings."""
+    command = [sys.executable, "-m", "pidc.cli", "validate", str(path), "--member", member]
+    return subprocess.run(
+        [*command, "--format", "json"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+
+
 @pytest.mark.slow
 def test_a_member_added_to_the_registry_is_generated_and_accepted(doubled, tmp_path):
     project, added = doubled
@@ -107,44 +115,12 @@ def test_a_member_added_to_the_registry_is_generated_and_accepted(doubled, tmp_p
         fmt = entry["file_format"]
         if entry["member"] in added and fmt not in checked:
             checked.add(fmt)
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pidc.cli",
-                    "validate",
-                    str(landing / entry["path"]),
-                    "--member",
-                    entry["member"],
-                    "--format",
-                    "json",
-                ],
-                cwd=PROJECT_ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-            )
+            done = _validate(landing / entry["path"], entry["member"], env)
             assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert checked == {"csv", "xlsx"}
     # Without the setting the same file is refused: the member is not in the release's registry.
     some = next(e for e in manifest["files"] if e["member"] in added)
     plain = {k: v for k, v in env.items() if k != "PIDC_DBT_PROJECT_DIR"}
-    refused = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pidc.cli",
-            "validate",
-            str(landing / some["path"]),
-            "--member",
-            some["member"],
-            "--format",
-            "json",
-        ],
-        cwd=PROJECT_ROOT,
-        env=plain,
-        capture_output=True,
-        text=True,
-    )
+    refused = _validate(landing / some["path"], some["member"], plain)
     assert refused.returncode == 1
     assert some["member"] in refused.stdout
