@@ -92,6 +92,43 @@ def _port_code(member: str, text: str) -> tuple[str | None, list[str]]:
     return None, suggestions
 
 
+def _resolve_text(column: Column, member: str, text) -> tuple[str | None, list[str], str, str]:
+    """One label of a coded column: its code (or None), suggestions, what it should be, how."""
+    reference = _reference()
+    if column.type == "country":
+        as_code = str(text).strip().upper()
+        outcome = reference["countries"].resolve(text)
+        code = as_code if as_code in reference["country_codes"] else outcome.code
+        hints = [f"{c} ({name})" for c, name in outcome.suggestions]
+        what = "a country, nationality or country group the platform knows"
+        how = "Use an ISO 3166-1 alpha-3 code (e.g. FJI) or the country's English name"
+    elif column.type == "port":
+        code, hints = _port_code(member, text)
+        what = f"one of {member}'s ports"
+        how = "Use the port's code or name from the template's notes, or _U if unknown"
+    else:
+        outcome = reference["labels"].resolve(column.code_list, text, member)
+        code = outcome.code
+        hints = [f"{c} ({label})" for c, label in outcome.suggestions]
+        what = f"a code of the {column.code_list} list"
+        codes = ", ".join(load_contract().codes(column.code_list))
+        how = f"Use one of: {codes}"
+    return code, hints, what, how
+
+
+def resolve_label(
+    dataset: str, column: str, text, member: str
+) -> tuple[str | None, list[str]]:
+    """The code a label of a dataset's coded column stands for, or None and suggestions.
+
+    Declared layouts resolve their row and column labels through this, so a label a
+    layout reads means exactly what it would mean in a regional template or CSV.
+    """
+    found = load_contract().dataset(dataset).column(column)
+    code, hints, _, _ = _resolve_text(found, member, text)
+    return code, hints
+
+
 def _resolve_column(
     frame: pd.DataFrame, column: Column, member: str, notes: dict
 ) -> tuple[pd.Series, list[str]]:
@@ -100,24 +137,7 @@ def _resolve_column(
     contract = load_contract()
     resolved: dict[str, str | None] = {}
     for text in frame[column.name].unique():
-        if column.type == "country":
-            as_code = str(text).strip().upper()
-            outcome = reference["countries"].resolve(text)
-            code = as_code if as_code in reference["country_codes"] else outcome.code
-            hints = [f"{c} ({name})" for c, name in outcome.suggestions]
-            what = "a country, nationality or country group the platform knows"
-            how = "Use an ISO 3166-1 alpha-3 code (e.g. FJI) or the country's English name"
-        elif column.type == "port":
-            code, hints = _port_code(member, text)
-            what = f"one of {member}'s ports"
-            how = "Use the port's code or name from the template's notes, or _U if unknown"
-        else:
-            outcome = reference["labels"].resolve(column.code_list, text, member)
-            code = outcome.code
-            hints = [f"{c} ({label})" for c, label in outcome.suggestions]
-            what = f"a code of the {column.code_list} list"
-            codes = ", ".join(contract.codes(column.code_list))
-            how = f"Use one of: {codes}"
+        code, hints, what, how = _resolve_text(column, member, text)
         resolved[text] = code
         if code is None:
             blank = not str(text).strip()
