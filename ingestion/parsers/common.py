@@ -134,6 +134,8 @@ class ParsedSubmission:
     nil_returns: dict[str, set[str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     version: int | None = None
+    # Per declared-layout table: what was found (for `pidc layout check`).
+    summaries: list = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
