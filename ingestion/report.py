@@ -12,6 +12,9 @@ from pathlib import Path
 
 ERROR = "error"
 WARNING = "warning"
+NOTE = "note"  # what was read and how (skipped rows, totals not reconciled); never rejects
+MEMBER = "member"
+SECRETARIAT = "secretariat"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class Problem:
     column: str | None = None
     value: str | None = None
     rule: str = ""
+    # Who can fix it: the member's officer (their figures) or the Secretariat (a declared
+    # layout or a label mapping, which the member cannot change).
+    audience: str = MEMBER
 
     def location(self) -> str:
         """Where to look, in the words of the spreadsheet: sheet, row, column."""
@@ -107,7 +113,22 @@ class ValidationReport:
             nil = " (nil return)" if item.get("is_nil") else ""
             lines.append(f"- Return: {item['dataset']} {item['period']}, {item['rows']} rows{nil}")
         lines.append("")
-        for title, items in (("Errors (must be fixed)", self.errors), ("Warnings", self.warnings)):
+        member_errors = [p for p in self.errors if p.audience != SECRETARIAT]
+        layout_errors = [p for p in self.errors if p.audience == SECRETARIAT]
+        notes = [p for p in self.problems if p.severity == NOTE]
+        sections = (
+            ("For the Secretariat: the declared layout or a mapping must change", layout_errors),
+            ("Errors (must be fixed)", member_errors),
+            ("Warnings", self.warnings),
+            ("Notes (what was read and how; nothing to do)", notes),
+        )
+        if layout_errors and not member_errors:
+            lines += [
+                "The member has nothing to correct: once the Secretariat has fixed what is "
+                "listed below, it ingests this file again from quarantine.",
+                "",
+            ]
+        for title, items in sections:
             if not items:
                 continue
             lines += [f"## {title}", "", "| where | value | what is wrong | how to fix |"]

@@ -172,6 +172,38 @@ def run(
         dashboard(home_dir=target.root, port=port)
 
 
+layout_app = typer.Typer(
+    help="Declared layouts: read members' own publications (docs/layouts.md).",
+    no_args_is_help=True,
+)
+app.add_typer(layout_app, name="layout")
+
+
+@layout_app.command("check")
+def layout_check(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The publication.")],
+    member: Annotated[str, typer.Option(help="The member whose publication it is, e.g. TON.")],
+    layout: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="A layout file being drafted."),
+    ] = None,
+) -> None:
+    """Print what the layout would read: tables, months, records, totals, problems. Loads nothing."""
+    from ingestion.layout_check import check_layout
+
+    result = check_layout(file, member, layout)
+    print(result.to_text())
+    raise typer.Exit(0 if result.ok else 1)
+
+
+@layout_app.command("reference")
+def layout_reference() -> None:
+    """Print every layout key with its meaning (Markdown)."""
+    from ingestion.layout_schema import schema_reference
+
+    print(schema_reference())
+
+
 @app.command()
 def contract() -> None:
     """Regenerate the seeds and docs that come from the data contract."""

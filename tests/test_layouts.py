@@ -1,8 +1,15 @@
-"""Declared layouts and SDMX-CSV: members' own shapes ingest without new Python."""
+"""Declared layouts and SDMX-CSV: members' own publications ingest without new Python.
+
+The real national publications are read from ``../shared/data/real`` (never committed here);
+tests that need them skip cleanly when that folder is absent.
+"""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -10,11 +17,14 @@ import xlsxwriter
 
 from ingestion.errors import UnreadableFileError
 from ingestion.intake import ingest_path, validate_file
+from ingestion.layout_schema import LayoutError, declared_layouts, layouts_dir, load_layout
+from ingestion.parsers import parse_file
 from ingestion.parsers.declared_layout import (
-    LayoutError,
-    declared_layouts,
-    load_layout,
+    matching_layouts,
+    month_number,
     parse_declared,
+    period_in_text,
+    read_count,
 )
 from ingestion.parsers.sdmx_csv import parse_sdmx_csv
 from ingestion.validate import validate_submission
@@ -23,6 +33,8 @@ from pidc.settings import home as make_home
 
 REAL = PROJECT_ROOT.parent / "shared" / "data" / "real"
 FIJI_WORKBOOK = REAL / "fiji_fbos_visitor_arrivals_tables_2017-2022.xlsx"
+TONGA = sorted((REAL / "tonga_migration_reports").glob("*.csv"))
+VANUATU = sorted((REAL / "vanuatu_visitor_arrivals").glob("*.csv"))
 PDH_SDMX = REAL / "spc_pdh_sdmx_csv_DF_CLIMATE_CHANGE_TRSM_ARR_fiji.csv"
 FIXTURE_LAYOUT = Path(__file__).parent / "fixtures" / "layouts" / "ton_refusals_wide_months.yaml"
 TODAY = dt.date(2026, 11, 20)
@@ -30,124 +42,219 @@ TODAY = dt.date(2026, 11, 20)
 needs_real = pytest.mark.skipif(not FIJI_WORKBOOK.exists(), reason="shared/data/real is absent")
 
 
-def write_wide_refusals(path: Path, *, total_for_august: object = 10, fijian_total: object = 5):
+def write_wide_refusals(
+    path: Path,
+    *,
+    total_for_august: object = 10,
+    fijian_total: int = 5,
+    october: bool = False,
+    first_label: str = "China (2)",
+):
+    """A publication with months across: month and year on two header rows."""
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet("Refusals 2026")
+    months = ["Jul", "Aug", "Sep"] + (["October"] if october else [])
+    extra = [1] if october else []
     sheet.write_row(0, 0, ["REFUSALS OF ENTRY BY NATIONALITY (1)"])
-    sheet.write_row(2, 0, ["NATIONALITY", "Jul", "Aug", "Sep", "TOTAL"])
-    sheet.write_row(3, 0, ["", "2026", "2026", "2026", ""])
-    sheet.write_row(4, 0, ["China (2)", "1,019", 7, "-", None])
-    sheet.write_row(5, 0, ["Fijian", 2, 3, 0, fijian_total])
-    sheet.write_row(6, 0, ["% of total", 0.5, 0.3, 0, None])
-    sheet.write_row(7, 0, ["TOTAL", None, total_for_august, 0, None])
+    sheet.write_row(2, 0, ["NATIONALITY", *months, "TOTAL"])
+    sheet.write_row(3, 0, ["", *["2026"] * len(months), ""])
+    sheet.write_row(4, 0, [first_label, "1,019", 7, "-", *extra, 1026 + len(extra)])
+    sheet.write_row(5, 0, ["Fijian", 2, 3, 0, *extra, fijian_total + len(extra)])
+    sheet.write_row(6, 0, ["% of total", 0.5, 0.3, 0, *extra, None])
+    sheet.write_row(7, 0, ["TOTAL", None, total_for_august, 0, *([2] if october else []), None])
     sheet.write_row(9, 0, ["Note: (1) provisional (2) incl. Hong Kong"])
     workbook.close()
     return path
 
 
-def test_wide_month_layout_reads_multirow_headers_dashes_and_thousands(tmp_path):
-    layout = load_layout(FIXTURE_LAYOUT)
-    parsed = parse_declared(write_wide_refusals(tmp_path / "ton.xlsx"), "TON", layout)
-    assert not [p for p in parsed.problems if p.severity == "error"]
+def errors(parsed, audience: str | None = None):
+    return [
+        p
+        for p in parsed.problems
+        if p.severity == "error" and (audience is None or p.audience == audience)
+    ]
+
+
+def with_layout(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "layout.yaml"
+    path.write_text(text)
+    return path
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def test_wide_month_layout_reads_multirow_headers_dashes_thousands_and_footnotes(tmp_path):
+    parsed = parse_declared(
+        write_wide_refusals(tmp_path / "ton.xlsx"), "TON", load_layout(FIXTURE_LAYOUT)
+    )
+    assert not errors(parsed)
     frame = parsed.frames["refusals"]
-    assert list(frame["period"].unique()) == ["2026-07", "2026-08", "2026-09"]
-    china = frame[frame["nationality"] == "China (2)"]
-    assert list(china["count"]) == ["1,019", "7", "-"]
-    assert set(frame["nationality"]) == {"China (2)", "Fijian"}  # total and % rows not loaded
+    assert sorted(frame["period"].unique()) == ["2026-07", "2026-08", "2026-09"]
+    # Labels resolve in the parser: footnote markers and demonyms included.
+    assert set(frame["nationality"]) == {"CHN", "FJI"}
+    china = frame[frame["nationality"] == "CHN"].sort_values("period")
+    assert list(china["count"]) == ["1019", "7", "0"]
+    # One record per cell: the lineage tells the cells of one row apart.
+    assert sorted(china["source_column"]) == ["B", "C", "D"]
     validated = validate_submission(parsed, "TON", today=TODAY)
     assert not validated.problems
-    assert sorted(r.period for r in validated.returns) == ["2026-07", "2026-08", "2026-09"]
     july = next(r for r in validated.returns if r.period == "2026-07")
     assert dict(zip(july.rows["nationality"], july.rows["count"], strict=True)) == {
-        "China (2)": 1019,
-        "Fijian": 2,
+        "CHN": 1019,
+        "FJI": 2,
     }
+    [summary] = parsed.summaries
+    assert summary.loaded_total == summary.file_total == 1019 + 7 + 2 + 3
+    assert summary.skipped_rows == ["7 (% of total)"]
 
 
-def test_totals_that_do_not_reconcile_are_errors(tmp_path):
+def test_next_months_column_loads_with_no_edit_to_the_layout(tmp_path):
+    path = write_wide_refusals(tmp_path / "ton.xlsx", october=True)
+    parsed = parse_declared(path, "TON", load_layout(FIXTURE_LAYOUT))
+    assert not errors(parsed)
+    assert "2026-10" in set(parsed.frames["refusals"]["period"])
+
+
+def test_totals_that_do_not_reconcile_are_the_members_errors(tmp_path):
     layout = load_layout(FIXTURE_LAYOUT)
     parsed = parse_declared(
         write_wide_refusals(tmp_path / "ton.xlsx", total_for_august=11), "TON", layout
     )
-    [problem] = [p for p in parsed.problems if p.severity == "error"]
-    assert problem.message == "The total for 2026-08 is 11 but the rows above add up to 10."
-    assert (problem.sheet, problem.row) == ("Refusals 2026", 8)
+    [problem] = errors(parsed)
+    assert problem.message == "The total in column C is 11 but the rows above add up to 10."
+    assert (problem.sheet, problem.row, problem.audience) == ("Refusals 2026", 8, "member")
     parsed = parse_declared(
         write_wide_refusals(tmp_path / "t2.xlsx", fijian_total=6), "TON", layout
     )
-    [problem] = [p for p in parsed.problems if p.severity == "error"]
-    assert problem.message == "The row total for 'Fijian' is 6 but its months add up to 5."
-    assert (problem.row, problem.column, problem.value) == (6, "total", "6")
+    [problem] = errors(parsed)
+    assert problem.message == "The total for 'Fijian' is 6 but its detail adds up to 5."
+    assert (problem.row, problem.column, problem.value) == (6, "E", "6")
 
 
-def test_layout_file_errors_name_the_key_to_fix(tmp_path):
-    broken = tmp_path / "broken.yaml"
-    broken.write_text(FIXTURE_LAYOUT.read_text().replace("      reason: OTH\n", ""))
-    with pytest.raises(LayoutError, match="constants must give exactly"):
-        load_layout(broken)
-    broken.write_text(
-        FIXTURE_LAYOUT.read_text().replace(
-            "orientation: periods_in_columns", "orientation: diagonal"
-        )
+def test_a_column_range_narrower_than_the_sheet_reports_the_months_it_would_drop(tmp_path):
+    text = FIXTURE_LAYOUT.read_text().replace("      from: B\n", "      from: B\n      to: C\n")
+    parsed = parse_declared(
+        write_wide_refusals(tmp_path / "ton.xlsx"), "TON", load_layout(with_layout(tmp_path, text))
     )
-    with pytest.raises(LayoutError, match="orientation must be one of"):
-        load_layout(broken)
+    [problem] = [p for p in errors(parsed) if p.column == "D"]
+    assert "does not read: they would be dropped" in problem.message
+    assert problem.audience == "secretariat"
 
 
-def test_shipped_layouts_load():
-    assert [layout.name for layout in declared_layouts()] == ["fji-fbos-visitor-arrivals"]
+def test_a_stop_word_that_ends_the_table_early_is_the_secretariats_error(tmp_path):
+    text = FIXTURE_LAYOUT.read_text().replace('stop: ["^note"', 'stop: ["^fij", "^note"')
+    parsed = parse_declared(
+        write_wide_refusals(tmp_path / "ton.xlsx"), "TON", load_layout(with_layout(tmp_path, text))
+    )
+    [problem] = errors(parsed, "secretariat")
+    assert "below the row that ends the table" in problem.message
+    assert "narrow `rows.stop`" in problem.fix
+    assert not errors(parsed, "member")
 
 
-@needs_real
-def test_real_fiji_workbook_ingests_with_counts_matching_its_own_totals(tmp_path):
-    home = make_home(tmp_path / "home").ensure()
-    landed = home.landing / "FJI" / FIJI_WORKBOOK.name
-    landed.parent.mkdir(parents=True)
-    landed.write_bytes(FIJI_WORKBOOK.read_bytes())
-    [outcome] = ingest_path(landed, home, today=TODAY)
-    assert outcome.status == "accepted", outcome.message
-    import duckdb
-
-    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
-        by_residence = dict(
-            connection.execute(
-                "select left(period, 4), sum(count) from raw.movements where purpose = '_T' group by 1"
-            ).fetchall()
-        )
-        by_purpose = dict(
-            connection.execute(
-                "select left(period, 4), sum(count) from raw.movements where country = '_T' group by 1"
-            ).fetchall()
-        )
-        months = connection.execute("select count(*) from raw.returns").fetchone()[0]
-        # Each return's stored total counts the two-way table once.
-        stored = connection.execute(
-            "select sum(total_count) from raw.returns where period like '2020-%'"
-        ).fetchone()[0]
-    # The workbook's own annual totals (T2 and T3 rows 12-13) and its 2022 months.
-    assert by_residence == by_purpose == {"2020": 146905, "2021": 31618, "2022": 354277}
-    assert months == 32  # January 2020 to August 2022
-    assert stored == 146905
-    report = (outcome.report_path.parent / "report.md").read_text()
-    assert "32 rows are marked provisional [p]" in report
-    assert "annual figures are not loaded" in report
+def test_an_unmapped_label_is_reported_once_to_the_secretariat_with_what_to_add(
+    tmp_path, monkeypatch
+):
+    path = write_wide_refusals(tmp_path / "ton.xlsx", first_label="Ruritania")
+    parsed = parse_declared(path, "TON", load_layout(FIXTURE_LAYOUT))
+    [problem] = errors(parsed)
+    assert problem.audience == "secretariat"
+    assert "'Ruritania'" in problem.message and "row 5" in problem.message
+    assert "add `Ruritania: CODE` under `labels`" in problem.fix
+    monkeypatch.setenv("PIDC_LAYOUTS_DIR", str(FIXTURE_LAYOUT.parent))
+    report = validate_file(path, "TON", today=TODAY)
+    markdown = report.to_markdown()
+    assert "For the Secretariat" in markdown
+    assert "The member has nothing to correct" in markdown
 
 
-@needs_real
-def test_real_fiji_workbook_country_groups_stay_groups():
-    layout = declared_layouts()[0]
-    parsed = parse_declared(FIJI_WORKBOOK, "FJI", layout)
-    validated = validate_submission(parsed, "FJI", today=TODAY)
-    assert not [p for p in validated.problems if p.severity == "error"]
-    rows = validated.returns[0].rows
-    assert {"PACIFIC ISLANDS", "REST OF ASIA", "CONTINENTAL EUROPE"} <= set(rows["country"])
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [("January", 1), ("Jan", 1), ("Jul[p]", 7), ("Ap", 4), ("November month", 11), ("Sept", 9)],
+)
+def test_month_headers_as_publications_write_them(text, month):
+    assert month_number(text) == month
+
+
+def test_period_from_a_file_name_and_noisy_pdf_figures():
+    assert period_in_text("03-March-Migration-Report-2015") == "2015-03"
+    assert period_in_text("06-Migration-Report-Jun-2016") == "2016-06"
+    assert period_in_text("Migration-January-Report-2020") == "2020-01"
+    assert [read_count(v) for v in ("1 ,019", "2,317 ", "-", "12.0")] == [1019, 2317, 0, 12]
+
+
+# -- the layout files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right"),
+    [('      totals: ["^total$"]\n    rows', None), ("skip", "skiprows"), ("from", "form")],
+)
+def test_misspelt_layout_keys_are_refused_with_the_nearest_valid_key(tmp_path, wrong, right):
+    text = FIXTURE_LAYOUT.read_text()
+    if right is None:  # `totals_column` instead of `totals` under columns
+        text = text.replace('      totals: ["^total$"]\n', '      totals_column: ["^total$"]\n')
+        with pytest.raises(
+            LayoutError, match=r"unknown key 'totals_column'; did you mean 'totals'"
+        ):
+            load_layout(with_layout(tmp_path, text))
+        return
+    text = text.replace(f"      {wrong}:", f"      {right}:", 1)
+    with pytest.raises(LayoutError, match=rf"unknown key '{right}'; did you mean '{wrong}'"):
+        load_layout(with_layout(tmp_path, text))
+
+
+def test_a_layout_naming_a_breakdown_the_dataset_lacks_is_refused(tmp_path):
+    text = FIXTURE_LAYOUT.read_text().replace("reason: OTH", "raeson: OTH")
+    with pytest.raises(LayoutError, match=r"'raeson' is not a breakdown of refusals; did you mean"):
+        load_layout(with_layout(tmp_path, text))
+
+
+def test_shipped_layouts_are_discovered_valid_and_short():
+    shipped = sorted(layouts_dir().glob("*.yaml"))
+    assert shipped, f"no layouts in {layouts_dir()}"
+    layouts = declared_layouts()
+    assert len(layouts) == len(shipped)
+    for path in shipped:
+        assert len(path.read_text().splitlines()) < 40, f"{path.name} is 40 lines or more"
+
+
+def test_the_layout_folder_is_a_setting_and_changes_apply_without_a_restart(tmp_path, monkeypatch):
+    folder = tmp_path / "layouts"
+    folder.mkdir()
+    monkeypatch.setenv("PIDC_LAYOUTS_DIR", str(folder))
+    path = write_wide_refusals(tmp_path / "ton.xlsx")
+    assert layouts_dir() == folder.resolve()
+    assert matching_layouts(path, "TON", ["Refusals 2026"]) == []
+    target = folder / "ton.yaml"
+    target.write_text(FIXTURE_LAYOUT.read_text())
+    [found] = matching_layouts(path, "TON", ["Refusals 2026"])
+    assert found.name == "ton-refusals-wide-months"
+    time.sleep(0.01)
+    target.write_text(FIXTURE_LAYOUT.read_text().replace("name: ton-", "name: tonga-"))
+    os.utime(target, ns=(time.time_ns(), time.time_ns()))
+    [found] = matching_layouts(path, "TON", ["Refusals 2026"])
+    assert found.name == "tonga-refusals-wide-months"
+
+
+# -- file routing ----------------------------------------------------------------------------
 
 
 def test_workbook_with_no_template_sheet_and_no_layout_is_refused_plainly(tmp_path):
     path = write_wide_refusals(tmp_path / "ton.xlsx")
     report = validate_file(path, "FJI", today=TODAY)
     assert "neither the regional template" in report.errors[0].message
-    assert "declare your workbook's layout" in report.errors[0].fix
+    assert "declare a layout for this publication" in report.errors[0].fix
+
+
+def test_a_csv_named_without_a_dataset_and_no_layout_points_to_layouts(tmp_path):
+    path = tmp_path / "Monthly-Report-March-2026.csv"
+    path.write_text("Country,Total\nFiji,3\n")
+    with pytest.raises(UnreadableFileError) as raised:
+        parse_file(path, "csv", "TON")
+    assert "no declared layout of TON matches" in raised.value.message
+    assert "declare a layout for this publication" in raised.value.fix
 
 
 SDMX = (
@@ -174,3 +281,71 @@ def test_sdmx_csv_with_alpha2_codes_and_empty_attributes(tmp_path):
 def test_real_pdh_annual_export_is_refused_as_not_monthly():
     with pytest.raises(UnreadableFileError, match=r"holds A \(not monthly\) observations"):
         parse_sdmx_csv(PDH_SDMX, "FJI")
+
+
+# -- the real publications, file by file (the whole path is in test_real_publications.py) ----
+
+
+def csv_rows(path: Path) -> list[list[str]]:
+    return list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines()))
+
+
+def tonga_printed_total(path: Path) -> int:
+    """The sum of the report's own Total column, read independently of the layout code."""
+    return sum(int(row[2].replace(" ", "").replace(",", "")) for row in csv_rows(path)[1:] if row)
+
+
+def vanuatu_printed_total(path: Path) -> int:
+    """The Total column of the monthly rows (a month given), read independently."""
+    return sum(int(row[-1]) for row in csv_rows(path)[1:] if row and row[2].strip())
+
+
+@needs_real
+@pytest.mark.parametrize("path", TONGA, ids=lambda p: p.name)
+def test_every_tonga_edition_reads_through_one_layout(path):
+    [layout] = matching_layouts(path, "TON", None)
+    assert layout.name == "ton-migration-report"
+    parsed = parse_file(path, "csv", "TON")
+    assert not errors(parsed), errors(parsed)
+    [summary] = parsed.summaries
+    assert summary.months == [period_in_text(path.stem)]
+    assert summary.loaded_total == summary.file_total == tonga_printed_total(path)
+
+
+@needs_real
+@pytest.mark.parametrize("path", VANUATU, ids=lambda p: p.name)
+def test_both_vanuatu_editions_read_through_one_layout(path):
+    [layout] = matching_layouts(path, "VUT", None)
+    assert layout.name == "vut-visitor-arrivals"
+    parsed = parse_file(path, "csv", "VUT")
+    assert not errors(parsed), errors(parsed)
+    [summary] = parsed.summaries
+    assert summary.loaded_total == summary.file_total == vanuatu_printed_total(path)
+
+
+@needs_real
+def test_real_fiji_workbook_reads_every_table_with_its_own_totals():
+    parsed = parse_file(FIJI_WORKBOOK, "xlsx", "FJI")
+    assert not errors(parsed), errors(parsed)
+    by_sheet = {s.sheet: s for s in parsed.summaries}
+    assert set(by_sheet) == {"T1", "T2", "T3", "T4", "T5", "T6"}
+    assert by_sheet["T4"].use == "reconcile"
+    for sheet in ("T1", "T2", "T3", "T5", "T6"):
+        summary = by_sheet[sheet]
+        assert summary.loaded_total == summary.file_total, sheet
+    # T2 and T3 count the same visitors two ways; T1's visitor arrivals are the same people.
+    assert by_sheet["T2"].loaded_total == by_sheet["T3"].loaded_total == 532800
+    assert by_sheet["T5"].months == by_sheet["T6"].months == ["2022-08"]
+    report = validate_file(FIJI_WORKBOOK, "FJI", today=TODAY)
+    assert not report.errors, report.errors
+    assert "rows are marked provisional [p]" in report.to_markdown()
+
+
+@needs_real
+def test_real_fiji_workbook_ingests_as_one_accepted_submission(tmp_path):
+    home = make_home(tmp_path / "home").ensure()
+    landed = home.landing / "FJI" / FIJI_WORKBOOK.name
+    landed.parent.mkdir(parents=True)
+    landed.write_bytes(FIJI_WORKBOOK.read_bytes())
+    [outcome] = ingest_path(landed, home, today=TODAY)
+    assert outcome.status == "accepted", outcome.message

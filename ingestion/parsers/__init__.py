@@ -1,4 +1,9 @@
-"""Choose the parser for a file: the regional template, a declared layout, SDMX-CSV or long CSV."""
+"""Choose the parser for a file: the regional template, a declared layout, SDMX-CSV or long CSV.
+
+A member's own publication (workbook or CSV) is read through the declared layouts of that
+member whose file-name patterns, sheets and header signature it matches; every other CSV must be
+SDMX-CSV or the regional long format.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,15 @@ from python_calamine import CalamineWorkbook
 
 from ingestion.errors import UnreadableFileError
 from ingestion.parsers.common import ParsedSubmission
-from ingestion.parsers.csv_returns import decode_text, parse_csv
-from ingestion.parsers.declared_layout import find_layout, parse_declared
+from ingestion.parsers.csv_returns import dataset_from_file_name, decode_text, parse_csv
+from ingestion.parsers.declared_layout import matching_layouts, parse_declared
 from ingestion.parsers.sdmx_csv import is_sdmx_csv, parse_sdmx_csv
 from ingestion.parsers.template_workbook import RETURN_SHEET, parse_template
+
+_ASK_FOR_LAYOUT = (
+    "ask the Secretariat to declare a layout for this publication (docs/layouts.md; "
+    "`pidc layout check` shows what it would read)"
+)
 
 
 def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
@@ -21,6 +31,20 @@ def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
             head, _ = decode_text(handle.read(4096))
         if is_sdmx_csv(head.splitlines()[0] if head else ""):
             return parse_sdmx_csv(path, member)
+        layouts = matching_layouts(path, member, None)
+        if layouts:
+            return parse_declared(path, member, layouts)
+        if dataset_from_file_name(path.name) is None:
+            raise UnreadableFileError(
+                f"{path.name} is not a return this platform can read: it is not SDMX-CSV, its "
+                "name does not say which dataset it holds (as a regional CSV return's does), "
+                f"and no declared layout{' of ' + member if member else ''} matches its name "
+                "or header.",
+                "If this is your office's own monthly publication, "
+                + _ASK_FOR_LAYOUT
+                + "; if it is a regional CSV return, put the dataset in its name, e.g. "
+                "FJI_refusals_2026-10.csv.",
+            )
         return parse_csv(path, member)
     try:
         sheets = CalamineWorkbook.from_path(str(path)).sheet_names
@@ -31,12 +55,13 @@ def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
         ) from None
     if RETURN_SHEET in sheets:
         return parse_template(path, member)
-    layout = find_layout(sheets, member)
-    if layout:
-        return parse_declared(path, member, layout)
+    layouts = matching_layouts(path, member, sheets)
+    if layouts:
+        return parse_declared(path, member, layouts)
     raise UnreadableFileError(
         f"{path.name} is neither the regional template (it has no {RETURN_SHEET!r} sheet) nor a "
         f"workbook with a declared layout{' for ' + member if member else ''}.",
-        "Fill in the regional template (`pidc template` or the Submit page), or ask the "
-        "Secretariat to declare your workbook's layout (docs/layouts.md).",
+        "Fill in the regional template (`pidc template` or the Submit page), or "
+        + _ASK_FOR_LAYOUT
+        + ".",
     )

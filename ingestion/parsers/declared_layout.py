@@ -1,444 +1,931 @@
-"""Read a member's own spreadsheet through a declared layout (YAML), without new Python.
+"""Read a member's own publication (workbook or CSV) through its declared layouts.
 
-A layout file in ``ingestion/layouts/`` says, for one member's legacy workbook, which sheets hold
-which dataset, where the header rows and data start, which columns are periods or categories,
-which rows and columns are totals (reconciled against the detail, never loaded), and the fixed
-values of the breakdowns the table does not show. The Secretariat onboards a member's format by
-writing one such file; see docs/layouts.md.
+The layout (see :mod:`ingestion.layout_schema`) says where each table is; this module reads it
+cell by cell and accounts for every non-empty cell inside a declared table: it is loaded, checked
+as a total, skipped by a declared rule (and listed in the report), or reported. Problems only the
+Secretariat can fix (the layout, a missing label mapping) say so, once per label; problems in the
+member's figures (a total that does not add up) go to the member.
 """
 
 from __future__ import annotations
 
-import contextlib
+import csv
+import fnmatch
+import io
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
-from python_calamine import CalamineWorkbook
 
 from ingestion.errors import UnreadableFileError
-from ingestion.parsers.common import (
-    CountError,
-    ParsedSubmission,
-    PeriodError,
-    parse_count,
-    parse_period,
+from ingestion.layout_schema import (
+    PERIOD_PARTS,
+    Layout,
+    Table,
+    column_index,
+    column_letter,
+    column_span,
+    declared_layouts,
 )
-from ingestion.parsers.template_workbook import cell_text
-from ingestion.report import ERROR, WARNING, Problem
+from ingestion.parsers.common import CountError, ParsedSubmission, PeriodError, parse_count
+from ingestion.parsers.common import parse_period as parse_period_text
+from ingestion.report import ERROR, NOTE, WARNING, Problem
 from pidc.contract import load_contract
 
-LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "layouts"
-ORIENTATIONS = {"periods_in_rows", "periods_in_columns"}
+TOTAL = "_T"
+HEADER_SCAN_ROWS = 15
+SECRETARIAT = "secretariat"
+
+_MONTH_NAMES = [
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+]  # fmt: skip
+_FLAG = re.compile(r"\[\s*[a-z]\s*\]|\(\s*[a-z]\s*\)|\*+", re.IGNORECASE)
+_FOOTNOTE = re.compile(r"\s*\(\s*\d+\s*\)\s*$|\s*\[\s*\w\s*\]\s*$|\*+$")
 
 
-class LayoutError(ValueError):
-    """A layout file is wrong; the message names the file and the key to fix."""
+def cell_text(value: object) -> str:
+    """A cell as text: whole floats lose their ``.0``, blanks become ``""``."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return re.sub(r"\s+", " ", str(value)).strip()
 
 
-def column_index(letter: str) -> int:
-    """Spreadsheet column letters as a 0-based index: A -> 0, AA -> 26."""
-    index = 0
-    for char in letter.strip().upper():
-        if not "A" <= char <= "Z":
-            raise LayoutError(f"{letter!r} is not a column letter")
-        index = index * 26 + (ord(char) - 64)
-    return index - 1
+def normalise(text: str) -> str:
+    """A label as compared: case, spacing, footnote markers and flags ignored."""
+    text = _FOOTNOTE.sub("", cell_text(text))
+    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def column_range(spec: str) -> list[int]:
-    """``"C:P"`` as the list of 0-based indexes from C to P."""
-    first, _, last = spec.partition(":")
-    return list(range(column_index(first), column_index(last or first) + 1))
-
-
-@dataclass(frozen=True)
-class Table:
-    """One table of a declared layout: a sheet region holding one dataset."""
-
-    sheet: str
-    dataset: str
-    orientation: str
-    header_rows: tuple[int, ...]
-    first_data_row: int
-    category: str
-    constants: dict[str, str]
-    labels: dict[str, str] = field(default_factory=dict)
-    title: str | None = None
-    year_column: int | None = None
-    month_column: int | None = None
-    period_column: int | None = None
-    category_columns: tuple[int, ...] = ()
-    label_column: int | None = None
-    period_columns: tuple[int, ...] = ()
-    total_column: int | None = None
-    flag_column: int | None = None
-    total_rows: tuple[str, ...] = ()
-    skip_rows: tuple[str, ...] = ()
-    stop_rows: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Layout:
-    """A member's declared workbook layout."""
-
-    name: str
-    description: str
-    member: str
-    sheets: tuple[str, ...]
-    tables: tuple[Table, ...]
-    source: Path
-
-
-def _table(raw: dict, where: str) -> Table:
-    contract = load_contract()
-    try:
-        dataset = contract.dataset(raw["dataset"])
-        orientation = raw["orientation"]
-        if orientation not in ORIENTATIONS:
-            raise LayoutError(f"{where}: orientation must be one of {sorted(ORIENTATIONS)}")
-        category = raw["category"]
-        constants = {k: str(v) for k, v in (raw.get("constants") or {}).items()}
-        expected = set(dataset.key) - {"member", "period", category}
-        if set(constants) != expected:
-            raise LayoutError(
-                f"{where}: constants must give exactly {sorted(expected)} (got {sorted(constants)})"
-            )
-
-        def letter(key: str) -> int | None:
-            return column_index(raw[key]) if raw.get(key) else None
-
-        return Table(
-            sheet=str(raw["sheet"]),
-            dataset=dataset.name,
-            orientation=orientation,
-            header_rows=tuple(int(r) for r in raw["header_rows"]),
-            first_data_row=int(raw["first_data_row"]),
-            category=category,
-            constants=constants,
-            labels={str(k): str(v) for k, v in (raw.get("labels") or {}).items()},
-            title=raw.get("title"),
-            year_column=letter("year_column"),
-            month_column=letter("month_column"),
-            period_column=letter("period_column"),
-            category_columns=tuple(column_range(raw["category_columns"]))
-            if raw.get("category_columns")
-            else (),
-            label_column=letter("label_column"),
-            period_columns=tuple(column_range(raw["period_columns"]))
-            if raw.get("period_columns")
-            else (),
-            total_column=letter("total_column"),
-            flag_column=letter("flag_column"),
-            total_rows=tuple(str(x).lower() for x in raw.get("total_rows", ())),
-            skip_rows=tuple(raw.get("skip_rows", ())),
-            stop_rows=tuple(str(x).lower() for x in raw.get("stop_rows", ())),
-        )
-    except KeyError as missing:
-        raise LayoutError(f"{where}: the key {missing} is required") from None
-
-
-def load_layout(path: Path) -> Layout:
-    """Read and check one layout file."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    try:
-        tables = tuple(_table(t, f"{path.name}: tables[{i}]") for i, t in enumerate(raw["tables"]))
-        return Layout(
-            name=raw["name"],
-            description=raw.get("description", ""),
-            member=str(raw["member"]).upper(),
-            sheets=tuple(raw.get("match", {}).get("sheets", [t.sheet for t in tables])),
-            tables=tables,
-            source=path,
-        )
-    except KeyError as missing:
-        raise LayoutError(f"{path.name}: the key {missing} is required") from None
-
-
-@cache
-def declared_layouts(folder: Path = LAYOUTS_DIR) -> tuple[Layout, ...]:
-    """Every layout in ``folder``, sorted by name."""
-    return tuple(load_layout(p) for p in sorted(folder.glob("*.yaml")))
-
-
-def find_layout(sheet_names: list[str], member: str | None, folder: Path = LAYOUTS_DIR):
-    """The declared layout for this member whose sheets the workbook has, or None."""
-    for layout in declared_layouts(folder):
-        if member and layout.member != member:
-            continue
-        if set(layout.sheets) <= set(sheet_names):
-            return layout
+def month_number(text: str, *, prefix: bool = True) -> int | None:
+    """The month a label names: ``January``, ``Jan``, ``Jul[p]``, ``Ap``, ``November month``, ``3``."""
+    cleaned = _FLAG.sub(" ", cell_text(text)).casefold()
+    cleaned = re.sub(r"\bmonth\b|[^a-z0-9 ]", " ", cleaned).strip()
+    if not cleaned:
+        return None
+    if cleaned.isdigit():
+        number = int(cleaned)
+        return number if 1 <= number <= 12 else None
+    word = cleaned.split()[0]
+    if word == "sept":
+        return 9
+    for number, name in enumerate(_MONTH_NAMES, start=1):
+        if word in (name, name[:3]):
+            return number
+    if prefix and len(word) >= 2:
+        found = [n for n, name in enumerate(_MONTH_NAMES, start=1) if name.startswith(word)]
+        if len(found) == 1:
+            return found[0]
     return None
 
 
-def _header_labels(rows: list[list[object]], table: Table, columns: tuple[int, ...]) -> dict:
-    labels = {}
-    for column in columns:
-        parts = [
-            cell_text(rows[r - 1][column])
-            for r in table.header_rows
-            if r - 1 < len(rows) and column < len(rows[r - 1])
-        ]
-        labels[column] = re.sub(r"\s+", " ", " ".join(p for p in parts if p)).strip()
-    return labels
+def year_number(value: object) -> int | None:
+    """A cell as a year (``2020``, ``2020.0``, ``"2020 [p]"``), or None."""
+    text = _FLAG.sub("", cell_text(value)).strip()
+    match = re.fullmatch(r"(\d{4})(?:\.0+)?", text)
+    year = int(match[1]) if match else None
+    return year if year and 1900 <= year <= 2100 else None
 
 
-def _row_cell(row: list[object], column: int | None) -> object:
-    return row[column] if column is not None and column < len(row) else ""
+def period_in_text(text: str) -> str | None:
+    """The month a free text names (a file name, a title): ``03-March-Report-2015`` -> 2015-03."""
+    tokens = re.findall(r"[A-Za-z]+|\d+", text)
+    years = [int(t) for t in tokens if t.isdigit() and len(t) == 4 and 1900 <= int(t) <= 2100]
+    months = [m for t in tokens if t.isalpha() and (m := month_number(t, prefix=False))]
+    if not years or not months:
+        return None
+    return f"{years[0]:04d}-{months[0]:02d}"
 
 
-def _constants_row(table: Table, member: str) -> dict[str, object]:
-    return {"member": member, **table.constants}
+def read_count(value: object) -> int:
+    """A figure as printed, PDF-extraction noise included: ``"1 ,019"``, ``"2,317 "``, ``"-"``."""
+    if isinstance(value, str):
+        value = re.sub(r"(?<=\d)\s*([,.])\s*(?=\d{3}\b)", r"\1", value.strip())
+        value = _FOOTNOTE.sub("", value)
+    return parse_count(value)
 
 
-def _read_periods_in_rows(
-    rows: list[list[object]], table: Table, member: str, parsed: ParsedSubmission
-) -> list[dict]:
-    headers = _header_labels(rows, table, table.category_columns)
-    records: list[dict] = []
-    year: object = None
-    monthly_sums: dict[str, int] = {}
-    annual_rows: list[tuple[int, int, int]] = []
-    provisional = 0
-    for number in range(table.first_data_row, len(rows) + 1):
-        row = rows[number - 1]
-        label_column = table.period_column if table.year_column is None else table.year_column
-        first_label = cell_text(_row_cell(row, label_column)) or cell_text(
-            _row_cell(row, table.month_column)
+def is_figure(value: object) -> bool:
+    """Whether a cell holds a number (not a label, note or punctuation)."""
+    text = cell_text(value)
+    return bool(re.search(r"\d", text)) and bool(re.fullmatch(r"[\d\s,.%\-\[\]pr()*]+", text))
+
+
+def read_grid(path: Path, sheet: str | None = None) -> list[list[object]]:
+    """The cells of a CSV file, or of one sheet of a workbook, as rows of values."""
+    if path.suffix.lower() == ".csv":
+        from ingestion.parsers.csv_returns import decode_text, sniff_delimiter
+
+        text, _ = decode_text(path.read_bytes())
+        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))]
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    return workbook.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+
+@dataclass
+class TableSummary:
+    """What one table gave: for ``pidc layout check`` and the tests."""
+
+    layout: str
+    sheet: str | None
+    dataset: str
+    use: str
+    months: list[str] = field(default_factory=list)
+    records: int = 0
+    loaded_total: int = 0
+    file_total: int | None = None
+    skipped_rows: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)
+    preview: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class _Column:
+    """One column of a table, classified."""
+
+    index: int
+    role: str  # detail | total | skip | empty
+    labels: tuple[str, ...] = ()
+    dims: dict[str, str] = field(default_factory=dict)
+    covers: list[int] | None = None
+
+
+class _TableReader:
+    """Reads one declared table from a grid into records; problems go into ``parsed``."""
+
+    def __init__(self, layout: Layout, table: Table, grid, path: Path, member: str, parsed):
+        self.layout, self.table, self.grid, self.path = layout, table, grid, path
+        self.member, self.parsed = member, parsed
+        self.dataset = load_contract().dataset(table.dataset)
+        self.where = {"dataset": table.dataset, "sheet": table.sheet or path.name}
+        self.summary = TableSummary(layout.name, table.sheet, table.dataset, table.use)
+        self.unresolved: dict[tuple[str, str], list[str]] = defaultdict(list)
+        breakdowns = {c.name for c in self.dataset.breakdowns}
+        self.labels = {
+            normalise(k): v
+            for k, v in table.labels.items()
+            if not (k in breakdowns and isinstance(v, dict))
+        }
+        self.labels_by_dimension = {
+            k: {normalise(label): code for label, code in v.items()}
+            for k, v in table.labels.items()
+            if k in breakdowns and isinstance(v, dict)
+        }
+        self._resolved: dict[tuple[str, str], dict[str, str] | None] = {}
+        self.within_tolerance: list[str] = []
+        self.read_rows: list[int] = []
+
+    # -- problems ---------------------------------------------------------------------------
+    def secretariat(self, message: str, fix: str, **where: object) -> None:
+        """A problem only the Secretariat can fix: the layout or a mapping."""
+        where = {**self.where, **where}
+        self.parsed.problems.append(
+            Problem(ERROR, message, fix, rule="layout", audience=SECRETARIAT, **where)  # type: ignore[arg-type]
         )
-        if first_label.lower().startswith(table.stop_rows) and table.stop_rows:
-            break
-        if not any(cell_text(c) for c in row):
-            continue
-        if table.period_column is not None:
-            period_text = _row_cell(row, table.period_column)
-            month_text = ""
-        else:
-            if cell_text(_row_cell(row, table.year_column)):
-                year = _row_cell(row, table.year_column)
-            month_text = cell_text(_row_cell(row, table.month_column))
-            period_text = f"{month_text} {cell_text(year)}" if month_text else ""
-        total_value = _row_cell(row, table.total_column)
-        if not month_text and table.period_column is None:
-            # A year with no month: an annual total, reconciled later, never loaded.
-            with contextlib.suppress(ValueError, CountError):
-                annual_rows.append((number, int(float(cell_text(year))), parse_count(total_value)))
-            continue
-        try:
-            period = parse_period(period_text)
-        except PeriodError as error:
-            parsed.error(
-                f"The period cannot be read: {error}.",
-                "Check the year and month labels of this row.",
-                dataset=table.dataset,
-                sheet=table.sheet,
-                row=number,
-                value=str(period_text),
+
+    def note(self, message: str, **where: object) -> None:
+        self.parsed.problems.append(
+            Problem(NOTE, message, "Nothing to do.", rule="layout_note", **{**self.where, **where})  # type: ignore[arg-type]
+        )
+
+    @property
+    def layout_name(self) -> str:
+        return self.layout.source.name if self.layout.source else self.layout.name
+
+    # -- labels -----------------------------------------------------------------------------
+    def resolve(self, dimension: str, label: str, place: str) -> dict[str, str] | None:
+        """The codes a row or column label gives, or None (reported once per label)."""
+        key = (dimension, normalise(label))
+        if key not in self._resolved:
+            mapped = self.labels_by_dimension.get(dimension, {}).get(key[1])
+            if mapped is None:
+                mapped = self.labels.get(key[1])
+            if isinstance(mapped, dict):
+                self._resolved[key] = dict(mapped)
+            elif mapped is not None:
+                self._resolved[key] = {dimension: mapped}
+            else:
+                from ingestion.validate import resolve_label
+
+                text = _FOOTNOTE.sub("", cell_text(label)).strip()
+                code, hints = resolve_label(self.table.dataset, dimension, text, self.member)
+                self._resolved[key] = {dimension: code} if code else None
+                if not code:
+                    self._hints = getattr(self, "_hints", {})
+                    self._hints[key] = hints
+        if self._resolved[key] is None:
+            self.unresolved[(dimension, label)].append(place)
+        return self._resolved[key]
+
+    def report_unresolved(self) -> None:
+        hints = getattr(self, "_hints", {})
+        for (dimension, label), places in self.unresolved.items():
+            near = hints.get((dimension, normalise(label))) or []
+            did_you_mean = f" Did you mean {' or '.join(near[:3])}?" if near else ""
+            shown = ", ".join(places[:5]) + (
+                f" and {len(places) - 5} more" if len(places) > 5 else ""
             )
-            continue
-        if cell_text(_row_cell(row, table.flag_column)).lower() in {"[p]", "p"}:
-            provisional += 1
-        detail = 0
-        detail_ok = True
-        for column in table.category_columns:
-            value = _row_cell(row, column)
-            record = _constants_row(table, member)
-            record.update(
-                period=period,
-                count=cell_text(value),
-                source_sheet=table.sheet,
-                source_row=number,
+            self.secretariat(
+                f"The {dimension} label {label!r} ({shown}) has no code: the layout "
+                f"{self.layout_name} does not map it and it matches no known {dimension}.",
+                f"Secretariat: add `{label}: CODE` under `labels` in {self.layout_name}."
+                + did_you_mean,
+                value=label,
             )
-            record[table.category] = table.labels.get(headers[column], headers[column])
-            records.append(record)
-            try:
-                detail += parse_count(value)
-            except CountError:
-                detail_ok = False
-        if table.total_column is not None and detail_ok:
-            try:
-                stated = parse_count(total_value)
-            except CountError:
-                stated = None
-            if stated is not None and stated != detail:
-                parsed.error(
-                    f"The row total is {stated:,} but its detail adds up to {detail:,}.",
-                    "Correct the detail or the total so that they agree, then resubmit.",
-                    dataset=table.dataset,
-                    sheet=table.sheet,
-                    row=number,
-                    column=headers.get(table.total_column) or "total",
-                    value=str(stated),
-                )
-            monthly_sums[period] = stated if stated is not None else detail
-    for number, annual_year, stated in annual_rows:
-        months = [p for p in monthly_sums if p.startswith(f"{annual_year:04d}-")]
-        if len(months) == 12:
-            total = sum(monthly_sums[p] for p in months)
-            if total != stated:
-                parsed.error(
-                    f"The {annual_year} annual total is {stated:,} but its months add up to "
-                    f"{total:,}.",
-                    "Correct the months or the annual total so that they agree.",
-                    dataset=table.dataset,
-                    sheet=table.sheet,
-                    row=number,
-                    value=str(stated),
-                )
+
+    # -- structure --------------------------------------------------------------------------
+    def row_label_columns(self) -> list[int]:
+        return [column_index(letter) for letter in self.table.rows.keys.values()]
+
+    def header_text(self, rows: list[int], column: int) -> str:
+        parts = []
+        for number in rows:
+            row = self.grid[number - 1] if 0 < number <= len(self.grid) else []
+            parts.append(cell_text(row[column]) if column < len(row) else "")
+        return re.sub(r"\s+", " ", " ".join(p for p in parts if p)).strip()
+
+    def data_end(self) -> tuple[int, int | None]:
+        """The last data row (1-based) and the stop row, if any."""
+        stop = self.table.rows.stop
+        for number in range(self.table.rows.first, len(self.grid) + 1):
+            first_text = next((cell_text(c) for c in self.grid[number - 1] if cell_text(c)), "")
+            if stop and any(re.search(p, first_text, re.IGNORECASE) for p in stop):
+                return number - 1, number
+        return len(self.grid), None
+
+    def columns(self, last_row: int) -> list[_Column]:
+        table, spec = self.table, self.table.columns
+        taken = set(self.row_label_columns())
+        if table.rows.flag:
+            taken.add(column_index(table.rows.flag))
+        ignored = {column_index(letter) for letter in spec.ignore}
+        if spec.cells:
+            found = []
+            for letter, cell in spec.cells.items():
+                index = column_index(letter)
+                if "total" in cell:
+                    covers = [i for part in re.split(r"[,\s]+", cell["total"]) if part
+                              for i in column_span(part)]  # fmt: skip
+                    found.append(_Column(index, "total", (letter,), covers=covers))
+                else:
+                    found.append(_Column(index, "detail", (letter,), dims=dict(cell)))
+            return self.summarise_columns(sorted(found, key=lambda c: c.index))
+        start = column_index(spec.first) if spec.first else max(taken, default=-1) + 1
+        width = max((len(r) for r in self.grid[: last_row or 1]), default=0)
+        if spec.last:
+            end = column_index(spec.last)
         else:
-            parsed.problems.append(
+            end = start - 1
+            header_rows = [r for level in table.header_levels for r in level]
+            for index in range(start, width):
+                if index in taken or index in ignored:
+                    continue
+                has_header = any(self.header_text([r], index) for r in header_rows)
+                has_value = any(
+                    index < len(self.grid[n - 1]) and cell_text(self.grid[n - 1][index])
+                    for n in range(table.rows.first, last_row + 1)
+                )
+                if has_header or has_value:
+                    end = index
+        levels = table.header_levels
+        labels_by_level: list[dict[int, str]] = []
+        for depth, rows in enumerate(levels):
+            labels = {i: self.header_text(rows, i) for i in range(start, end + 1)}
+            if depth < len(levels) - 1:
+                # Outer headers are written once over merged cells: carry them right, within
+                # the span of the header above.
+                previous = ""
+                for i in range(start, end + 1):
+                    parent_same = depth == 0 or (
+                        i > start and labels_by_level[-1][i] == labels_by_level[-1][i - 1]
+                    )
+                    if not labels[i] and previous and parent_same:
+                        labels[i] = previous
+                    previous = labels[i]
+            labels_by_level.append(labels)
+        result = []
+        for index in range(start, end + 1):
+            if index in taken or index in ignored:
+                continue
+            texts = tuple(level[index] for level in labels_by_level) or ("",)
+
+            def matches(patterns: list[str], texts: tuple[str, ...] = texts) -> bool:
+                return any(re.search(p, t, re.IGNORECASE) for p in patterns for t in texts if t)
+
+            if matches(spec.skip):
+                result.append(_Column(index, "skip", texts))
+            elif matches(spec.totals):
+                result.append(_Column(index, "total", texts))
+            elif not any(texts):
+                cells = [
+                    cell_text(self.grid[n - 1][index]) if index < len(self.grid[n - 1]) else ""
+                    for n in range(table.rows.first, last_row + 1)
+                ]
+                if all(c in {"", "-", "0", "–", "—"} for c in cells):
+                    result.append(_Column(index, "empty", texts))
+                elif spec.codes:
+                    result.append(_Column(index, "detail", texts))
+                else:
+                    self.secretariat(
+                        f"Column {column_letter(index)} has figures but no header, so the "
+                        "layout cannot say what they count.",
+                        f"Secretariat: give the column's code with `columns.codes` or "
+                        f"`columns.cells`, or `columns.ignore: [{column_letter(index)}]` in "
+                        f"{self.layout_name}.",
+                        column=column_letter(index),
+                    )
+            else:
+                result.append(_Column(index, "detail", texts))
+        details = [c for c in result if c.role == "detail"]
+        if spec.codes:
+            if len(details) != len(spec.codes):
+                self.secretariat(
+                    f"The table has {len(details)} figure columns "
+                    f"({', '.join(column_letter(c.index) for c in details)}) but the layout "
+                    f"gives {len(spec.codes)} codes.",
+                    f"Secretariat: check `columns.codes` in {self.layout_name} against this "
+                    "edition (`pidc layout check`).",
+                )
+                return []
+            for column, code in zip(details, spec.codes, strict=True):
+                column.dims = {table.column_keys[0]: code}
+        else:
+            for column in details:
+                for key, text in zip(table.column_keys, column.labels, strict=False):
+                    if key in PERIOD_PARTS:
+                        column.dims[key] = text
+                        continue
+                    codes = self.resolve(key, text, f"column {column_letter(column.index)}")
+                    if codes:
+                        column.dims.update(codes)
+        for column in result:
+            if column.role == "total" and column.covers is None:
+                # A total covers the detail columns that agree with it on every header level
+                # it names besides the word "total" (e.g. TOTAL / M covers every M column).
+                keep = [
+                    (depth, text)
+                    for depth, text in enumerate(column.labels)
+                    if text and not any(re.search(p, text, re.IGNORECASE) for p in spec.totals)
+                ]
+                column.covers = [
+                    d.index
+                    for d in details
+                    if all(d.labels[depth] == text for depth, text in keep if depth < len(d.labels))
+                ]
+        return self.summarise_columns(result)
+
+    def summarise_columns(self, result: list[_Column]) -> list[_Column]:
+        for column in result:
+            name = column_letter(column.index)
+            if column.role == "detail":
+                self.summary.columns[name] = ", ".join(f"{k}={v}" for k, v in column.dims.items())
+            elif column.role == "total":
+                covered = [column_letter(i) for i in column.covers or []]
+                self.summary.columns[name] = f"total of {','.join(covered) or 'nothing'}"
+            else:
+                self.summary.columns[name] = column.role
+                if column.role == "empty":
+                    self.summary.ignored_columns.append(name)
+        return result
+
+    # -- rows -------------------------------------------------------------------------------
+    def fixed_period(self) -> str | None:
+        source = self.table.period
+        if not source:
+            return None
+        if source == "file_name":
+            found = period_in_text(self.path.stem)
+            what = f"the file name {self.path.name!r}"
+        elif source == "title":
+            text = " ".join(
+                cell_text(c) for row in self.grid[: self.table.rows.first - 1] for c in row
+            )
+            found = period_in_text(text)
+            what = "the title rows above the table"
+        else:
+            return source
+        if not found:
+            raise UnreadableFileError(
+                f"No month could be read from {what}; the layout {self.layout_name} takes the "
+                "table's month from there.",
+                "Name the file with its month and year (e.g. Migration-Report-March-2026.csv), "
+                "or ask the Secretariat to set the layout's `period`.",
+            )
+        return found
+
+    def read(self) -> list[dict]:
+        table = self.table
+        if table.title:
+            above = " ".join(
+                cell_text(c).casefold() for row in self.grid[: table.rows.first - 1] for c in row
+            )
+            if normalise(table.title) not in re.sub(r"\s+", " ", above):
+                self.secretariat(
+                    f"The table does not carry the title {table.title!r}: the publication has "
+                    "changed shape since its layout was declared.",
+                    f"Secretariat: update the layout {self.layout_name} to this edition "
+                    "(`pidc layout check`). The member has nothing to correct.",
+                )
+                return []
+        last_row, stop_row = self.data_end()
+        fixed = self.fixed_period()
+        columns = self.columns(last_row)
+        details = [c for c in columns if c.role == "detail"]
+        totals = [c for c in columns if c.role == "total"]
+        keys = table.rows.keys
+        year: int | None = None
+        records: list[dict] = []
+        provisional = 0
+        blank_cells: list[str] = []
+        detail_rows: list[tuple[int, str | None, dict[int, int]]] = []
+        annual: list[tuple[int, int, dict[int, int]]] = []
+        total_rows: list[tuple[int, str, dict[int, int], int]] = []
+        base = self.base_dims()
+        file_total = 0
+        printed = True
+        for number in range(table.rows.first, last_row + 1):
+            row = self.grid[number - 1]
+            if not any(cell_text(c) for c in row):
+                continue
+            texts = {k: cell_text(row[column_index(c)]) if column_index(c) < len(row) else ""
+                     for k, c in keys.items()}  # fmt: skip
+            label = " ".join(t for k, t in texts.items() if t)
+            values = {c.index: (row[c.index] if c.index < len(row) else None) for c in columns}
+            if "year" in texts and year_number(texts["year"]):
+                year = year_number(texts["year"])
+            if not label:
+                if any(is_figure(values[c.index]) for c in details + totals):
+                    self.secretariat(
+                        f"Row {number} has figures but no label, so the layout cannot say what "
+                        "they count.",
+                        f"Secretariat: add the row's label pattern to `rows.skip` in "
+                        f"{self.layout_name} if it is not data.",
+                        row=number,
+                    )
+                else:
+                    self.summary.skipped_rows.append(f"{number} (no label)")
+                continue
+            if any(re.search(p, label, re.IGNORECASE) for p in table.rows.skip):
+                self.summary.skipped_rows.append(f"{number} ({label})")
+                continue
+            self.read_rows.append(number)
+            is_total = any(re.search(p, label, re.IGNORECASE) for p in table.rows.totals)
+            is_subtotal = any(re.search(p, label, re.IGNORECASE) for p in table.rows.subtotals)
+            figures = {}
+            for column in details + totals:
+                value = values[column.index]
+                if not cell_text(value):
+                    if is_total or is_subtotal or column.role == "total":
+                        continue  # a total left blank is not printed: nothing to reconcile
+                    if table.blanks == "zero":
+                        figures[column.index] = 0
+                    else:
+                        blank_cells.append(f"{column_letter(column.index)}{number}")
+                    continue
+                try:
+                    figures[column.index] = read_count(value)
+                except CountError as error:
+                    self.parsed.error(
+                        f"The figure cannot be read: {error}.",
+                        "Write a whole number of zero or more (or - for none).",
+                        **self.where, row=number, column=column_letter(column.index),
+                        value=cell_text(value),
+                    )  # fmt: skip
+            if is_total or is_subtotal:
+                total_rows.append(
+                    (number, "total" if is_total else "subtotal", figures, len(detail_rows))
+                )
+                continue
+            # Where the month comes from: the row, or the table.
+            period = fixed
+            row_dims = dict(base)
+            if "month" in keys:
+                if not texts["month"] and year is not None:
+                    annual.append((number, year, figures))
+                    continue
+                month = month_number(texts["month"])
+                if month is None or year is None:
+                    self.secretariat(
+                        f"Row {number}: {texts['month']!r} is not a month the layout can read"
+                        + ("" if year else " (no year above it)") + ".",
+                        f"Secretariat: check `rows.keys` in {self.layout_name}.",
+                        row=number, value=texts["month"],
+                    )  # fmt: skip
+                    continue
+                period = f"{year:04d}-{month:02d}"
+                if re.search(r"\[\s*p\s*\]", texts["month"], re.IGNORECASE):
+                    provisional += 1
+            elif "period" in keys:
+                try:
+                    period = parse_period_text(row[column_index(keys["period"])])
+                except PeriodError as error:
+                    self.parsed.error(
+                        f"The period cannot be read: {error}.", "Write the month as YYYY-MM.",
+                        **self.where, row=number, value=texts["period"],
+                    )  # fmt: skip
+                    continue
+            unresolved = False
+            for key, text in texts.items():
+                if key in PERIOD_PARTS:
+                    continue
+                codes = self.resolve(key, text, f"row {number}")
+                if codes is None:
+                    unresolved = True
+                else:
+                    row_dims.update(codes)
+            for pattern, values_set in table.rows.set.items():
+                if re.search(pattern, label, re.IGNORECASE):
+                    row_dims.update(values_set)
+            if table.rows.flag:
+                flag_column = column_index(table.rows.flag)
+                if flag_column < len(row) and "p" in cell_text(row[flag_column]).lower():
+                    provisional += 1
+            detail_rows.append((number, period, figures))
+            grand_column = next((c for c in totals if self.is_grand(c, totals)), None)
+            if grand_column is not None and grand_column.index in figures:
+                file_total += figures[grand_column.index]
+            else:
+                printed = False  # some row has no printed total: the column is not the total
+            if unresolved:
+                continue
+            for column in details:
+                if column.index not in figures:
+                    continue
+                dims = {
+                    **row_dims,
+                    **{k: v for k, v in column.dims.items() if k not in PERIOD_PARTS},
+                }
+                cell_period = period
+                if any(k in column.dims for k in PERIOD_PARTS):
+                    cell_period = self.column_period(column, number)
+                    if cell_period is None:
+                        continue
+                records.append(
+                    self.record(dims, cell_period, figures[column.index], number, column.index)
+                )
+            self.check_row_totals(
+                number, label, figures, details, totals, row_dims, period, records
+            )
+        if blank_cells:
+            shown = ", ".join(blank_cells[:8]) + (" ..." if len(blank_cells) > 8 else "")
+            self.parsed.error(
+                f"{len(blank_cells)} cells among the figures are blank ({shown}); blank is not "
+                "zero on this platform.",
+                "Write 0 (or -) where there was nothing to count, then resubmit.",
+                **self.where,
+            )
+        self.check_total_rows(total_rows, detail_rows, details)
+        self.check_annual(annual, detail_rows, details + totals)
+        self.check_below_stop(stop_row, columns)
+        self.check_unaccounted(columns, last_row)
+        self.report_unresolved()
+        self.report_tolerated()
+        if provisional:
+            self.parsed.problems.append(
                 Problem(
                     WARNING,
-                    f"The {annual_year} row is an annual total with "
-                    f"{len(months)} of 12 months beside it; annual figures are not loaded.",
-                    "Nothing to do, unless the monthly figures for that year should be sent too.",
-                    dataset=table.dataset,
-                    sheet=table.sheet,
-                    row=number,
-                    rule="annual_total",
+                    f"{provisional} rows are marked provisional [p].",
+                    "Send a corrected version of those months when the figures are final.",
+                    rule="provisional", **self.where,
                 )
+            )  # fmt: skip
+        # The table's own total: its grand-total column when every row prints one, else its
+        # grand-total row when it prints every column, else it prints none.
+        if not printed or not detail_rows:
+            grand = [f for _, kind, f, _ in total_rows if kind == "total"]
+            printed = bool(grand) and all(c.index in grand[-1] for c in details)
+            file_total = sum(grand[-1].get(c.index, 0) for c in details) if printed else 0
+        self.summary.file_total = file_total if printed else None
+        return records
+
+    def base_dims(self) -> dict[str, str]:
+        """Constants, with ``_T`` for every breakdown the table does not name that admits it."""
+        contract = load_contract()
+        named = set(self.table.rows.keys) | set(self.table.column_keys)
+        named |= {k for cell in self.table.columns.cells.values() for k in cell}
+        named |= {
+            k
+            for label, v in self.table.labels.items()
+            if isinstance(v, dict) and label not in self.labels_by_dimension
+            for k in v
+        }
+        dims: dict[str, str] = {}
+        missing = []
+        for column in self.dataset.breakdowns:
+            if column.name in self.table.constants:
+                dims[column.name] = self.table.constants[column.name]
+            elif column.name in named:
+                continue
+            elif column.type in ("country", "port") or TOTAL in contract.codes(column.code_list):
+                dims[column.name] = TOTAL
+            else:
+                missing.append(column.name)
+        if missing:
+            raise UnreadableFileError(
+                f"The layout {self.layout_name} does not say the {', '.join(missing)} of its "
+                f"{self.table.dataset} figures, and those have no total code.",
+                f"Secretariat: add them under `constants` in {self.layout_name}.",
             )
-    if provisional:
-        parsed.problems.append(
+        return dims
+
+    def is_grand(self, column: _Column, totals: list[_Column]) -> bool:
+        widest = max((len(c.covers or []) for c in totals), default=0)
+        return len(column.covers or []) == widest and column is next(
+            c for c in totals if len(c.covers or []) == widest
+        )
+
+    def column_period(self, column: _Column, number: int) -> str | None:
+        dims = column.dims
+        if "period" in dims:
+            try:
+                return parse_period_text(dims["period"])
+            except PeriodError:
+                pass
+        else:
+            year, month = year_number(dims.get("year")), month_number(dims.get("month", ""))
+            if year and month:
+                return f"{year:04d}-{month:02d}"
+        self.secretariat(
+            f"Column {column_letter(column.index)}'s header {' '.join(column.labels)!r} is not "
+            "a month the layout can read.",
+            f"Secretariat: check `columns.header_rows` and `columns.key` in {self.layout_name}.",
+            column=column_letter(column.index),
+        )
+        return None
+
+    def record(self, dims: dict, period: str, count: int, row: int, column: int) -> dict:
+        return {
+            **dims, "member": self.member, "period": period, "count": count,
+            "source_sheet": self.table.sheet or self.path.name, "source_row": row,
+            "source_column": column_letter(column),
+        }  # fmt: skip
+
+    # -- reconciliation ---------------------------------------------------------------------
+    def check_row_totals(self, number, label, figures, details, totals, row_dims, period, records):
+        for column in totals:
+            if column.index not in figures or any(i not in figures for i in column.covers or []):
+                continue
+            stated = figures[column.index]
+            detail = sum(figures[i] for i in column.covers or [])
+            grand = self.is_grand(column, totals)
+            key = self.table.column_keys[0] if self.table.column_keys else None
+            if self.table.load_totals and grand and key and period:
+                records.append(
+                    self.record({**row_dims, key: TOTAL}, period, stated, number, column.index)
+                    | {"printed_total": True}
+                )
+            if stated == detail:
+                continue
+            if self.table.remainder and stated > detail and grand and key and period:
+                records.append(
+                    self.record({**row_dims, key: self.table.remainder}, period,
+                                stated - detail, number, column.index)
+                )  # fmt: skip
+                continue
+            if abs(stated - detail) <= self.table.tolerance:
+                self.within_tolerance.append(
+                    f"{label} ({column_letter(column.index)}{number}: {stated:,} printed, "
+                    f"{detail:,} in detail)"
+                )
+                continue
+            self.parsed.error(
+                f"The total for {label!r} is {stated:,} but its detail adds up to {detail:,}.",
+                "Correct the detail or the total so that they agree, then resubmit.",
+                **self.where, row=number, column=column_letter(column.index), value=str(stated),
+            )  # fmt: skip
+
+    def report_tolerated(self) -> None:
+        if not self.within_tolerance:
+            return
+        shown = "; ".join(self.within_tolerance[:6])
+        more = len(self.within_tolerance) - 6
+        self.parsed.problems.append(
             Problem(
                 WARNING,
-                f"{provisional} rows are marked provisional [p].",
-                "Send a corrected version of those months when the figures are final.",
-                dataset=table.dataset,
-                sheet=table.sheet,
-                rule="provisional",
+                f"{len(self.within_tolerance)} printed totals differ from their detail by at "
+                f"most {self.table.tolerance} (rounding in the publication): {shown}"
+                + (f" and {more} more" if more > 0 else "") + ".",
+                "Nothing to correct if the publication prints these figures; the detail is "
+                "loaded as printed"
+                + (" and so are the totals." if self.table.load_totals else "."),
+                rule="total_rounding", **self.where,
             )
-        )
-    return records
+        )  # fmt: skip
 
+    def check_total_rows(self, total_rows, detail_rows, details) -> None:
+        for number, kind, figures, upto in total_rows:
+            start = 0
+            if kind == "subtotal":
+                earlier = [u for n, k, _, u in total_rows if n < number]
+                start = max(earlier, default=0)
+            block = detail_rows[start:upto]
+            for index, stated in figures.items():
+                detail = sum(f.get(index, 0) for _, _, f in block)
+                if stated != detail:
+                    self.parsed.error(
+                        f"The {kind} in column {column_letter(index)} is {stated:,} but the rows "
+                        f"above add up to {detail:,}.",
+                        "Correct the rows or the total so that they agree, then resubmit.",
+                        **self.where, row=number, column=column_letter(index), value=str(stated),
+                    )  # fmt: skip
 
-def _read_periods_in_columns(
-    rows: list[list[object]], table: Table, member: str, parsed: ParsedSubmission
-) -> list[dict]:
-    headers = _header_labels(rows, table, table.period_columns)
-    periods: dict[int, str] = {}
-    for column, label in headers.items():
-        try:
-            periods[column] = parse_period(label)
-        except PeriodError as error:
-            raise UnreadableFileError(
-                f"Sheet {table.sheet!r}: the header {label!r} is not a month ({error}).",
-                "Ask the Secretariat to check the declared layout's period_columns.",
-            ) from None
-    records: list[dict] = []
-    column_sums = dict.fromkeys(periods, 0)
-    total_rows: list[tuple[int, list[object]]] = []
-    for number in range(table.first_data_row, len(rows) + 1):
-        row = rows[number - 1]
-        label = cell_text(_row_cell(row, table.label_column))
-        lowered = label.lower()
-        if table.stop_rows and lowered.startswith(table.stop_rows):
-            break
-        if not any(cell_text(c) for c in row):
-            continue
-        if any(re.search(pattern, label, re.IGNORECASE) for pattern in table.skip_rows):
-            continue
-        if lowered in table.total_rows:
-            total_rows.append((number, row))
-            continue
-        row_sum, row_ok = 0, True
-        for column, period in periods.items():
-            value = _row_cell(row, column)
-            record = _constants_row(table, member)
-            record.update(
-                period=period, count=cell_text(value), source_sheet=table.sheet, source_row=number
+    def check_annual(self, annual, detail_rows, columns) -> None:
+        unreconciled = []
+        for number, year, figures in annual:
+            months = [(p, f) for _, p, f in detail_rows if p and p.startswith(f"{year:04d}-")]
+            if len({p for p, _ in months}) != 12:
+                unreconciled.append(f"{year} (row {number}, {len({p for p, _ in months})} months)")
+                continue
+            for column in columns:
+                if column.index not in figures:
+                    continue
+                total = sum(f.get(column.index, 0) for _, f in months)
+                if total != figures[column.index]:
+                    self.parsed.error(
+                        f"The {year} annual total in column {column_letter(column.index)} is "
+                        f"{figures[column.index]:,} but its months add up to {total:,}.",
+                        "Correct the months or the annual total so that they agree.",
+                        **self.where, row=number, column=column_letter(column.index),
+                        value=str(figures[column.index]),
+                    )  # fmt: skip
+        if unreconciled:
+            self.note(
+                f"Annual totals of years whose 12 months are not all in this table were not "
+                f"reconciled (never loaded): {', '.join(unreconciled)}."
             )
-            record[table.category] = table.labels.get(label, label)
-            records.append(record)
-            try:
-                amount = parse_count(value)
-                row_sum += amount
-                column_sums[column] += amount
-            except CountError:
-                row_ok = False
-        if table.total_column is not None and row_ok:
-            try:
-                stated = parse_count(_row_cell(row, table.total_column))
-            except CountError:
-                continue
-            if stated != row_sum:
-                parsed.error(
-                    f"The row total for {label!r} is {stated:,} but its months add up to "
-                    f"{row_sum:,}.",
-                    "Correct the months or the total so that they agree.",
-                    dataset=table.dataset,
-                    sheet=table.sheet,
+
+    def check_unaccounted(self, columns: list[_Column], last_row: int) -> None:
+        """Every column with values in the rows read is read, skipped by a rule or ignored."""
+        known = {c.index for c in columns} | set(self.row_label_columns())
+        known |= {column_index(letter) for letter in self.table.columns.ignore}
+        if self.table.rows.flag:
+            known.add(column_index(self.table.rows.flag))
+        found: dict[int, list[str]] = defaultdict(list)
+        for number in self.read_rows:
+            row = self.grid[number - 1]
+            for index, value in enumerate(row):
+                if index not in known and cell_text(value):
+                    found[index].append(f"{column_letter(index)}{number}")
+        for index, cells in sorted(found.items()):
+            letter = column_letter(index)
+            self.secretariat(
+                f"Column {letter} has {len(cells)} values in the table's rows "
+                f"({', '.join(cells[:4])}{' ...' if len(cells) > 4 else ''}) that the layout "
+                "does not read: they would be dropped.",
+                f"Secretariat: widen `columns` (remove `to`, or add the column to `cells`) in "
+                f"{self.layout_name}, or list it under `columns.ignore: [{letter}]` if it is "
+                "not data.",
+                column=letter,
+            )
+
+    def check_below_stop(self, stop_row: int | None, columns: list[_Column]) -> None:
+        if stop_row is None:
+            return
+        read = [c.index for c in columns if c.role in ("detail", "total")]
+        for number in range(stop_row + 1, len(self.grid) + 1):
+            row = self.grid[number - 1]
+            if any(i < len(row) and is_figure(row[i]) for i in read):
+                first = next((cell_text(c) for c in self.grid[stop_row - 1] if cell_text(c)), "")
+                self.secretariat(
+                    f"Row {number} holds figures below the row that ends the table (row "
+                    f"{stop_row}, {first[:40]!r}): they would be dropped.",
+                    f"Secretariat: narrow `rows.stop` in {self.layout_name} so the table ends "
+                    "after its last figures.",
                     row=number,
-                    column="total",
-                    value=str(stated),
                 )
-    for number, row in total_rows:
-        for column, period in periods.items():
-            try:
-                stated = parse_count(_row_cell(row, column))
-            except CountError:
-                continue
-            if stated != column_sums[column]:
-                parsed.error(
-                    f"The total for {period} is {stated:,} but the rows above add up to "
-                    f"{column_sums[column]:,}.",
-                    "Correct the rows or the total so that they agree.",
-                    dataset=table.dataset,
-                    sheet=table.sheet,
-                    row=number,
-                    column=headers[column],
-                    value=str(stated),
-                )
-    return records
+                return
 
 
-def parse_declared(path: Path, member: str | None, layout: Layout) -> ParsedSubmission:
-    """Parse ``path`` through ``layout`` into a :class:`ParsedSubmission`."""
-    contract = load_contract()
-    workbook = CalamineWorkbook.from_path(str(path))
-    parsed = ParsedSubmission(file_format=f"declared layout {layout.name}", member=layout.member)
-    if member and member != layout.member:
+def _aggregate(records: list[dict], dataset_name: str) -> pd.DataFrame:
+    """Records as the dataset's frame; labels that map to one code are summed into one row."""
+    dataset = load_contract().dataset(dataset_name)
+    columns = [*dataset.column_names, "source_sheet", "source_row", "source_column"]
+    frame = pd.DataFrame(records, columns=columns)
+    keys = [c for c in dataset.column_names if c != "count"]
+    frame = frame.groupby(keys, sort=False, dropna=False, as_index=False).agg(
+        count=("count", "sum"),
+        source_sheet=("source_sheet", "first"),
+        source_row=("source_row", "first"),
+        source_column=("source_column", "first"),
+    )[columns]
+    frame["count"] = frame["count"].astype(str)
+    return frame.astype({c: "string" for c in columns if c != "source_row"}).astype(object)
+
+
+def _reconcile(reader: _TableReader, records: list[dict], loaded: list[dict]) -> None:
+    """A ``use: reconcile`` table's month totals against the loaded figures it must equal."""
+    target = {**reader.base_dims(), **reader.table.against}
+    breakdowns = [c.name for c in reader.dataset.breakdowns]
+    for column in breakdowns:
+        target.setdefault(column, TOTAL)
+    own: dict[str, int] = defaultdict(int)
+    for record in records:
+        own[record["period"]] += record["count"]
+    theirs: dict[str, int] = defaultdict(int)
+    for record in loaded:
+        if all(record.get(c) == target[c] for c in breakdowns):
+            theirs[record["period"]] += record["count"]
+    described = ", ".join(f"{k}={v}" for k, v in reader.table.against.items())
+    for period, total in sorted(own.items()):
+        if period not in theirs:
+            reader.note(
+                f"{period}: no loaded figures with {described} to reconcile {total:,} with."
+            )
+        elif theirs[period] != total:
+            reader.parsed.error(
+                f"{period}: this table adds up to {total:,} but the loaded figures with "
+                f"{described} add up to {theirs[period]:,}.",
+                "Correct the tables so that they agree, then resubmit.",
+                **reader.where,
+            )
+
+
+def matching_layouts(
+    path: Path, member: str | None, sheets: list[str] | None, folder: Path | None = None
+) -> list[Layout]:
+    """The declared layouts (of ``member``, if given) that read this file."""
+    found = []
+    grids: dict[str | None, list] = {}
+    for layout in declared_layouts(folder):
+        if member and layout.member != member:
+            continue
+        for_workbook = any(t.sheet for t in layout.tables)
+        if for_workbook != (sheets is not None):
+            continue
+        match = layout.match
+        if match.files and not any(
+            fnmatch.fnmatch(path.name.casefold(), p.casefold()) for p in match.files
+        ):
+            continue
+        if match.sheets and not set(match.sheets) <= set(sheets or []):
+            continue
+        if sheets is not None and not {t.sheet for t in layout.tables} <= set(sheets):
+            continue
+        if match.header:
+            texts = []
+            for sheet in {t.sheet for t in layout.tables}:
+                if sheet not in grids:
+                    grids[sheet] = read_grid(path, sheet)[:HEADER_SCAN_ROWS]
+                texts += [normalise(cell_text(c)) for row in grids[sheet] for c in row]
+            blob = " | ".join(texts)
+            if not all(normalise(h) in blob for h in match.header):
+                continue
+        found.append(layout)
+    return found
+
+
+def parse_declared(
+    path: Path, member: str | None, layouts: Layout | list[Layout]
+) -> ParsedSubmission:
+    """Parse ``path`` through its layouts into a :class:`ParsedSubmission`.
+
+    ``parsed.summaries`` says, per table, what was found (for ``pidc layout check``).
+    """
+    layouts = [layouts] if isinstance(layouts, Layout) else list(layouts)
+    owner = layouts[0].member
+    names = ", ".join(layout.name for layout in layouts)
+    parsed = ParsedSubmission(file_format=f"declared layout {names}", member=owner)
+    if member and member != owner:
         parsed.error(
-            f"This workbook's layout belongs to {layout.member}, but it was submitted by {member}.",
+            f"This file's layout belongs to {owner}, but it was submitted by {member}.",
             "Submit only your own returns.",
         )
         return parsed
-    records_by_dataset: dict[str, list[dict]] = {}
-    for table in layout.tables:
-        rows = workbook.get_sheet_by_name(table.sheet).to_python(skip_empty_area=False)
-        if table.title and not any(
-            table.title.lower() in " ".join(cell_text(c) for c in row).lower()
-            for row in rows[: max(table.header_rows)]
-        ):
-            parsed.problems.append(
-                Problem(
-                    ERROR,
-                    f"Sheet {table.sheet!r} does not carry the title {table.title!r}: the "
-                    "workbook has changed shape since its layout was declared.",
-                    "Send the table in its usual shape, or ask the Secretariat to update the "
-                    f"layout {layout.source.name}.",
-                    dataset=table.dataset,
-                    sheet=table.sheet,
-                    rule="layout",
-                )
-            )
-            continue
-        reader = (
-            _read_periods_in_rows
-            if table.orientation == "periods_in_rows"
-            else _read_periods_in_columns
-        )
-        records_by_dataset.setdefault(table.dataset, []).extend(
-            reader(rows, table, layout.member, parsed)
-        )
-    for name, records in records_by_dataset.items():
-        columns = [*contract.dataset(name).column_names, "source_sheet", "source_row"]
-        parsed.frames[name] = (
-            pd.DataFrame(records, columns=columns)
-            .astype({c: "string" for c in columns if c != "source_row"})
-            .astype(object)
-        )
+    grids: dict[str | None, list] = {}
+    loaded: dict[str, list[dict]] = defaultdict(list)
+    to_reconcile = []
+    for layout in layouts:
+        for table in layout.tables:
+            if table.sheet not in grids:
+                grids[table.sheet] = read_grid(path, table.sheet)
+            reader = _TableReader(layout, table, grids[table.sheet], path, owner, parsed)
+            records = reader.read()
+            summary = reader.summary
+            summary.records = len(records)
+            # What the marts will show as the table's total: its printed totals where the
+            # layout loads them (load_totals), else the sum of its detail.
+            printed = [r["count"] for r in records if r.get("printed_total")]
+            summary.loaded_total = sum(printed) if printed else sum(r["count"] for r in records)
+            summary.months = sorted({r["period"] for r in records})
+            summary.preview = records[:5]
+            parsed.summaries.append(summary)
+            if table.use == "reconcile":
+                to_reconcile.append((reader, records))
+            else:
+                loaded[table.dataset].extend(records)
+    for reader, records in to_reconcile:
+        _reconcile(reader, records, loaded[reader.table.dataset])
+    for name, records in loaded.items():
+        if records:
+            parsed.frames[name] = _aggregate(records, name)
     return parsed
