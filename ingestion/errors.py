@@ -8,10 +8,13 @@ class IntakeError(Exception):
 
     code = "intake_error"
 
-    def __init__(self, message: str, fix: str = "") -> None:
+    def __init__(self, message: str, fix: str = "", *, audience: str = "member") -> None:
         super().__init__(message)
         self.message = message
         self.fix = fix
+        # "secretariat" when only the Secretariat can fix it (a declared layout is missing or
+        # out of date): the file is held in quarantine and retried when the layouts change.
+        self.audience = audience
 
     def __str__(self) -> str:
         return f"{self.message} {self.fix}".strip()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import duckdb
 
 from ingestion.errors import IntakeError
 from ingestion.history import history_warnings
+from ingestion.layout_schema import layouts_version
 from ingestion.loader import connect, known_submission, load_accepted, record_rejection
 from ingestion.parsers import parse_file
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
@@ -83,10 +85,13 @@ def _examine(path: Path, member: str | None, sha256: str) -> _Candidate:
     candidate = _Candidate(path, ValidationReport(file_name=path.name, file_sha256=sha256))
     report = candidate.report
     report.member = member
+    report.layouts_version = layouts_version()
     try:
         parsed = parse_file(path, check_file(path), member)
     except IntakeError as error:
-        report.problems.append(Problem(ERROR, error.message, error.fix, rule=error.code))
+        report.problems.append(
+            Problem(ERROR, error.message, error.fix, rule=error.code, audience=error.audience)
+        )
         return candidate
     report.file_format = parsed.file_format
     report.rows_read = parsed.rows_read
@@ -149,6 +154,9 @@ def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime
     arrival = hashlib.sha256(f"{report.file_sha256}:{report.member}:{path.name}".encode())
     submission_id = f"{received:%Y%m%dT%H%M%S}-{arrival.hexdigest()[:12]}"
     report_path = report.write(home.reports / submission_id)
+    # An accepted file loads every row it read except rows for months that have not ended,
+    # which validation set aside (reported once per dataset); those count as rejected.
+    loaded = sum(r.row_count for r in candidate.returns) if report.accepted else 0
     ledger = {
         "submission_id": submission_id,
         "member": report.member,
@@ -160,8 +168,8 @@ def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime
         "datasets": ",".join(sorted({r["dataset"] for r in report.returns})),
         "periods": ",".join(sorted({r["period"] for r in report.returns})),
         "rows_read": report.rows_read,
-        "rows_loaded": report.rows_read if report.accepted else 0,
-        "rows_rejected": 0 if report.accepted else report.rows_read,
+        "rows_loaded": loaded,
+        "rows_rejected": report.rows_read - loaded,
         "report_path": str(report_path),
         "summary": report.summary(),
     }
@@ -200,6 +208,7 @@ def _ingest_chunk(
     received_at: dt.datetime | None,
     on_file: Callable[[IngestOutcome], None] | None,
     received: dict[tuple, tuple[str, str, str]] | None = None,
+    retrying: bool = False,
 ) -> list[IngestOutcome]:
     outcomes: dict[int, IngestOutcome] = {}
     candidates: dict[int, _Candidate] = {}
@@ -214,6 +223,8 @@ def _ingest_chunk(
         else:
             sha256 = file_sha256(path)
             previous = known_submission(connection, sha256, who, path.name)
+            if retrying and previous and previous[1] == "rejected":
+                previous = None  # held for the Secretariat, read again with the new layouts
             twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
             submission_id, status = previous or (twin, "in this batch")
         if submission_id:
@@ -316,6 +327,60 @@ def ingest_path(
                 files[start : start + CHUNK_FILES], home, connection, member=member,
                 today=today, received_at=None, on_file=on_file, received=received,
             )  # fmt: skip
+        if path.is_dir() and path.resolve() == home.landing.resolve():
+            outcomes += retry_held(home, connection, today=today, on_file=on_file)
     finally:
         connection.close()
+    return outcomes
+
+
+def held_files(home: Home, connection) -> list[tuple[Path, str, dt.datetime]]:
+    """Quarantined files held for the Secretariat whose layouts have changed since they were
+    read: (quarantined copy, member, when it was last received), oldest first.
+
+    A file is held when every error in its report is one only the Secretariat can fix (no
+    declared layout matches it, a label has no mapping, the publication changed shape). Only
+    the newest arrival of the same bytes counts, so a file is retried once per layout change.
+    """
+    current = layouts_version()
+    rows = connection.execute(
+        f"""
+        select submission_id, member, file_name, received_at from (
+            select *, row_number() over (
+                partition by file_sha256, member order by received_at desc
+            ) as newest
+            from {RAW_SCHEMA}.submissions
+        ) where newest = 1 and status = 'rejected' and member is not null
+        order by received_at
+        """
+    ).fetchall()
+    held = []
+    for submission_id, member, file_name, received_at in rows:
+        folder = home.quarantine / submission_id
+        report, copy = folder / "report.json", folder / file_name
+        if not (report.exists() and copy.exists()):
+            continue
+        found = json.loads(report.read_text(encoding="utf-8"))
+        if found.get("held_for_secretariat") and found.get("layouts_version") != current:
+            held.append((copy, member, received_at))
+    return held
+
+
+def retry_held(
+    home: Home,
+    connection,
+    *,
+    today: dt.date | None = None,
+    on_file: Callable[[IngestOutcome], None] | None = None,
+) -> list[IngestOutcome]:
+    """Read again every file held for the Secretariat, now that its layouts have changed."""
+    outcomes = []
+    now = dt.datetime.now().replace(microsecond=0)
+    for copy, member, last in held_files(home, connection):
+        # A new arrival: later than the one held, so it has its own submission id.
+        received = max(now, last + dt.timedelta(seconds=1))
+        outcomes += _ingest_chunk(
+            [copy], home, connection, member=member, today=today, received_at=received,
+            on_file=on_file, retrying=True,
+        )  # fmt: skip
     return outcomes

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingestion.errors import IntakeError
-from ingestion.layout_schema import LayoutError, declared_layouts, load_layout
+from ingestion.layout_schema import LayoutError, broken_layouts, load_layout
 from ingestion.parsers.common import ParsedSubmission
 from ingestion.parsers.declared_layout import TableSummary, matching_layouts, parse_declared
-from ingestion.report import ERROR, SECRETARIAT, Problem
+from ingestion.report import ERROR, SECRETARIAT, WARNING, Problem
 
 
 @dataclass
@@ -108,8 +108,15 @@ def check_layout(
                 from python_calamine import CalamineWorkbook
 
                 sheets = CalamineWorkbook.from_path(str(path)).sheet_names
-            declared_layouts()  # a broken layout file is named here, not skipped silently
             layouts = matching_layouts(path, member, sheets)
+            for broken in broken_layouts():  # named here, never skipped silently
+                result.problems.append(
+                    Problem(
+                        WARNING, f"A layout file could not be read: {broken}",
+                        "Fix it; until then no file is read through it.",
+                        rule="layout", audience=SECRETARIAT,
+                    )
+                )  # fmt: skip
     except LayoutError as error:
         result.problems.append(
             Problem(ERROR, str(error), "Fix the layout file.", rule="layout", audience=SECRETARIAT)
@@ -134,5 +141,5 @@ def check_layout(
         return result
     result.tables = parsed.summaries
     validated = validate_submission(parsed, member, today=today)
-    result.problems = list(validated.problems)
+    result.problems += list(validated.problems)
     return result

@@ -385,28 +385,57 @@ def layouts_dir() -> Path:
     return Path(configured).expanduser().resolve() if configured else DBT_PROJECT_DIR / "layouts"
 
 
-_CACHE: dict[Path, tuple[tuple, tuple[Layout, ...]]] = {}
+def layouts_version(folder: Path | None = None) -> str:
+    """A digest of every layout file's name and content: changes whenever a layout does."""
+    import hashlib
+
+    folder = Path(folder) if folder else layouts_dir()
+    digest = hashlib.sha256()
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
-def declared_layouts(folder: Path | None = None) -> tuple[Layout, ...]:
-    """Every layout in ``folder`` (default :func:`layouts_dir`), sorted by file name.
+_CACHE: dict[Path, tuple[tuple, tuple[Layout, ...], tuple[str, ...]]] = {}
 
-    Re-read whenever a file in the folder is added, removed or changed (by name, size and
-    modification time), so the running pipeline and dashboard pick up a new layout at once.
-    """
+
+def _read_folder(folder: Path | None) -> tuple[tuple[Layout, ...], tuple[str, ...]]:
     folder = Path(folder) if folder else layouts_dir()
     files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
     signature = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
     cached = _CACHE.get(folder)
     if cached and cached[0] == signature:
-        return cached[1]
-    layouts = tuple(load_layout(p) for p in files)
-    names = [layout.name for layout in layouts]
-    if len(set(names)) != len(names):
-        twice = sorted({n for n in names if names.count(n) > 1})
-        raise LayoutError(f"{folder}: two layouts share the name {', '.join(twice)}")
-    _CACHE[folder] = (signature, layouts)
-    return layouts
+        return cached[1], cached[2]
+    layouts: list[Layout] = []
+    broken: list[str] = []
+    for path in files:
+        try:
+            layout = load_layout(path)
+        except LayoutError as error:
+            broken.append(str(error))
+            continue
+        if any(other.name == layout.name for other in layouts):
+            broken.append(f"{path.name}: another layout is already named {layout.name!r}")
+            continue
+        layouts.append(layout)
+    _CACHE[folder] = (signature, tuple(layouts), tuple(broken))
+    return tuple(layouts), tuple(broken)
+
+
+def declared_layouts(folder: Path | None = None) -> tuple[Layout, ...]:
+    """Every valid layout in ``folder`` (default :func:`layouts_dir`), sorted by file name.
+
+    Re-read whenever a file in the folder is added, removed or changed (by name, size and
+    modification time), so the running pipeline and dashboard pick up a new layout at once.
+    A broken layout file is left out (see :func:`broken_layouts`): it never stops the others.
+    """
+    return _read_folder(folder)[0]
+
+
+def broken_layouts(folder: Path | None = None) -> tuple[str, ...]:
+    """What is wrong with each layout file in ``folder`` that could not be read."""
+    return _read_folder(folder)[1]
 
 
 def schema_reference() -> str:

@@ -57,6 +57,9 @@ class ValidationReport:
     returns: list[dict] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows_read: int = 0
+    # The declared layouts the file was read with (ingestion.layout_schema.layouts_version):
+    # a file held for the Secretariat is retried when this changes.
+    layouts_version: str | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -70,6 +73,11 @@ class ValidationReport:
     def accepted(self) -> bool:
         """A file is accepted when it has no errors; warnings never reject."""
         return not self.errors
+
+    @property
+    def held_for_secretariat(self) -> bool:
+        """Rejected only for problems the Secretariat must fix (a layout or a mapping)."""
+        return bool(self.errors) and all(p.audience == SECRETARIAT for p in self.errors)
 
     @property
     def verdict(self) -> str:
@@ -95,6 +103,8 @@ class ValidationReport:
             "error_count": len(self.errors),
             "warning_count": len(self.warnings),
             "problems": [asdict(p) for p in self.problems],
+            "held_for_secretariat": self.held_for_secretariat,
+            "layouts_version": self.layouts_version,
         }
 
     def to_json(self) -> str:
@@ -124,8 +134,9 @@ class ValidationReport:
         )
         if layout_errors and not member_errors:
             lines += [
-                "The member has nothing to correct: once the Secretariat has fixed what is "
-                "listed below, it ingests this file again from quarantine.",
+                "The member has nothing to correct: the file is held in quarantine, and the "
+                "next intake after the Secretariat has fixed what is listed below reads it "
+                "again from there.",
                 "",
             ]
         for title, items in sections:

@@ -349,3 +349,46 @@ def test_real_fiji_workbook_ingests_as_one_accepted_submission(tmp_path):
     landed.write_bytes(FIJI_WORKBOOK.read_bytes())
     [outcome] = ingest_path(landed, home, today=TODAY)
     assert outcome.status == "accepted", outcome.message
+
+
+def test_a_broken_layout_file_never_stops_the_others_and_is_named(tmp_path, monkeypatch):
+    folder = tmp_path / "layouts"
+    folder.mkdir()
+    (folder / "good.yaml").write_text(FIXTURE_LAYOUT.read_text())
+    (folder / "broken.yaml").write_text(FIXTURE_LAYOUT.read_text().replace("rows:", "rowz:"))
+    monkeypatch.setenv("PIDC_LAYOUTS_DIR", str(folder))
+    [found] = matching_layouts(write_wide_refusals(tmp_path / "t.xlsx"), "TON", ["Refusals 2026"])
+    assert found.name == "ton-refusals-wide-months"
+    other = tmp_path / "Monthly-Report-March-2026.csv"
+    other.write_text("Country,Total\nFiji,3\n")
+    with pytest.raises(UnreadableFileError) as raised:
+        parse_file(other, "csv", "TON")
+    assert "broken.yaml" in raised.value.fix and "'rowz'" in raised.value.fix
+
+
+def test_a_file_held_for_the_secretariat_is_read_again_once_its_layout_changes(
+    tmp_path, monkeypatch
+):
+    folder = tmp_path / "layouts"
+    folder.mkdir()
+    layout = folder / "ton.yaml"
+    layout.write_text(FIXTURE_LAYOUT.read_text())
+    monkeypatch.setenv("PIDC_LAYOUTS_DIR", str(folder))
+    home = make_home(tmp_path / "home").ensure()
+    landed = home.landing / "TON" / "refusals-2026.xlsx"
+    landed.parent.mkdir(parents=True)
+    write_wide_refusals(landed, first_label="Ruritania")
+    [first] = ingest_path(home.landing, home, today=TODAY)
+    assert first.status == "rejected"
+    report = (first.report_path.parent / "report.md").read_text()
+    assert "The member has nothing to correct" in report
+    # Nothing changed: the held file is not read again.
+    assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["duplicate"]
+    layout.write_text(
+        FIXTURE_LAYOUT.read_text().replace(
+            "    constants:", "    labels: {Ruritania: G_OTHER_COUNTRIES}\n    constants:"
+        )
+    )
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [o.status for o in outcomes] == ["duplicate", "accepted"]
+    assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["duplicate"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from ingestion.errors import UnreadableFileError
+from ingestion.layout_schema import broken_layouts
 from ingestion.parsers.common import ParsedSubmission
 from ingestion.parsers.csv_returns import dataset_from_file_name, decode_text, parse_csv
 from ingestion.parsers.declared_layout import matching_layouts, parse_declared
@@ -22,6 +23,14 @@ _ASK_FOR_LAYOUT = (
     "ask the Secretariat to declare a layout for this publication (docs/layouts.md; "
     "`pidc layout check` shows what it would read)"
 )
+
+
+def _broken_note() -> str:
+    """The layout files that could not be read, since one of them may be this file's."""
+    broken = broken_layouts()
+    if not broken:
+        return ""
+    return " Layout files that could not be read (one may be this file's): " + "; ".join(broken)
 
 
 def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
@@ -43,7 +52,8 @@ def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
                 "If this is your office's own monthly publication, "
                 + _ASK_FOR_LAYOUT
                 + "; if it is a regional CSV return, put the dataset in its name, e.g. "
-                "FJI_refusals_2026-10.csv.",
+                "FJI_refusals_2026-10.csv." + _broken_note(),
+                audience="secretariat",
             )
         return parse_csv(path, member)
     try:
@@ -63,5 +73,7 @@ def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
         f"workbook with a declared layout{' for ' + member if member else ''}.",
         "Fill in the regional template (`pidc template` or the Submit page), or "
         + _ASK_FOR_LAYOUT
-        + ".",
+        + "."
+        + _broken_note(),
+        audience="secretariat",
     )

@@ -635,6 +635,7 @@ class _TableReader:
                 f"The layout {self.layout_name} does not say the {', '.join(missing)} of its "
                 f"{self.table.dataset} figures, and those have no total code.",
                 f"Secretariat: add them under `constants` in {self.layout_name}.",
+                audience=SECRETARIAT,
             )
         return dims
 
