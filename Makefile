@@ -65,6 +65,7 @@ contract: setup ## Regenerate seeds, dbt YAML/macros and docs that come from the
 	$(VENV)/bin/pidc contract
 	$(PY) dbt_project/scripts/generate_staging_yaml.py
 	$(PY) dbt_project/scripts/generate_dataset_models.py
+	$(VENV)/bin/pidc layout reference --write docs/layouts.md
 
 seeds: setup ## Regenerate the reference seeds
 	$(PY) -m pidc.reference.build_seeds

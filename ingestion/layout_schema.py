@@ -438,6 +438,17 @@ def broken_layouts(folder: Path | None = None) -> tuple[str, ...]:
     return _read_folder(folder)[1]
 
 
+REFERENCE_START = "<!-- layout-reference:start -->"
+REFERENCE_END = "<!-- layout-reference:end -->"
+
+
+def with_reference(document: str) -> str:
+    """``document`` with the text between the reference markers replaced by the reference."""
+    before, _, rest = document.partition(REFERENCE_START)
+    _, _, after = rest.partition(REFERENCE_END)
+    return f"{before}{REFERENCE_START}\n{schema_reference()}{REFERENCE_END}{after}"
+
+
 def schema_reference() -> str:
     """Every layout key with its type and meaning, as Markdown (for docs/layouts.md)."""
     lines = []

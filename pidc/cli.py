@@ -197,11 +197,20 @@ def layout_check(
 
 
 @layout_app.command("reference")
-def layout_reference() -> None:
-    """Print every layout key with its meaning (Markdown)."""
-    from ingestion.layout_schema import schema_reference
+def layout_reference(
+    write: Annotated[
+        Path | None,
+        typer.Option(help="Update the key reference between the markers in this Markdown file."),
+    ] = None,
+) -> None:
+    """Print every layout key with its meaning (Markdown), or write it into a document."""
+    from ingestion.layout_schema import schema_reference, with_reference
 
-    print(schema_reference())
+    if write is None:
+        print(schema_reference())
+        return
+    write.write_text(with_reference(write.read_text(encoding="utf-8")), encoding="utf-8")
+    console.print(f"wrote the layout key reference into {write}")
 
 
 @app.command()

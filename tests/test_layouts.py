@@ -392,3 +392,10 @@ def test_a_file_held_for_the_secretariat_is_read_again_once_its_layout_changes(
     outcomes = ingest_path(home.landing, home, today=TODAY)
     assert [o.status for o in outcomes] == ["duplicate", "accepted"]
     assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["duplicate"]
+
+
+def test_the_docs_key_reference_is_generated_from_the_schema():
+    from ingestion.layout_schema import with_reference
+
+    document = (PROJECT_ROOT / "docs" / "layouts.md").read_text(encoding="utf-8")
+    assert document == with_reference(document), "run `make contract` to regenerate it"

@@ -184,6 +184,8 @@ class _TableReader:
         self._resolved: dict[tuple[str, str], dict[str, str] | None] = {}
         self.within_tolerance: list[str] = []
         self.read_rows: list[int] = []
+        self.unreadable: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+        self.headerless: set[int] = set()
 
     # -- problems ---------------------------------------------------------------------------
     def secretariat(self, message: str, fix: str, **where: object) -> None:
@@ -336,6 +338,7 @@ class _TableReader:
                 elif spec.codes:
                     result.append(_Column(index, "detail", texts))
                 else:
+                    self.headerless.add(index)
                     self.secretariat(
                         f"Column {column_letter(index)} has figures but no header, so the "
                         "layout cannot say what they count.",
@@ -495,12 +498,7 @@ class _TableReader:
                 try:
                     figures[column.index] = read_count(value)
                 except CountError as error:
-                    self.parsed.error(
-                        f"The figure cannot be read: {error}.",
-                        "Write a whole number of zero or more (or - for none).",
-                        **self.where, row=number, column=column_letter(column.index),
-                        value=cell_text(value),
-                    )  # fmt: skip
+                    self.unreadable[column.index].append((number, cell_text(value), str(error)))
             if is_total or is_subtotal:
                 total_rows.append(
                     (number, "total" if is_total else "subtotal", figures, len(detail_rows))
@@ -588,6 +586,7 @@ class _TableReader:
         self.check_annual(annual, detail_rows, details + totals)
         self.check_below_stop(stop_row, columns)
         self.check_unaccounted(columns, last_row)
+        self.report_unreadable()
         self.report_unresolved()
         self.report_tolerated()
         if provisional:
@@ -705,6 +704,21 @@ class _TableReader:
                 **self.where, row=number, column=column_letter(column.index), value=str(stated),
             )  # fmt: skip
 
+    def report_unreadable(self) -> None:
+        """Figures that are not whole numbers: one problem per column, not one per cell."""
+        for index, cells in sorted(self.unreadable.items()):
+            letter = column_letter(index)
+            number, value, reason = cells[0]
+            shown = ", ".join(f"{letter}{n} {v!r}" for n, v, _ in cells[:5])
+            self.parsed.error(
+                f"{len(cells)} figure{'s' if len(cells) > 1 else ''} in column {letter} cannot "
+                f"be read ({shown}{' ...' if len(cells) > 5 else ''}): {reason}.",
+                "Write whole numbers of zero or more (or - for none). If the column is not "
+                "counts (percentages, rates), the Secretariat adds its header to "
+                f"`columns.skip` in {self.layout_name}.",
+                **self.where, row=number, column=letter, value=value,
+            )  # fmt: skip
+
     def report_tolerated(self) -> None:
         if not self.within_tolerance:
             return
@@ -767,7 +781,7 @@ class _TableReader:
 
     def check_unaccounted(self, columns: list[_Column], last_row: int) -> None:
         """Every column with values in the rows read is read, skipped by a rule or ignored."""
-        known = {c.index for c in columns} | set(self.row_label_columns())
+        known = {c.index for c in columns} | set(self.row_label_columns()) | self.headerless
         known |= {column_index(letter) for letter in self.table.columns.ignore}
         if self.table.rows.flag:
             known.add(column_index(self.table.rows.flag))
