@@ -118,13 +118,19 @@ def is_figure(value: object) -> bool:
     return bool(re.search(r"\d", text)) and bool(re.fullmatch(r"[\d\s,.%\-\[\]pr()*]+", text))
 
 
-def read_grid(path: Path, sheet: str | None = None) -> list[list[object]]:
-    """The cells of a CSV file, or of one sheet of a workbook, as rows of values."""
+def read_grid(path: Path, sheet: str | None = None, rows: int | None = None) -> list[list[object]]:
+    """The cells of a CSV file, or of one sheet of a workbook, as rows of values (the first
+    ``rows`` of a CSV only, when given: matching a header never reads a whole file)."""
     if path.suffix.lower() == ".csv":
         from ingestion.parsers.csv_returns import decode_text, sniff_delimiter
 
-        text, _ = decode_text(path.read_bytes())
-        return [list(row) for row in csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))]
+        with path.open("rb") as handle:
+            data = handle.read(64 * 1024) if rows else handle.read()
+        text, _ = decode_text(data)
+        if rows:
+            text = "\n".join(text.splitlines()[:rows])
+        reader = csv.reader(io.StringIO(text), delimiter=sniff_delimiter(text))
+        return [list(row) for row in reader]
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
@@ -890,7 +896,7 @@ def matching_layouts(
             texts = []
             for sheet in {t.sheet for t in layout.tables}:
                 if sheet not in grids:
-                    grids[sheet] = read_grid(path, sheet)[:HEADER_SCAN_ROWS]
+                    grids[sheet] = read_grid(path, sheet, HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]
                 texts += [normalise(cell_text(c)) for row in grids[sheet] for c in row]
             blob = " | ".join(texts)
             if not all(normalise(h) in blob for h in match.header):
