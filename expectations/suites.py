@@ -112,7 +112,8 @@ def dataset_rules(
                     },
                     name,
                     f"The month is outside the reporting window ({first_period} to {last_period}); "
-                    "returns cannot be for the future or before reporting began.",
+                    "returns cannot be for a month that has not ended, nor older than the "
+                    "earliest history the platform keeps.",
                     "Check the year and month.",
                 )
             )

@@ -16,6 +16,10 @@ LINEAGE_COLUMNS: list[tuple[str, str]] = [
     ("submission_id", "varchar not null"),
     ("source_sheet", "varchar"),
     ("source_row", "integer not null"),
+    # The column a record was read from when one spreadsheet row holds several records (a
+    # declared layout's category or month columns); null for one record per row. Last, so a
+    # table created before it existed and migrated below has the same column order.
+    ("source_column", "varchar"),
 ]
 
 SUBMISSIONS_DDL = f"""
@@ -72,10 +76,19 @@ def raw_tables(contract: Contract | None = None) -> list[str]:
     return ["submissions", "returns", *contract.dataset_names, "observations"]
 
 
+def dataset_table_migrations(dataset: Dataset) -> list[str]:
+    """Statements that give an older raw table of ``dataset`` the lineage columns added since."""
+    return [
+        f"alter table {RAW_SCHEMA}.{dataset.name} add column if not exists source_column varchar"
+    ]
+
+
 def raw_ddl(contract: Contract | None = None) -> list[str]:
     """Every statement that creates the raw schema; safe to run on every connection."""
     contract = contract or load_contract()
     statements = [f"create schema if not exists {RAW_SCHEMA}", SUBMISSIONS_DDL, RETURNS_DDL]
+    migrations = list(MIGRATIONS)
     for name in [*contract.dataset_names, "observations"]:
         statements.append(dataset_table_ddl(contract.dataset(name)))
-    return statements + MIGRATIONS
+        migrations += dataset_table_migrations(contract.dataset(name))
+    return statements + migrations

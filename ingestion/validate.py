@@ -16,6 +16,7 @@ import pandas as pd
 
 from expectations.suites import dataset_rules, month_index, run_rules
 from ingestion.parsers.common import (
+    LINEAGE,
     CountError,
     ParsedReturn,
     ParsedSubmission,
@@ -23,7 +24,7 @@ from ingestion.parsers.common import (
     parse_count,
     parse_period,
 )
-from ingestion.report import ERROR, Problem
+from ingestion.report import ERROR, WARNING, Problem
 from pidc.contract import Column, Dataset, load_contract
 from pidc.normalise import normalise_label
 from pidc.settings import SEEDS_DIR
@@ -70,11 +71,76 @@ def _reference():
 
 
 def reporting_window(today: dt.date | None = None) -> tuple[str, str]:
-    """First and last month a return may be for: reporting start up to last month."""
+    """First and last month a return may be for: the history floor up to last month.
+
+    Months from ``earliest_history_month`` to before ``first_reporting_month`` are history (the
+    back issues a national publication carries): they load into the facts like any month, but
+    no return is ever expected for them, so they never count in compliance. A month that has
+    not ended is never loaded (see :func:`_set_aside_future`).
+    """
     today = today or dt.date.today()
-    first = _reference()["settings"].get("first_reporting_month", "2017-01")
+    settings = _reference()["settings"]
+    first = settings.get("earliest_history_month") or settings.get("first_reporting_month")
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
-    return first, last_month
+    return first or "1990-01", last_month
+
+
+def _future_rows(prepared: pd.DataFrame, last: str) -> pd.Series:
+    """Which prepared rows are for a month after ``last`` (a month that has not ended)."""
+    if "period__index" not in prepared:
+        return pd.Series(False, index=prepared.index)
+    return (prepared["period__index"] > month_index(last)).fillna(False).astype(bool)
+
+
+def _future_summary(dataset: str, rows: pd.DataFrame, last: str, *, refused: bool) -> Problem:
+    """One problem for every value of ``dataset`` in one file that is for a month after ``last``.
+
+    A publication laid out a year per row or column can hold many such cells; listing each
+    would bury the report, so they are counted, their months spanned and the first rows named.
+    """
+    count = len(rows)
+    periods = sorted(set(rows["period__key"]))
+    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+    lines = sorted({int(r) for r in rows["source_row"]})
+    where = ", ".join(str(r) for r in lines[:5]) + (
+        f" and {len(lines) - 5} more" if lines[5:] else ""
+    )
+    values = f"{count} values" if count != 1 else "1 value"
+    months = "months" if len(periods) != 1 else "a month"
+    message = (
+        f"{values} for {months} after {last} ({span}) {'were' if count != 1 else 'was'} not "
+        "loaded: a return can only be for a month that has ended "
+        f"(row{'s' if len(lines) != 1 else ''} {where})."
+    )
+    fix = "Check the year and month; send these months' figures once the months have ended."
+    if refused:
+        fix = "Nothing else in the file could be loaded. " + fix
+    return Problem(
+        ERROR if refused else WARNING,
+        message,
+        fix,
+        dataset=dataset,
+        sheet=str(rows["source_sheet"].iloc[0]),
+        value=span,
+        rule="reporting_window",
+    )
+
+
+def _set_aside_future(
+    prepared: dict[str, pd.DataFrame], last: str, has_nil_returns: bool
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """``prepared`` (one file's frames) without rows for months after ``last``, and one summary
+    problem per dataset that had any: a warning, or an error when nothing else is left to load.
+    """
+    kept, future = {}, {}
+    for name, frame in prepared.items():
+        later = _future_rows(frame, last)
+        kept[name] = frame[~later].reset_index(drop=True)
+        if later.any():
+            future[name] = frame[later]
+    refused = not has_nil_returns and all(frame.empty for frame in kept.values())
+    problems = [_future_summary(name, rows, last, refused=refused) for name, rows in future.items()]
+    return kept, problems
 
 
 def _port_code(member: str, text: str) -> tuple[str | None, list[str]]:
@@ -116,9 +182,7 @@ def _resolve_text(column: Column, member: str, text) -> tuple[str | None, list[s
     return code, hints, what, how
 
 
-def resolve_label(
-    dataset: str, column: str, text, member: str
-) -> tuple[str | None, list[str]]:
+def resolve_label(dataset: str, column: str, text, member: str) -> tuple[str | None, list[str]]:
     """The code a label of a dataset's coded column stands for, or None and suggestions.
 
     Declared layouts resolve their row and column labels through this, so a label a
@@ -223,7 +287,9 @@ def _returns_of(parsed: ParsedSubmission, prepared_frames: dict[str, pd.DataFram
     returns = []
     for name, prepared in prepared_frames.items():
         dataset = contract.dataset(name)
-        rows = prepared[[*dataset.column_names, "source_sheet", "source_row"]].copy()
+        if "source_column" not in prepared:  # a parser with one record per row may omit it
+            prepared = prepared.assign(source_column=None)
+        rows = prepared[[*dataset.column_names, *LINEAGE]].copy()
         if "member" in rows:
             rows["member"] = prepared["member__code"]
         if "period" in rows:
@@ -260,14 +326,20 @@ def validate_submissions(
             outcomes[item].problems.append(_unknown_member(member))
             continue
         notes[item] = {}
+        file_frames = {}
         for name, frame in parsed.frames.items():
             dataset = contract.dataset(name)
             prepared, codes = _prepare(frame.reset_index(drop=True), dataset, member, notes[item])
             prepared["__item"] = item
             if "member__code" in prepared:
                 prepared["member__is_submitter"] = prepared["member__code"] == member
-            per_dataset.setdefault(name, []).append(prepared)
+            file_frames[name] = prepared
             admissible.setdefault(name, codes)
+        # Months that have not ended are never loaded; one summary per dataset says so.
+        file_frames, future = _set_aside_future(file_frames, last, bool(parsed.nil_returns))
+        outcomes[item].problems += future
+        for name, prepared in file_frames.items():
+            per_dataset.setdefault(name, []).append(prepared)
     prepared_by_item: dict[int, dict[str, pd.DataFrame]] = {}
     for name, frames in per_dataset.items():
         combined = pd.concat(frames, ignore_index=True)
@@ -313,7 +385,7 @@ def validate_submissions(
             # Nil returns declared with no rows at all still need their (empty) frames' returns.
             for name, periods in parsed.nil_returns.items():
                 if name not in prepared_by_item.get(item, {}):
-                    columns = [*contract.dataset(name).column_names, "source_sheet", "source_row"]
+                    columns = [*contract.dataset(name).column_names, *LINEAGE]
                     for period in sorted(periods):
                         empty = pd.DataFrame(columns=columns)
                         outcome.returns.append(ParsedReturn(name, period, True, empty))

@@ -99,4 +99,30 @@ def test_raw_tables_carry_every_contract_column_plus_lineage():
             "submission_id",
             "source_sheet",
             "source_row",
+            "source_column",
         ]
+
+
+def test_an_older_raw_table_gains_source_column_and_keeps_its_rows():
+    """A home created before ``source_column`` existed gets it on the next connection."""
+    import duckdb
+
+    connection = duckdb.connect()
+    contract = load_contract()
+    columns = ", ".join(f"{c.name} {c.sql_type}" for c in contract.dataset("permits").columns)
+    connection.execute("create schema raw")
+    connection.execute(
+        f"create table raw.permits ({columns}, submission_id varchar not null,"
+        " source_sheet varchar, source_row integer not null)"
+    )
+    connection.execute(
+        "insert into raw.permits (member, period, count, submission_id, source_sheet, source_row)"
+        " values ('TON', '2026-01', 4, 'S1', 'permits', 2)"
+    )
+    for statement in raw_ddl():
+        connection.execute(statement)
+    for statement in raw_ddl():  # every connection runs them: a second time changes nothing
+        connection.execute(statement)
+    assert connection.execute(
+        "select count, source_row, source_column from raw.permits"
+    ).fetchall() == [(4, 2, None)]

@@ -44,6 +44,7 @@ SUBMISSIONS = [
     ("S3", "FJI", "2026-03-25 09:00:00", "rejected"),
     ("S4", "TON", "2026-02-10 09:00:00", "accepted"),
     ("S5", "NZL", "2025-02-10 09:00:00", "accepted"),
+    ("S6", "WSM", "2026-02-12 09:00:00", "accepted"),
 ]
 
 RETURNS = [
@@ -55,6 +56,15 @@ RETURNS = [
     ("S4", "TON", "movements", "2026-01", True, 0),
     ("S4", "TON", "permits", "2026-01", False, 1),
     ("S5", "NZL", "movements", "2025-01", False, 1),
+    # a back issue of a national publication: history, before the first reporting month
+    ("S6", "WSM", "permits", "2014-03", False, 2),
+]
+
+# One spreadsheet row read as two records (a declared layout's Work and Student columns).
+HISTORY_PERMITS = [
+    # permit_type, count, source_column
+    ("Work", 6, "C"),
+    ("Student", 2, "D"),
 ]
 
 MOVEMENT = ("ARR", "Visitor", "Nationality", "{country}", "Holiday", "AIR", "FJNAN")
@@ -162,6 +172,13 @@ def _load_raw_rows(warehouse: Path) -> None:
             " submission_id, source_sheet, source_row)"
             " values ('TON', '2026-01', 'Work', 'Tongan', 4, 'S4', 'permits', 2)"
         )
+        for permit_type, count, column in HISTORY_PERMITS:
+            connection.execute(
+                "insert into raw.permits (member, period, permit_type, nationality, count,"
+                " submission_id, source_sheet, source_row, source_column)"
+                " values ('WSM', '2014-03', ?, 'Samoan', ?, 'S6', 'Table 3', 7, ?)",
+                [permit_type, count, column],
+            )
 
 
 def _dbt(args: list[str], target_path: Path) -> object:
@@ -242,6 +259,48 @@ def test_aliases_add_up_under_one_code_and_unmapped_values_are_kept(build: Build
         ("CHN", 27, 2, False, "ARR", "VIS", "NAT", "HOL", "AIR", "FJNAN"),
         (None, 3, 1, True, "ARR", "VIS", "NAT", "HOL", "AIR", "FJNAN"),
     ]
+
+
+def test_records_of_one_row_read_from_two_columns_have_their_own_keys(build: Build) -> None:
+    """A declared layout's records share a sheet row; the column keeps their keys apart, and a
+    row with no column keeps the key it had before the column existed."""
+    rows = build.query(
+        "select row_key, source_row, source_column, permit_type from staging.stg_raw__permits"
+        " order by row_key"
+    )
+    assert rows == [
+        ("permits|S4|permits|2", 2, None, "Work"),
+        ("permits|S6|Table 3|7|C", 7, "C", "Work"),
+        ("permits|S6|Table 3|7|D", 7, "D", "Student"),
+    ]
+    facts = build.query(
+        "select permit_type_code, observed_count from marts.fct_permits"
+        " where member_code = 'WSM' order by permit_type_code"
+    )
+    assert facts == [("STUDENT", 2), ("WORK", 6)]
+
+
+def test_history_loads_into_facts_but_is_never_expected(build: Build) -> None:
+    """A month before the first reporting month (2017-01) is in the facts and the trends, but
+    compliance neither lists it nor starts expecting returns earlier because of it."""
+    assert build.query(
+        "select period_month, sum(observed_count) from marts.fct_permits"
+        " where member_code = 'WSM' group by period_month"
+    ) == [(date(2014, 3, 1), 8)]
+    assert build.query(
+        "select total_count from marts.mart_member_trends"
+        " where member_code = 'WSM' and dataset = 'permits'"
+    ) == [(8,)]
+    assert build.query("select min(period_month) from marts.dim_months") == [(date(2014, 3, 1),)]
+    compliance = build.query(
+        "select min(period_month), count(*) filter (where period_month < date '2017-01-01')"
+        " from marts.mart_reporting_compliance"
+    )
+    # the first return the platform received (NZL, January 2025) still starts what is expected
+    assert compliance == [(date(2025, 1, 1), 0)]
+    assert build.query(
+        "select count(*) from marts.mart_compliance_summary where period_month < date '2025-01-01'"
+    ) == [(0,)]
 
 
 def test_unmapped_values_are_listed_for_the_secretariat(build: Build) -> None:

@@ -13,6 +13,8 @@ import pytest
 
 from ingestion import loader
 from ingestion.intake import ingest_file, ingest_path, validate_file
+from ingestion.parsers.common import ParsedSubmission
+from ingestion.validate import validate_submission, validate_submissions
 from pidc.settings import home as make_home
 
 TODAY = dt.date(2026, 11, 20)
@@ -57,10 +59,11 @@ def test_valid_csv_is_accepted_with_ledger_returns_and_lineage(home):
     ]
     assert rows(
         home,
-        "select nationality, count, source_sheet, source_row from raw.refusals order by source_row",
+        "select nationality, count, source_sheet, source_row, source_column from raw.refusals"
+        " order by source_row",
     ) == [
-        ("Chinese", 1019, "FJI_refusals_2026-10.csv", 2),
-        ("PRC", 0, "FJI_refusals_2026-10.csv", 3),
+        ("Chinese", 1019, "FJI_refusals_2026-10.csv", 2, None),
+        ("PRC", 0, "FJI_refusals_2026-10.csv", 3, None),
     ]
     assert (home.archive / f"{outcome.file_sha256}.csv").exists()
     report = json.loads((outcome.report_path.parent / "report.json").read_text())
@@ -88,7 +91,7 @@ def test_every_validation_rule_reports_row_column_value_and_fix(home):
         "FJI,2026-10,FJNAN,IND,C,\n"  # blank count is not zero
         "FJI,2026-10,FJNAN,IND,A,2.5\n"  # not a whole number
         "FJI,2026-13,FJNAN,IND,B,1\n"  # not a month
-        "FJI,2027-01,FJNAN,IND,D,1\n"  # in the future
+        "FJI,2027-01,FJNAN,IND,D,1\n"  # in the future: not loaded, one summary (a warning)
         "TON,2026-10,FJNAN,IND,E,1\n"  # another member's figures
         "FJI,2026-10,XXNOPE,IND,F,1\n"  # not one of FJI's ports
         "FJI,2026-10,FJNAN,VNM,G,1\n"
@@ -107,13 +110,103 @@ def test_every_validation_rule_reports_row_column_value_and_fix(home):
     assert by_row[5][0].column == "count" and "blank" in by_row[5][0].message
     assert by_row[6][0].column == "count" and "whole" in by_row[6][0].message
     assert by_row[7][0].column == "period" and "cannot be read" in by_row[7][0].message
-    assert by_row[8][0].column == "period" and "reporting window" in by_row[8][0].message
+    assert 8 not in by_row
+    [future] = [p for p in report.warnings if p.rule == "reporting_window"]
+    assert "1 value for a month after 2026-10 (2027-01) was not loaded" in future.message
+    assert "row 8" in future.message
     assert by_row[9][0].column == "member" and by_row[9][0].value == "TON"
     assert by_row[10][0].column == "port" and "FJNAN" in by_row[10][0].fix
     assert {p.row for p in report.errors if "repeats" in p.message} == {11, 12}
     assert all(p.sheet == "FJI_refusals_2026-10.csv" and p.fix for p in report.errors)
     markdown = report.to_markdown()
     assert "REJECTED" in markdown and "row 2, column nationality" in markdown
+
+
+def _permits_read_from_columns(periods: list[str], columns: list[str]) -> ParsedSubmission:
+    """What a declared layout hands over: one sheet row read as one record per column."""
+    records = [
+        {
+            "member": "FJI",
+            "period": period,
+            "permit_type": permit_type,
+            "nationality": "Samoan",
+            "count": "3",
+            "source_sheet": "Table 3",
+            "source_row": 7 + number,
+            "source_column": column,
+        }
+        for number, period in enumerate(periods)
+        for permit_type, column in zip(["Work", "Student"], columns, strict=True)
+    ]
+    return ParsedSubmission("declared", "FJI", frames={"permits": pd.DataFrame(records)})
+
+
+def test_records_of_one_row_keep_their_column_from_validation_to_raw(home):
+    parsed = _permits_read_from_columns(["2026-09"], ["C", "D"])
+    validated = validate_submission(parsed, "FJI", today=TODAY)
+    assert validated.problems == []
+    received = dt.datetime(2026, 11, 1, 9)
+    ledger = {
+        "submission_id": "S1", "member": "FJI", "file_name": "FJI_permits.xlsx",
+        "file_sha256": "0" * 64, "received_at": received, "status": "accepted",
+        "rows_read": 2, "rows_loaded": 2, "rows_rejected": 0,
+    }  # fmt: skip
+    with loader.connect(home.warehouse) as connection:
+        assert loader.load_accepted(connection, ledger, validated.returns, received) == 2
+    assert rows(
+        home,
+        "select permit_type, source_sheet, source_row, source_column from raw.permits"
+        " order by source_column",
+    ) == [("Work", "Table 3", 7, "C"), ("Student", "Table 3", 7, "D")]
+
+
+def test_back_issues_before_the_first_reporting_month_load_as_history(home):
+    path = land(
+        home, "FJI", "FJI_refusals_2014-03.csv", REFUSALS_HEADER + "FJI,2014-03,FJNAN,CHN,C,5\n"
+    )
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "accepted", outcome.message
+    assert rows(home, "select dataset, period, row_count from raw.returns") == [
+        ("refusals", "2014-03", 1)
+    ]
+    # the floor still holds: nothing older than earliest_history_month (1990-01) is read
+    old = land(
+        home, "FJI", "FJI_refusals_1989-12.csv", REFUSALS_HEADER + "FJI,1989-12,FJNAN,CHN,C,5\n"
+    )
+    assert not validate_file(old, "FJI", today=TODAY).accepted
+
+
+def test_months_that_have_not_ended_are_summarised_once_and_not_loaded(home):
+    future = [f"2027-{month:02d}" for month in range(1, 7)]
+    parsed = _permits_read_from_columns(["2026-10", *future], ["C", "D"])
+    [validated] = validate_submissions([(parsed, "FJI")], today=TODAY)
+    [summary] = validated.problems
+    assert summary.severity == "warning" and summary.dataset == "permits"
+    assert summary.message.startswith(
+        "12 values for months after 2026-10 (2027-01 to 2027-06) were not loaded"
+    )
+    assert "rows 8, 9, 10, 11, 12 and 1 more" in summary.message
+    assert [(r.period, r.row_count) for r in validated.returns] == [("2026-10", 2)]
+    # a file with nothing but such months has nothing to load: it is refused, still once
+    only_future = _permits_read_from_columns(future, ["C", "D"])
+    [refused] = validate_submission(only_future, "FJI", today=TODAY).problems
+    assert refused.severity == "error" and refused.message.startswith("12 values")
+
+
+def test_a_future_row_is_counted_as_rejected_in_the_ledger(home):
+    path = land(
+        home,
+        "FJI",
+        "FJI_refusals_2026-10.csv",
+        REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,5\nFJI,2026-12,FJNAN,CHN,C,5\n",
+    )
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "accepted", outcome.message
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected) == (2, 1, 1)
+    assert rows(home, "select rows_read, rows_loaded, rows_rejected from raw.submissions") == [
+        (2, 1, 1)
+    ]
+    assert rows(home, "select period from raw.refusals") == [("2026-10",)]
 
 
 def test_rejected_file_goes_to_quarantine_with_its_report_and_ledger_row(home):

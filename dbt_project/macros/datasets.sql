@@ -2,7 +2,7 @@
 {% macro non_breakdown_columns() -%}
     {{ return([
         'member', 'period', 'count', 'submission_id', 'source_sheet', 'source_row',
-        'member_code', 'period_month', 'person_count', 'row_key',
+        'source_column', 'member_code', 'period_month', 'person_count', 'row_key',
     ]) }}
 {%- endmacro %}
 
@@ -64,6 +64,7 @@ renamed as (
         source.submission_id,
         source.source_sheet,
         source.source_row,
+        source.source_column,
         source.member as member_code,
         source.period,
         cast(source.period || '-01' as date) as period_month,

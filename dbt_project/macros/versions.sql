@@ -18,9 +18,15 @@
 {%- endmacro %}
 
 
-{#- A stable text key of one dataset row as loaded: dataset, submission, sheet and row. -#}
+{#-
+    A stable text key of one dataset row as loaded: dataset, submission, sheet, row and, when one
+    spreadsheet row holds several records (a declared layout's category or month columns), the
+    column. The column part is appended only when there is one ('|' || null is null), so the keys
+    of one-record-per-row returns (template, CSV, SDMX) are the same as before it existed.
+-#}
 {% macro return_row_key(dataset, relation_alias) -%}
     '{{ dataset }}' || '|' || {{ relation_alias }}.submission_id
     || '|' || coalesce({{ relation_alias }}.source_sheet, '')
     || '|' || cast({{ relation_alias }}.source_row as varchar)
+    || coalesce('|' || {{ relation_alias }}.source_column, '')
 {%- endmacro %}

@@ -36,10 +36,20 @@ def staging_datasets_yaml(contract: Contract) -> str:
     for name in contract.dataset_names:
         dataset = contract.dataset(name)
         columns = [
-            _key("Dataset, submission, sheet and row of the raw row; unique per loaded row."),
+            _key(
+                "Dataset, submission, sheet, row and (when there is one) column of the raw row; "
+                "unique per loaded row."
+            ),
             {"name": "submission_id", "description": "Submission that carried the row."},
             {"name": "source_sheet", "description": "Sheet of the workbook (null for CSV)."},
             {"name": "source_row", "description": "Row number in the file, for tracing back."},
+            {
+                "name": "source_column",
+                "description": (
+                    "Column (letter or header) the value was read from when one spreadsheet row "
+                    "holds several records (a declared layout); null for one record per row."
+                ),
+            },
             {
                 "name": "member_code",
                 "description": "Reporting member (ISO 3166-1 alpha-3).",

@@ -14,7 +14,9 @@ import pandas as pd
 
 from ingestion.report import ERROR, Problem
 
-LINEAGE = ["source_sheet", "source_row"]
+# Where each record came from: sheet (or file), spreadsheet row and, when one row holds several
+# records (a declared layout's category or month columns), the column; None for one record a row.
+LINEAGE = ["source_sheet", "source_row", "source_column"]
 
 _MONTHS = {
     name: number

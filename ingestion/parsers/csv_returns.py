@@ -116,6 +116,7 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
     # Data starts on line 2 of the file; pandas already dropped blank lines, so count from index.
     frame["source_sheet"] = path.name
     frame["source_row"] = range(2, len(frame) + 2)
+    frame["source_column"] = None  # one record per line
     if frame.empty:
         match = _PERIOD_IN_NAME.search(path.name)
         try:

@@ -122,6 +122,7 @@ def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
     rows["period"] = rows["period"].str.replace(_SDMX_MONTH, r"\1-\2", regex=True)
     rows["source_sheet"] = path.name
     rows["source_row"] = range(2, len(rows) + 2)
+    rows["source_column"] = None  # one observation per line
     parsed.member = member or (rows["member"].iloc[0] if len(rows) else None)
     parsed.frames[name] = rows
     return parsed

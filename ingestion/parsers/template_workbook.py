@@ -8,7 +8,7 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ingestion.errors import UnreadableFileError
-from ingestion.parsers.common import ParsedSubmission, PeriodError, parse_period
+from ingestion.parsers.common import LINEAGE, ParsedSubmission, PeriodError, parse_period
 from ingestion.parsers.csv_returns import header_name
 from pidc.contract import load_contract
 
@@ -114,8 +114,8 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
             values += [""] * (len(sheet_columns) - len(values))
             if not any(values):
                 continue
-            records.append([*values, name, index])
-        frame = pd.DataFrame(records, columns=[*sheet_columns, "source_sheet", "source_row"])
+            records.append([*values, name, index, None])  # one record per row: no column
+        frame = pd.DataFrame(records, columns=[*sheet_columns, *LINEAGE])
         frame.insert(0, "period", period)
         frame.insert(0, "member", parsed.member or "")
         is_nil = nil_flags.get(name, False)

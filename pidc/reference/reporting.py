@@ -17,6 +17,12 @@ REPORTING_SETTINGS: tuple[tuple[str, str, str], ...] = (
         "First month (YYYY-MM) for which returns are expected; nothing earlier counts as missing.",
     ),
     (
+        "earliest_history_month",
+        "1990-01",
+        "Earliest month (YYYY-MM) a return may carry: months before first_reporting_month load "
+        "as history (back issues of national publications) and are never expected or missing.",
+    ),
+    (
         "reporting_frequency",
         "monthly",
         "One return per member, dataset and calendar month.",

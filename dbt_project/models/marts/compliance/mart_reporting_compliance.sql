@@ -3,13 +3,15 @@
 -- Expected months run from the first reporting month (never before the first month any member
 -- reported: before the platform held any return nothing can be missing from it) to the last
 -- month that has ended by pidc_as_of; a return not received while its deadline has not passed
--- is not yet due, not missing.
+-- is not yet due, not missing. Months before the first reporting month are history (back
+-- issues of a national publication, loaded into the facts): never expected, never listed here,
+-- and they do not move the platform's start either.
 with
 
 platform_start as (
     select min(period_month) as first_return_month
     from {{ ref('stg_raw__returns') }}
-    where is_accepted
+    where is_accepted and period_month >= {{ first_reporting_month() }}
 ),
 
 as_of as (
@@ -71,7 +73,10 @@ received_returns as (
         max(received_at) as last_received_at,
         max(case when is_current and is_nil then 1 else 0 end) = 1 as is_nil_return
     from {{ ref('stg_raw__returns') }}
-    where is_accepted and dataset in {{ dataset_list() }}
+    where
+        is_accepted
+        and dataset in {{ dataset_list() }}
+        and period_month >= {{ first_reporting_month() }}
     group by member_code, dataset, period_month
 ),
 
