@@ -399,3 +399,61 @@ def test_the_docs_key_reference_is_generated_from_the_schema():
 
     document = (PROJECT_ROOT / "docs" / "layouts.md").read_text(encoding="utf-8")
     assert document == with_reference(document), "run `make contract` to regenerate it"
+
+
+ARRIVALS_CSV = """Arrivals by country,,,
+Country,Air,Sea,Total
+Australia,10,2,12
+New Zealand,5,1,6
+Pacific subtotal,15,3,18
+Cruise passengers,0,40,40
+All countries,70,43,113
+Source: immigration unit,,,
+"""
+
+ARRIVALS_LAYOUT = """
+name: test-arrivals
+member: TON
+match: {files: ["*arrivals*.csv"]}
+tables:
+  - dataset: movements
+    period: "2026-09"
+    constants: {direction: ARR, traveller_type: VIS, country_basis: RES}
+    remainder: G_REST_OF_WORLD
+    labels: {Cruise passengers: _U}
+    rows:
+      first: 3
+      keys: {country: A}
+      subtotals: ["subtotal$"]
+      totals: ["^All countries$"]
+      stop: ["^source"]
+      set: {"(?i)cruise": {traveller_type: VIS, mode: SEA}}
+    columns:
+      header_rows: [2]
+      key: mode
+      from: B
+      totals: ["^Total$"]
+"""
+
+
+def test_subtotals_per_row_constants_and_a_declared_remainder(tmp_path, monkeypatch):
+    folder = tmp_path / "layouts"
+    folder.mkdir()
+    (folder / "arrivals.yaml").write_text(ARRIVALS_LAYOUT)
+    monkeypatch.setenv("PIDC_LAYOUTS_DIR", str(folder))
+    path = tmp_path / "arrivals-september.csv"
+    path.write_text(ARRIVALS_CSV)
+    parsed = parse_file(path, "csv", "TON")
+    assert not errors(parsed), errors(parsed)
+    frame = parsed.frames["movements"]
+    cruise = frame[frame["country"] == "_U"]
+    # The row's own constant wins over the column's: cruise passengers all came by sea.
+    assert set(cruise["mode"]) == {"SEA"} and list(cruise["count"]) == ["40"]
+    # The grand total covers more than the rows shown: the rest is the declared remainder.
+    rest = frame[frame["country"] == "G_REST_OF_WORLD"]
+    assert sorted(rest["count"].astype(int)) == [0, 55]
+    assert sum(frame["count"].astype(int)) == 113
+    # A subtotal that does not add up is the member's error.
+    path.write_text(ARRIVALS_CSV.replace("Pacific subtotal,15,3,18", "Pacific subtotal,16,3,19"))
+    found = [p.message for p in errors(parse_file(path, "csv", "TON"))]
+    assert "The subtotal in column B is 16 but the rows above add up to 15." in found

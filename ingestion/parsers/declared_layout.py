@@ -547,9 +547,12 @@ class _TableReader:
                     unresolved = True
                 else:
                     row_dims.update(codes)
+            # A row's own constants win over its columns' (cruise passengers all came by sea).
+            own: dict[str, str] = {}
             for pattern, values_set in table.rows.set.items():
                 if re.search(pattern, label, re.IGNORECASE):
-                    row_dims.update(values_set)
+                    own.update(values_set)
+            row_dims.update(own)
             if table.rows.flag:
                 flag_column = column_index(table.rows.flag)
                 if flag_column < len(row) and "p" in cell_text(row[flag_column]).lower():
@@ -568,6 +571,7 @@ class _TableReader:
                 dims = {
                     **row_dims,
                     **{k: v for k, v in column.dims.items() if k not in PERIOD_PARTS},
+                    **own,
                 }
                 cell_period = period
                 if any(k in column.dims for k in PERIOD_PARTS):
@@ -588,7 +592,7 @@ class _TableReader:
                 "Write 0 (or -) where there was nothing to count, then resubmit.",
                 **self.where,
             )
-        self.check_total_rows(total_rows, detail_rows, details)
+        records += self.check_total_rows(total_rows, detail_rows, details, base, fixed)
         self.check_annual(annual, detail_rows, details + totals)
         self.check_below_stop(stop_row, columns)
         self.check_unaccounted(columns, last_row)
@@ -743,7 +747,12 @@ class _TableReader:
             )
         )  # fmt: skip
 
-    def check_total_rows(self, total_rows, detail_rows, details) -> None:
+    def check_total_rows(self, total_rows, detail_rows, details, base, fixed) -> list[dict]:
+        """Total and subtotal rows against the rows above; a declared remainder takes what a
+        grand-total row has beyond its rows (a records list, for a table with one row key)."""
+        remainders = []
+        row_keys = [k for k in self.table.rows.keys if k not in PERIOD_PARTS]
+        by_index = {c.index: c for c in details}
         for number, kind, figures, upto in total_rows:
             start = 0
             if kind == "subtotal":
@@ -752,13 +761,33 @@ class _TableReader:
             block = detail_rows[start:upto]
             for index, stated in figures.items():
                 detail = sum(f.get(index, 0) for _, _, f in block)
-                if stated != detail:
+                column = by_index.get(index)
+                if (
+                    kind == "total" and self.table.remainder and len(row_keys) == 1
+                    and column is not None and stated >= detail
+                ):  # fmt: skip
+                    period = fixed
+                    if any(k in column.dims for k in PERIOD_PARTS):
+                        period = self.column_period(column, number)
+                    if period:
+                        dims = {
+                            **base,
+                            **{k: v for k, v in column.dims.items() if k not in PERIOD_PARTS},
+                            row_keys[0]: self.table.remainder,
+                        }
+                        remainders.append(self.record(dims, period, stated - detail, number, index))
+                        continue
+                if stated != detail and not (
+                    kind == "total" and self.table.remainder and stated > detail
+                    and index not in by_index
+                ):  # fmt: skip
                     self.parsed.error(
                         f"The {kind} in column {column_letter(index)} is {stated:,} but the rows "
                         f"above add up to {detail:,}.",
                         "Correct the rows or the total so that they agree, then resubmit.",
                         **self.where, row=number, column=column_letter(index), value=str(stated),
                     )  # fmt: skip
+        return remainders
 
     def check_annual(self, annual, detail_rows, columns) -> None:
         unreconciled = []
