@@ -63,11 +63,32 @@ MIGRATIONS = [
 
 
 def dataset_table_ddl(dataset: Dataset) -> str:
-    """``create table`` for the raw table of one dataset (observations included)."""
-    columns = [f"{column.name} {column.sql_type}" for column in dataset.columns]
+    """``create table`` for the raw table of one dataset (observations included).
+
+    An optional breakdown (``sex``, ``age_group``) defaults to its contract default (``_T``),
+    so a row written without it is a total over it, as in a table migrated to have it.
+    """
+    columns = [
+        f"{column.name} {column.sql_type}"
+        + (f" default '{column.default}'" if column.default is not None else "")
+        for column in dataset.columns
+    ]
     columns += [f"{name} {kind}" for name, kind in LINEAGE_COLUMNS]
     body = ",\n    ".join(columns)
     return f"create table if not exists {RAW_SCHEMA}.{dataset.name} (\n    {body}\n)"
+
+
+def optional_column_migrations(dataset: Dataset) -> list[str]:
+    """Statements that give an older raw table of ``dataset`` the optional breakdowns added
+    since it was created (``sex`` and ``age_group``): its rows take the column's default,
+    ``_T``, since they were not broken down that way. Harmless on a table that has them.
+    """
+    return [
+        f"alter table {RAW_SCHEMA}.{dataset.name} add column if not exists {column.name} "
+        f"{column.sql_type} default '{column.default}'"
+        for column in dataset.columns
+        if column.default is not None
+    ]
 
 
 def raw_tables(contract: Contract | None = None) -> list[str]:
@@ -91,4 +112,5 @@ def raw_ddl(contract: Contract | None = None) -> list[str]:
     for name in [*contract.dataset_names, "observations"]:
         statements.append(dataset_table_ddl(contract.dataset(name)))
         migrations += dataset_table_migrations(contract.dataset(name))
+        migrations += optional_column_migrations(contract.dataset(name))
     return statements + migrations

@@ -70,6 +70,11 @@ def _column_help(column: Column, contract: Contract) -> str:
         codes = contract.codes(column.code_list)
         listed = "; ".join(f"{code} = {label}" for code, label in codes.items())
         lines.append(f"Pick a code from the list: {listed}.")
+    if column.default is not None:
+        lines.append(
+            f"Optional: leave it blank (or write {column.default}) when your figures are not "
+            "broken down this way."
+        )
     elif column.type == "country":
         lines.append(
             "ISO 3166-1 alpha-3 code (e.g. FJI), XXA stateless, XXB/XXC refugee, XXX unknown; "
@@ -116,8 +121,15 @@ def _check_request(
 
 
 def _frame_for_sheet(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
-    """``frame`` reduced to the sheet's columns, in contract order; refuses missing columns."""
+    """``frame`` reduced to the sheet's columns, in contract order; refuses missing columns.
+
+    An optional column (``sex``, ``age_group``) the frame leaves out is written as its default
+    (``_T``), as a return without it means.
+    """
     wanted = [c.name for c in sheet_columns(dataset)]
+    frame = frame.assign(
+        **{name: default for name, default in dataset.defaults.items() if name not in frame}
+    )
     missing = [name for name in wanted if name not in frame.columns]
     unknown = [n for n in frame.columns if n not in wanted and n not in RETURN_LEVEL_COLUMNS]
     if missing or unknown:
@@ -157,6 +169,9 @@ def _instructions(member: str, period: str, contract: Contract) -> list[tuple[st
         ("text", "   Use the drop-down codes where a column has them; hover on a header for help."),
         ("text", "   Nationality and country columns take ISO alpha-3 codes (FJI, CHN) or names."),
         ("text", "   count is a whole number. 0 means none were counted: write 0, never a blank."),
+        ("text", "   sex and age_group are optional: leave them blank (or write _T) when your"),
+        ("text", "   figures are not broken down by sex or age. Age groups come in two bandings,"),
+        ("text", "   broad (Y0T17 ... Y_GE55) and five-year (Y0T4 ... Y_GE65): use one, not both."),
         ("text", "   Do not add subtotal or total rows; the platform adds up the rows itself."),
         ("text", "3. Observations: short notes on trends, modus operandi or routes. Say whether"),
         ("text", "   each may be shared with other members (shareable = yes) or not (no)."),

@@ -21,6 +21,7 @@ from ingestion.parsers.common import (
     ParsedReturn,
     ParsedSubmission,
     PeriodError,
+    fill_defaults,
     parse_count,
     parse_period,
 )
@@ -272,6 +273,62 @@ def _prepare(
     return prepared, admissible
 
 
+def _age_span(code: object) -> tuple[float, float] | None:
+    """The years an SDMX age code covers (Y0T4: 0 to 4, Y_GE65: 65 and over), or None."""
+    text = str(code)
+    if text.startswith("Y_GE") and text[4:].isdigit():
+        return float(text[4:]), float("inf")
+    low, _, high = text[1:].partition("T")
+    if text.startswith("Y") and low.isdigit() and high.isdigit():
+        return float(low), float(high)
+    return None
+
+
+def _mixed_age_bandings(prepared: pd.DataFrame, dataset: str) -> list[Problem]:
+    """One error per return whose rows use two age groups that overlap (Y0T17 and Y15T19).
+
+    The broad and the five-year age groups cannot be added up together, so a return uses one
+    banding or the other (see the age_group code list).
+    """
+    if "age_group__code" not in prepared or "period__key" not in prepared:
+        return []
+    problems = []
+    for period, rows in prepared.groupby("period__key", sort=True):
+        spans = sorted(
+            (span, code)
+            for code in rows["age_group__code"].dropna().unique()
+            if (span := _age_span(code)) is not None
+        )
+        # Sorted by first year, two groups overlap only if two neighbours do.
+        clash = next(
+            (
+                (spans[index - 1][1], code)
+                for index, (span, code) in enumerate(spans)
+                if index and span[0] <= spans[index - 1][0][1]
+            ),
+            None,
+        )
+        if clash is None:
+            continue
+        row = rows[rows["age_group__code"] == clash[1]].iloc[0]
+        problems.append(
+            Problem(
+                ERROR,
+                f"The age groups {clash[0]} and {clash[1]} overlap: the {period} return mixes "
+                "two age bandings, so its rows cannot be added up.",
+                "Use one banding for the whole return: the broad groups (Y0T17, Y18T34, "
+                "Y35T54, Y_GE55) or the five-year groups (Y0T4, Y5T9 ... Y60T64, Y_GE65).",
+                dataset=dataset,
+                sheet=str(row["source_sheet"]),
+                row=int(row["source_row"]),
+                column="age_group",
+                value=str(row["age_group"]),
+                rule="age_banding",
+            )
+        )
+    return problems
+
+
 def _unknown_member(member: str) -> Problem:
     return Problem(
         ERROR,
@@ -329,7 +386,10 @@ def validate_submissions(
         file_frames = {}
         for name, frame in parsed.frames.items():
             dataset = contract.dataset(name)
-            prepared, codes = _prepare(frame.reset_index(drop=True), dataset, member, notes[item])
+            # A frame without an optional breakdown (sex, age_group) is a total over it (_T).
+            frame = fill_defaults(frame, dataset).reset_index(drop=True)
+            prepared, codes = _prepare(frame, dataset, member, notes[item])
+            outcomes[item].problems += _mixed_age_bandings(prepared, name)
             prepared["__item"] = item
             if "member__code" in prepared:
                 prepared["member__is_submitter"] = prepared["member__code"] == member

@@ -48,6 +48,9 @@ class Column:
     type: str
     description: str
     code_list: str | None = None
+    # The code a return that leaves this column out (or blank) means, e.g. ``_T`` for a
+    # breakdown many members do not report; None for a column every return must carry.
+    default: str | None = None
 
     @property
     def sql_type(self) -> str:
@@ -75,6 +78,11 @@ class Dataset:
     @property
     def column_names(self) -> list[str]:
         return [column.name for column in self.columns]
+
+    @property
+    def defaults(self) -> dict[str, str]:
+        """Optional columns -> the code a return without them (or with a blank) stands for."""
+        return {c.name: c.default for c in self.columns if c.default is not None}
 
     @property
     def key(self) -> list[str]:
@@ -117,7 +125,9 @@ class Contract:
         return self.code_lists[code_list].all_codes(self.special_codes)
 
 
-def _column(raw: dict, where: str, types: set[str], code_lists: dict) -> Column:
+def _column(
+    raw: dict, where: str, types: set[str], code_lists: dict, special: dict[str, str]
+) -> Column:
     name = raw.get("name")
     if not name:
         raise ContractError(f"{where}: a column has no name")
@@ -129,7 +139,22 @@ def _column(raw: dict, where: str, types: set[str], code_lists: dict) -> Column:
         raise ContractError(f"{where}.{name}: code_list {code_list!r} is not declared")
     if not raw.get("description"):
         raise ContractError(f"{where}.{name}: every column needs a description")
-    return Column(name=name, type=kind, description=raw["description"], code_list=code_list)
+    default = raw.get("default")
+    if default is not None:
+        admissible = code_lists[code_list].all_codes(special) if kind == "code" else {}
+        if str(default) not in admissible:
+            raise ContractError(
+                f"{where}.{name}: default {default!r} is not a code of its code list "
+                "(only code columns can have a default)"
+            )
+        default = str(default)
+    return Column(
+        name=name,
+        type=kind,
+        description=raw["description"],
+        code_list=code_list,
+        default=default,
+    )
 
 
 def parse_contract(document: dict) -> Contract:
@@ -158,13 +183,13 @@ def parse_contract(document: dict) -> Contract:
             allowed_special=allowed,
         )
     common = tuple(
-        _column(c, "common_columns", types, code_lists) for c in document["common_columns"]
+        _column(c, "common_columns", types, code_lists, special) for c in document["common_columns"]
     )
-    measure = _column(document["measure"], "measure", types, code_lists)
+    measure = _column(document["measure"], "measure", types, code_lists, special)
     datasets: dict[str, Dataset] = {}
     for name, raw in document["datasets"].items():
         breakdowns = tuple(
-            _column(c, f"datasets.{name}", types, code_lists) for c in raw["columns"]
+            _column(c, f"datasets.{name}", types, code_lists, special) for c in raw["columns"]
         )
         datasets[name] = Dataset(
             name, raw["title"], raw["description"], common, breakdowns, measure
@@ -180,7 +205,7 @@ def parse_contract(document: dict) -> Contract:
         obs["title"],
         obs["description"],
         (),
-        tuple(_column(c, "observations", types, code_lists) for c in obs["columns"]),
+        tuple(_column(c, "observations", types, code_lists, special) for c in obs["columns"]),
         None,
     )
     return Contract(int(document["version"]), datasets, observations, code_lists, special)

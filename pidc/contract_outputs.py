@@ -68,9 +68,13 @@ def reference_markdown(contract: Contract) -> str:
         lines += ["| column | type | code list | description |", "|---|---|---|---|"]
         for column in dataset.columns:
             code_list = f"[`{column.code_list}`](#{column.code_list})" if column.code_list else ""
-            lines.append(
-                f"| `{column.name}` | {column.type} | {code_list} | {column.description} |"
-            )
+            description = column.description
+            if column.default is not None:
+                description += (
+                    f" Optional: a return without this column, or a blank cell, means "
+                    f"`{column.default}`."
+                )
+            lines.append(f"| `{column.name}` | {column.type} | {code_list} | {description} |")
         lines.append("")
     lines += ["## Code lists", ""]
     for name, code_list in contract.code_lists.items():

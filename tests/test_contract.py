@@ -41,7 +41,8 @@ def test_contract_has_the_seven_regional_datasets_and_observations():
 
 def test_movements_keep_nationality_and_residence_apart():
     codes = load_contract().codes("country_basis")
-    assert set(codes) == {"NAT", "RES"}
+    # Departures by country of final destination are a third basis, never mixed with the two.
+    assert set(codes) == {"NAT", "RES", "DST"}
 
 
 def test_refusal_reasons_follow_schengen_grounds_a_to_i_plus_other():

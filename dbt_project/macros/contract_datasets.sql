@@ -41,6 +41,16 @@
                 "name": "port",
                 "type": "port",
                 "code_list": ""
+            },
+            {
+                "name": "sex",
+                "type": "code",
+                "code_list": "sex"
+            },
+            {
+                "name": "age_group",
+                "type": "code",
+                "code_list": "age_group"
             }
         ]
     },
@@ -171,6 +181,16 @@
                 "name": "nationality",
                 "type": "country",
                 "code_list": ""
+            },
+            {
+                "name": "sex",
+                "type": "code",
+                "code_list": "sex"
+            },
+            {
+                "name": "age_group",
+                "type": "code",
+                "code_list": "age_group"
             }
         ]
     },
@@ -193,6 +213,16 @@
                 "name": "destination_country",
                 "type": "country",
                 "code_list": ""
+            },
+            {
+                "name": "sex",
+                "type": "code",
+                "code_list": "sex"
+            },
+            {
+                "name": "age_group",
+                "type": "code",
+                "code_list": "age_group"
             }
         ]
     }

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ingestion.report import ERROR, Problem
+from pidc.contract import Dataset
 
 # Where each record came from: sheet (or file), spreadsheet row and, when one row holds several
 # records (a declared layout's category or month columns), the column; None for one record a row.
@@ -110,6 +111,33 @@ def parse_count(value: object) -> int:
     if not float(number).is_integer():
         raise CountError(f"{value!r} is not a whole number")
     return int(number)
+
+
+def fill_defaults(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """``frame`` with every optional column of ``dataset`` present, blanks as its default.
+
+    A return that leaves out a breakdown it does not report (``sex`` and ``age_group`` in an
+    older template, a CSV or an SDMX-CSV export) means the contract column's default (``_T``,
+    a total over it); so does a blank cell in such a column. Other columns are left as they are.
+    """
+    defaults = dataset.defaults
+    if not any(name not in frame.columns or frame[name].map(_is_blank).any() for name in defaults):
+        return frame
+    filled = frame.copy()
+    for name, default in defaults.items():
+        if name not in filled.columns:
+            filled[name] = default
+        else:
+            filled[name] = filled[name].mask(filled[name].map(_is_blank), default)
+    return filled
+
+
+def _is_blank(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and value != value:
+        return True
+    return isinstance(value, str) and not value.strip()
 
 
 @dataclass

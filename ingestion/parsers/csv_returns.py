@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ingestion.errors import UnreadableFileError
-from ingestion.parsers.common import ParsedSubmission, PeriodError, parse_period
+from ingestion.parsers.common import ParsedSubmission, PeriodError, fill_defaults, parse_period
 from pidc.contract import load_contract
 
 _PERIOD_IN_NAME = re.compile(r"(\d{4})[-_](\d{2})(?!\d)")
@@ -89,7 +89,8 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
         ) from None
     frame.columns = [header_name(c) for c in frame.columns]
     expected = dataset.column_names
-    missing = [c for c in expected if c not in frame.columns]
+    # Optional breakdowns (sex, age_group) may be left out: an older return means _T for them.
+    missing = [c for c in expected if c not in frame.columns and c not in dataset.defaults]
     extra = [c for c in frame.columns if c not in expected]
     for column in missing:
         parsed.error(
@@ -112,7 +113,7 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
         )
     if missing or extra:
         return parsed
-    frame = frame[expected].copy()
+    frame = fill_defaults(frame, dataset)[expected].copy()
     # Data starts on line 2 of the file; pandas already dropped blank lines, so count from index.
     frame["source_sheet"] = path.name
     frame["source_row"] = range(2, len(frame) + 2)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ingestion.errors import UnreadableFileError
-from ingestion.parsers.common import ParsedSubmission
+from ingestion.parsers.common import ParsedSubmission, fill_defaults
 from ingestion.parsers.csv_returns import dataset_from_file_name, decode_text, sniff_delimiter
 from pidc.contract import load_contract
 from pidc.settings import SEEDS_DIR
@@ -95,8 +95,13 @@ def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
     if member_column:
         renamed[member_column] = "member"
     renamed.update({c.upper(): c for c in dataset.key if c not in ("member", "period")})
+    # SDMX data structures (the Pacific Data Hub's included) call the age dimension AGE.
+    if "age_group" in dataset.key and "AGE" in frame and "AGE_GROUP" not in frame:
+        renamed["AGE"] = "age_group"
     unknown = [c for c in frame.columns if c not in renamed and c not in IGNORED]
-    missing = [c for c in dataset.column_names if c not in renamed.values()]
+    present = {renamed[c] for c in frame.columns if c in renamed}
+    # Optional breakdowns (sex, age_group) may be left out: the export is then _T over them.
+    missing = [c for c in dataset.column_names if c not in present and c not in dataset.defaults]
     for column in missing:
         parsed.error(
             f"The SDMX column for {column!r} is missing.",
@@ -117,7 +122,7 @@ def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
         )
     if missing or unknown:
         return parsed
-    rows = frame.rename(columns=renamed)[dataset.column_names].copy()
+    rows = fill_defaults(frame.rename(columns=renamed), dataset)[dataset.column_names].copy()
     rows["member"] = rows["member"].map(_member_code)
     rows["period"] = rows["period"].str.replace(_SDMX_MONTH, r"\1-\2", regex=True)
     rows["source_sheet"] = path.name

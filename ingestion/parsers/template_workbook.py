@@ -8,7 +8,13 @@ import pandas as pd
 from python_calamine import CalamineWorkbook
 
 from ingestion.errors import UnreadableFileError
-from ingestion.parsers.common import LINEAGE, ParsedSubmission, PeriodError, parse_period
+from ingestion.parsers.common import (
+    LINEAGE,
+    ParsedSubmission,
+    PeriodError,
+    fill_defaults,
+    parse_period,
+)
 from ingestion.parsers.csv_returns import header_name
 from pidc.contract import load_contract
 
@@ -99,7 +105,9 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
         header = [header_name(cell_text(c)) for c in (rows[0] if rows else [])]
         while header and not header[-1]:
             header.pop()
-        if header != sheet_columns:
+        # A template from before a breakdown became optional (sex, age_group) lacks its column.
+        older = [c for c in sheet_columns if c in header or c not in dataset.defaults]
+        if header not in (sheet_columns, older):
             parsed.error(
                 f"The header row of sheet {name!r} is {header}, expected {sheet_columns}.",
                 "Do not change the template's header row; put data from row 2 down.",
@@ -108,6 +116,7 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
                 row=1,
             )
             continue
+        sheet_columns = header
         records = []
         for index, row in enumerate(rows[1:], start=2):
             values = [cell_text(v) for v in row[: len(sheet_columns)]]
@@ -118,6 +127,7 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
         frame = pd.DataFrame(records, columns=[*sheet_columns, *LINEAGE])
         frame.insert(0, "period", period)
         frame.insert(0, "member", parsed.member or "")
+        frame = fill_defaults(frame, dataset)
         is_nil = nil_flags.get(name, False)
         if is_nil and not frame.empty and name != "observations":
             parsed.error(

@@ -45,6 +45,13 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "VIS": ("Visitors", "Tourist", "Tourists", "Non-resident", "Non-residents"),
         "CRW": ("Crew member", "Crew members", "Aircrew", "Ship crew", "Seafarer", "Seafarers"),
         "TRN": ("Transit", "Transit passengers", "In transit", "Transiting"),
+        "RST": (
+            "Usual resident",
+            "Usual residents",
+            "All residents",
+            "Citizens and residents",
+            "Residents including citizens",
+        ),
     },
     "country_basis": {
         "NAT": ("Citizenship", "By nationality", "Nat"),
@@ -54,6 +61,13 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "Country of usual residence",
             "By residence",
             "Res",
+        ),
+        "DST": (
+            "Destination",
+            "Final destination",
+            "Country of destination",
+            "By destination",
+            "Dst",
         ),
     },
     "purpose": {
@@ -177,12 +191,33 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "M": ("Males", "Man", "Men"),
         "F": ("Females", "Woman", "Women"),
         "X": ("Indeterminate", "Non-binary", "Another gender", "Gender diverse"),
+        "_T": ("Both sexes", "All sexes", "Persons"),
     },
     "age_group": {
         "Y0T17": ("0-17", "0 to 17", "0-17 years", "Under 18 years", "Children", "Minors", "Minor"),
         "Y18T34": ("18-34", "18-34 years", "18 to 34 years"),
         "Y35T54": ("35-54", "35-54 years", "35 to 54 years"),
         "Y_GE55": ("55+", "55 and above", "55 years and over", "55 and older", "55 plus"),
+        # Five-year bands, as statistics offices publish them (Fiji's table 5 writes "05-09").
+        **{
+            f"Y{low}T{low + 4}": (
+                f"{low}-{low + 4}",
+                f"{low:02d}-{low + 4:02d}",
+                f"{low}-{low + 4} years",
+                f"{low} to {low + 4} years",
+            )
+            for low in range(0, 65, 5)
+        },
+        "Y_GE65": (
+            "65+",
+            "65 and above",
+            "65 years and over",
+            "65 and older",
+            "65 plus",
+            "65 & over",
+            "Over 64",
+        ),
+        "_T": ("All ages",),
     },
     "detection_location": {
         "AIRPORT": ("Airport", "At airport", "Air"),

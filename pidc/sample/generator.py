@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ingestion.template import sheet_columns, write_template
-from pidc.contract import Contract, load_contract
+from pidc.contract import Contract, Dataset, load_contract
 from pidc.sample import profiles
 from pidc.sample.manifest import (
     MANIFEST_NAME,
@@ -249,6 +249,54 @@ def _movements_cells(member: str, scale: int) -> _Cells:
     return _Cells(columns, cells, weights / weights.sum())
 
 
+# Sex and age of the persons counted, for offices that break a dataset down that way.
+SEXES = {"M": 0.68, "F": 0.3, "_U": 0.02}
+VICTIM_SEXES = {"F": 0.7, "M": 0.28, "_U": 0.02}  # victims of trafficking are mostly women
+AGE_BANDINGS = {
+    "broad": {"Y0T17": 0.08, "Y18T34": 0.5, "Y35T54": 0.32, "Y_GE55": 0.08, "_U": 0.02},
+    "five_year": {
+        "Y0T4": 0.01,
+        "Y5T9": 0.01,
+        "Y10T14": 0.03,
+        "Y15T19": 0.1,
+        "Y20T24": 0.17,
+        "Y25T29": 0.18,
+        "Y30T34": 0.15,
+        "Y35T39": 0.11,
+        "Y40T44": 0.08,
+        "Y45T49": 0.06,
+        "Y50T54": 0.04,
+        "Y55T59": 0.02,
+        "Y60T64": 0.01,
+        "Y_GE65": 0.01,
+        "_U": 0.02,
+    },
+}
+SEX_AGE = ("sex", "age_group")
+
+
+def splits_sex_age(member: str, dataset: str) -> bool:
+    """Whether ``member``'s office breaks ``dataset`` down by sex and age group."""
+    return dataset == "irregular" or dataset in profile(member).sex_age_datasets
+
+
+def _with_sex_age(cells: _Cells, member: str, dataset: str) -> _Cells:
+    """``cells`` with sex and age group: split where the office reports them, else ``_T``."""
+    columns = [*cells.columns, *SEX_AGE]
+    if not splits_sex_age(member, dataset):
+        return _Cells(columns, [(*cell, "_T", "_T") for cell in cells.cells], cells.shares)
+    ages = AGE_BANDINGS[profile(member).age_banding]
+    role = cells.columns.index("role") if "role" in cells.columns else None
+    split, shares = [], []
+    for cell, share in zip(cells.cells, cells.shares, strict=True):
+        sexes = VICTIM_SEXES if role is not None and cell[role] == "VICTIM" else SEXES
+        for (sex, sex_share), (age, age_share) in product(sexes.items(), ages.items()):
+            split.append((*cell, sex, age))
+            shares.append(share * sex_share * age_share)
+    weights = np.array(shares)
+    return _Cells(columns, split, weights / weights.sum())
+
+
 def _product_cells(columns: list[str], marginals: list[dict[str, float]]) -> _Cells:
     cells, shares = [], []
     for combination in product(*(m.items() for m in marginals)):
@@ -279,7 +327,7 @@ def _dataset_cells(member: str, dataset: str, scale: int) -> _Cells:
     width = size_scaled(size, 3, 20, 3.0)
     nationalities = _nationalities(member, scale, width)
     if dataset == "movements":
-        return _movements_cells(member, scale)
+        return _with_sex_age(_movements_cells(member, scale), member, dataset)
     if dataset == "permits":
         types = {"VISITOR": 0.5, "WORK": 0.2, "STUDENT": 0.1, "RESIDENCE": 0.08, "OTHER": 0.04}
         visitor_markets = _pool(
@@ -336,7 +384,11 @@ def _dataset_cells(member: str, dataset: str, scale: int) -> _Cells:
                 cells.append((case, role, code))
                 shares.append(case_share * share)
         weights = np.array(shares)
-        return _Cells(["case_type", "role", "nationality"], cells, weights / weights.sum())
+        return _with_sex_age(
+            _Cells(["case_type", "role", "nationality"], cells, weights / weights.sum()),
+            member,
+            dataset,
+        )
     if dataset == "removals":
         types = {
             "DEPORTATION": 0.35,
@@ -353,9 +405,8 @@ def _dataset_cells(member: str, dataset: str, scale: int) -> _Cells:
                 cells.append((kind, code, third_country))
                 shares.append(kind_share * share * 0.05)
         weights = np.array(shares)
-        return _Cells(
-            ["removal_type", "nationality", "destination_country"], cells, weights / weights.sum()
-        )
+        columns = ["removal_type", "nationality", "destination_country"]
+        return _with_sex_age(_Cells(columns, cells, weights / weights.sum()), member, dataset)
     raise SampleError(f"no sample recipe for dataset {dataset!r}; add one to pidc/sample")
 
 
@@ -1040,9 +1091,8 @@ def _write_csvs(landing_dir, member, periods, plan, contract, seed, deadline_day
                 )
             records = _records_for(plan, member, dataset, period, contract)
             name = f"{member}_{dataset}_{period}.csv"
-            _write_csv(
-                folder / name, contract.dataset(dataset).column_names, records, member, received
-            )
+            header = _csv_header(member, contract.dataset(dataset))
+            _write_csv(folder / name, header, records, member, received)
             entry = _record_file(
                 manifest,
                 f"{member}/{name}",
@@ -1069,13 +1119,7 @@ def _write_csvs(landing_dir, member, periods, plan, contract, seed, deadline_day
                     days=30 + int(_rng(seed, "fix", member, period).integers(90))
                 )
                 fixed_name = f"{member}_{dataset}_{period}_v2.csv"
-                _write_csv(
-                    folder / fixed_name,
-                    contract.dataset(dataset).column_names,
-                    fixed,
-                    member,
-                    later,
-                )
+                _write_csv(folder / fixed_name, header, fixed, member, later)
                 _record_file(
                     manifest,
                     f"{member}/{fixed_name}",
@@ -1118,6 +1162,14 @@ def _write_csvs(landing_dir, member, periods, plan, contract, seed, deadline_day
                     observations=len(records),
                 )
             )
+
+
+def _csv_header(member: str, dataset: Dataset) -> list[str]:
+    """The columns of ``member``'s CSV for ``dataset``: an office that does not break it down
+    by sex and age leaves those optional columns out, as returns written before them do."""
+    if splits_sex_age(member, dataset.name):
+        return dataset.column_names
+    return [c for c in dataset.column_names if c not in SEX_AGE or c not in dataset.defaults]
 
 
 def _write_csv(path: Path, header: list[str], records, member: str, received: datetime) -> None:

@@ -100,7 +100,10 @@ class MemberProfile:
     ``annual_movements`` is arrivals plus departures in a year. ``country_style`` is one of
     alpha3, alpha2, names, demonyms, sports, groups. ``own_labels`` maps a code list to the
     member's own label for each code (used instead of the code); ``contract_labels`` lists the
-    code lists the member writes with the contract's English labels.
+    code lists the member writes with the contract's English labels. ``sex_age_datasets`` names
+    the datasets besides ``irregular`` the office breaks down by sex and age group (the others
+    it sends as totals, ``_T``, leaving the columns out of its CSV files), in the
+    ``age_banding`` it uses: ``broad`` (Y0T17 ... Y_GE55) or ``five_year`` (Y0T4 ... Y_GE65).
     """
 
     code: str
@@ -115,6 +118,8 @@ class MemberProfile:
     contract_labels: tuple[str, ...] = ()
     own_labels: dict[str, dict[str, str]] = field(default_factory=dict)
     footnotes: dict[str, str] = field(default_factory=dict)  # country code -> marker
+    sex_age_datasets: tuple[str, ...] = ()
+    age_banding: str = "broad"  # broad or five_year
 
 
 # Labels that members use instead of regional codes. Each one is listed in the committed seed
@@ -216,8 +221,23 @@ PROFILES: dict[str, MemberProfile] = {
     profile.code: profile
     for profile in [
         # Template workbook members.
-        MemberProfile("AUS", 36_000_000, "xlsx", "alpha3", lateness=0.03),
-        MemberProfile("NZL", 14_000_000, "xlsx", "alpha3", contract_labels=("purpose",)),
+        MemberProfile(
+            "AUS",
+            36_000_000,
+            "xlsx",
+            "alpha3",
+            lateness=0.03,
+            sex_age_datasets=("facilitation", "removals"),
+            age_banding="five_year",
+        ),
+        MemberProfile(
+            "NZL",
+            14_000_000,
+            "xlsx",
+            "alpha3",
+            contract_labels=("purpose",),
+            sex_age_datasets=("facilitation",),
+        ),
         MemberProfile(
             "PNG",
             450_000,
@@ -250,6 +270,10 @@ PROFILES: dict[str, MemberProfile] = {
                 "fraud_type": _FJI_FRAUD,
                 "removal_type": _FJI_REMOVAL,
             },
+            # Victims of trafficking and persons removed by sex and five-year age band, the
+            # banding of the Fiji Bureau of Statistics' own tables.
+            sex_age_datasets=("facilitation", "removals"),
+            age_banding="five_year",
         ),
         MemberProfile(
             "SLB",
@@ -300,6 +324,7 @@ PROFILES: dict[str, MemberProfile] = {
             lateness=0.2,
             contract_labels=("sex", "irregular_category"),
             own_labels={"age_group": _ASM_AGE},
+            sex_age_datasets=("removals",),
         ),
         MemberProfile(
             "COK",
