@@ -212,7 +212,7 @@ def test_the_public_never_sees_a_cell_from_one_to_four():
     explorer = run_page("explorer", PUBLIC)
     for dataset in ("movements", "refusals"):
         explorer.selectbox(key="dataset").set_value(dataset).run()
-        for breakdown in ("region", "sub_region", "nationality"):
+        for breakdown in ("region", "sub_region", "nationality", "sex", "age_group"):
             explorer.radio(key="public_by").set_value(breakdown).run()
             for table in explorer.dataframe:
                 assert "display_value" in table.value.columns

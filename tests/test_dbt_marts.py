@@ -303,6 +303,30 @@ def test_no_public_cell_is_small_or_recoverable(sample: SampleBuild) -> None:
             assert hidden != 1 or cells_per_group[group] == 1, group
 
 
+def test_public_cells_by_sex_and_age_add_up_the_members_that_report_them(
+    sample: SampleBuild,
+) -> None:
+    cells = sample.query(
+        "select dataset, period_month, breakdown, breakdown_value, cell_count"
+        " from intermediate.int_public_cells"
+    )
+    by_breakdown: dict[tuple[str, str], set[str]] = {}
+    sums: Counter = Counter()
+    for dataset, month, breakdown, value, count in cells:
+        by_breakdown.setdefault((dataset, breakdown), set()).add(value)
+        sums[(dataset, month, breakdown)] += count
+    # The sample splits victims and removals by sex and age (five-year and broad bands, never
+    # added into one another), movements nowhere.
+    assert by_breakdown[("facilitation", "sex")] >= {"F", "M"}
+    assert by_breakdown[("removals", "age_group")] >= {"Y20T24", "Y_GE65"}
+    assert by_breakdown[("facilitation", "age_group")] >= {"Y20T24", "Y18T34"}
+    assert ("movements", "sex") not in by_breakdown
+    assert "_T" not in set().union(*by_breakdown.values())
+    for (dataset, month, breakdown), total in sums.items():
+        if breakdown in ("sex", "age_group"):
+            assert total <= sums[(dataset, month, "region")], (dataset, month, breakdown)
+
+
 def test_incremental_facts_equal_a_full_refresh(sample: SampleBuild) -> None:
     with duckdb.connect(str(sample.warehouse), read_only=True) as connection:
         connection.execute(f"attach '{sample.full_refresh_warehouse}' as refreshed (read_only)")

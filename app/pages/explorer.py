@@ -20,12 +20,21 @@ st.caption(dataset.description)
 if viewer.is_public:
     st.caption(ui.SIGN_IN_MESSAGE)
     breakdown = st.radio(
-        "Breakdown", ["region", "sub_region", "nationality"], horizontal=True, key="public_by"
+        "Breakdown",
+        ["region", "sub_region", "nationality", "sex", "age_group"],
+        format_func=lambda value: value.replace("_", " "),
+        horizontal=True,
+        key="public_by",
     )
     cells = data_access.public_aggregates(name, breakdown)
     if cells.empty:
-        st.info("No published regional figures for this dataset yet.")
+        st.info(f"No published regional figures for this dataset by {breakdown.replace('_', ' ')}.")
         st.stop()
+    if breakdown in ("sex", "age_group"):
+        labels = data_access.code_labels(breakdown)
+        cells = cells.assign(
+            breakdown_value=cells["breakdown_value"].map(lambda code: labels.get(code, code))
+        )
     months = sorted(cells["period_month"].unique())
     start, end = st.select_slider(
         "Months", options=months, value=(months[0], months[-1]), format_func=ui.month_label

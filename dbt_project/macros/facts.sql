@@ -278,9 +278,10 @@ select * from keyed
     not _T), and among them only the largest cross-section of each return, so a table broken
     down by nationality x sex and nationality x age counts each person once. Rows whose value
     could not be mapped (null) count towards the size but are left out of chosen_rows.
+    `prefix` goes before each CTE name, so one model can detail several columns.
 -#}
-{% macro detailed_cross_section(column_code, datasets) -%}
-detailed_rows as (
+{% macro detailed_cross_section(column_code, datasets, prefix='') -%}
+{{ prefix }}detailed_rows as (
     select
         dataset,
         member_code,
@@ -294,7 +295,7 @@ detailed_rows as (
         and coalesce({{ column_code }}, '') <> '{{ total_code() }}'
 ),
 
-cross_section_sizes as (
+{{ prefix }}cross_section_sizes as (
     select
         dataset,
         member_code,
@@ -304,19 +305,21 @@ cross_section_sizes as (
             partition by dataset, member_code, period_month
             order by sum(observed_count) desc, cross_section asc
         ) as size_rank
-    from detailed_rows
+    from {{ prefix }}detailed_rows
     group by dataset, member_code, period_month, cross_section
 ),
 
-chosen_rows as (
-    select detailed_rows.*
-    from detailed_rows
-    inner join cross_section_sizes
+{{ prefix }}chosen_rows as (
+    select {{ prefix }}detailed_rows.*
+    from {{ prefix }}detailed_rows
+    inner join {{ prefix }}cross_section_sizes
         on
-            detailed_rows.dataset = cross_section_sizes.dataset
-            and detailed_rows.member_code = cross_section_sizes.member_code
-            and detailed_rows.period_month = cross_section_sizes.period_month
-            and detailed_rows.cross_section = cross_section_sizes.cross_section
-    where cross_section_sizes.size_rank = 1 and detailed_rows.{{ column_code }} is not null
+            {{ prefix }}detailed_rows.dataset = {{ prefix }}cross_section_sizes.dataset
+            and {{ prefix }}detailed_rows.member_code = {{ prefix }}cross_section_sizes.member_code
+            and {{ prefix }}detailed_rows.period_month = {{ prefix }}cross_section_sizes.period_month
+            and {{ prefix }}detailed_rows.cross_section = {{ prefix }}cross_section_sizes.cross_section
+    where
+        {{ prefix }}cross_section_sizes.size_rank = 1
+        and {{ prefix }}detailed_rows.{{ column_code }} is not null
 )
 {%- endmacro %}

@@ -1,7 +1,41 @@
 -- The regional aggregates offered to the public, before suppression: per dataset and month the
--- Pacific total, each sub-region and each nationality, summed over every member's current
--- return (nil returns add 0), with how many members contributed a non-zero count.
+-- Pacific total, each sub-region, each nationality, each sex and each age group, summed over
+-- every member's current return (nil returns add 0), with how many members contributed a
+-- non-zero count. Sex and age cells add up only the members that break a dataset down that
+-- way (from the largest cross-section of each return that does); the age groups of members
+-- using broad and five-year bands are cells side by side, never added into one another.
+{%- set person_breakdowns = ['sex', 'age_group'] %}
 with
+
+{% for breakdown in person_breakdowns %}
+    {{ detailed_cross_section(
+        breakdown ~ '_code', datasets_with_column(breakdown), breakdown ~ '_'
+    ) }},
+
+    {{ breakdown }}_member_totals as (
+        select
+            dataset,
+            member_code,
+            period_month,
+            {{ breakdown }}_code as breakdown_value,
+            sum(observed_count) as total_count
+        from {{ breakdown }}_chosen_rows
+        group by dataset, member_code, period_month, {{ breakdown }}_code
+    ),
+
+    {{ breakdown }}_cells as (
+        select
+            dataset,
+            period_month,
+            '{{ breakdown }}' as breakdown,
+            breakdown_value,
+            sum(total_count) as cell_count,
+            sum(case when total_count > 0 then 1 else 0 end) as contributing_members
+        from {{ breakdown }}_member_totals
+        group by dataset, period_month, breakdown_value
+    ),
+
+{% endfor %}
 
 return_totals as (
     select
@@ -57,6 +91,10 @@ unioned as (
     select * from sub_region_cells
     union all
     select * from nationality_cells
+    {%- for breakdown in person_breakdowns %}
+        union all
+        select * from {{ breakdown }}_cells
+    {%- endfor %}
 )
 
 select * from unioned

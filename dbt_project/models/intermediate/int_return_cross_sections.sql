@@ -1,6 +1,9 @@
 -- Every fact row of every dataset in one narrow shape, with its cross-section: which
 -- breakdowns are totals (_T). Rows of one cross-section add up to the return's total; rows of
 -- two cross-sections of the same return count the same people twice, so totals take one.
+-- The breakdowns that marts detail across datasets (nationality, route, sex, age group) are
+-- kept, null for a dataset without them.
+{%- set detailed = ['nationality', 'embarkation_country', 'sex', 'age_group'] %}
 with
 
 {% for dataset in contract_datasets() %}
@@ -12,16 +15,13 @@ with
             fact.member_code,
             fact.period_month,
             {{ cross_section_pattern(dataset.name, 'fact') }} as cross_section,
-            {% if 'nationality' in names -%}
-                fact.nationality_code,
-            {%- else -%}
-                cast(null as {{ dbt.type_string() }}) as nationality_code,
-            {%- endif %}
-            {% if 'embarkation_country' in names -%}
-                fact.embarkation_country_code,
-            {%- else -%}
-                cast(null as {{ dbt.type_string() }}) as embarkation_country_code,
-            {%- endif %}
+            {%- for column in detailed %}
+                {% if column in names -%}
+                    fact.{{ column }}_code,
+                {%- else -%}
+                    cast(null as {{ dbt.type_string() }}) as {{ column }}_code,
+                {%- endif %}
+            {%- endfor %}
             fact.observed_count
         from {{ ref('fct_' ~ dataset.name) }} as fact
     ),

@@ -31,7 +31,10 @@ final as (
         cast(upper(dataset) as {{ dbt.type_string() }}) as "INDICATOR",
         cast(upper(breakdown) as {{ dbt.type_string() }}) as "BREAKDOWN",
         cast(
-            case when breakdown = 'nationality' then breakdown_value else '_T' end
+            case
+                when breakdown in ('nationality', 'sex', 'age_group') then breakdown_value
+                else '_T'
+            end
             as {{ dbt.type_string() }}
         ) as "BREAKDOWN_VALUE",
         obs_value as "OBS_VALUE",
