@@ -144,6 +144,55 @@ def _set_aside_future(
     return kept, problems
 
 
+def _nil_returns_in_window(
+    nil_returns: dict[str, set[str]], first: str, last: str
+) -> tuple[dict[str, set[str]], list[Problem], dict[str, list[str]]]:
+    """The nil returns of one file that lie in the reporting window, an error for each one
+    before ``first`` (older than the platform keeps), and those after ``last`` by dataset.
+
+    A nil return says "nothing happened that month": it obeys the window like a row does, so a
+    month that has not ended can no more be declared nil than be reported (see
+    :func:`_future_nil_summary`).
+    """
+    kept: dict[str, set[str]] = {}
+    problems: list[Problem] = []
+    future: dict[str, list[str]] = {}
+    for name, periods in nil_returns.items():
+        for period in sorted(periods):
+            if month_index(period) < month_index(first):
+                problems.append(
+                    Problem(
+                        ERROR,
+                        f"The {name} nil return is for {period}, before {first}, the earliest "
+                        "month the platform keeps.",
+                        "Check the year and month of the nil return.",
+                        dataset=name,
+                        value=period,
+                        rule="reporting_window",
+                    )
+                )
+            elif month_index(period) > month_index(last):
+                future.setdefault(name, []).append(period)
+            else:
+                kept.setdefault(name, set()).add(period)
+    return kept, problems, future
+
+
+def _future_nil_summary(name: str, periods: list[str], last: str, *, refused: bool) -> Problem:
+    """One problem for the nil returns of ``name`` in one file for months after ``last``."""
+    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
+    fix = "Check the year and month; send the nil return once the month has ended."
+    return Problem(
+        ERROR if refused else WARNING,
+        f"The {name} nil return for {span} was not recorded: {span} has not ended, and a "
+        f"return can only be for a month that has ended (the latest is {last}).",
+        ("Nothing else in the file could be loaded. " + fix) if refused else fix,
+        dataset=name,
+        value=span,
+        rule="reporting_window",
+    )
+
+
 def _port_code(member: str, text: str) -> tuple[str | None, list[str]]:
     ports = _reference()["ports"]
     own = ports[ports["member_code"] == member]
@@ -339,7 +388,9 @@ def _unknown_member(member: str) -> Problem:
     )
 
 
-def _returns_of(parsed: ParsedSubmission, prepared_frames: dict[str, pd.DataFrame]):
+def _returns_of(
+    prepared_frames: dict[str, pd.DataFrame], nil_returns: dict[str, set[str]]
+) -> list[ParsedReturn]:
     contract = load_contract()
     returns = []
     for name, prepared in prepared_frames.items():
@@ -355,10 +406,10 @@ def _returns_of(parsed: ParsedSubmission, prepared_frames: dict[str, pd.DataFram
             rows["count"] = prepared["count__value"].astype("int64")
         if "shareable" in rows:
             rows["shareable"] = prepared["shareable__value"].astype(bool)
-        periods = sorted(set(rows["period"]) | parsed.nil_returns.get(name, set()))
+        periods = sorted(set(rows["period"]) | nil_returns.get(name, set()))
         for period in periods:
             subset = rows[rows["period"] == period].reset_index(drop=True)
-            is_nil = period in parsed.nil_returns.get(name, set())
+            is_nil = period in nil_returns.get(name, set())
             returns.append(ParsedReturn(name, period, is_nil, subset))
     return returns
 
@@ -377,6 +428,8 @@ def validate_submissions(
     first, last = reporting_window(today)
     per_dataset: dict[str, list[pd.DataFrame]] = {}
     notes: dict[int, dict] = {}
+    # Each file's nil returns inside the reporting window (the others are reported, not loaded).
+    nil_kept: dict[int, dict[str, set[str]]] = {}
     admissible: dict[str, dict[str, list[str]]] = {}
     for item, (parsed, member) in enumerate(batch):
         if member not in _reference()["members"]:
@@ -395,9 +448,19 @@ def validate_submissions(
                 prepared["member__is_submitter"] = prepared["member__code"] == member
             file_frames[name] = prepared
             admissible.setdefault(name, codes)
+        # Nil returns obey the same window as rows: none before the floor, none for a month
+        # that has not ended.
+        kept_nil, nil_problems, future_nil = _nil_returns_in_window(parsed.nil_returns, first, last)
+        nil_kept[item] = kept_nil
+        outcomes[item].problems += nil_problems
         # Months that have not ended are never loaded; one summary per dataset says so.
-        file_frames, future = _set_aside_future(file_frames, last, bool(parsed.nil_returns))
+        file_frames, future = _set_aside_future(file_frames, last, bool(kept_nil))
         outcomes[item].problems += future
+        nothing_left = not kept_nil and all(frame.empty for frame in file_frames.values())
+        outcomes[item].problems += [
+            _future_nil_summary(name, periods, last, refused=nothing_left)
+            for name, periods in future_nil.items()
+        ]
         for name, prepared in file_frames.items():
             per_dataset.setdefault(name, []).append(prepared)
     prepared_by_item: dict[int, dict[str, pd.DataFrame]] = {}
@@ -436,14 +499,14 @@ def validate_submissions(
                 )
         for item, prepared in combined.groupby("__item", sort=False):
             prepared_by_item.setdefault(int(item), {})[name] = prepared.reset_index(drop=True)
-    for item, (parsed, _) in enumerate(batch):
+    for item in range(len(batch)):
         outcome = outcomes[item]
         # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
         outcome.problems = list(dict.fromkeys(outcome.problems))
         if item in notes and not any(p.severity == ERROR for p in outcome.problems):
-            outcome.returns = _returns_of(parsed, prepared_by_item.get(item, {}))
+            outcome.returns = _returns_of(prepared_by_item.get(item, {}), nil_kept[item])
             # Nil returns declared with no rows at all still need their (empty) frames' returns.
-            for name, periods in parsed.nil_returns.items():
+            for name, periods in nil_kept[item].items():
                 if name not in prepared_by_item.get(item, {}):
                     columns = [*contract.dataset(name).column_names, *LINEAGE]
                     for period in sorted(periods):

