@@ -123,7 +123,7 @@ def dataset_rules(
                     "ExpectColumnValuesToBeInSet",
                     {"column": "member__is_submitter", "value_set": [True]},
                     name,
-                    "The member in this row is not the member submitting the file.",
+                    "",  # blank, or another member: the cell's own reason says which
                     "Submit only your own returns: write your own member code in this column.",
                 )
             )

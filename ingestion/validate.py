@@ -312,6 +312,20 @@ def _prepare(
         elif column.type == "member":
             prepared["member__code"] = frame[name].astype(str).str.strip().str.upper()
             prepared["member__key"] = prepared["member__code"]
+            # The suite only sees whether a row's member is the submitter; say which it is.
+            for text in frame[name].unique():
+                written = str(text).strip().upper()
+                if not written:
+                    notes[(name, text)] = (
+                        "The member is blank.",
+                        f"Write your member code ({member}) in every row.",
+                    )
+                elif written != member:
+                    notes[(name, text)] = (
+                        f"The member in this row is {written}, but the file was submitted by "
+                        f"{member}.",
+                        "",
+                    )
         elif column.type == "boolean":
             lowered = frame[name].astype(str).str.strip().str.lower()
             prepared[f"{name}__value"] = lowered.map(
@@ -473,6 +487,12 @@ def validate_submissions(
             last_period=last,
         )
         for rule, indexes in run_rules(combined, rules, f"{name}_contract"):
+            if rule.expectation == "ExpectCompoundColumnsToBeUnique":
+                # Rows whose breakdowns did not all resolve are not compared: each unresolved
+                # value is an error of its own, and two different unknown labels are not the
+                # same breakdown (both would otherwise read as null and "repeat" each other).
+                key = [column for column in rule.kwargs["column_list"] if column != "__item"]
+                indexes = [i for i in indexes if combined.loc[i, key].notna().all()]
             for index in indexes:
                 row = combined.loc[index]
                 item = int(row["__item"])

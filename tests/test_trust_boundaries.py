@@ -88,3 +88,30 @@ def test_nil_returns_before_the_history_floor_are_refused_and_back_issues_load(h
 def test_a_current_nil_return_beside_rows_is_still_accepted(home):
     path = land(home, "FJI", "FJI_permits_2026-10.csv", PERMITS_HEADER)
     assert validate_file(path, "FJI", today=TODAY).accepted
+
+
+# --- Messages say what is actually wrong ----------------------------------------------------
+
+
+def test_rows_with_different_unresolvable_values_are_not_called_duplicates(home):
+    text = REFUSALS_HEADER + (
+        "FJI,2026-10,FJNAN,Atlantis,C,1\n"
+        "FJI,2026-10,FJNAN,Narnia,C,2\n"
+        "FJI,2026-10,FJNAN,CHN,C,1\n"
+        "FJI,2026-10,FJNAN,Chinese,C,2\n"  # a real duplicate once harmonised
+    )
+    path = land(home, "FJI", "FJI_refusals_2026-10.csv", text)
+    report = validate_file(path, "FJI", today=TODAY)
+    unresolved = [p for p in report.errors if "not guessed" in p.message]
+    assert {(p.row, p.value) for p in unresolved} == {(2, "Atlantis"), (3, "Narnia")}
+    assert {p.row for p in report.errors if "repeats" in p.message} == {4, 5}
+
+
+def test_a_blank_member_cell_is_called_blank_and_another_member_is_named(home):
+    text = REFUSALS_HEADER + ",2026-10,FJNAN,CHN,C,1\nTON,2026-10,FJNAN,IND,C,1\n"
+    path = land(home, "FJI", "FJI_refusals_2026-10.csv", text)
+    report = validate_file(path, "FJI", today=TODAY)
+    by_row = {p.row: p for p in report.errors if p.column == "member"}
+    assert by_row[2].message == "The member is blank."
+    assert "not the member submitting" not in by_row[2].message
+    assert "TON" in by_row[3].message and "FJI" in by_row[3].message
