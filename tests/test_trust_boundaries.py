@@ -115,3 +115,48 @@ def test_a_blank_member_cell_is_called_blank_and_another_member_is_named(home):
     assert by_row[2].message == "The member is blank."
     assert "not the member submitting" not in by_row[2].message
     assert "TON" in by_row[3].message and "FJI" in by_row[3].message
+
+
+# --- Stray cells beyond the template's columns are reported, never dropped silently ----------
+
+
+def _refusals_template(path, extra_cells: dict[tuple[str, str], object]):
+    import openpyxl
+    import pandas as pd
+
+    from ingestion.template import write_template
+
+    refusals = pd.DataFrame(
+        {"port": ["FJNAN"], "nationality": ["Chinese"], "reason": ["C"], "count": [4]}
+    )
+    write_template(path, "FJI", "2026-10", returns={"refusals": refusals})
+    workbook = openpyxl.load_workbook(path)
+    for (sheet, cell), value in extra_cells.items():
+        workbook[sheet][cell] = value
+    workbook.save(path)
+    return path
+
+
+def test_a_stray_cell_beyond_the_template_columns_is_an_error_naming_the_cell(home):
+    path = home.landing / "FJI" / "FJI_2026-10.xlsx"
+    path.parent.mkdir(parents=True)
+    # H2 beside the row's figures; G9 on a row of its own (nothing else on that row)
+    _refusals_template(path, {("refusals", "H2"): 17, ("refusals", "G9"): "checked by J."})
+    report = validate_file(path, "FJI", today=TODAY)
+    assert not report.accepted
+    [stray] = [p for p in report.errors if p.rule == "stray_cells"]
+    assert stray.sheet == "refusals" and stray.dataset == "refusals"
+    assert "H2" in stray.message and "G9" in stray.message
+    assert "17" in stray.message and "checked by J." in stray.message
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "rejected"
+    assert rows(home, "select count(*) from raw.refusals") == [(0,)]
+
+
+def test_a_stray_cell_on_the_return_sheet_is_reported_too(home):
+    path = home.landing / "FJI" / "FJI_2026-10.xlsx"
+    path.parent.mkdir(parents=True)
+    _refusals_template(path, {("Return", "C3"): "revised"})
+    report = validate_file(path, "FJI", today=TODAY)
+    [stray] = [p for p in report.errors if p.rule == "stray_cells"]
+    assert stray.sheet == "Return" and "C3" in stray.message and "revised" in stray.message

@@ -16,6 +16,7 @@ from ingestion.parsers.common import (
     parse_period,
 )
 from ingestion.parsers.csv_returns import header_name
+from ingestion.report import ERROR, Problem
 from pidc.contract import load_contract
 
 RETURN_SHEET = "Return"
@@ -29,6 +30,67 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+# How many stray cells one problem names; the rest are counted.
+STRAY_CELLS_NAMED = 5
+
+
+def _column_letters(index: int) -> str:
+    """The spreadsheet letters of a 0-based column index: 0 is A, 26 is AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def _stray_cells(rows: list[list[object]], width: int, first_row: int) -> list[tuple[str, str]]:
+    """(cell reference, text) of every non-blank cell right of the first ``width`` columns, from
+    the 0-based row ``first_row`` down; ``rows`` must start at A1 (``skip_empty_area=False``)."""
+    found = []
+    for row_index in range(first_row, len(rows)):
+        row = rows[row_index]
+        for column_index in range(width, len(row)):
+            text = cell_text(row[column_index])
+            if text:
+                found.append((f"{_column_letters(column_index)}{row_index + 1}", text))
+    return found
+
+
+def _report_stray_cells(
+    parsed: ParsedSubmission, sheet: str, cells: list[tuple[str, str]], columns: list[str]
+) -> None:
+    """One error naming the cells of ``sheet`` outside the template's ``columns``.
+
+    An error, not a warning: a value outside the columns has no column, so the platform cannot
+    tell what it is. Most often it is a figure typed one column too far or a side total; read as
+    nothing, the published figures would silently differ from what the officer sent.
+    """
+    if not cells:
+        return
+    shown = ", ".join(
+        f"{reference} ({text[:40]!r})" for reference, text in cells[:STRAY_CELLS_NAMED]
+    )
+    more = f" and {len(cells) - STRAY_CELLS_NAMED} more" if cells[STRAY_CELLS_NAMED:] else ""
+    first_reference = cells[0][0]
+    parsed.problems.append(
+        Problem(
+            ERROR,
+            f"Sheet {sheet!r} has {len(cells)} value{'s' if len(cells) != 1 else ''} outside the "
+            f"template's columns: {shown}{more}. Nothing outside the columns is read, so the "
+            "file is not loaded rather than loaded without them.",
+            "Delete these cells, or move each figure into its row's own columns "
+            f"({', '.join(columns)}); notes go in the observations sheet.",
+            dataset=sheet if sheet != RETURN_SHEET else None,
+            sheet=sheet,
+            row=int(first_reference.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+            column=first_reference.rstrip("0123456789"),
+            value=cells[0][1][:40],
+            rule="stray_cells",
+        )
+    )
 
 
 def _read_return_sheet(rows: list[list[object]]) -> tuple[dict[str, object], dict[str, bool]]:
@@ -66,7 +128,9 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
             f"{path.name} has no {RETURN_SHEET!r} sheet, so it is not the regional template.",
             "Download the template with `pidc template` or from the Submit page and fill that in.",
         )
-    fields, nil_flags = _read_return_sheet(workbook.get_sheet_by_name(RETURN_SHEET).to_python())
+    return_rows = workbook.get_sheet_by_name(RETURN_SHEET).to_python(skip_empty_area=False)
+    fields, nil_flags = _read_return_sheet(return_rows)
+    stray_on_return = _stray_cells(return_rows, 2, 0)
     file_member = cell_text(fields.get("member")).upper() or None
     parsed = ParsedSubmission(file_format="xlsx template", member=file_member or member)
     if member and file_member and file_member != member:
@@ -77,6 +141,7 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
             column="member",
             value=file_member,
         )
+    _report_stray_cells(parsed, RETURN_SHEET, stray_on_return, ["field", "value"])
     try:
         period = parse_period(fields.get("period"))
     except PeriodError as error:
@@ -117,6 +182,7 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
             )
             continue
         sheet_columns = header
+        _report_stray_cells(parsed, name, _stray_cells(rows, len(header), 1), header)
         records = []
         for index, row in enumerate(rows[1:], start=2):
             values = [cell_text(v) for v in row[: len(sheet_columns)]]
