@@ -1,16 +1,26 @@
 """Refuse hostile files before any parser touches them.
 
 Members' files come from laptops and email; a file that hides macros, lies about its type, expands
-into gigabytes or claims a million-row sheet is refused with a plain message, never opened.
+into gigabytes or reaches a million rows is refused with a plain message, never opened.
+
+A sheet's size is measured from its cells, never taken on trust from its ``<dimension>`` tag
+(which any program can write, and which the regional template itself writes as ``A1:C1``): a
+parser sizes its grid from the farthest cell, so one cell at ``XFD1048576`` asks it for half a
+terabyte. Every worksheet part is streamed in chunks and each ``<row r=...>`` and ``<c r=...>`` is
+read (rows and cells without ``r`` are counted by position), in bounded memory, before any parser
+opens the file.
 """
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from ingestion.errors import HostileFileError
@@ -19,6 +29,25 @@ ALLOWED_SUFFIXES = {".xlsx", ".csv"}
 MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam", ".xlsb", ".docm"}
 LEGACY_SUFFIXES = {".xls"}
 _DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
+# A sheet's grid is <row r="7"> and <c r="B7"> tags (r may be left out: then position counts).
+# Fast path, for a piece of plain XML (no namespace prefix on grid tags, no single quotes, so
+# no attribute value can hide an r="..."): count the tags, read every r, compare the counts.
+_ANY_ROW = re.compile(rb"<row[\s/>]")
+_ANY_CELL = re.compile(rb"<c[\s/>]")
+_ROW_DIGITS = re.compile(rb'<row(?=\s)[^>]*?\sr\s*=\s*"0*(\d{1,9})"')
+_CELL_LETTERS = re.compile(rb'<c(?=\s)[^>]*?\sr\s*=\s*"([A-Za-z]{1,6})0*\d{1,9}"')
+_CELL_DIGITS = re.compile(rb'<c(?=\s)[^>]*?\sr\s*=\s*"[A-Za-z]{1,6}0*(\d{1,9})"')
+_NOT_PLAIN = re.compile(rb"'|<[\w.-]+:(?:row|c)[\s/>]")
+# Slow path, tag by tag: any prefix, either quote, and rows and cells placed by position.
+_GRID_START = re.compile(rb"<(?:[\w.-]+:)?(row|c)[\s/>]")
+_GRID_TAG = re.compile(
+    rb"""<(?:[\w.-]+:)?(?:row|c)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*/?>"""
+)
+_ATTRIBUTE = re.compile(rb"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REFERENCE = re.compile(rb"\s*([A-Za-z]*)(\d*)\s*")
+_CHUNK = 1 << 20
+# No tag of a real worksheet comes near this long.
+_MAX_TAG_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -97,24 +126,173 @@ def _check_xlsx(path: Path, limits: Limits) -> None:
                 f"({unpacked / packed:,.0f} times its size), which looks like a zip bomb.",
                 "Send the return as a normal workbook; if it is genuine, split it by month.",
             )
-        for name in names:
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+        sheets = _sheet_names(archive)
+        for info in archive.infolist():
+            if info.filename.lower().endswith(".xml") and not info.is_dir():
+                _check_extent(archive, info, path, limits, sheets.get(info.filename))
+
+
+_SHEET = re.compile(rb'<(?:[\w.-]+:)?sheet\s[^>]*?\bname\s*=\s*"([^"]*)"[^>]*?:id\s*=\s*"([^"]*)"')
+_RELATIONSHIP = re.compile(
+    rb'<(?:[\w.-]+:)?Relationship\s[^>]*?\bId\s*=\s*"([^"]*)"[^>]*?\bTarget\s*=\s*"([^"]*)"'
+)
+
+
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> the sheet's name as Excel shows it, as far as the workbook says (only
+    for messages: every XML part is measured whatever it is called)."""
+    try:
+        with archive.open("xl/workbook.xml") as part:
+            workbook = part.read(_MAX_TAG_BYTES)
+        with archive.open("xl/_rels/workbook.xml.rels") as part:
+            relationships = part.read(_MAX_TAG_BYTES)
+    except (KeyError, OSError, zipfile.BadZipFile, EOFError, ValueError):
+        return {}
+    targets = {}
+    for identifier, target in _RELATIONSHIP.findall(relationships):
+        target = target.decode("utf-8", "replace")
+        targets[identifier] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    names = {}
+    for name, identifier in _SHEET.findall(workbook):
+        if identifier in targets:
+            names[targets[identifier]] = html.unescape(name.decode("utf-8", "replace"))
+    return names
+
+
+_FAR = 10**9  # stands for a row or column number too long to be real
+
+
+def column_number(letters: str) -> int:
+    """A column's letters as its number: A is 1, Z 26, AA 27, XFD 16384."""
+    if len(letters) > 6:
+        return _FAR
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + (ord(letter) - 64)
+    return number
+
+
+def column_letters(number: int) -> str:
+    """A column's number as its letters: 1 is A, 16384 XFD."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _row_number(digits: bytes) -> int:
+    return int(digits) if len(digits) <= 9 else _FAR
+
+
+def _pieces(stream) -> Iterator[bytes]:
+    """``stream`` in pieces of about a megabyte, each cut just before a ``<`` (which only ever
+    starts markup), so no tag is split between two pieces. Text beyond a megabyte after the
+    last tag is skipped; a tag longer than that arrives cut, and is then malformed."""
+    carry = b""
+    while chunk := stream.read(_CHUNK):
+        text = carry + chunk
+        start = text.rfind(b"<")
+        if start == -1:
+            carry = b""
+            continue
+        yield text[:start]
+        carry = text[start:]
+        if len(carry) > _MAX_TAG_BYTES:
+            yield carry[:_MAX_TAG_BYTES]
+            carry = b""
+    yield carry
+
+
+def sheet_extent(stream) -> tuple[int, int]:
+    """The rows and columns a worksheet part really spans: (last row, last column), 1-based.
+
+    Read from its rows and cells, never from its ``<dimension>``; the part is streamed, so
+    memory stays at a few megabytes whatever its size. Raises ``ValueError`` for a row or cell
+    tag that is not well-formed.
+    """
+    rows = columns = 0
+    pieces = _pieces(stream)
+    for piece in pieces:
+        if _NOT_PLAIN.search(piece):
+            return _positional_extent(piece, pieces, rows, columns)
+        row_digits = _ROW_DIGITS.findall(piece)
+        cell_letters = _CELL_LETTERS.findall(piece)
+        if len(row_digits) != len(_ANY_ROW.findall(piece)) or len(cell_letters) != len(
+            _ANY_CELL.findall(piece)
+        ):
+            # Some row or cell is placed by position (or written oddly): count tag by tag.
+            return _positional_extent(piece, pieces, rows, columns)
+        if row_digits:
+            rows = max(rows, *map(int, set(row_digits)))
+        if cell_letters:
+            rows = max(rows, *map(int, set(_CELL_DIGITS.findall(piece))))
+            columns = max(columns, *(column_number(c.decode()) for c in set(cell_letters)))
+    return rows, columns
+
+
+def _positional_extent(
+    piece: bytes, pieces: Iterator[bytes], rows: int, columns: int
+) -> tuple[int, int]:
+    """The extent counted tag by tag from ``piece`` on: a row without r follows the row before
+    it, a cell without r the cell before it in its row (as parsers place them)."""
+    row, column = rows, 0
+    for text in chain([piece], pieces):
+        for start in _GRID_START.finditer(text):
+            tag = _GRID_TAG.match(text, start.start())
+            if tag is None:
+                raise ValueError(f"a malformed <{start[1].decode()}> tag")
+            letters = digits = b""
+            for attribute in _ATTRIBUTE.finditer(tag[1]):
+                if attribute[1] == b"r":
+                    reference = _REFERENCE.fullmatch(attribute[2] or attribute[3] or b"")
+                    if reference is None:
+                        raise ValueError(f"a malformed reference {attribute[0][:40]!r}")
+                    letters, digits = reference[1], reference[2]
+            if start[1] == b"row":
+                row, column = (_row_number(digits) if digits else row + 1), 0
+                rows = max(rows, row)
                 continue
-            with archive.open(name) as sheet:
-                head = sheet.read(4096)
-            match = _DIMENSION.search(head)
-            if not match:
-                continue
-            letters, rows = match[1].decode(), int(match[2])
-            columns = 0
-            for letter in letters:
-                columns = columns * 26 + (ord(letter) - 64)
-            if rows > limits.max_sheet_rows or columns > limits.max_sheet_columns:
-                raise HostileFileError(
-                    f"{path.name} has a sheet of {rows:,} rows x {columns:,} columns, more "
-                    f"than the limit of {limits.max_sheet_rows:,} x {limits.max_sheet_columns}.",
-                    "Delete the unused rows and columns (select them, Delete, save) and resubmit.",
-                )
+            column = column_number(letters.decode()) if letters else column + 1
+            rows = max(rows, _row_number(digits) if digits else row)
+            columns = max(columns, column)
+    return rows, columns
+
+
+def _check_extent(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    path: Path,
+    limits: Limits,
+    sheet: str | None,
+) -> None:
+    """Refuse ``path`` if the part ``info`` (the sheet named ``sheet``) has a grid larger than
+    the limits."""
+    try:
+        with archive.open(info) as part:
+            head = part.read(4096)
+        declared = _DIMENSION.search(head)
+        with archive.open(info) as part:
+            rows, columns = sheet_extent(part)
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+        raise HostileFileError(
+            f"{path.name} could not be read safely: its part {info.filename} is damaged or "
+            f"malformed ({error}).",
+            "Open it in Excel, save it again as an Excel Workbook (.xlsx) and resubmit.",
+        ) from None
+    if declared:
+        # A declared size larger than the cells is refused too: some readers allocate from it.
+        rows = max(rows, _row_number(declared[2]))
+        columns = max(columns, column_number(declared[1].decode()))
+    if rows > limits.max_sheet_rows or columns > limits.max_sheet_columns:
+        where = f"sheet {sheet!r}" if sheet else f"part {info.filename}"
+        raise HostileFileError(
+            f"{path.name} has a sheet of {rows:,} rows x {columns:,} columns ({where} reaches "
+            f"row {rows:,} and column {column_letters(columns)}), more than the limit of "
+            f"{limits.max_sheet_rows:,} x {limits.max_sheet_columns}.",
+            "Delete the unused rows and columns (select them, Delete, save) and resubmit; a "
+            "single stray cell far down or to the right is enough to make a sheet this large.",
+        )
 
 
 def _check_csv(path: Path) -> None:

@@ -122,3 +122,125 @@ def test_formula_cells_are_read_as_values_never_evaluated(tmp_path):
     assert check_file(path) == "xlsx"
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("refusals").to_python()
     assert [row[0] for row in rows] == ["cached", 7.0]
+
+
+# A workbook written by hand, part by part, so that its sheet can say anything: its <dimension>
+# claims A1:C1 (as the regional template's does) whatever the cells below it reach.
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    "</Types>"
+)
+_ROOT_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    "</Relationships>"
+)
+_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+    "</Relationships>"
+)
+
+
+def hand_written_workbook(
+    path, sheet_data: str, *, dimension: str = "A1:C1", sheet_name: str = "Return"
+):
+    """An .xlsx of one sheet whose <sheetData> is ``sheet_data``, written part by part."""
+    workbook = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    )
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<dimension ref="{dimension}"/><sheetData>{sheet_data}</sheetData></worksheet>'
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        archive.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+def far_cell_workbook(path, cell: str = "XFD1048576"):
+    """The workbook that made calamine ask for 512 GB: a template-like Return sheet whose
+    <dimension> says A1:C1, with a single cell at ``cell``."""
+    row = "".join(ch for ch in cell if ch.isdigit())
+    return hand_written_workbook(
+        path,
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>field</t></is></c>'
+        '<c r="B1" t="inlineStr"><is><t>value</t></is></c></row>'
+        f'<row r="{row}"><c r="{cell}"><v>1</v></c></row>',
+    )
+
+
+def test_a_far_cell_is_measured_whatever_the_dimension_says(tmp_path):
+    path = far_cell_workbook(tmp_path / "FJI_2026-10.xlsx")
+    with pytest.raises(HostileFileError) as refused:
+        check_file(path)
+    message = str(refused.value)
+    assert "1,048,576 rows x 16,384 columns" in message
+    assert "sheet 'Return' reaches row 1,048,576 and column XFD" in message
+    assert "Delete the unused rows and columns" in message
+    # Just inside the limits is fine; one column further is not.
+    assert check_file(far_cell_workbook(tmp_path / "edge.xlsx", "SF200000")) == "xlsx"
+    with pytest.raises(HostileFileError, match="200,000 rows x 501 columns"):
+        check_file(far_cell_workbook(tmp_path / "over.xlsx", "SG200000"))
+    with pytest.raises(HostileFileError, match="200,001 rows x 3 columns"):
+        check_file(far_cell_workbook(tmp_path / "down.xlsx", "A200001"))
+
+
+@pytest.mark.parametrize(
+    ("sheet_data", "extent"),
+    [
+        # Rows and cells without r are placed by position.
+        ("<row><c><v>1</v></c>" + "<c/>" * 599 + "</row><row/><row><c/></row>", (3, 600)),
+        # A namespace prefix on the grid's tags.
+        ('<x:row r="7"><x:c r="B7"/><x:c r="AB9"/></x:row>', (9, 28)),
+        # A '>' inside an attribute value, and single quotes hiding an r="..." in a value.
+        ('<row r="1"><c r="A1"/><c s="a>b" r="XFD1"/></row>', (1, 16384)),
+        ("<row r='1'><c s='x r=\"A1\"' r='C1048576'/></row>", (1048576, 3)),
+        # Leading zeros, and a cell whose own row is past its row's.
+        ('<row r="0007"><c r="B00003"/></row><row r="8"><c r="A20"/></row>', (20, 2)),
+        # Lower-case letters are read as the same column.
+        ('<row r="1"><c r="xfd1"/></row>', (1, 16384)),
+    ],
+)
+def test_sheet_extent_reads_every_row_and_cell(sheet_data, extent):
+    from ingestion.safety import sheet_extent
+
+    sheet = f"<worksheet><dimension ref='A1'/><sheetData>{sheet_data}</sheetData></worksheet>"
+    assert sheet_extent(io.BytesIO(sheet.encode())) == extent
+
+
+def test_sheet_extent_streams_a_large_part_and_sees_a_cell_across_a_chunk_boundary():
+    from ingestion import safety
+
+    filler = '<row r="{0}"><c r="A{0}" t="s"><v>0</v></c></row>'
+    head = "".join(filler.format(n) for n in range(1, 60_000)).encode()
+    # Put the far cell's tag across the first megabyte boundary.
+    cut = safety._CHUNK - len(head) % safety._CHUNK - 8
+    sheet = head + b" " * cut + b'<row r="60000"><c r="ZZ60000"/></row>'
+    assert len(sheet) > 2 * safety._CHUNK
+    assert safety.sheet_extent(io.BytesIO(sheet)) == (60_000, 702)
+    # A tag longer than any real one is refused, never buffered.
+    endless = b'<row r="1"><c ' + b'a="1" ' * (safety._MAX_TAG_BYTES // 3) + b'r="A1"/></row>'
+    with pytest.raises(ValueError, match="malformed"):
+        safety.sheet_extent(io.BytesIO(endless))
+
+
+def test_a_malformed_grid_is_refused_with_a_plain_message(tmp_path):
+    path = hand_written_workbook(tmp_path / "broken.xlsx", '<row r="1"><c r="1A"/></row>')
+    with pytest.raises(HostileFileError, match="could not be read safely: its part"):
+        check_file(path)
