@@ -10,7 +10,9 @@ import pandas as pd
 from app import data_access
 from app.compliance import compliance_rates
 from app.data_access import Viewer
+from ingestion.report import CONTENT_SECURITY_POLICY
 from pidc.contract import load_contract
+from pidc.escaping import visible_controls
 
 NOTABLE_CHANGES = 5
 # A change on a tiny base (2 -> 5) is noise, not news.
@@ -121,8 +123,11 @@ SECTIONS = (
 
 
 def to_html(bulletin: Bulletin) -> str:
-    """A self-contained HTML page (no external fonts, scripts or images)."""
-    esc = html.escape
+    """A self-contained HTML page (no external fonts, scripts or images, whatever notes say)."""
+
+    def esc(text: object) -> str:
+        return html.escape(visible_controls(str(text)))
+
     rows = "".join(
         f"<tr><td>{esc(t)}</td><td>{esc(v)}</td><td>{esc(m)}</td><td>{esc(y)}</td></tr>"
         for t, v, m, y in bulletin.key_figures
@@ -143,6 +148,7 @@ def to_html(bulletin: Bulletin) -> str:
             body.append(f"<p>{esc(empty)}</p>")
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY_POLICY}\">"
         f"<title>{esc(bulletin.title)}</title><style>body{{font-family:sans-serif;"
         "max-width:60em;margin:auto}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
         "table{border-collapse:collapse}</style></head><body>" + "".join(body) + "</body></html>"
@@ -151,6 +157,8 @@ def to_html(bulletin: Bulletin) -> str:
 
 def _latin1(text: str) -> str:
     # The PDF core fonts are Latin-1 only; nothing is downloaded, so no other font is used.
+    # Written as plain text (never fpdf2's markdown): control characters are spelt out.
+    text = visible_controls(text)
     replacements = {"—": "-", "–": "-", "’": "'", "‘": "'", "“": '"', "”": '"', "…": "..."}
     for old, new in replacements.items():
         text = text.replace(old, new)

@@ -13,6 +13,7 @@ never from widget text. Pages never filter for security themselves. The public v
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from ingestion.report import ValidationReport
 from pidc.contract import load_contract
 from pidc.settings import home
 
@@ -684,17 +686,29 @@ def unmapped_values(viewer: Viewer) -> pd.DataFrame:
     return _own_records(viewer, "mart_unmapped_values", "row_count desc")
 
 
-def validation_report(viewer: Viewer, submission_id: str) -> str | None:
-    """The Markdown validation report of a submission the viewer may see, if it is on disk."""
+def validation_report(viewer: Viewer, submission_id: str) -> ValidationReport | str | None:
+    """The validation report of a submission the viewer may see, if it is on disk.
+
+    The report as written (report.json), so the page renders it with today's escaping whenever
+    it was written; only a folder without report.json gives its report.md as plain text, which
+    the page must show without rendering it as Markdown.
+    """
     ledger = submissions(viewer)
     if ledger.empty or submission_id not in set(ledger["submission_id"].astype(str)):
         return None
     reports = home().reports
-    report = (reports / submission_id / "report.md").resolve()
+    folder = (reports / submission_id).resolve()
     # The id comes from the ledger, but never let it point outside the reports folder.
-    if reports.resolve() not in report.parents or not report.exists():
+    if reports.resolve() not in folder.parents:
         return None
-    return report.read_text(encoding="utf-8")
+    document = folder / "report.json"
+    if document.is_file():
+        try:
+            return ValidationReport.from_dict(json.loads(document.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError):
+            pass  # unreadable: fall back to the Markdown, shown as plain text
+    markdown = folder / "report.md"
+    return markdown.read_text(encoding="utf-8") if markdown.is_file() else None
 
 
 # --- regional figures ----------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """The validation report a submitter gets: every problem at once, in plain language.
 
-One report per file, written as JSON (for machines), Markdown and HTML (for people).
+One report per file, written as JSON (for machines), Markdown and HTML (for people). Everything a
+file supplies (its name, sheet names, cell values, and messages that quote them) is escaped in the
+Markdown and HTML, so a value reads as its characters and never as a link, an image or markup
+(``pidc.escaping``).
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pidc.escaping import escape_markdown, visible_controls
+
 ERROR = "error"
 WARNING = "warning"
 NOTE = "note"  # what was read and how (skipped rows, totals not reconciled); never rejects
 MEMBER = "member"
 SECRETARIAT = "secretariat"
+# The HTML report may load nothing (no images, scripts, frames or fonts); only its own styles.
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 @dataclass(frozen=True)
@@ -107,21 +114,43 @@ class ValidationReport:
             "layouts_version": self.layouts_version,
         }
 
+    @classmethod
+    def from_dict(cls, document: dict) -> ValidationReport:
+        """The report ``to_dict`` wrote (report.json), to be shown again."""
+        fields = set(Problem.__dataclass_fields__)
+        return cls(
+            file_name=document["file_name"],
+            file_sha256=document.get("file_sha256", ""),
+            member=document.get("member"),
+            file_format=document.get("file_format"),
+            returns=list(document.get("returns") or []),
+            problems=[
+                Problem(**{key: value for key, value in item.items() if key in fields})
+                for item in document.get("problems") or []
+            ],
+            rows_read=int(document.get("rows_read") or 0),
+            layouts_version=document.get("layouts_version"),
+        )
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
 
     def to_markdown(self) -> str:
+        md = escape_markdown
         lines = [
-            f"# Validation report: {self.file_name}",
+            f"# Validation report: {md(self.file_name)}",
             "",
-            f"**Verdict: {self.verdict.upper()}**. {self.summary().rstrip('.')}.",
+            f"**Verdict: {self.verdict.upper()}**. {md(self.summary().rstrip('.'))}.",
             "",
         ]
         if self.member:
-            lines.append(f"- Member: {self.member}")
+            lines.append(f"- Member: {md(self.member)}")
         for item in self.returns:
             nil = " (nil return)" if item.get("is_nil") else ""
-            lines.append(f"- Return: {item['dataset']} {item['period']}, {item['rows']} rows{nil}")
+            lines.append(
+                f"- Return: {md(item['dataset'])} {md(item['period'])}, "
+                f"{md(item['rows'])} rows{nil}"
+            )
         lines.append("")
         member_errors = [p for p in self.errors if p.audience != SECRETARIAT]
         layout_errors = [p for p in self.errors if p.audience == SECRETARIAT]
@@ -146,14 +175,18 @@ class ValidationReport:
             lines.append("|---|---|---|---|")
             for p in items:
                 cells = [p.location(), p.value or "", p.message, p.fix]
-                lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+                lines.append("| " + " | ".join(md(c) for c in cells) + " |")
             lines.append("")
         if not self.problems:
             lines.append("No problems found.")
         return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:
-        esc = html.escape
+        """A self-contained page: nothing is loaded from elsewhere, whatever the file held."""
+
+        def esc(text: object) -> str:
+            return html.escape(visible_controls(str(text)))
+
         rows = "".join(
             f"<tr class='{esc(p.severity)}'><td>{esc(p.severity)}</td><td>{esc(p.location())}</td>"
             f"<td>{esc(p.value or '')}</td><td>{esc(p.message)}</td><td>{esc(p.fix)}</td></tr>"
@@ -167,6 +200,7 @@ class ValidationReport:
         )
         return (
             "<!doctype html><html><head><meta charset='utf-8'>"
+            f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY_POLICY}\">"
             f"<title>Validation report: {esc(self.file_name)}</title>"
             "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px}"
             "tr.error td:first-child{color:#b00}tr.warning td:first-child{color:#a60}</style>"

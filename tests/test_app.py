@@ -730,14 +730,16 @@ def test_alerts_for_a_member_outside_the_group(published):
 
 
 def test_data_quality_for_a_member_shows_its_own_files_and_report(published):
-    report = published / "reports" / "sub-fji-1"
-    report.mkdir(parents=True)
-    (report / "report.md").write_text("# Validation report: FJI_2026-09.xlsx\n\nAll good.")
+    from ingestion.report import ValidationReport
+    from pidc.escaping import escape_markdown
+
+    ValidationReport("FJI_2026-09.xlsx", "0" * 64).write(published / "reports" / "sub-fji-1")
     at = run_page("data_quality", FJI_OFFICER)
     ledger, unmapped = at.dataframe[0].value, at.dataframe[1].value
     assert list(ledger["member_code"]) == ["FJI"]
     assert list(unmapped["raw_value"]) == ["Chinese Taipei"]
-    assert any("Validation report: FJI_2026-09.xlsx" in md.value for md in at.markdown)
+    heading = f"# Validation report: {escape_markdown('FJI_2026-09.xlsx')}"
+    assert any(heading in md.value for md in at.markdown)
 
 
 def test_data_quality_for_the_secretariat_shows_every_file(published):

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import data_access, ui
+from pidc.escaping import escape_markdown
 
 st.title("Alerts")
 ui.require_published()
@@ -27,8 +28,9 @@ for alert in rows.itertuples():
         f" · {titles.get(alert.dataset, alert.dataset)} · {alert.alert_type.replace('_', ' ')}"
         f" ({alert.dimension_value}) · {alert.severity}"
     )
-    with st.expander(heading, expanded=alert.Index == rows.index[0]):
-        st.write(alert.message)
+    # Labels and messages quote values from returns: escaped, never rendered as Markdown.
+    with st.expander(escape_markdown(heading), expanded=alert.Index == rows.index[0]):
+        st.markdown(escape_markdown(alert.message))
         columns = st.columns(4)
         columns[0].metric("Observed", ui.count_text(alert.observed_count))
         columns[1].metric("Baseline median", f"{alert.baseline_median:,.1f}")

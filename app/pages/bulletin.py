@@ -5,6 +5,7 @@ import streamlit as st
 
 from app import data_access, ui
 from app.bulletin import SECTIONS, build_bulletin, to_html, to_pdf
+from pidc.escaping import escape_markdown
 
 st.title("Monthly bulletin")
 ui.require_published()
@@ -42,4 +43,5 @@ st.dataframe(
 for heading, attribute, empty in SECTIONS:
     st.subheader(heading)
     items = getattr(bulletin, attribute)
-    st.markdown("\n".join(f"- {item}" for item in items) if items else empty)
+    # Items quote members' own notes: escaped, so they read as text and never as links.
+    st.markdown("\n".join(f"- {escape_markdown(item)}" for item in items) if items else empty)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import data_access, ui
+from ingestion.report import ValidationReport
 
 st.title("Data quality")
 ui.require_published()
@@ -32,7 +33,11 @@ else:
         st.caption("The report file is not on this server.")
     else:
         with st.expander("Report", expanded=True):
-            st.markdown(report)
+            if isinstance(report, ValidationReport):
+                # Every value from the file is escaped: it reads as text, never as a link.
+                st.markdown(report.to_markdown())
+            else:
+                st.text(report)  # an old report without its JSON: shown, never rendered
 
 st.subheader("Values that could not be mapped")
 unmapped = data_access.unmapped_values(viewer)

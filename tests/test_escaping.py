@@ -1,0 +1,221 @@
+"""Nothing from a member's file is rendered as markup: validation reports (Markdown, HTML), the
+dashboard pages that show reports, alerts and notes, and the bulletin (HTML and PDF).
+
+Markdown is rendered here with markdown-it (CommonMark with GFM tables and strikethrough); GFM's
+autolink literals, which remark-gfm (Streamlit's renderer) finds in text after escapes are
+resolved, are checked with the same patterns on the rendered text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+from markdown_it import MarkdownIt
+from test_app import FJI_OFFICER, SECRETARIAT, SEP, run_page
+
+from app import bulletin as bulletin_module
+from app import data_access
+from ingestion.report import ERROR, NOTE, WARNING, Problem, ValidationReport
+from pidc.escaping import WORD_JOINER, escape_markdown, visible_controls
+
+LINK = "[Fix it here](https://evil.example/fix)"
+IMAGE = "![x](https://evil.example/pixel.png)"
+PAYLOADS = [
+    LINK,
+    IMAGE,
+    "<img src=x onerror=alert(1)>",
+    "<https://evil.example/auto>",
+    "https://evil.example/bare and www.evil.example and officer@evil.example",
+    "[ref]: https://evil.example/ref",
+    "# Heading\n\n---\n- list\n1. one\n> quote",
+    "**bold** _em_ `code` ~~gone~~ | pipe | $x^2$ :red[red] :smile: :material/home:",
+    "&lt;script&gt; &#x5b;x&#x5d;(https://evil.example)",
+    "[x][ref]\n\n[ref]: https://evil.example",
+    "```\nfenced\n```",
+    "report\u202egpj.csv",
+    "back\\slash \\[not a link\\](https://evil.example)",
+]
+# What remark-gfm's transform-time autolink literal finds in a text node (mdast-util-gfm-
+# autolink-literal): www. and http(s):// URLs, and e-mail addresses.
+AUTOLINK_LITERALS = re.compile(
+    r"(https?://|www(?=\.))[-.\w]+|[-.\w+]+@[-\w]+(\.[-\w]+)+", re.IGNORECASE
+)
+
+
+def render(markdown: str) -> str:
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+
+
+def rendered_text(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", markup))
+
+
+def assert_inert(markdown: str) -> str:
+    """Render ``markdown``; nothing in it may be a link, image, raw HTML or autolink literal."""
+    markup = render(markdown)
+    for tag in ("<a ", "<img", "<script", "<code", "<pre", "<em>", "<del>", "<blockquote"):
+        assert tag not in markup, (tag, markdown, markup)
+    text = rendered_text(markup)
+    assert not AUTOLINK_LITERALS.search(text), text
+    return text
+
+
+@pytest.mark.parametrize("value", PAYLOADS)
+def test_escaped_markdown_renders_exactly_its_characters(value):
+    markup = render(escape_markdown(value))
+    assert markup.startswith("<p>") and markup.count("<p>") == 1  # one paragraph, no blocks
+    assert_inert(escape_markdown(value))
+    shown = rendered_text(markup).strip().replace(WORD_JOINER, "")
+    assert shown == visible_controls(value).strip()
+
+
+def test_visible_controls_spell_out_bidi_and_control_characters():
+    assert visible_controls("report\u202egpj.csv") == "report[U+202E]gpj.csv"
+    assert visible_controls("a\x1b[31mred\x00") == "a[U+001B][31mred[U+0000]"
+    assert visible_controls("two\nlines\tand tab") == "two lines and tab"
+    assert visible_controls("Tongan 🇹🇴 👩‍👩‍👧") == "Tongan 🇹🇴 👩‍👩‍👧"
+
+
+def hostile_report() -> ValidationReport:
+    return ValidationReport(
+        file_name="FJI_" + LINK + ".csv",
+        file_sha256="0" * 64,
+        member="FJI",
+        returns=[{"dataset": "permits", "period": "2026-09", "rows": 2, "is_nil": False}],
+        problems=[
+            Problem(
+                ERROR,
+                f"'{LINK}' is not a permit type code.",
+                "Use a code from the list.",
+                dataset="permits",
+                sheet="<img src=x onerror=alert(1)>",
+                row=3,
+                column="permit_type",
+                value=LINK,
+            ),
+            Problem(
+                WARNING,
+                f"'{IMAGE}' looks unusual | see www.evil.example",
+                "Check it.",
+                row=4,
+                column="nationality",
+                value=IMAGE,
+            ),
+            Problem(NOTE, "Read as *provisional* [p]", "Nothing to do.", value="a|b\nc"),
+        ],
+        rows_read=2,
+    )
+
+
+def test_markdown_report_escapes_every_value_from_the_file():
+    report = hostile_report()
+    markdown = report.to_markdown()
+    assert_inert(markdown)
+    markup = render(markdown)
+    # One table per section, four cells per problem: a '|' or a line break in a value stays in
+    # its cell; the report's own heading and verdict still render.
+    assert markup.count("<td>") == 4 * len(report.problems)
+    assert markup.count("<h1>") == 1 and "<strong>Verdict: REJECTED</strong>" in markup
+    text = rendered_text(markup).replace(WORD_JOINER, "")
+    assert LINK in text and IMAGE in text and "a|b c" in text
+
+
+def test_html_report_escapes_and_loads_nothing_from_elsewhere():
+    page = hostile_report().to_html()
+    assert "<img" not in page.lower().replace("&lt;img", "")
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    assert html.escape(LINK) in page
+
+
+def test_html_report_shows_bidi_controls_instead_of_obeying_them():
+    report = ValidationReport(file_name="FJI_2026-09_\u202egpj.csv", file_sha256="0" * 64)
+    assert "\u202e" not in report.to_html() and "[U+202E]" in report.to_html()
+    assert "\u202e" not in report.to_markdown()
+
+
+def test_report_from_json_is_the_report_written():
+    report = hostile_report()
+    again = ValidationReport.from_dict(report.to_dict())
+    assert again.to_dict() == report.to_dict()
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pidc_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIDC_HOME", str(tmp_path))
+    monkeypatch.setenv("PIDC_ACCOUNTS_FILE", str(tmp_path / "accounts.toml"))
+    data_access._cached_query.clear()
+    yield tmp_path
+    data_access._cached_query.clear()
+
+
+@pytest.fixture(scope="session")
+def serving_template(tmp_path_factory):
+    from test_app import build_serving
+
+    return build_serving(tmp_path_factory.mktemp("serving") / "serving.duckdb")
+
+
+@pytest.fixture
+def published(pidc_home, serving_template):
+    """The hand-made serving database with a hostile note and a hostile alert message."""
+    serving = pidc_home / "serving.duckdb"
+    shutil.copy(serving_template, serving)
+    connection = duckdb.connect(str(serving))
+    connection.execute(
+        "insert into marts.mart_observations values ('FJI', 'movements', ?, ?, ?, true)",
+        [SEP, IMAGE, f"Officers: {LINK} or mail officer@evil.example"],
+    )
+    connection.execute(
+        "update marts.mart_alerts set message = message || ?, dimension_value = ? "
+        "where alert_id = 'a2'",
+        [f" {LINK}", IMAGE],
+    )
+    connection.close()
+    return pidc_home
+
+
+def markdown_of(at) -> list[str]:
+    return [element.value for element in at.markdown] + [e.label for e in at.expander]
+
+
+def test_data_quality_page_renders_a_report_without_links_or_images(published):
+    hostile_report().write(published / "reports" / "sub-fji-1")
+    at = run_page("data_quality", FJI_OFFICER)
+    reports = [md for md in markdown_of(at) if "Validation report" in md]
+    assert reports, markdown_of(at)
+    for markdown in reports:
+        text = assert_inert(markdown).replace(WORD_JOINER, "")
+        assert LINK in text and IMAGE in text
+
+
+def test_data_quality_page_shows_a_report_without_json_as_plain_text(published):
+    folder = published / "reports" / "sub-fji-1"
+    folder.mkdir(parents=True)
+    (folder / "report.md").write_text(f"# Validation report\n\n| {LINK} |")
+    at = run_page("data_quality", FJI_OFFICER)
+    assert any(LINK in text.value for text in at.text)
+    assert not any(LINK in md for md in markdown_of(at))
+
+
+@pytest.mark.parametrize("page", ["bulletin", "alerts"])
+def test_notes_and_alerts_render_without_links_or_images(published, page):
+    at = run_page(page, SECRETARIAT)
+    shown = [assert_inert(markdown).replace(WORD_JOINER, "") for markdown in markdown_of(at)]
+    assert any(LINK in text for text in shown), shown
+
+
+def test_bulletin_files_carry_notes_as_text(published):
+    bulletin = bulletin_module.build_bulletin(SECRETARIAT, pd.Timestamp(SEP))
+    assert any(LINK in item for item in bulletin.observations)
+    page = bulletin_module.to_html(bulletin)
+    assert "default-src 'none'" in page and "<img" not in page
+    pdf = bulletin_module.to_pdf(bulletin)
+    assert b"/URI" not in pdf and b"/Annot" not in pdf  # no live link in the PDF
