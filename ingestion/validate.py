@@ -9,6 +9,7 @@ label that does not resolve is an error with "did you mean" suggestions.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -208,6 +209,24 @@ def _port_code(member: str, text: str) -> tuple[str | None, list[str]]:
     return None, suggestions
 
 
+_BAND = re.compile(r"(\d{1,3})\s*(?:-|–|to)\s*(\d{1,3})(?:\s*years)?")
+_OPEN_BAND = re.compile(r"(\d{1,3})\s*(?:\+|&\s*over|and\s*over|years\s*and\s*over|or\s*more)")
+
+
+def _age_band(text) -> str | None:
+    """An age band as publications write it (``05-09``, ``20 to 24``, ``65 & OVER``) as its
+    code, when the age_group list has exactly that band; else None (resolved as a label)."""
+    cleaned = str(text).strip().casefold()
+    codes = load_contract().codes("age_group")
+    if match := _BAND.fullmatch(cleaned):
+        code = f"Y{int(match[1])}T{int(match[2])}"
+    elif match := _OPEN_BAND.fullmatch(cleaned):
+        code = f"Y_GE{int(match[1])}"
+    else:
+        return None
+    return code if code in codes else None
+
+
 def _resolve_text(column: Column, member: str, text) -> tuple[str | None, list[str], str, str]:
     """One label of a coded column: its code (or None), suggestions, what it should be, how."""
     reference = _reference()
@@ -222,6 +241,9 @@ def _resolve_text(column: Column, member: str, text) -> tuple[str | None, list[s
         code, hints = _port_code(member, text)
         what = f"one of {member}'s ports"
         how = "Use the port's code or name from the template's notes, or _U if unknown"
+    elif column.code_list == "age_group" and (band := _age_band(text)) is not None:
+        code, hints = band, []
+        what, how = "an age group", ""
     else:
         outcome = reference["labels"].resolve(column.code_list, text, member)
         code = outcome.code

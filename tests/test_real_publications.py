@@ -80,7 +80,11 @@ MONTHS = {m: i for i, m in enumerate(
 
 
 def fiji_sheet(name: str) -> list[list]:
-    return CalamineWorkbook.from_path(str(FIJI)).get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return (
+        CalamineWorkbook.from_path(str(FIJI))
+        .get_sheet_by_name(name)
+        .to_python(skip_empty_area=False)
+    )
 
 
 def fiji_monthly_column(sheet: str, year: int, month: int, total: int) -> dict[str, int]:
