@@ -3,11 +3,15 @@
 Write-audit-publish: the marts are copied into a new DuckDB file beside ``Home.serving``, the copy
 is checked (every table there, same row counts), and only then ``os.replace`` swaps it into place
 in one atomic step. Readers holding the old file keep reading it; a failure at any point leaves
-the previous serving database byte-for-byte untouched.
+the previous serving database byte-for-byte untouched. Publishes take turns on a lock of the
+serving folder, and each first removes the staging files a killed publish left behind.
 """
 
 import os
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,13 +20,21 @@ import dagster as dg
 import duckdb
 
 from orchestration.partitions import monthly_partitions
+
+try:
+    import fcntl
+except ImportError:  # not on POSIX: stale files are told apart by age instead of by lock
+    fcntl = None
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
+from pidc.escaping import neutralise_formula_sql
 
 MARTS_SCHEMA = "marts"
 PUBLISH_GROUP = "publish"
 SERVING_ASSET_NAME = "serving_database"
 # A table in the serving database recording what was published and when (the app shows it).
 PUBLICATION_TABLE = "publication"
+# Without a folder lock, a staging file untouched this long is taken as left by a killed publish.
+STALE_STAGING_SECONDS = 3600
 
 
 class PublishError(RuntimeError):
@@ -46,6 +58,29 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def _neutralised_columns(connection: duckdb.DuckDBPyConnection, schema: str, table: str) -> str:
+    """The select list that copies ``table``, every text column neutralised against formulas.
+
+    Publishing is where member-supplied text reaches every reader at once (the dashboard's grids
+    and their own "Download as CSV", the Downloads page, analysts' SQL), so a text value that a
+    spreadsheet could run as a formula gets its leading apostrophe here, once
+    (``pidc.escaping.neutralise_formula_sql``). Numbers, dates and other types are copied as
+    they are, so a negative count stays a number.
+    """
+    columns = connection.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_catalog = 'warehouse' and table_schema = ? and table_name = ? "
+        "order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return ", ".join(
+        f"{neutralise_formula_sql(_quote(name))} as {_quote(name)}"
+        if data_type == "VARCHAR"
+        else _quote(name)
+        for name, data_type in columns
+    )
+
+
 def _copy_marts(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, int]:
     tables = [
         row[0]
@@ -65,7 +100,8 @@ def _copy_marts(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str,
     for table in tables:
         # Views are materialised as tables: the serving file must not depend on the warehouse.
         target = f"{_quote(schema)}.{_quote(table)}"
-        connection.execute(f"create table {target} as select * from warehouse.{target}")
+        select_list = _neutralised_columns(connection, schema, table)
+        connection.execute(f"create table {target} as select {select_list} from warehouse.{target}")
         source_rows = connection.execute(f"select count(*) from warehouse.{target}").fetchone()
         copied_rows = connection.execute(f"select count(*) from {target}").fetchone()
         if source_rows != copied_rows:
@@ -75,6 +111,46 @@ def _copy_marts(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str,
             )
         row_counts[table] = int(copied_rows[0])
     return row_counts
+
+
+@contextmanager
+def _publishing_lock(folder: Path) -> Iterator[bool]:
+    """Hold an exclusive lock on the serving folder while publishing; yields whether it is held.
+
+    Publishes in other processes wait for it, so while it is held every staging file in the
+    folder is one that no running publish is writing. The lock is the folder's own (no lock
+    file is left behind) and the system releases it when its process dies, even by kill -9.
+    """
+    if fcntl is None:
+        yield False
+        return
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield True
+    finally:
+        os.close(descriptor)  # closing the last descriptor releases the lock
+
+
+def remove_stale_staging_files(serving: Path, *, locked: bool) -> list[Path]:
+    """Remove the staging files (``.<serving>.<uuid>.publishing`` and their ``.wal``) that a
+    killed publish left beside ``serving``; returns what was removed.
+
+    With the publishing lock held (``locked``) none of them can be in use. Without it, only
+    files untouched for :data:`STALE_STAGING_SECONDS` are removed.
+    """
+    removed = []
+    now = time.time()
+    for pattern in (f".{serving.name}.*.publishing", f".{serving.name}.*.publishing.wal"):
+        for leftover in serving.parent.glob(pattern):
+            try:
+                if not locked and now - leftover.stat().st_mtime < STALE_STAGING_SECONDS:
+                    continue
+                leftover.unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(leftover)
+    return removed
 
 
 def publish_serving(
@@ -93,6 +169,13 @@ def publish_serving(
             f"No warehouse at {warehouse}. Run the pipeline (`make run`) to build it first."
         )
     serving.parent.mkdir(parents=True, exist_ok=True)
+    with _publishing_lock(serving.parent) as locked:
+        # A publish killed mid-copy (kill -9, power cut) could not remove its staging files.
+        remove_stale_staging_files(serving, locked=locked)
+        return _publish(warehouse, serving, schema)
+
+
+def _publish(warehouse: Path, serving: Path, schema: str) -> PublishedServing:
     staging_file = serving.with_name(f".{serving.name}.{uuid.uuid4().hex}.publishing")
     published_at = datetime.now(UTC)
     try:

@@ -160,3 +160,27 @@ def test_a_stray_cell_on_the_return_sheet_is_reported_too(home):
     report = validate_file(path, "FJI", today=TODAY)
     [stray] = [p for p in report.errors if p.rule == "stray_cells"]
     assert stray.sheet == "Return" and "C3" in stray.message and "revised" in stray.message
+
+
+# --- A killed publish leaves nothing behind for long ------------------------------------------
+
+
+def test_a_publish_removes_what_a_killed_publish_left(tmp_path):
+    from orchestration.publish import publish_serving
+
+    warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create schema marts")
+        connection.execute("create table marts.m as select 1 as x")
+    stale = tmp_path / ".serving.duckdb.0123456789abcdef0123456789abcdef.publishing"
+    stale.write_bytes(b"half a database")
+    stale_wal = stale.with_name(stale.name + ".wal")
+    stale_wal.write_bytes(b"half a log")
+    unrelated = tmp_path / ".other.duckdb.0123.publishing"
+    unrelated.write_bytes(b"not ours")
+    publish_serving(warehouse, serving)
+    assert not stale.exists() and not stale_wal.exists()
+    assert unrelated.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [serving.name, warehouse.name, unrelated.name]
+    )
