@@ -458,3 +458,53 @@ def test_subtotals_per_row_constants_and_a_declared_remainder(tmp_path, monkeypa
     path.write_text(ARRIVALS_CSV.replace("Pacific subtotal,15,3,18", "Pacific subtotal,16,3,19"))
     found = [p.message for p in errors(parse_file(path, "csv", "TON"))]
     assert "The subtotal in column B is 16 but the rows above add up to 15." in found
+
+
+QUARTERLY_LAYOUT = """
+name: test-quarterly
+member: TON
+match: {sheets: [Monthly, Quarterly]}
+tables:
+  - sheet: Monthly
+    dataset: refusals
+    constants: {port: TOTBU, reason: OTH}
+    rows: {first: 2, keys: {year: A, month: B}}
+    columns: {header_rows: [1], key: nationality, from: C}
+  - sheet: Quarterly
+    dataset: refusals
+    use: reconcile
+    against: {nationality: _T}
+    constants: {port: TOTBU, reason: OTH}
+    rows: {first: 2, keys: {year: A, month: B}}
+    columns: {header_rows: [1], cells: {C: {nationality: _T}}}
+"""
+
+
+def write_quarterly(path: Path, second_quarter: int) -> Path:
+    workbook = xlsxwriter.Workbook(str(path))
+    monthly = workbook.add_worksheet("Monthly")
+    monthly.write_row(0, 0, ["Year", "Month", "China", "Fiji"])
+    for row, (month, china, fiji) in enumerate(
+        [("Jan", 1, 2), ("Feb", 3, 4), ("Mar", 5, 6), ("Apr", 1, 1), ("May", 1, 1), ("Jun", 1, 1)]
+    ):
+        monthly.write_row(row + 1, 0, [2025 if row == 0 else None, month, china, fiji])
+    quarterly = workbook.add_worksheet("Quarterly")
+    quarterly.write_row(0, 0, ["Year", "Quarter", "All nationalities"])
+    quarterly.write_row(1, 0, [2025, "Q1", 21])
+    quarterly.write_row(2, 0, [None, "Apr-Jun", second_quarter])
+    quarterly.write_row(3, 0, [2024, None, 99])  # a year whose months are not loaded
+    workbook.close()
+    return path
+
+
+def test_a_quarterly_sheet_is_only_reconciled_against_the_loaded_months(tmp_path):
+    layout = load_layout(with_layout(tmp_path, QUARTERLY_LAYOUT))
+    parsed = parse_declared(write_quarterly(tmp_path / "q.xlsx", 6), "TON", layout)
+    assert not errors(parsed), errors(parsed)
+    assert sorted(parsed.frames["refusals"]["period"].unique()) == [
+        f"2025-{m:02d}" for m in range(1, 7)
+    ]
+    assert any("2024 (0 of 12 months)" in p.message for p in parsed.problems)
+    parsed = parse_declared(write_quarterly(tmp_path / "q2.xlsx", 7), "TON", layout)
+    [problem] = errors(parsed)
+    assert "2025-Q2: this table adds up to 7 but the loaded figures" in problem.message

@@ -86,6 +86,18 @@ def month_number(text: str, *, prefix: bool = True) -> int | None:
     return None
 
 
+def quarter_number(text: str) -> int | None:
+    """The quarter a label names: ``Q1``, ``1st quarter``, ``Jan-Mar``, ``Oct - Dec``."""
+    cleaned = _FLAG.sub(" ", cell_text(text)).casefold().strip()
+    if match := re.fullmatch(r"q\s*([1-4])|([1-4])(?:st|nd|rd|th)?\s*(?:quarter|qtr)", cleaned):
+        return int(match[1] or match[2])
+    if match := re.fullmatch(r"([a-z]+)\s*[-–]\s*([a-z]+)", cleaned):
+        first, last = month_number(match[1]), month_number(match[2])
+        if first and last and last == first + 2 and first % 3 == 1:
+            return (first - 1) // 3 + 1
+    return None
+
+
 def year_number(value: object) -> int | None:
     """A cell as a year (``2020``, ``2020.0``, ``"2020 [p]"``), or None."""
     text = _FLAG.sub("", cell_text(value)).strip()
@@ -513,11 +525,19 @@ class _TableReader:
             # Where the month comes from: the row, or the table.
             period = fixed
             row_dims = dict(base)
-            if "month" in keys:
-                if not texts["month"] and year is not None:
+            reconciling = table.use == "reconcile"
+            if "month" in keys or ("year" in keys and reconciling):
+                month_text = texts.get("month", "")
+                quarter = quarter_number(month_text)
+                if not month_text and year is not None and not reconciling:
                     annual.append((number, year, figures))
                     continue
-                month = month_number(texts["month"])
+                if reconciling and year is not None and (quarter or not month_text):
+                    # A calendar-year or quarterly table, read only to check the months.
+                    period = f"{year:04d}" + (f"-Q{quarter}" if quarter else "")
+                    month = 0
+                else:
+                    month = month_number(month_text)
                 if month is None or year is None:
                     self.secretariat(
                         f"Row {number}: {texts['month']!r} is not a month the layout can read"
@@ -526,8 +546,9 @@ class _TableReader:
                         row=number, value=texts["month"],
                     )  # fmt: skip
                     continue
-                period = f"{year:04d}-{month:02d}"
-                if re.search(r"\[\s*p\s*\]", texts["month"], re.IGNORECASE):
+                if month:
+                    period = f"{year:04d}-{month:02d}"
+                if re.search(r"\[\s*p\s*\]", month_text, re.IGNORECASE):
                     provisional += 1
             elif "period" in keys:
                 try:
@@ -872,6 +893,16 @@ def _aggregate(records: list[dict], dataset_name: str) -> pd.DataFrame:
     return frame.astype({c: "string" for c in columns if c != "source_row"}).astype(object)
 
 
+def _periods_holding(month: str) -> list[str]:
+    """The periods a month counts in: itself, its quarter and its year."""
+    quarter = (int(month[5:7]) - 1) // 3 + 1
+    return [month, f"{month[:4]}-Q{quarter}", month[:4]]
+
+
+def _months_in(period: str) -> int:
+    return 12 if len(period) == 4 else 3 if "-Q" in period else 1
+
+
 def _reconcile(reader: _TableReader, records: list[dict], loaded: list[dict]) -> None:
     """A ``use: reconcile`` table's month totals against the loaded figures it must equal."""
     target = {**reader.base_dims(), **reader.table.against}
@@ -881,16 +912,26 @@ def _reconcile(reader: _TableReader, records: list[dict], loaded: list[dict]) ->
     own: dict[str, int] = defaultdict(int)
     for record in records:
         own[record["period"]] += record["count"]
+    # A breakdown the target totals (`_T`) is matched exactly where the loaded figures carry
+    # that total, and summed over where they carry only its detail.
+    exact = [c for c in breakdowns if target[c] != TOTAL]
+    totalled = [c for c in breakdowns if target[c] == TOTAL]
+    carried = {c for c in totalled if any(r.get(c) == TOTAL for r in loaded)}
     theirs: dict[str, int] = defaultdict(int)
+    months: dict[str, set[str]] = defaultdict(set)
     for record in loaded:
-        if all(record.get(c) == target[c] for c in breakdowns):
-            theirs[record["period"]] += record["count"]
+        if all(record.get(c) == target[c] for c in exact) and all(
+            (record.get(c) == TOTAL) == (c in carried) for c in totalled
+        ):
+            for key in _periods_holding(record["period"]):
+                theirs[key] += record["count"]
+                months[key].add(record["period"])
     described = ", ".join(f"{k}={v}" for k, v in reader.table.against.items())
+    unchecked = []
     for period, total in sorted(own.items()):
-        if period not in theirs:
-            reader.note(
-                f"{period}: no loaded figures with {described} to reconcile {total:,} with."
-            )
+        expected = _months_in(period)
+        if period not in theirs or len(months[period]) < expected:
+            unchecked.append(f"{period} ({len(months[period])} of {expected} months)")
         elif theirs[period] != total:
             reader.parsed.error(
                 f"{period}: this table adds up to {total:,} but the loaded figures with "
@@ -898,6 +939,11 @@ def _reconcile(reader: _TableReader, records: list[dict], loaded: list[dict]) ->
                 "Correct the tables so that they agree, then resubmit.",
                 **reader.where,
             )
+    if unchecked:
+        reader.note(
+            f"Not reconciled with the loaded figures with {described}, whose months are not "
+            f"all in this file: {', '.join(unchecked)}."
+        )
 
 
 def matching_layouts(
