@@ -33,6 +33,19 @@ REPORTING_SETTINGS: tuple[tuple[str, str, str], ...] = (
         "Time zone of the deadline: the Secretariat's, in Apia.",
     ),
     (
+        "complete_coverage_pct",
+        "90",
+        "A month's regional figures are complete once members making up this percentage of a "
+        "dataset's usual volume have reported; until then, and until the deadline has passed, "
+        "the month is provisional and not published.",
+    ),
+    (
+        "usual_volume_months",
+        "12",
+        "Months before a month over which a member's usual volume is its average monthly total "
+        "(the weight of its return when judging whether a month is complete).",
+    ),
+    (
         "small_cell_max",
         "4",
         "Counts from 1 to this value are suppressed (shown as '<5') outside the sharing circle.",
