@@ -1,4 +1,9 @@
-"""Downloads: CSV, Excel and SDMX-CSV bytes, with spreadsheet formula injection neutralised."""
+"""Downloads: CSV, Excel and SDMX-CSV bytes, with spreadsheet formula injection neutralised.
+
+Publishing already neutralises every text value in the serving database (so the data grid's own
+"Download as CSV" is safe too); the files here apply the same rule again, to the headers as well,
+in case a frame reaches them from anywhere else.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,13 @@ import io
 
 import pandas as pd
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from pidc.escaping import neutralise_formula
 
 
 def neutralise_cell(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """A text cell that a spreadsheet could run as a formula gets a leading apostrophe
+    (OWASP: = + - @ tab or carriage return, also after leading spaces or invisible characters)."""
+    return neutralise_formula(value)
 
 
 def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
@@ -37,9 +41,15 @@ def _plain_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return plain
 
 
+# CRLF line ends (RFC 4180): the csv writer then quotes every cell holding a CR or an LF, so a
+# bare carriage return inside a value cannot start a new row (and a formula) in a spreadsheet.
+LINE_END = "\r\n"
+
+
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 CSV (with BOM, so Excel opens accents right), formula cells neutralised."""
-    return neutralised(_plain_dates(frame)).to_csv(index=False).encode("utf-8-sig")
+    safe = neutralised(_plain_dates(frame))
+    return safe.to_csv(index=False, lineterminator=LINE_END).encode("utf-8-sig")
 
 
 # One sheet of an .xlsx workbook holds 1,048,576 rows, the header included.
@@ -60,4 +70,4 @@ def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "data") -> bytes:
 
 def to_sdmx_csv_bytes(frame: pd.DataFrame) -> bytes:
     """SDMX-CSV: the ``mart_sdmx_public`` rows as they are, suppressed OBS_VALUE left empty."""
-    return neutralised(frame).to_csv(index=False).encode("utf-8")
+    return neutralised(frame).to_csv(index=False, lineterminator=LINE_END).encode("utf-8")

@@ -117,10 +117,16 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def neutralise_formula_sql(column_sql: str) -> str:
-    """A DuckDB expression: the varchar ``column_sql`` neutralised as :func:`neutralise_formula`."""
+def neutralise_formula_sql(value: str) -> str:
+    """DuckDB SQL for the varchar expression ``value``, neutralised as :func:`neutralise_formula`.
+
+    A cheap exact pre-check skips the regular expression for almost every value: a formula-like
+    text starts with a character below '0' (controls, space, + and -), '=' or '@', or one from
+    DEL up (the other invisible and full-width characters).
+    """
     return (
-        f"case when regexp_matches({column_sql}, {_sql_string(FORMULA_PATTERN)}) "
-        f"and not regexp_full_match({column_sql}, {_sql_string(PLAIN_NUMBER_PATTERN)}) "
-        f"then {_sql_string(FORMULA_PREFIX)} || {column_sql} else {column_sql} end"
+        f"case when ({value} < '0' or {value} >= chr(127) or {value}[1] in ('=', '@')) "
+        f"and regexp_matches({value}, {_sql_string(FORMULA_PATTERN)}) "
+        f"and not regexp_full_match({value}, {_sql_string(PLAIN_NUMBER_PATTERN)}) "
+        f"then {_sql_string(FORMULA_PREFIX)} || {value} else {value} end"
     )

@@ -1,5 +1,6 @@
-"""Nothing from a member's file is rendered as markup: validation reports (Markdown, HTML), the
-dashboard pages that show reports, alerts and notes, and the bulletin (HTML and PDF).
+"""Nothing from a member's file is rendered as markup or run as a formula: validation reports
+(Markdown, HTML), the dashboard pages that show reports, alerts and notes, the bulletin (HTML and
+PDF), the serving database every grid and download reads, and the Downloads files.
 
 Markdown is rendered here with markdown-it (CommonMark with GFM tables and strikethrough); GFM's
 autolink literals, which remark-gfm (Streamlit's renderer) finds in text after escapes are
@@ -8,7 +9,9 @@ resolved, are checked with the same patterns on the rendered text.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 import shutil
 
@@ -16,12 +19,21 @@ import duckdb
 import pandas as pd
 import pytest
 from markdown_it import MarkdownIt
-from test_app import FJI_OFFICER, SECRETARIAT, SEP, run_page
+from test_app import FJI_OFFICER, SECRET_NOTE, SECRETARIAT, SEP, SHARED_NOTE, run_page
 
 from app import bulletin as bulletin_module
 from app import data_access
+from app.exports import to_csv_bytes
 from ingestion.report import ERROR, NOTE, WARNING, Problem, ValidationReport
-from pidc.escaping import WORD_JOINER, escape_markdown, visible_controls
+from orchestration.publish import publish_serving
+from pidc.escaping import (
+    WORD_JOINER,
+    escape_markdown,
+    is_formula_like,
+    neutralise_formula,
+    neutralise_formula_sql,
+    visible_controls,
+)
 
 LINK = "[Fix it here](https://evil.example/fix)"
 IMAGE = "![x](https://evil.example/pixel.png)"
@@ -219,3 +231,111 @@ def test_bulletin_files_carry_notes_as_text(published):
     assert "default-src 'none'" in page and "<img" not in page
     pdf = bulletin_module.to_pdf(bulletin)
     assert b"/URI" not in pdf and b"/Annot" not in pdf  # no live link in the PDF
+
+
+# --- spreadsheet formulas ---------------------------------------------------------------------
+
+HYPERLINK = '=HYPERLINK("https://evil.example/x","Fix it here")'
+FORMULAS = [
+    HYPERLINK,
+    " =1+1",
+    "  +SUM(A1:A9)",
+    "\t=2",
+    "\r=3",
+    "\n=4",
+    "\u00a0=5",
+    "\u200b@SUM(A1)",
+    "-2+3",
+    "@SUM(A1)",
+    "\uff1dcmd",
+    "\tplain after a tab",
+]
+HARMLESS = ["Cruise season", "a=b", "-5", "+1.25", "2026-09", "", "it's -ok-"]
+
+
+@pytest.mark.parametrize("value", FORMULAS)
+def test_formula_like_text_gets_an_apostrophe(value):
+    assert neutralise_formula(value) == "'" + value
+    assert neutralise_formula("'" + value) == "'" + value  # never twice
+
+
+@pytest.mark.parametrize("value", [*HARMLESS, -5, 3.5, None])
+def test_other_values_are_left_as_they_are(value):
+    assert neutralise_formula(value) == value
+
+
+def test_sql_and_python_neutralise_alike():
+    connection = duckdb.connect()
+    values = [*FORMULAS, *HARMLESS, "é=", "~a", "!x", None]
+    rows = connection.execute(
+        f"select v, {neutralise_formula_sql('v')} from unnest(?::varchar[]) as t(v)", [values]
+    ).fetchall()
+    assert [after for _, after in rows] == [neutralise_formula(before) for before, _ in rows]
+
+
+def test_download_buttons_neutralise_leading_spaces_and_control_characters():
+    frame = pd.DataFrame({"note": FORMULAS + HARMLESS, "count": range(-3, len(FORMULAS) + 4)})
+    text = to_csv_bytes(frame).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    assert [row[0] for row in rows] == ["'" + v for v in FORMULAS] + HARMLESS
+    assert rows[0][1] == "-3"  # numbers stay numbers
+
+
+def hostile_warehouse(path, serving_template) -> None:
+    """A warehouse whose marts carry formula payloads in text columns, and negative numbers."""
+    shutil.copy(serving_template, path)
+    connection = duckdb.connect(str(path))
+    connection.executemany(
+        "insert into marts.mart_observations values ('FJI', 'movements', ?, 'TREND', ?, true)",
+        [[SEP, value] for value in FORMULAS],
+    )
+    connection.execute(
+        "update marts.mart_submissions set file_name = ?, rows_rejected = -5 "
+        "where submission_id = 'sub-fji-1'",
+        [" " + HYPERLINK],
+    )
+    connection.execute(
+        "create view marts.v_notes as select note, -1 as minus_one from marts.mart_observations"
+    )
+    connection.close()
+
+
+def test_publish_neutralises_every_text_value_once(tmp_path, serving_template):
+    warehouse = tmp_path / "warehouse.duckdb"
+    hostile_warehouse(warehouse, serving_template)
+    published = publish_serving(warehouse, tmp_path / "serving.duckdb")
+    connection = duckdb.connect(str(published.path), read_only=True)
+    notes = {
+        row[0] for row in connection.sql("select note from marts.mart_observations").fetchall()
+    }
+    assert {"'" + value for value in FORMULAS} <= notes
+    assert {SHARED_NOTE, SECRET_NOTE} <= notes  # ordinary text untouched
+    file_name, rejected = connection.execute(
+        "select file_name, rows_rejected from marts.mart_submissions "
+        "where submission_id = 'sub-fji-1'"
+    ).fetchone()
+    assert file_name == "' " + HYPERLINK and rejected == -5
+    assert connection.execute("select distinct minus_one from marts.v_notes").fetchall() == [(-1,)]
+    types = dict(
+        connection.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_name = 'mart_submissions'"
+        ).fetchall()
+    )
+    assert types["rows_rejected"] == "BIGINT" and types["file_name"] == "VARCHAR"
+    # Codes, dates and counts come through as they were.
+    source = duckdb.connect(str(warehouse), read_only=True)
+    query = "select * from marts.mart_return_totals order by all"
+    assert connection.execute(query).fetchall() == source.execute(query).fetchall()
+
+
+def test_the_data_grid_on_downloads_shows_neutralised_text(pidc_home, serving_template):
+    """The grid's own "Download as CSV" exports what the grid holds: published, neutralised."""
+    warehouse = pidc_home / "warehouse.duckdb"
+    hostile_warehouse(warehouse, serving_template)
+    publish_serving(warehouse, pidc_home / "serving.duckdb")
+    at = run_page("downloads", SECRETARIAT)
+    at.selectbox[0].set_value("observations").run()
+    notes = set(at.dataframe[0].value["note"])
+    assert {"'" + value for value in FORMULAS} <= notes
+    assert not {value for value in notes if is_formula_like(value)}

@@ -18,7 +18,10 @@ if not available:
 else:
     name = st.selectbox("Table", available)
     rows = data_access.download_table(viewer, name)
-    st.caption(f"{len(rows):,} rows. Text cells starting with = + - @ are prefixed with '.")
+    st.caption(
+        f"{len(rows):,} rows. Text a spreadsheet could run as a formula (starting with = + - @,"
+        " tab or carriage return, even after spaces) starts with an apostrophe (')."
+    )
     left, right = st.columns(2)
     # The files are made when a button is pressed, not on every rerun of the page.
     left.download_button(
