@@ -7,6 +7,12 @@ files to the archive and rejected ones, with their report, to quarantine.
 Files are handled in arrival order, in chunks: each file is checked and parsed, the chunk's
 returns are validated together (one Great Expectations run per dataset, not per file), then each
 file in turn gets its history warnings, its report and its single load-or-quarantine transaction.
+
+Who sent a file is decided by where it comes from, never by what it says: its member folder
+(``landing/<MEMBER>/``), or the member given by the caller (``--member``, the signed-in officer).
+A file whose content names another member is rejected. Links are never followed: a symbolic link
+(to a file or a folder) is refused without being opened, and hidden files and Excel's ``~$`` lock
+files are skipped; both are listed among the outcomes, neither is recorded in the ledger.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +29,7 @@ from pathlib import Path
 import duckdb
 
 from ingestion.errors import IntakeError
+from ingestion.file_names import file_name_problem, shown_file_name
 from ingestion.history import history_warnings
 from ingestion.layout_schema import layouts_version
 from ingestion.loader import connect, known_submission, load_accepted, record_rejection
@@ -43,7 +51,9 @@ class IngestOutcome:
     submission_id: str
     file_name: str
     file_sha256: str
-    status: str  # accepted | rejected | duplicate
+    # accepted | rejected | duplicate, or, never recorded in the ledger: refused (a link, or
+    # not a regular file: never opened) | skipped (hidden or an Excel lock file)
+    status: str
     member: str | None
     rows_read: int
     rows_loaded: int
@@ -71,21 +81,125 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A landing entry intake does not read: a link or special file (refused) or a hidden or
+    lock file (skipped). Listed among the outcomes, never recorded in the ledger."""
+
+    path: Path
+    status: str  # refused | skipped
+    message: str
+
+
+def _landing_folder(home: Home) -> list[Path]:
+    """The landing folder as written and as resolved (it may itself be a mount or a link)."""
+    return list(dict.fromkeys([Path(os.path.abspath(home.landing)), home.landing.resolve()]))
+
+
 def submitting_member(path: Path, home: Home) -> str | None:
-    """The member whose landing folder holds ``path`` (landing/<MEMBER>/...), if any."""
-    try:
-        relative = path.resolve().relative_to(home.landing)
-    except ValueError:
+    """The member whose landing folder holds ``path`` (landing/<MEMBER>/...), if any.
+
+    Read from the path as written, never through a link: a link in ``landing/FJI/`` to a file
+    elsewhere is not FJI's file (and intake refuses it, see :func:`linked_part`).
+    """
+    absolute = Path(os.path.abspath(path))
+    for landing in _landing_folder(home):
+        try:
+            relative = absolute.relative_to(landing)
+        except ValueError:
+            continue
+        return relative.parts[0].upper() if len(relative.parts) > 1 else None
+    return None
+
+
+def linked_part(path: Path, home: Home | None) -> Path | None:
+    """The first symbolic link on the way to ``path``: the path itself, or, inside the landing
+    folder, one of its folders (``landing/TON`` linked to a folder elsewhere). None if none.
+
+    The landing folder itself may be a link (a mount point set up by the operator).
+    """
+    current = Path(os.path.abspath(path))
+    landing = _landing_folder(home) if home is not None else []
+    if current in landing:
         return None
-    return relative.parts[0].upper() if len(relative.parts) > 1 else None
+    if current.is_symlink():
+        return current
+    if not any(current.is_relative_to(folder) for folder in landing):
+        return None
+    while current.parent not in landing and current.parent != current:
+        current = current.parent
+        if current.is_symlink():
+            return current
+    return None
 
 
-def _examine(path: Path, member: str | None, sha256: str) -> _Candidate:
+def _refused_link(path: Path, link: Path) -> SetAside:
+    """``path`` refused because ``link`` (the path itself or a folder on its way) is a link."""
+    what = "a link to a folder" if link.is_dir() else "a link"
+    subject = f"{path.name} is {what}" if link == path else f"{path.name} is in {link.name}, {what}"
+    return SetAside(
+        path,
+        "refused",
+        f"{subject}; links are never followed (they could pass a file from elsewhere off as a "
+        "member's), so it was not read. Copy the file itself into the member's landing folder.",
+    )
+
+
+def sender(path: Path, given: str | None, home: Home | None) -> tuple[str | None, Problem | None]:
+    """Who sent ``path``, and why the platform cannot take it from them (None when it can).
+
+    The member is the one given (``--member``, the signed-in officer) or the member folder's
+    (``landing/<MEMBER>/``); never the file's content. A file outside any member folder with no
+    member given is no one's; a member given for a file in another member's folder contradicts
+    where the file is. Both are refused before the file is opened.
+    """
+    folder = submitting_member(path, home) if home is not None else None
+    given = given.upper() if given else None
+    if given and folder and folder != given:
+        return given, Problem(
+            ERROR,
+            f"The file is in {folder}'s landing folder but was submitted as {given}.",
+            f"Submit it as {folder}, or move it into landing/{given}/ if it is {given}'s.",
+            rule="member",
+        )
+    if not (given or folder):
+        return None, Problem(
+            ERROR,
+            "The file is not in a member's folder, so the platform cannot tell which member "
+            "sent it (it never takes the member from the file's content).",
+            "Put it in the member's landing folder (e.g. landing/FJI/), submit it from the "
+            "Submit page, or ingest it with --member XXX.",
+            rule="member",
+        )
+    return given or folder, None
+
+
+def _examine(
+    path: Path, member: str | None, sha256: str, refusal: Problem | None = None
+) -> _Candidate:
     """Safety checks and parsing; problems so far go into the candidate's report."""
-    candidate = _Candidate(path, ValidationReport(file_name=path.name, file_sha256=sha256))
+    name = shown_file_name(path.name)
+    candidate = _Candidate(path, ValidationReport(file_name=name, file_sha256=sha256))
     report = candidate.report
     report.member = member
     report.layouts_version = layouts_version()
+    # Checked before the file is opened: a name that displays as another or reads as a formula,
+    # and who sent it (``refusal``, from :func:`sender`).
+    if reason := file_name_problem(path.name):
+        report.problems.append(
+            Problem(
+                ERROR,
+                reason,
+                "Rename the file to a plain name such as FJI_2026-10.xlsx (letters, digits, "
+                "- and _) and send it again.",
+                value=name,
+                rule="file_name",
+            )
+        )
+        return candidate
+    if refusal is not None:
+        report.problems.append(refusal)
+        return candidate
     try:
         parsed = parse_file(path, check_file(path), member)
     except IntakeError as error:
@@ -135,7 +249,14 @@ def validate_file(
     When ``home`` has a warehouse, it is opened read-only for the history warnings.
     """
     path = Path(path)
-    candidate = _examine(path, member.upper() if member else None, file_sha256(path))
+    link = linked_part(path, home)
+    if link is not None:
+        report = ValidationReport(file_name=shown_file_name(path.name), file_sha256="")
+        refused = _refused_link(path, link)
+        report.problems.append(Problem(ERROR, refused.message, "", rule="refused_link"))
+        return report
+    who, refusal = sender(path, member, home)
+    candidate = _examine(path, who, file_sha256(path), refusal)
     _validate([candidate], today)
     if candidate.returns and home is not None and home.warehouse.exists():
         with duckdb.connect(str(home.warehouse), read_only=True) as connection:
@@ -148,10 +269,11 @@ def validate_file(
 def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime):
     """Write the report, then load (accepted) or quarantine (rejected) in one transaction."""
     path, report = candidate.path, candidate.report
+    name = report.file_name  # as shown: invisible characters spelled out (ingestion.file_names)
     if report.accepted and candidate.returns:
         report.problems += history_warnings(connection, report.member, candidate.returns)
     # Unique per arrival: identical bytes under another name (a nil return) are another one.
-    arrival = hashlib.sha256(f"{report.file_sha256}:{report.member}:{path.name}".encode())
+    arrival = hashlib.sha256(f"{report.file_sha256}:{report.member}:{name}".encode())
     submission_id = f"{received:%Y%m%dT%H%M%S}-{arrival.hexdigest()[:12]}"
     report_path = report.write(home.reports / submission_id)
     # An accepted file loads every row it read except rows for months that have not ended,
@@ -160,7 +282,7 @@ def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime
     ledger = {
         "submission_id": submission_id,
         "member": report.member,
-        "file_name": path.name,
+        "file_name": name,
         "file_sha256": report.file_sha256,
         "file_format": report.file_format,
         "received_at": received,
@@ -181,12 +303,12 @@ def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime
     else:
         folder = home.quarantine / submission_id
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, folder / path.name)
+        shutil.copy2(path, folder / name)
         for produced in report_path.parent.iterdir():
             shutil.copy2(produced, folder / produced.name)
         record_rejection(connection, ledger)
     return IngestOutcome(
-        submission_id, path.name, report.file_sha256, report.verdict, report.member,
+        submission_id, name, report.file_sha256, report.verdict, report.member,
         report.rows_read, ledger["rows_loaded"], ledger["rows_rejected"], report_path,
         report.summary(),
     )  # fmt: skip
@@ -214,26 +336,27 @@ def _ingest_chunk(
     candidates: dict[int, _Candidate] = {}
     seen: dict[tuple, str] = {}
     for index, path in enumerate(files):
-        who = (member or submitting_member(path, home) or "").upper() or None
+        who, refusal = sender(path, member, home)
+        name = shown_file_name(path.name)
         # The ledger already has this landing file (same member, name and arrival time): it is
         # not read or hashed again, so a new month's run costs its own files only.
-        earlier = (received or {}).get((who, path.name, _received_at(path, received_at)))
+        earlier = (received or {}).get((who, name, _received_at(path, received_at)))
         if earlier:
             submission_id, sha256, status = earlier
         else:
             sha256 = file_sha256(path)
-            previous = known_submission(connection, sha256, who, path.name)
+            previous = known_submission(connection, sha256, who, name)
             if retrying and previous and previous[1] == "rejected":
                 previous = None  # held for the Secretariat, read again with the new layouts
             twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
             submission_id, status = previous or (twin, "in this batch")
         if submission_id:
             outcomes[index] = IngestOutcome(
-                submission_id, path.name, sha256, "duplicate", who, 0, 0, 0, None,
+                submission_id, name, sha256, "duplicate", who, 0, 0, 0, None,
                 f"already received as submission {submission_id} ({status}); not loaded again",
             )  # fmt: skip
             continue
-        candidates[index] = _examine(path, who, sha256)
+        candidates[index] = _examine(path, who, sha256, refusal)
         # A file with rows is the same file whatever its name; an empty one only by name.
         key = (sha256, who) if candidates[index].report.rows_read else (sha256, who, path.name)
         seen[key] = path.name
@@ -278,15 +401,61 @@ def ingest_file(
             connection.close()
 
 
-def landing_files(folder: Path) -> list[Path]:
-    """Files below ``folder`` in arrival order (modification time, then name).
+def landing_entries(folder: Path) -> tuple[list[Path], list[SetAside]]:
+    """Files below ``folder`` in arrival order (modification time, then name), and the entries
+    set aside, in path order.
 
-    Hidden files and Excel's ``~$`` lock files are not submissions and are left alone.
+    Links are never followed (a link to a file or a folder is refused unread), nor is anything
+    but a regular file read (a pipe or device is refused). Hidden files and folders and Excel's
+    ``~$`` lock files are not submissions: they are skipped, and listed so nobody wonders.
     """
-    files = [
-        p for p in Path(folder).rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, str(p)))
+    files: list[Path] = []
+    aside: list[SetAside] = []
+    for root, folders, names in os.walk(folder, followlinks=False):
+        here = Path(root)
+        for name in sorted(folders):
+            path = here / name
+            if path.is_symlink():
+                aside.append(_refused_link(path, path))
+            elif name.startswith("."):
+                aside.append(
+                    SetAside(path, "skipped", f"{name} is a hidden folder: nothing in it is read.")
+                )
+        folders[:] = sorted(
+            name for name in folders if not name.startswith(".") and not (here / name).is_symlink()
+        )
+        for name in sorted(names):
+            path = here / name
+            if path.is_symlink():
+                aside.append(_refused_link(path, path))
+            elif name.startswith("~$"):
+                aside.append(
+                    SetAside(path, "skipped", f"{name} is an Excel lock file, not a return.")
+                )
+            elif name.startswith("."):
+                aside.append(SetAside(path, "skipped", f"{name} is a hidden file, not a return."))
+            elif not path.is_file():
+                aside.append(
+                    SetAside(path, "refused", f"{name} is not a regular file; it is not read.")
+                )
+            else:
+                files.append(path)
+    files.sort(key=lambda p: (p.stat().st_mtime, str(p)))
+    aside.sort(key=lambda entry: str(entry.path))
+    return files, aside
+
+
+def landing_files(folder: Path) -> list[Path]:
+    """Files below ``folder`` that intake reads, in arrival order (see :func:`landing_entries`)."""
+    return landing_entries(folder)[0]
+
+
+def set_aside_outcome(entry: SetAside, home: Home, member: str | None = None) -> IngestOutcome:
+    """The outcome listing a landing entry intake did not read."""
+    who = member or submitting_member(entry.path, home)
+    return IngestOutcome(
+        "", shown_file_name(entry.path.name), "", entry.status, who, 0, 0, 0, None, entry.message
+    )
 
 
 def received_files(connection) -> dict[tuple, tuple[str, str, str]]:
@@ -315,9 +484,18 @@ def ingest_path(
     today: dt.date | None = None,
     on_file: Callable[[IngestOutcome], None] | None = None,
 ) -> list[IngestOutcome]:
-    """Ingest a file or every file below a folder, in arrival order, on one connection."""
+    """Ingest a file or every file below a folder, in arrival order, on one connection.
+
+    Entries not read (links, hidden and lock files) come last, as ``refused`` or ``skipped``.
+    """
     path = Path(path)
-    files = landing_files(path) if path.is_dir() else [path]
+    link = linked_part(path, home)
+    if link is not None:
+        files, aside = [], [_refused_link(path, link)]
+    elif path.is_dir():
+        files, aside = landing_entries(path)
+    else:
+        files, aside = [path], []
     outcomes: list[IngestOutcome] = []
     connection = connect(home.ensure().warehouse)
     try:
@@ -327,10 +505,14 @@ def ingest_path(
                 files[start : start + CHUNK_FILES], home, connection, member=member,
                 today=today, received_at=None, on_file=on_file, received=received,
             )  # fmt: skip
-        if path.is_dir() and path.resolve() == home.landing.resolve():
+        if link is None and path.is_dir() and path.resolve() == home.landing.resolve():
             outcomes += retry_held(home, connection, today=today, on_file=on_file)
     finally:
         connection.close()
+    for entry in aside:
+        outcomes.append(set_aside_outcome(entry, home, member))
+        if on_file:
+            on_file(outcomes[-1])
     return outcomes
 
 

@@ -21,6 +21,7 @@ from pydantic import Field
 
 from ingestion.raw_schema import raw_tables
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
+from pidc.escaping import escape_markdown
 
 INTAKE_GROUP = "intake"
 INTAKE_ASSET_NAME = "raw_tables"
@@ -74,10 +75,11 @@ def is_candidate_return_file(path: Path) -> bool:
     """True for a regular file that may be a member's return (not hidden, lock or partial file).
 
     Unknown formats are deliberately passed on: intake rejects them with a report, so a member's
-    file is never silently ignored.
+    file is never silently ignored. Links are not followed (not even hashed): intake refuses
+    them, and the whole-landing run lists them.
     """
     name = path.name
-    if not path.is_file() or name.startswith(_TEMPORARY_PREFIXES):
+    if path.is_symlink() or not path.is_file() or name.startswith(_TEMPORARY_PREFIXES):
         return False
     return not name.lower().endswith(_TEMPORARY_SUFFIXES)
 
@@ -185,34 +187,59 @@ def rejected_files_check(outcomes: list) -> dg.AssetCheckResult:
     """The ``every_file_accepted`` result for one intake run's outcomes.
 
     A rejected file is quarantined and never blocks other members' data, so the check only warns;
-    its metadata names each rejected file with the path of the validation report to send back.
+    its metadata names each rejected file with the path of the validation report to send back,
+    and each refused entry (a link, never read) with the reason.
     """
     rejected = [outcome for outcome in outcomes if outcome.status == "rejected"]
-    metadata: dict[str, object] = {"files_rejected": len(rejected)}
-    for outcome in rejected:
-        key = f"rejected: {outcome.member or '?'}/{outcome.file_name}"
+    refused = [outcome for outcome in outcomes if outcome.status == "refused"]
+    metadata: dict[str, object] = {"files_rejected": len(rejected), "files_refused": len(refused)}
+    for outcome in [*rejected, *refused]:
+        key = f"{outcome.status}: {outcome.member or '?'}/{outcome.file_name}"
         metadata[key] = (
             dg.MetadataValue.path(str(outcome.report_path))
             if outcome.report_path
             else dg.MetadataValue.text(outcome.message)
         )
-    if rejected:
+    if rejected or refused:
         metadata["reasons"] = dg.MetadataValue.md(
-            "\n".join(f"- **{outcome.file_name}**: {outcome.message}" for outcome in rejected)
+            "\n".join(
+                f"- {outcome.status} **{escape_markdown(outcome.file_name)}**: "
+                f"{escape_markdown(outcome.message)}"
+                for outcome in [*rejected, *refused]
+            )
         )
+    problems = []
+    if rejected:
+        problems.append(
+            f"{len(rejected)} file(s) failed validation and were quarantined; "
+            "send each member its report."
+        )
+    if refused:
+        problems.append(f"{len(refused)} landing entry(ies) refused unread (links).")
     return dg.AssetCheckResult(
         asset_key=LEDGER_KEY,
         check_name=FILES_ACCEPTED_CHECK,
-        passed=not rejected,
+        passed=not (rejected or refused),
         severity=dg.AssetCheckSeverity.WARN,
         metadata=metadata,
-        description=(
-            f"{len(rejected)} file(s) failed validation and were quarantined; "
-            "send each member its report."
-            if rejected
-            else "Every file of this run passed validation."
-        ),
+        description=" ".join(problems) or "Every file of this run passed validation.",
     )
+
+
+def set_aside_metadata(outcomes: list) -> dict[str, object]:
+    """Counts of the entries intake did not read and, when there are any, their list."""
+    aside = [outcome for outcome in outcomes if outcome.status in ("refused", "skipped")]
+    metadata: dict[str, object] = {
+        "files_refused": sum(outcome.status == "refused" for outcome in aside),
+        "files_skipped": sum(outcome.status == "skipped" for outcome in aside),
+    }
+    if aside:
+        metadata["set_aside"] = dg.MetadataValue.text(
+            "; ".join(
+                f"{outcome.status} {outcome.member or '?'}/{outcome.file_name}" for outcome in aside
+            )
+        )
+    return metadata
 
 
 def build_intake_assets() -> dg.AssetsDefinition:
@@ -246,7 +273,8 @@ def build_intake_assets() -> dg.AssetsDefinition:
         for target in _resolve_targets(config, platform_home.landing):
             outcomes.extend(ingest_path(target, platform_home))
         for outcome in outcomes:
-            log = context.log.warning if outcome.status == "rejected" else context.log.info
+            warn = outcome.status in ("rejected", "refused", "skipped")
+            log = context.log.warning if warn else context.log.info
             log(f"{outcome.file_name}: {outcome.status} - {outcome.message}")
         statuses = Counter(outcome.status for outcome in outcomes)
         metadata = {
@@ -256,6 +284,7 @@ def build_intake_assets() -> dg.AssetsDefinition:
             "files_duplicate": statuses.get("duplicate", 0),
             "rows_loaded": sum(outcome.rows_loaded for outcome in outcomes),
             "rows_rejected": sum(outcome.rows_rejected for outcome in outcomes),
+            **set_aside_metadata(outcomes),
         }
         for spec in context.assets_def.specs:
             yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)

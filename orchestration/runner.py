@@ -94,6 +94,7 @@ def run_pipeline(
     """Ingest every landing file, build the dbt project (seeds, models, tests), publish.
 
     Returns a summary: ``run_id``, ``files_accepted``, ``files_rejected``, ``files_duplicate``,
+    ``files_refused`` and ``files_skipped`` (with ``set_aside`` naming them, when there are any),
     ``rows_loaded``, ``models_built``, ``tables_published``, ``published_path``. Raises
     ``PipelineError`` naming the failed steps and blocking checks if any fails (a failing dbt
     test fails the dbt step; a failing raw expectation suite stops dbt); publish then does not
@@ -129,6 +130,10 @@ def run_pipeline(
         "files_accepted": intake.get("files_accepted", 0),
         "files_rejected": intake.get("files_rejected", 0),
         "files_duplicate": intake.get("files_duplicate", 0),
+        # Landing entries not read: links (refused) and hidden or lock files (skipped).
+        "files_refused": intake.get("files_refused", 0),
+        "files_skipped": intake.get("files_skipped", 0),
+        **({"set_aside": intake["set_aside"]} if intake.get("set_aside") else {}),
         "rows_loaded": intake.get("rows_loaded", 0),
         "models_built": _models_built(result, job),
         "tables_published": publish.get("tables", 0),

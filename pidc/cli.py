@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from pidc.accounts import users_app
 from pidc.settings import PROJECT_ROOT, home
@@ -88,13 +89,16 @@ def ingest(
     member: Annotated[str | None, typer.Option(help="Submitting member, e.g. FJI.")] = None,
     home_dir: HomeOption = None,
 ) -> None:
-    """Ingest a file or a folder: load accepted returns, quarantine rejected ones."""
+    """Ingest a file or a folder: load accepted returns, quarantine rejected ones.
+
+    Links are refused unread and hidden and lock files skipped; each is listed.
+    """
     from rich.progress import Progress
 
-    from ingestion.intake import ingest_path, landing_files
+    from ingestion.intake import ingest_path, landing_entries
 
     target = home(home_dir)
-    total = len(landing_files(path)) if path.is_dir() else 1
+    total = sum(map(len, landing_entries(path))) if path.is_dir() else 1
     with Progress(console=console, transient=False) as progress:
         task = progress.add_task("ingesting", total=total)
         outcomes = ingest_path(
@@ -105,14 +109,21 @@ def ingest(
         )
     counts = {
         status: sum(o.status == status for o in outcomes)
-        for status in ("accepted", "rejected", "duplicate")
+        for status in ("accepted", "rejected", "duplicate", "refused", "skipped")
     }
     for outcome in outcomes:
+        # A member chose the file name and wrote the values in the message: never markup.
+        said = f"{escape(outcome.file_name)}: {escape(outcome.message)}"
         if outcome.status == "rejected":
-            console.print(f"[red]rejected[/red] {outcome.file_name}: {outcome.message}")
-            console.print(f"  report: {outcome.report_path}")
-    console.print(", ".join(f"{n} {status}" for status, n in counts.items()))
-    raise typer.Exit(1 if counts["rejected"] and path.is_file() else 0)
+            console.print(f"[red]rejected[/red] {said}")
+            console.print(f"  report: {escape(str(outcome.report_path))}")
+        elif outcome.status in ("refused", "skipped"):
+            colour = "red" if outcome.status == "refused" else "yellow"
+            console.print(f"[{colour}]{outcome.status}[/{colour}] {said}")
+    # Entries never read (refused, skipped) are counted only when there are any.
+    shown = {s: n for s, n in counts.items() if n or s in ("accepted", "rejected", "duplicate")}
+    console.print(", ".join(f"{n} {status}" for status, n in shown.items()))
+    raise typer.Exit(1 if (counts["rejected"] or counts["refused"]) and not path.is_dir() else 0)
 
 
 @app.command()

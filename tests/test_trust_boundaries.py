@@ -184,3 +184,237 @@ def test_a_publish_removes_what_a_killed_publish_left(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [serving.name, warehouse.name, unrelated.name]
     )
+
+
+# --- Identity: the member is where the file comes from, never what it says ------------------
+
+
+def _template(path, member: str, count: int):
+    import pandas as pd
+
+    from ingestion.template import write_template
+
+    refusals = pd.DataFrame(
+        {"port": ["_U"], "nationality": ["Chinese"], "reason": ["C"], "count": [count]}
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_template(path, member, "2026-10", returns={"refusals": refusals})
+
+
+def _ton_figures(home):
+    return rows(
+        home,
+        "select r.count from raw.refusals r join raw.submissions s using (submission_id)"
+        " where s.status = 'accepted' and r.member = 'TON'",
+    )
+
+
+def test_a_link_in_a_member_folder_is_refused_without_being_read(home, tmp_path):
+    _template(home.landing / "TON" / "TON_2026-10.xlsx", "TON", 5)
+    assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["accepted"]
+    outside = _template(tmp_path / "elsewhere" / "TON_2026-10_v2.xlsx", "TON", 999)
+    link = home.landing / "FJI" / "TON_2026-10_v2.xlsx"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(outside)
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    [refused] = [o for o in outcomes if o.status == "refused"]
+    assert refused.file_name == link.name and "link" in refused.message
+    assert _ton_figures(home) == [(5,)]
+    assert rows(home, "select count(*) from raw.submissions") == [(1,)]
+    assert not any(p.name == outside.name for p in home.quarantine.rglob("*"))
+    # Given directly (as the landing sensor does), the link is refused too.
+    assert [o.status for o in ingest_path(link, home, today=TODAY)] == ["refused"]
+    assert _ton_figures(home) == [(5,)]
+
+
+def test_a_linked_folder_in_landing_is_refused(home, tmp_path):
+    outside = tmp_path / "elsewhere"
+    _template(outside / "TON_2026-10.xlsx", "TON", 999)
+    (home.landing / "TON").symlink_to(outside, target_is_directory=True)
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [(o.file_name, o.status) for o in outcomes] == [("TON", "refused")]
+    assert rows(home, "select count(*) from raw.submissions") == [(0,)]
+    # A file reached through the linked folder is not TON's either.
+    [outcome] = ingest_path(home.landing / "TON" / "TON_2026-10.xlsx", home, today=TODAY)
+    assert outcome.status == "refused"
+    assert _ton_figures(home) == []
+
+
+def test_a_file_at_the_landing_root_is_not_anyones(home):
+    _template(home.landing / "TON_2026-10.xlsx", "TON", 999)
+    [outcome] = ingest_path(home.landing, home, today=TODAY)
+    assert outcome.status == "rejected" and outcome.member is None
+    assert "not in a member's folder" in outcome.message
+    assert _ton_figures(home) == []
+    assert rows(home, "select member, status from raw.submissions") == [(None, "rejected")]
+    # The next run knows it already (it is not rejected again and again).
+    assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["duplicate"]
+
+
+def test_content_naming_another_member_is_refused(home):
+    _template(home.landing / "FJI" / "TON_2026-10.xlsx", "TON", 999)
+    [outcome] = ingest_path(home.landing, home, today=TODAY)
+    assert outcome.status == "rejected" and outcome.member == "FJI"
+    report = validate_file(home.landing / "FJI" / "TON_2026-10.xlsx", "FJI", today=TODAY)
+    assert "says member TON, but the file was submitted by FJI" in report.errors[0].message
+    assert _ton_figures(home) == []
+
+
+def test_a_member_option_must_agree_with_the_member_folder(home):
+    path = land(home, "TON", "TON_refusals_2026-10.csv", REFUSALS_HEADER)
+    [outcome] = ingest_path(path, home, member="FJI", today=TODAY)
+    assert outcome.status == "rejected"
+    report = validate_file(path, "FJI", today=TODAY, home=home)
+    assert "TON" in report.errors[0].message and "FJI" in report.errors[0].message
+
+
+def test_a_file_outside_landing_needs_a_member(home, tmp_path):
+    path = _template(tmp_path / "inbox" / "TON_2026-10.xlsx", "TON", 999)
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "rejected" and outcome.member is None
+    assert "--member" in validate_file(path, today=TODAY).errors[0].fix
+    assert validate_file(path, "TON", today=TODAY).accepted
+
+
+def test_pidc_ingest_refuses_links_in_the_folder_it_is_given(home, tmp_path):
+    from typer.testing import CliRunner
+
+    from pidc.cli import app
+
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "FJI_refusals_2026-09.csv").write_text(
+        REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,3\n"
+    )
+    secret = tmp_path / "secret.csv"
+    secret.write_text(REFUSALS_HEADER + "FJI,2026-08,FJNAN,CHN,C,3\n")
+    (folder / "FJI_refusals_2026-08.csv").symlink_to(secret)
+    result = CliRunner().invoke(
+        app, ["ingest", str(folder), "--member", "FJI", "--home", str(home.root)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "refused FJI_refusals_2026-08.csv" in result.output
+    assert "1 accepted, 0 rejected, 0 duplicate, 1 refused" in result.output
+    assert rows(home, "select periods from raw.submissions") == [("2026-09",)]
+
+
+# --- File names that display as something else or read as formulas ------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "FJI_refusals_2026-10_\u202egpj.csv",  # shows as FJI_refusals_2026-10_vsc.jpg
+        "FJI_refusals_2026-10\u2066.csv",
+        "FJI_refusals\u200b_2026-10.csv",
+        "=HYPERLINK(1)_refusals_2026-10.csv",
+        "+FJI_refusals_2026-10.csv",
+        "-FJI_refusals_2026-10.csv",
+        "@SUM(1)_refusals_2026-10.csv",
+        " =1+1_refusals_2026-10.csv",
+        "\u200b=1+1_refusals_2026-10.csv",
+    ],
+)
+def test_names_that_hide_or_compute_are_refused_and_never_reach_the_ledger(home, name):
+    path = land(home, "FJI", name, REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,3\n")
+    report = validate_file(path, "FJI", today=TODAY)
+    assert not report.accepted and report.errors[0].rule == "file_name"
+    [outcome] = ingest_path(home.landing, home, today=TODAY)
+    assert outcome.status == "rejected"
+    [(ledger_name,)] = rows(home, "select file_name from raw.submissions")
+    assert ledger_name == outcome.file_name
+    assert not any(ord(ch) in (0x200B, 0x202E, 0x2066) for ch in ledger_name)
+    assert ledger_name.lstrip()[0] not in "=+-@"
+    assert rows(home, "select count(*) from raw.refusals") == [(0,)]
+    folder = home.quarantine / outcome.submission_id
+    assert ledger_name in {p.name for p in folder.iterdir()}
+    assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["duplicate"]
+
+
+def test_names_are_shown_neutralised():
+    from ingestion.file_names import file_name_problem, shown_file_name
+
+    assert shown_file_name("FJI_\u202egpj.csv") == "FJI_[U+202E]gpj.csv"
+    assert shown_file_name("=HYPERLINK(1).csv") == "'=HYPERLINK(1).csv"
+    assert shown_file_name("FJI_refusals_2026-10.csv") == "FJI_refusals_2026-10.csv"
+    assert file_name_problem("FJI_refusals_2026-10.csv") is None
+    assert "U+202E" in file_name_problem("FJI_\u202egpj.csv")
+    assert "formula" in file_name_problem("@x.csv")
+
+
+# --- Hidden and lock files are listed, not loaded --------------------------------------------
+
+
+def test_hidden_and_lock_files_are_listed_as_skipped(home):
+    land(home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,3\n")
+    land(home, "FJI", ".FJI_refusals_2026-09.csv", REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,3\n")
+    land(home, "FJI", "~$FJI_2026-10.xlsx", "lock")
+    land(home, "FJI/.sync", "FJI_refusals_2026-08.csv", REFUSALS_HEADER)
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    skipped = {o.file_name: o for o in outcomes if o.status == "skipped"}
+    assert set(skipped) == {".FJI_refusals_2026-09.csv", "~$FJI_2026-10.xlsx", ".sync"}
+    assert "hidden" in skipped[".FJI_refusals_2026-09.csv"].message
+    assert "lock file" in skipped["~$FJI_2026-10.xlsx"].message
+    assert [o.status for o in outcomes if o.status != "skipped"] == ["accepted"]
+    assert rows(home, "select periods from raw.submissions") == [("2026-10",)]
+
+
+def test_pidc_ingest_lists_skipped_files(home):
+    from typer.testing import CliRunner
+
+    from pidc.cli import app
+
+    land(home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,3\n")
+    land(home, "FJI", "~$FJI_2026-10.xlsx", "lock")
+    result = CliRunner().invoke(app, ["ingest", str(home.landing), "--home", str(home.root)])
+    assert result.exit_code == 0, result.output
+    assert "skipped ~$FJI_2026-10.xlsx" in result.output
+    assert "1 accepted, 0 rejected, 0 duplicate, 1 skipped" in result.output
+
+
+def test_the_intake_asset_lists_what_it_did_not_read(home, tmp_path):
+    import dagster as dg
+
+    from orchestration.intake import build_intake_assets, scan_landing
+    from orchestration.resources import HomeResource
+
+    # Run on the real date: a month long past.
+    land(home, "FJI", "FJI_refusals_2024-10.csv", REFUSALS_HEADER + "FJI,2024-10,FJNAN,CHN,C,3\n")
+    land(home, "FJI", "~$FJI_2026-10.xlsx", "lock")
+    outside = tmp_path / "outside.csv"
+    outside.write_text(REFUSALS_HEADER)
+    (home.landing / "FJI" / "FJI_refusals_2026-09.csv").symlink_to(outside)
+    # The sensor does not even hash a link (it could point at anything).
+    found, _ = scan_landing(home.landing, None, now=2e9, settle_seconds=0)
+    assert [f.relative_path for f in found] == ["FJI/FJI_refusals_2024-10.csv"]
+    result = dg.materialize(
+        [build_intake_assets()], resources={"home": HomeResource(root=str(home.root))}
+    )
+    [materialization] = [
+        m
+        for m in result.asset_materializations_for_node("raw_tables")
+        if m.asset_key == dg.AssetKey(["raw", "submissions"])
+    ]
+    metadata = {key: value.value for key, value in materialization.metadata.items()}
+    assert (metadata["files_accepted"], metadata["files_refused"], metadata["files_skipped"]) == (
+        1,
+        1,
+        1,
+    )
+    assert "refused FJI/FJI_refusals_2026-09.csv" in metadata["set_aside"]
+    assert "skipped FJI/~$FJI_2026-10.xlsx" in metadata["set_aside"]
+    [check] = result.get_asset_check_evaluations()
+    assert not check.passed and "refused: FJI/FJI_refusals_2026-09.csv" in check.metadata
+
+
+def test_a_landing_folder_that_is_itself_a_link_is_read(tmp_path):
+    """An operator may mount the landing folder elsewhere; only links inside it are refused."""
+    real = tmp_path / "mounted_landing"
+    (real / "FJI").mkdir(parents=True)
+    (real / "FJI" / "FJI_permits_2026-10.csv").write_text(PERMITS_HEADER)
+    home = make_home(tmp_path / "home")
+    home.root.mkdir()
+    home.landing.symlink_to(real, target_is_directory=True)
+    home.ensure()
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [(o.member, o.status) for o in outcomes] == [("FJI", "accepted")]

@@ -132,7 +132,9 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
     fields, nil_flags = _read_return_sheet(return_rows)
     stray_on_return = _stray_cells(return_rows, 2, 0)
     file_member = cell_text(fields.get("member")).upper() or None
-    parsed = ParsedSubmission(file_format="xlsx template", member=file_member or member)
+    # The submitter is who the caller says (member folder, --member, signed-in officer); the
+    # Return sheet's member is only checked against it, never taken instead of it.
+    parsed = ParsedSubmission(file_format="xlsx template", member=member or file_member)
     if member and file_member and file_member != member:
         parsed.error(
             f"The Return sheet says member {file_member}, but the file was submitted by {member}.",

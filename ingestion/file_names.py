@@ -1,0 +1,55 @@
+"""File names a member chose, checked before they reach the ledger, a report or a grid.
+
+A name is shown to other people (the ledger grid, reports, the quarantine folder), so one that
+displays as something else or that a spreadsheet would run is refused:
+
+- invisible characters: bidirectional controls (``..._\\u202egpj.csv`` displays as
+  ``..._vsc.jpg``), zero-width and other format characters, control characters;
+- formula-like names: starting (after any spaces or invisible characters) with ``=``, ``+``,
+  ``-`` or ``@``, or with a tab or carriage return, which a spreadsheet opening an export of the
+  ledger would read as a formula (OWASP CSV injection; the rule of :mod:`pidc.escaping`).
+
+The file is rejected with a report; the ledger, the report and the quarantine copy carry the
+name neutralised by :func:`shown_file_name` (invisible characters spelled ``[U+202E]``, a
+formula-like name behind a ``'``), never the raw name.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from pidc.escaping import FORMULA_PREFIX, is_formula_like
+
+# Unicode categories that never print: controls, format characters (bidi controls, zero-width
+# spaces and joiners), line and paragraph separators, unassigned code points, surrogates.
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cn", "Cs"}
+
+
+def _invisible(character: str) -> bool:
+    return unicodedata.category(character) in _INVISIBLE_CATEGORIES
+
+
+def file_name_problem(name: str) -> str | None:
+    """Why ``name`` is refused as a file name, or None when it is a plain name."""
+    hidden = sorted({f"U+{ord(ch):04X}" for ch in name if _invisible(ch)})
+    if hidden:
+        return (
+            f"The file name contains invisible characters ({', '.join(hidden)}) that can make it "
+            "display as another name (for example with a different extension)."
+        )
+    if is_formula_like(name):
+        return (
+            f"The file name starts with {name.lstrip()[:1]!r}, so a spreadsheet showing the "
+            "list of submissions would read it as a formula."
+        )
+    return None
+
+
+def shown_file_name(name: str) -> str:
+    """``name`` as the ledger, reports and the quarantine folder show it: every invisible
+    character spelled out as ``[U+XXXX]``, a formula-like name behind a ``'``.
+
+    A plain name is returned unchanged, so the ledger keeps the name the member gave it.
+    """
+    shown = "".join(f"[U+{ord(ch):04X}]" if _invisible(ch) else ch for ch in name)
+    return FORMULA_PREFIX + shown if is_formula_like(shown) else shown
