@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.auth import sign_in_panel
+from app.auth import current_viewer, sign_in_panel
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -24,6 +24,8 @@ pages = {
         st.Page(PAGES / "submit.py", title="Submit a return"),
     ],
 }
+if current_viewer().is_secretariat:
+    pages["Administration"] = [st.Page(PAGES / "sign_in_log.py", title="Sign-in log")]
 navigation = st.navigation(pages)
 # After st.navigation: created before it, the sign-in form lost its submission in the browser.
 sign_in_panel()

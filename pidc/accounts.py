@@ -3,7 +3,8 @@
 The accounts live in one TOML file, ``$PIDC_HOME/accounts.toml`` by default
 (``PIDC_ACCOUNTS_FILE`` overrides the path), written with owner-only permissions. Passwords are
 never stored: only bcrypt hashes, each with its own salt. ``users_app`` is the ``pidc users``
-command (add, remove, list, set-password).
+command (add, remove, list, set-password, and for sign-in security log, unlock, end-sessions:
+see ``pidc.sign_in``).
 
 Roles:
   secretariat - the PIDC Secretariat: every member's figures.
@@ -318,3 +319,43 @@ def set_password_command(
     except AccountError as error:
         raise _fail(error) from None
     typer.echo(f"password changed for {username}")
+
+
+@users_app.command("log")
+def log_command(
+    user: Annotated[str | None, typer.Option(help="Only this user name")] = None,
+    limit: Annotated[int, typer.Option(help="How many lines, newest first")] = 50,
+) -> None:
+    """Show the sign-in log: every attempt and sign-out (when, who, from where, outcome)."""
+    from pidc.escaping import visible_controls
+    from pidc.sign_in import log_entries, store_path
+
+    entries = log_entries(user, limit)
+    if not entries:
+        typer.echo(f"no sign-in attempts in {store_path()}")
+        return
+    for at, username, source, outcome, detail in entries:
+        # User names are whatever was typed: control characters are spelt out, never printed.
+        fields = [at, username or "-", source or "-", outcome, detail]
+        typer.echo("\t".join(visible_controls(field) for field in fields))
+
+
+@users_app.command("unlock")
+def unlock_command(
+    username: Annotated[str, typer.Argument()],
+    source: Annotated[str, typer.Option(help="Also unlock this client address")] = "",
+) -> None:
+    """Lift the lock repeated failed sign-ins put on a user name (and an address)."""
+    from pidc.sign_in import unlock
+
+    unlock(username, source=source)
+    typer.echo(f"unlocked {username}" + (f" and {source}" if source else ""))
+
+
+@users_app.command("end-sessions")
+def end_sessions_command() -> None:
+    """Sign everyone out of the dashboard now (a new key for session tokens)."""
+    from pidc.sign_in import end_all_sessions
+
+    end_all_sessions()
+    typer.echo("every dashboard session has ended; everyone signs in again")
