@@ -180,3 +180,36 @@ def test_sign_in_overview_and_submit_in_a_real_browser(dashboard, tmp_path):
     assert landed == ["FJI_2026-09.xlsx"]
     assert not external, f"the page fetched from outside the dashboard: {external[:5]}"
     shutil.copy(root / "streamlit.log", ARTIFACTS / "streamlit.log")
+
+
+def test_a_signed_in_officer_stays_signed_in_across_reloads_and_tabs(dashboard):
+    """The session cookie: a reload and a new tab keep the sign-in; signing out ends it."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = dashboard
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        expect(page.get_by_text("Public (not signed in)")).to_be_visible(timeout=30_000)
+        page.get_by_label("User name").fill("fji.officer")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("FJI officer")).to_be_visible(timeout=20_000)
+        page.wait_for_function("document.cookie.includes('pidc_session=v1.')", timeout=10_000)
+        [cookie] = [c for c in context.cookies() if c["name"] == "pidc_session"]
+        assert cookie["sameSite"] == "Strict" and cookie["expires"] > time.time() + 3600
+
+        page.reload()
+        expect(page.get_by_text("FJI officer")).to_be_visible(timeout=30_000)
+        tab = context.new_page()
+        tab.goto(url)
+        expect(tab.get_by_text("FJI officer")).to_be_visible(timeout=30_000)
+
+        tab.get_by_role("button", name="Sign out").click()
+        expect(tab.get_by_text("Public (not signed in)")).to_be_visible(timeout=20_000)
+        page.reload()
+        expect(page.get_by_text("Public (not signed in)")).to_be_visible(timeout=30_000)
+        page.wait_for_function("!document.cookie.includes('pidc_session=v1.')", timeout=10_000)
+        browser.close()
