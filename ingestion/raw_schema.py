@@ -4,6 +4,8 @@ Raw is append-only with lineage. ``raw.submissions`` is the ledger (one row per 
 entered the platform), ``raw.returns`` has one row per return (member x dataset x month) a
 submission carries, nil returns included, and ``raw.<dataset>`` holds the rows exactly as the
 member labelled them (codes are harmonised later, in dbt, through editable seeds).
+``raw.withdrawals`` records each submission the Secretariat withdrew (``pidc withdraw``): who,
+when and why; its rows stay in raw, and its ledger status ``withdrawn`` keeps them out of staging.
 """
 
 from __future__ import annotations
@@ -52,6 +54,19 @@ create table if not exists {RAW_SCHEMA}.returns (
     received_at timestamp not null,
     total_count bigint,
     primary key (submission_id, dataset, period)
+)
+"""
+
+# One row per withdrawn submission (ingestion.withdraw): created on connect like every raw table,
+# so an existing warehouse gains it. Not a dataset and not filled by intake, so not in
+# raw_tables(); dbt reads the withdrawal through the ledger status.
+WITHDRAWALS_DDL = f"""
+create table if not exists {RAW_SCHEMA}.withdrawals (
+    submission_id varchar primary key,
+    withdrawn_at timestamp not null,
+    withdrawn_by varchar not null,
+    reason varchar not null,
+    previous_status varchar not null
 )
 """
 
@@ -107,7 +122,12 @@ def dataset_table_migrations(dataset: Dataset) -> list[str]:
 def raw_ddl(contract: Contract | None = None) -> list[str]:
     """Every statement that creates the raw schema; safe to run on every connection."""
     contract = contract or load_contract()
-    statements = [f"create schema if not exists {RAW_SCHEMA}", SUBMISSIONS_DDL, RETURNS_DDL]
+    statements = [
+        f"create schema if not exists {RAW_SCHEMA}",
+        SUBMISSIONS_DDL,
+        RETURNS_DDL,
+        WITHDRAWALS_DDL,
+    ]
     migrations = list(MIGRATIONS)
     for name in [*contract.dataset_names, "observations"]:
         statements.append(dataset_table_ddl(contract.dataset(name)))

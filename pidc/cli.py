@@ -127,6 +127,45 @@ def ingest(
 
 
 @app.command()
+def withdraw(
+    submission_id: Annotated[str, typer.Argument(help="The submission id, from the ledger.")],
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn; recorded in the ledger.")],
+    by: Annotated[
+        str | None,
+        typer.Option(help="Who withdraws it; recorded (default: your operating-system user)."),
+    ] = None,
+    home_dir: HomeOption = None,
+) -> None:
+    """Withdraw a loaded submission: its figures leave the next publication (docs/operations.md).
+
+    Nothing is deleted: the ledger marks it withdrawn and records who, when and why; an earlier
+    accepted version of the same member, dataset and month, if any, counts again.
+    """
+    import getpass
+
+    from ingestion.loader import connect
+    from ingestion.withdraw import WithdrawalError, withdraw_submission
+
+    target = home(home_dir)
+    if not target.warehouse.exists():
+        console.print(
+            f"[red]No warehouse at {escape(str(target.warehouse))}[/red]: nothing loaded."
+        )
+        raise typer.Exit(2)
+    connection = connect(target.warehouse)
+    try:
+        done = withdraw_submission(
+            connection, submission_id, reason=reason, withdrawn_by=by or getpass.getuser()
+        )
+    except WithdrawalError as error:
+        console.print(f"[red]Not withdrawn[/red]: {escape(str(error))}")
+        raise typer.Exit(1) from None
+    finally:
+        connection.close()
+    console.print(escape(done.summary()))
+
+
+@app.command()
 def pipeline(home_dir: HomeOption = None) -> None:
     """Ingest the landing folder, build and test the warehouse, publish the serving database."""
     from orchestration.runner import PipelineError, run_pipeline

@@ -418,3 +418,232 @@ def test_a_landing_folder_that_is_itself_a_link_is_read(tmp_path):
     home.ensure()
     outcomes = ingest_path(home.landing, home, today=TODAY)
     assert [(o.member, o.status) for o in outcomes] == [("FJI", "accepted")]
+
+
+# --- Withdraw: the Secretariat takes a submission back out of publication --------------------
+
+
+def _two_versions_and_a_single(home):
+    """FJI refusals 2026-08 sent twice (5, then corrected to 7) and 2026-09 once (4)."""
+    land(
+        home,
+        "FJI",
+        "FJI_refusals_2026-08.csv",
+        REFUSALS_HEADER + "FJI,2026-08,FJNAN,CHN,C,5\n",
+        mtime=1_788_000_000,
+    )
+    land(
+        home,
+        "FJI",
+        "FJI_refusals_2026-08_v2.csv",
+        REFUSALS_HEADER + "FJI,2026-08,FJNAN,CHN,C,3\nFJI,2026-08,FJNAN,IND,C,4\n",
+        mtime=1_788_100_000,
+    )
+    land(
+        home,
+        "FJI",
+        "FJI_refusals_2026-09.csv",
+        REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,4\n",
+        mtime=1_790_000_000,
+    )
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [o.status for o in outcomes] == ["accepted"] * 3
+    return {o.file_name: o.submission_id for o in outcomes}
+
+
+def test_withdrawing_a_correction_records_it_and_the_earlier_version_counts_again(home):
+    from ingestion.loader import connect
+    from ingestion.withdraw import withdraw_submission
+
+    ids = _two_versions_and_a_single(home)
+    first, second = ids["FJI_refusals_2026-08.csv"], ids["FJI_refusals_2026-08_v2.csv"]
+    connection = connect(home.warehouse)
+    try:
+        done = withdraw_submission(
+            connection,
+            second,
+            reason="figures for another month",
+            withdrawn_by="secretariat.data",
+            now=dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC),
+        )
+    finally:
+        connection.close()
+    assert done.returns == [("refusals", "2026-08", first)]
+    assert "earlier version" in done.summary()
+    assert dict(rows(home, "select submission_id, status from raw.submissions")) == {
+        first: "accepted",
+        second: "withdrawn",
+        ids["FJI_refusals_2026-09.csv"]: "accepted",
+    }
+    assert rows(home, "select * from raw.withdrawals") == [
+        (
+            second,
+            dt.datetime(2026, 11, 25, 9, 30),
+            "secretariat.data",
+            "figures for another month",
+            "accepted",
+        )
+    ]
+    # Nothing is deleted: raw keeps every row of every version.
+    assert rows(home, "select count(*) from raw.refusals") == [(4,)]
+
+
+def test_what_cannot_be_withdrawn_says_why(home):
+    from ingestion.loader import connect
+    from ingestion.withdraw import WithdrawalError, withdraw_submission
+
+    ids = _two_versions_and_a_single(home)
+    bad = land(home, "FJI", "FJI_refusals_2026-07.csv", REFUSALS_HEADER + "FJI,2026-07,X,Y,Z,1\n")
+    [rejected] = ingest_path(bad, home, today=TODAY)
+    single = ids["FJI_refusals_2026-09.csv"]
+    connection = connect(home.warehouse)
+    try:
+        with pytest.raises(WithdrawalError, match="reason"):
+            withdraw_submission(connection, single, reason="  ", withdrawn_by="me")
+        with pytest.raises(WithdrawalError, match="no submission 'nope'"):
+            withdraw_submission(connection, "nope", reason="r", withdrawn_by="me")
+        with pytest.raises(WithdrawalError, match="was rejected"):
+            withdraw_submission(connection, rejected.submission_id, reason="r", withdrawn_by="me")
+        done = withdraw_submission(connection, single, reason="sent by mistake", withdrawn_by="me")
+        assert done.returns == [("refusals", "2026-09", None)]
+        assert "leaves the publication" in done.summary()
+        with pytest.raises(WithdrawalError, match=r"already withdrawn .* by me \(sent by mistake"):
+            withdraw_submission(connection, single, reason="again", withdrawn_by="me")
+    finally:
+        connection.close()
+    # The same bytes sent again are still the withdrawn file: not loaded again.
+    again = land(
+        home,
+        "FJI",
+        "FJI_refusals_2026-09_again.csv",
+        REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,4\n",
+    )
+    [outcome] = ingest_path(again, home, today=TODAY)
+    assert outcome.status == "duplicate" and "withdrawn" in outcome.message
+
+
+def test_a_later_version_supersedes_but_never_revives_a_withdrawn_one(home):
+    from ingestion.loader import connect
+    from ingestion.withdraw import withdraw_submission
+
+    ids = _two_versions_and_a_single(home)
+    second = ids["FJI_refusals_2026-08_v2.csv"]
+    connection = connect(home.warehouse)
+    try:
+        withdraw_submission(connection, second, reason="wrong", withdrawn_by="me")
+    finally:
+        connection.close()
+    third = land(
+        home, "FJI", "FJI_refusals_2026-08_v3.csv", REFUSALS_HEADER + "FJI,2026-08,FJNAN,CHN,C,6\n"
+    )
+    [outcome] = ingest_path(third, home, today=TODAY)
+    assert outcome.status == "accepted"
+    assert dict(rows(home, "select submission_id, status from raw.submissions")) == {
+        ids["FJI_refusals_2026-08.csv"]: "superseded",
+        second: "withdrawn",
+        ids["FJI_refusals_2026-09.csv"]: "accepted",
+        outcome.submission_id: "accepted",
+    }
+
+
+def test_an_existing_home_gains_the_withdrawals_table(home):
+    from ingestion.loader import connect
+
+    _two_versions_and_a_single(home)
+    with duckdb.connect(str(home.warehouse)) as connection:
+        connection.execute("drop table raw.withdrawals")  # as a home from before withdrawals
+    connect(home.warehouse).close()
+    assert rows(home, "select count(*) from raw.withdrawals") == [(0,)]
+
+
+def test_pidc_withdraw(home):
+    from typer.testing import CliRunner
+
+    from pidc.cli import app
+
+    ids = _two_versions_and_a_single(home)
+    second = ids["FJI_refusals_2026-08_v2.csv"]
+    runner = CliRunner()
+    result = runner.invoke(
+        app,
+        [
+            "withdraw",
+            second,
+            "--reason",
+            "duplicate of May",
+            "--by",
+            "ana",
+            "--home",
+            str(home.root),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Withdrew submission {second}" in result.output
+    assert rows(home, "select withdrawn_by, reason from raw.withdrawals") == [
+        ("ana", "duplicate of May")
+    ]
+    again = runner.invoke(app, ["withdraw", second, "--reason", "x", "--home", str(home.root)])
+    assert again.exit_code == 1 and "already withdrawn" in again.output
+    missing_reason = runner.invoke(app, ["withdraw", second, "--home", str(home.root)])
+    assert missing_reason.exit_code == 2
+
+
+def _run_dbt(home, args: list[str]) -> list[str]:
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.transform import scoped_environ
+    from pidc.settings import DBT_PROJECT_DIR
+
+    target = home.root / "dbt_target"
+    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    common += ["--target-path", str(target), "--log-path", str(target / "logs")]
+    with scoped_environ({"PIDC_HOME": str(home.root)}):
+        result = dbtRunner().invoke([*args, *common])
+    failures = [
+        f"{node.node.name}: {node.status} {node.message}"
+        for node in (result.result or [])
+        if str(node.status) in {"error", "fail"}
+    ]
+    if result.exception is not None or (not result.success and not failures):
+        failures.append(repr(result.exception))
+    return failures
+
+
+@pytest.mark.slow
+def test_withdrawn_figures_leave_the_facts_at_the_next_build(home):
+    """Through dbt: the facts drop a withdrawn return, or fall back to its earlier version, on
+    an incremental build after the withdrawal."""
+    from ingestion.loader import connect
+    from ingestion.withdraw import withdraw_submission
+
+    ids = _two_versions_and_a_single(home)
+    # cautious: only the tests whose every model is selected (not those reaching other marts)
+    select = ["--select", "+fct_refusals", "stg_raw__submissions", "stg_raw__returns"]
+    select += ["--indirect-selection", "cautious"]
+
+    def facts():
+        return rows(
+            home,
+            "select period_month, sum(observed_count) from marts.fct_refusals"
+            " where member_code = 'FJI' group by all order by all",
+        )
+
+    assert _run_dbt(home, ["build", *select]) == []
+    assert facts() == [(dt.date(2026, 8, 1), 7), (dt.date(2026, 9, 1), 4)]
+    connection = connect(home.warehouse)
+    try:
+        for name in ("FJI_refusals_2026-08_v2.csv", "FJI_refusals_2026-09.csv"):
+            withdraw_submission(connection, ids[name], reason="test", withdrawn_by="me")
+    finally:
+        connection.close()
+    assert _run_dbt(home, ["build", *select]) == []
+    # 2026-08 falls back to the first version (5); 2026-09 had no other version: gone.
+    assert facts() == [(dt.date(2026, 8, 1), 5)]
+    assert rows(
+        home,
+        "select submission_id, is_current from staging.stg_raw__returns order by received_at",
+    ) == [
+        (ids["FJI_refusals_2026-08.csv"], True),
+        (ids["FJI_refusals_2026-08_v2.csv"], False),
+        (ids["FJI_refusals_2026-09.csv"], False),
+    ]

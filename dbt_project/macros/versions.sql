@@ -11,7 +11,9 @@
 {#-
     Submission statuses whose rows may be current. 'superseded' is included because a later
     version replacing one return of a submission must not hide that submission's other returns;
-    the ranking above still picks the newest version of each return.
+    the ranking above still picks the newest version of each return. 'rejected' and 'withdrawn'
+    (pidc withdraw) never count: a withdrawn version drops out of the ranking, so the newest
+    earlier accepted version of the same return, if any, is current again.
 -#}
 {% macro accepted_statuses() -%}
     ('accepted', 'superseded')
