@@ -617,6 +617,17 @@ def test_withdrawn_figures_leave_the_facts_at_the_next_build(home):
     from ingestion.withdraw import withdraw_submission
 
     ids = _two_versions_and_a_single(home)
+    # An older month (outside the facts' incremental look-back) whose correction has the same
+    # row count and total as its first version, only another breakdown.
+    march = land(
+        home, "FJI", "FJI_refusals_2026-03.csv", REFUSALS_HEADER + "FJI,2026-03,FJNAN,CHN,C,5\n"
+    )
+    march_v2 = land(
+        home, "FJI", "FJI_refusals_2026-03_v2.csv", REFUSALS_HEADER + "FJI,2026-03,FJNAN,IND,C,5\n"
+    )
+    for path in (march, march_v2):
+        [outcome] = ingest_path(path, home, today=TODAY)
+        ids[path.name] = outcome.submission_id
     # cautious: only the tests whose every model is selected (not those reaching other marts)
     select = ["--select", "+fct_refusals", "stg_raw__submissions", "stg_raw__returns"]
     select += ["--indirect-selection", "cautious"]
@@ -628,22 +639,38 @@ def test_withdrawn_figures_leave_the_facts_at_the_next_build(home):
             " where member_code = 'FJI' group by all order by all",
         )
 
+    def march_nationalities():
+        return rows(
+            home,
+            "select nationality_code from marts.fct_refusals"
+            " where member_code = 'FJI' and period_month = date '2026-03-01'",
+        )
+
     assert _run_dbt(home, ["build", *select]) == []
-    assert facts() == [(dt.date(2026, 8, 1), 7), (dt.date(2026, 9, 1), 4)]
+    assert facts() == [
+        (dt.date(2026, 3, 1), 5),
+        (dt.date(2026, 8, 1), 7),
+        (dt.date(2026, 9, 1), 4),
+    ]
+    assert march_nationalities() == [("IND",)]
     connection = connect(home.warehouse)
     try:
-        for name in ("FJI_refusals_2026-08_v2.csv", "FJI_refusals_2026-09.csv"):
+        for name in (
+            "FJI_refusals_2026-08_v2.csv",
+            "FJI_refusals_2026-09.csv",
+            "FJI_refusals_2026-03_v2.csv",
+        ):
             withdraw_submission(connection, ids[name], reason="test", withdrawn_by="me")
     finally:
         connection.close()
     assert _run_dbt(home, ["build", *select]) == []
     # 2026-08 falls back to the first version (5); 2026-09 had no other version: gone.
-    assert facts() == [(dt.date(2026, 8, 1), 5)]
-    assert rows(
-        home,
-        "select submission_id, is_current from staging.stg_raw__returns order by received_at",
-    ) == [
-        (ids["FJI_refusals_2026-08.csv"], True),
-        (ids["FJI_refusals_2026-08_v2.csv"], False),
-        (ids["FJI_refusals_2026-09.csv"], False),
-    ]
+    assert facts() == [(dt.date(2026, 3, 1), 5), (dt.date(2026, 8, 1), 5)]
+    # The same total, but the first version's breakdown again, even outside the look-back.
+    assert march_nationalities() == [("CHN",)]
+    current = rows(
+        home, "select submission_id from staging.stg_raw__returns where is_current order by all"
+    )
+    assert current == sorted(
+        [(ids["FJI_refusals_2026-08.csv"],), (ids["FJI_refusals_2026-03.csv"],)]
+    )

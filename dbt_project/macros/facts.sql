@@ -41,7 +41,9 @@
     Incremental by member-month (delete+insert on member_code and period_month, so a corrected
     return replaces all its rows, and a combination the correction dropped disappears). A run
     rebuilds the member-months that are new, whose staged rows no longer reconcile with the
-    fact (row count or sum differs: most corrections), and every member-month of the last
+    fact (row count or sum differs: most corrections), that have a withdrawn version (pidc
+    withdraw: an earlier version may count again with the same row count and sum), every
+    member-month of the last
     `pidc_incremental_lookback_months` months (late returns and corrections arrive there), and
     every member-month of the window pidc_period_start..pidc_period_end when a (Dagster
     partition) backfill passes one.
@@ -83,6 +85,16 @@ latest_built_month as (
     select max(period_month) as period_month from {{ this }}
 ),
 
+-- A version withdrawn by the Secretariat (pidc withdraw) may hand the member-month back to an
+-- earlier version with the same row count and total, which the comparison above cannot see.
+withdrawn_member_months as (
+    select distinct
+        member_code,
+        period_month
+    from {{ ref('stg_raw__returns') }}
+    where dataset = '{{ dataset }}' and submission_status = 'withdrawn'
+),
+
 member_months_to_build as (
     select
         staged_member_months.member_code,
@@ -93,8 +105,13 @@ member_months_to_build as (
         on
             staged_member_months.member_code = built_member_months.member_code
             and staged_member_months.period_month = built_member_months.period_month
+    left join withdrawn_member_months
+        on
+            staged_member_months.member_code = withdrawn_member_months.member_code
+            and staged_member_months.period_month = withdrawn_member_months.period_month
     where
         built_member_months.member_code is null
+        or withdrawn_member_months.member_code is not null
         or built_member_months.source_row_count <> staged_member_months.source_row_count
         or built_member_months.observed_count <> staged_member_months.observed_count
         or latest_built_month.period_month is null
