@@ -33,11 +33,10 @@ from ingestion.file_names import file_name_problem, shown_file_name
 from ingestion.history import history_warnings
 from ingestion.layout_schema import layouts_version
 from ingestion.loader import connect, known_submission, load_accepted, record_rejection
-from ingestion.parsers import parse_file
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
 from ingestion.raw_schema import RAW_SCHEMA
 from ingestion.report import ERROR, Problem, ValidationReport
-from ingestion.safety import check_file
+from ingestion.sandbox import read_file
 from ingestion.validate import validate_submissions
 from pidc.settings import Home
 
@@ -201,7 +200,8 @@ def _examine(
         report.problems.append(refusal)
         return candidate
     try:
-        parsed = parse_file(path, check_file(path), member)
+        # Safety checks and parser run in a worker process with hard limits (sandbox.py).
+        parsed = read_file(path, member)
     except IntakeError as error:
         report.problems.append(
             Problem(ERROR, error.message, error.fix, rule=error.code, audience=error.audience)
