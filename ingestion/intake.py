@@ -144,6 +144,10 @@ def _refused_link(path: Path, link: Path) -> SetAside:
     )
 
 
+def _not_regular(path: Path) -> SetAside:
+    return SetAside(path, "refused", f"{path.name} is not a regular file; it was not read.")
+
+
 def sender(path: Path, given: str | None, home: Home | None) -> tuple[str | None, Problem | None]:
     """Who sent ``path``, and why the platform cannot take it from them (None when it can).
 
@@ -250,10 +254,10 @@ def validate_file(
     """
     path = Path(path)
     link = linked_part(path, home)
-    if link is not None:
+    if link is not None or not path.is_file():
         report = ValidationReport(file_name=shown_file_name(path.name), file_sha256="")
-        refused = _refused_link(path, link)
-        report.problems.append(Problem(ERROR, refused.message, "", rule="refused_link"))
+        refused = _refused_link(path, link) if link is not None else _not_regular(path)
+        report.problems.append(Problem(ERROR, refused.message, "", rule="refused_unread"))
         return report
     who, refusal = sender(path, member, home)
     candidate = _examine(path, who, file_sha256(path), refusal)
@@ -435,9 +439,7 @@ def landing_entries(folder: Path) -> tuple[list[Path], list[SetAside]]:
             elif name.startswith("."):
                 aside.append(SetAside(path, "skipped", f"{name} is a hidden file, not a return."))
             elif not path.is_file():
-                aside.append(
-                    SetAside(path, "refused", f"{name} is not a regular file; it is not read.")
-                )
+                aside.append(_not_regular(path))
             else:
                 files.append(path)
     files.sort(key=lambda p: (p.stat().st_mtime, str(p)))
@@ -494,6 +496,8 @@ def ingest_path(
         files, aside = [], [_refused_link(path, link)]
     elif path.is_dir():
         files, aside = landing_entries(path)
+    elif not path.is_file():  # a pipe or device would never end, or never be the same twice
+        files, aside = [], [_not_regular(path)]
     else:
         files, aside = [path], []
     outcomes: list[IngestOutcome] = []

@@ -674,3 +674,12 @@ def test_withdrawn_figures_leave_the_facts_at_the_next_build(home):
     assert current == sorted(
         [(ids["FJI_refusals_2026-08.csv"],), (ids["FJI_refusals_2026-03.csv"],)]
     )
+
+
+def test_a_pipe_is_refused_without_being_read(home):
+    fifo = home.landing / "FJI" / "FJI_refusals_2026-10.csv"
+    fifo.parent.mkdir(parents=True)
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["refused"]
+    assert [o.status for o in ingest_path(fifo, home, today=TODAY)] == ["refused"]
+    assert not validate_file(fifo, "FJI", today=TODAY, home=home).accepted
