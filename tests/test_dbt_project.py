@@ -437,7 +437,9 @@ MARTS_INTERFACE = {
     "mart_route_trends": "member_code embarkation_country_code period_month total_count",
     "mart_alerts": "alert_id dataset member_code alert_type dimension_value period_month"
     " observed_count baseline_median baseline_mad modified_z_score baseline_months severity"
-    " message",
+    " message series_kind",
+    "mart_alert_series": "alert_id dataset member_code period_month observed_count has_return"
+    " is_alert_month is_baseline_month",
     "mart_observations": "member_code dataset period_month topic note is_shareable",
     "mart_submissions": "submission_id member_code file_name file_format received_at status"
     " datasets periods rows_read rows_loaded rows_rejected report_path summary",

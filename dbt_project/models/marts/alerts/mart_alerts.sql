@@ -252,7 +252,8 @@ final as (
                     || ', after ' || cast(baseline_months as {{ dbt.type_string() }})
                     || ' months of returns without it.'
             end as {{ dbt.type_string() }}
-        ) as message
+        ) as message,
+        cast(series_kind as {{ dbt.type_string() }}) as series_kind
     from worded
 )
 
