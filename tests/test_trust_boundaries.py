@@ -628,8 +628,23 @@ def test_withdrawn_figures_leave_the_facts_at_the_next_build(home):
     for path in (march, march_v2):
         [outcome] = ingest_path(path, home, today=TODAY)
         ids[path.name] = outcome.submission_id
+    # A nil return for December 2099 accepted before nil returns obeyed the window: withdrawing
+    # it is how an existing home is cleaned up, and the calendar must shrink back.
+    with duckdb.connect(str(home.warehouse)) as connection:
+        connection.execute(
+            "insert into raw.submissions (submission_id, member, file_name, file_sha256,"
+            " received_at, status, rows_read, rows_loaded, rows_rejected)"
+            " values ('old-2099', 'FJI', 'FJI_permits_2099-12.csv', 'x', '2026-11-01', 'accepted',"
+            " 0, 0, 0)"
+        )
+        connection.execute(
+            "insert into raw.returns (submission_id, member, dataset, period, is_nil, row_count,"
+            " received_at) values ('old-2099', 'FJI', 'permits', '2099-12', true, 0, '2026-11-01')"
+        )
+    ids["old-2099"] = "old-2099"
     # cautious: only the tests whose every model is selected (not those reaching other marts)
     select = ["--select", "+fct_refusals", "stg_raw__submissions", "stg_raw__returns"]
+    select += ["reporting_settings", "dim_months"]  # dim_months reads the seed by name
     select += ["--indirect-selection", "cautious"]
 
     def facts():
@@ -653,12 +668,14 @@ def test_withdrawn_figures_leave_the_facts_at_the_next_build(home):
         (dt.date(2026, 9, 1), 4),
     ]
     assert march_nationalities() == [("IND",)]
+    assert rows(home, "select max(period_month) from marts.dim_months") == [(dt.date(2099, 12, 1),)]
     connection = connect(home.warehouse)
     try:
         for name in (
             "FJI_refusals_2026-08_v2.csv",
             "FJI_refusals_2026-09.csv",
             "FJI_refusals_2026-03_v2.csv",
+            "old-2099",
         ):
             withdraw_submission(connection, ids[name], reason="test", withdrawn_by="me")
     finally:
@@ -668,6 +685,9 @@ def test_withdrawn_figures_leave_the_facts_at_the_next_build(home):
     assert facts() == [(dt.date(2026, 3, 1), 5), (dt.date(2026, 8, 1), 5)]
     # The same total, but the first version's breakdown again, even outside the look-back.
     assert march_nationalities() == [("CHN",)]
+    assert rows(home, "select max(period_month) < date '2099-01-01' from marts.dim_months") == [
+        (True,)
+    ]
     current = rows(
         home, "select submission_id from staging.stg_raw__returns where is_current order by all"
     )

@@ -1,7 +1,8 @@
 -- noqa: disable=RF04
 -- (year, month and quarter are column names of the marts interface)
 -- One row per calendar month from the first reporting month to the later of "today"
--- (pidc_as_of) and the latest month any return covers, with the month's return deadline.
+-- (pidc_as_of) and the latest month any accepted return covers, with the month's return
+-- deadline. A withdrawn return (pidc withdraw) no longer stretches the calendar.
 with
 
 return_months as (
@@ -9,6 +10,7 @@ return_months as (
         min(period_month) as earliest_return_month,
         max(period_month) as latest_return_month
     from {{ ref('stg_raw__returns') }}
+    where is_accepted
 ),
 
 settings as (
