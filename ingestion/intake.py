@@ -234,6 +234,7 @@ def _validate(candidates: list[_Candidate], today: dt.date | None) -> None:
     results = validate_submissions([(c.parsed, c.report.member) for c in parsed], today=today)
     for candidate, validated in zip(parsed, results, strict=True):
         candidate.report.problems = validated.problems
+        candidate.report.unlisted = validated.unlisted
         candidate.returns = validated.returns
         candidate.report.returns = [
             {"dataset": r.dataset, "period": r.period, "rows": r.row_count, "is_nil": r.is_nil}
@@ -267,7 +268,7 @@ def validate_file(
             candidate.report.problems += history_warnings(
                 connection, candidate.report.member, candidate.returns
             )
-    return candidate.report
+    return candidate.report.cap()
 
 
 def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime):
@@ -279,7 +280,8 @@ def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime
     # Unique per arrival: identical bytes under another name (a nil return) are another one.
     arrival = hashlib.sha256(f"{report.file_sha256}:{report.member}:{name}".encode())
     submission_id = f"{received:%Y%m%dT%H%M%S}-{arrival.hexdigest()[:12]}"
-    report_path = report.write(home.reports / submission_id)
+    # At most PIDC_MAX_PROBLEMS problems are listed; the report counts the rest by kind.
+    report_path = report.cap().write(home.reports / submission_id)
     # An accepted file loads every row it read except rows for months that have not ended,
     # which validation set aside (reported once per dataset); those count as rejected.
     loaded = sum(r.row_count for r in candidate.returns) if report.accepted else 0

@@ -1,6 +1,9 @@
 """The validation report a submitter gets: every problem at once, in plain language.
 
-One report per file, written as JSON (for machines), Markdown and HTML (for people). Everything a
+One report per file, written as JSON (for machines), Markdown and HTML (for people). A report
+lists at most ``PIDC_MAX_PROBLEMS`` problems (1,000): past that, problems are only counted, per
+kind (severity, dataset, column, rule), and the report says how many of each were not listed, so
+a file of a million bad rows costs a report of a thousand. Everything a
 file supplies (its name, sheet names, cell values, and messages that quote them) is escaped in the
 Markdown and HTML, so a value reads as its characters and never as a link, an image or markup
 (``pidc.escaping``).
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,6 +24,7 @@ WARNING = "warning"
 NOTE = "note"  # what was read and how (skipped rows, totals not reconciled); never rejects
 MEMBER = "member"
 SECRETARIAT = "secretariat"
+DEFAULT_MAX_PROBLEMS = 1000
 # The HTML report may load nothing (no images, scripts, frames or fonts); only its own styles.
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -53,6 +58,51 @@ class Problem:
         return ", ".join(parts) or "whole file"
 
 
+def max_problems() -> int:
+    """How many problems a report lists (``PIDC_MAX_PROBLEMS``, default 1,000)."""
+    raw = os.environ.get("PIDC_MAX_PROBLEMS", "").strip()
+    return max(1, int(raw)) if raw else DEFAULT_MAX_PROBLEMS
+
+
+_KIND = ("severity", "audience", "dataset", "column", "rule")
+
+
+def count_unlisted(unlisted: list[dict], problem: Problem, count: int = 1) -> None:
+    """Count ``count`` problems like ``problem`` in ``unlisted`` (one entry per kind: severity,
+    audience, dataset, column and rule, with the first one's message and fix as the example)."""
+    kind = tuple(getattr(problem, name) for name in _KIND)
+    for entry in unlisted:
+        if tuple(entry[name] for name in _KIND) == kind:
+            entry["count"] += count
+            return
+    unlisted.append(
+        {**dict(zip(_KIND, kind, strict=True)), "example": problem.message, "fix": problem.fix}
+        | {"count": count}
+    )
+
+
+def keep_within(problems: list[Problem], unlisted: list[dict], limit: int | None = None):
+    """At most ``limit`` of ``problems`` (default :func:`max_problems`), errors first, in their
+    order; each one left out is counted in ``unlisted``."""
+    limit = max_problems() if limit is None else limit
+    if len(problems) <= limit:
+        return problems
+    # Errors decide the verdict, so they are listed before warnings and notes.
+    chosen = [i for i, p in enumerate(problems) if p.severity == ERROR][:limit]
+    if len(chosen) < limit:
+        others = [i for i, p in enumerate(problems) if p.severity != ERROR]
+        chosen = sorted(chosen + others[: limit - len(chosen)])
+    kept = set(chosen)
+    for index, problem in enumerate(problems):
+        if index not in kept:
+            count_unlisted(unlisted, problem)
+    return [problems[i] for i in chosen]
+
+
+def unlisted_count(unlisted: list[dict], severity: str | None = None) -> int:
+    return sum(e["count"] for e in unlisted if severity is None or e["severity"] == severity)
+
+
 @dataclass
 class ValidationReport:
     """Verdict and problems for one submitted file."""
@@ -67,10 +117,27 @@ class ValidationReport:
     # The declared layouts the file was read with (ingestion.layout_schema.layouts_version):
     # a file held for the Secretariat is retried when this changes.
     layouts_version: str | None = None
+    # Problems found but not listed (past PIDC_MAX_PROBLEMS), counted per kind: severity,
+    # audience, dataset, column, rule, an example message and fix, and the count.
+    unlisted: list[dict] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
+        """The errors listed (``error_count`` counts the unlisted ones too)."""
         return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors) + unlisted_count(self.unlisted, ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) + unlisted_count(self.unlisted, WARNING)
+
+    def cap(self, limit: int | None = None) -> ValidationReport:
+        """List at most ``limit`` problems (default ``PIDC_MAX_PROBLEMS``); count the rest."""
+        self.problems = keep_within(self.problems, self.unlisted, limit)
+        return self
 
     @property
     def warnings(self) -> list[Problem]:
@@ -79,12 +146,17 @@ class ValidationReport:
     @property
     def accepted(self) -> bool:
         """A file is accepted when it has no errors; warnings never reject."""
-        return not self.errors
+        return not self.error_count
 
     @property
     def held_for_secretariat(self) -> bool:
         """Rejected only for problems the Secretariat must fix (a layout or a mapping)."""
-        return bool(self.errors) and all(p.audience == SECRETARIAT for p in self.errors)
+        unlisted = [e for e in self.unlisted if e["severity"] == ERROR]
+        return (
+            bool(self.error_count)
+            and all(item.audience == SECRETARIAT for item in self.errors)
+            and all(entry["audience"] == SECRETARIAT for entry in unlisted)
+        )
 
     @property
     def verdict(self) -> str:
@@ -92,8 +164,10 @@ class ValidationReport:
 
     def summary(self) -> str:
         """One line for the ledger and the command line."""
-        text = f"{self.verdict}: {self.rows_read} rows read, {len(self.errors)} errors, "
-        text += f"{len(self.warnings)} warnings"
+        text = f"{self.verdict}: {self.rows_read} rows read, {self.error_count} errors, "
+        text += f"{self.warning_count} warnings"
+        if self.unlisted:
+            text += f" ({unlisted_count(self.unlisted):,} problems not listed)"
         if self.errors:
             text += f"; first: {self.errors[0].location()}: {self.errors[0].message}"
         return text
@@ -107,9 +181,10 @@ class ValidationReport:
             "verdict": self.verdict,
             "rows_read": self.rows_read,
             "returns": self.returns,
-            "error_count": len(self.errors),
-            "warning_count": len(self.warnings),
+            "error_count": self.error_count,
+            "warning_count": self.warning_count,
             "problems": [asdict(p) for p in self.problems],
+            "problems_not_listed": self.unlisted,
             "held_for_secretariat": self.held_for_secretariat,
             "layouts_version": self.layouts_version,
         }
@@ -130,6 +205,7 @@ class ValidationReport:
             ],
             rows_read=int(document.get("rows_read") or 0),
             layouts_version=document.get("layouts_version"),
+            unlisted=[dict(entry) for entry in document.get("problems_not_listed") or []],
         )
 
     def to_json(self) -> str:
@@ -177,6 +253,24 @@ class ValidationReport:
                 cells = [p.location(), p.value or "", p.message, p.fix]
                 lines.append("| " + " | ".join(md(c) for c in cells) + " |")
             lines.append("")
+        if self.unlisted:
+            lines += [
+                "## Not listed",
+                "",
+                f"This report lists {len(self.problems):,} problems; "
+                f"{unlisted_count(self.unlisted):,} more were found and are only counted here, "
+                "by kind. Fix those listed and submit again to see the rest.",
+                "",
+                "| kind | dataset | column | how many more | for example | how to fix |",
+                "|---|---|---|---|---|---|",
+            ]
+            for entry in self.unlisted:
+                cells = [
+                    entry["severity"], entry["dataset"] or "", entry["column"] or "",
+                    f"{entry['count']:,}", entry["example"], entry["fix"],
+                ]  # fmt: skip
+                lines.append("| " + " | ".join(md(c) for c in cells) + " |")
+            lines.append("")
         if not self.problems:
             lines.append("No problems found.")
         return "\n".join(lines) + "\n"
@@ -198,6 +292,20 @@ class ValidationReport:
             if self.problems
             else "<p>No problems found.</p>"
         )
+        if self.unlisted:
+            counted = "".join(
+                f"<tr class='{esc(e['severity'])}'><td>{esc(e['severity'])}</td>"
+                f"<td>{esc(e['dataset'] or '')}</td><td>{esc(e['column'] or '')}</td>"
+                f"<td>{e['count']:,}</td><td>{esc(e['example'])}</td><td>{esc(e['fix'])}</td></tr>"
+                for e in self.unlisted
+            )
+            table += (
+                f"<h2>Not listed</h2><p>This report lists {len(self.problems):,} problems; "
+                f"{unlisted_count(self.unlisted):,} more were found and are only counted here, "
+                "by kind.</p><table><thead><tr><th>kind</th><th>dataset</th><th>column</th>"
+                "<th>how many more</th><th>for example</th><th>how to fix</th></tr></thead>"
+                f"<tbody>{counted}</tbody></table>"
+            )
         return (
             "<!doctype html><html><head><meta charset='utf-8'>"
             f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY_POLICY}\">"

@@ -86,9 +86,13 @@ class SandboxLimits:
 def check_and_parse(path: Path, member: str | None):
     """The safety checks, then the parser: what a worker does with one file."""
     from ingestion.parsers import parse_file
+    from ingestion.report import keep_within
     from ingestion.safety import check_file
 
-    return parse_file(path, check_file(path), member)
+    parsed = parse_file(path, check_file(path), member)
+    # A parser may list a problem per cell; what is sent back is bounded (PIDC_MAX_PROBLEMS).
+    parsed.problems = keep_within(parsed.problems, parsed.unlisted)
+    return parsed
 
 
 # The function a worker runs for each file, looked up at each call (tests replace it with a

@@ -26,7 +26,14 @@ from ingestion.parsers.common import (
     parse_count,
     parse_period,
 )
-from ingestion.report import ERROR, WARNING, Problem
+from ingestion.report import (
+    ERROR,
+    WARNING,
+    Problem,
+    count_unlisted,
+    keep_within,
+    max_problems,
+)
 from pidc.contract import Column, Dataset, load_contract
 from pidc.normalise import normalise_label
 from pidc.settings import SEEDS_DIR
@@ -42,6 +49,14 @@ class Validated:
 
     problems: list[Problem] = field(default_factory=list)
     returns: list[ParsedReturn] = field(default_factory=list)
+    # Problems past PIDC_MAX_PROBLEMS, only counted per kind (ingestion.report.keep_within).
+    unlisted: list[dict] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == ERROR for p in self.problems) or any(
+            entry["severity"] == ERROR for entry in self.unlisted
+        )
 
 
 @cache
@@ -450,6 +465,28 @@ def _returns_of(
     return returns
 
 
+def _rule_problem(combined: pd.DataFrame, index, rule, dataset: str, notes: dict) -> Problem:
+    """The problem a failed rule makes of one row of ``combined``."""
+    row = combined.loc[index]
+    value = str(row[rule.column]) if rule.column else None
+    if rule.message:
+        message, fix = rule.message, rule.fix
+    else:
+        message, fix = notes.get((rule.column, row[rule.column]), ("The value is not valid.", ""))
+        fix = fix or rule.fix
+    return Problem(
+        ERROR,
+        message,
+        fix,
+        dataset=dataset,
+        sheet=str(row["source_sheet"]),
+        row=int(row["source_row"]),
+        column=rule.column,
+        value=value,
+        rule=rule.expectation,
+    )
+
+
 def validate_submissions(
     batch: list[tuple[ParsedSubmission, str]], *, today: dt.date | None = None
 ) -> list[Validated]:
@@ -460,7 +497,11 @@ def validate_submissions(
     row it came from. The verdict of a file never depends on the other files in the batch.
     """
     contract = load_contract()
-    outcomes = [Validated(problems=list(parsed.problems)) for parsed, _ in batch]
+    outcomes = [
+        Validated(problems=list(parsed.problems), unlisted=[dict(e) for e in parsed.unlisted])
+        for parsed, _ in batch
+    ]
+    limit = max_problems()
     first, last = reporting_window(today)
     per_dataset: dict[str, list[pd.DataFrame]] = {}
     notes: dict[int, dict] = {}
@@ -509,43 +550,33 @@ def validate_submissions(
             last_period=last,
         )
         for rule, indexes in run_rules(combined, rules, f"{name}_contract"):
-            if rule.expectation == "ExpectCompoundColumnsToBeUnique":
+            if rule.expectation == "ExpectCompoundColumnsToBeUnique" and indexes:
                 # Rows whose breakdowns did not all resolve are not compared: each unresolved
                 # value is an error of its own, and two different unknown labels are not the
                 # same breakdown (both would otherwise read as null and "repeat" each other).
                 key = [column for column in rule.kwargs["column_list"] if column != "__item"]
-                indexes = [i for i in indexes if combined.loc[i, key].notna().all()]
-            for index in indexes:
-                row = combined.loc[index]
-                item = int(row["__item"])
-                value = str(row[rule.column]) if rule.column else None
-                if rule.message:
-                    message, fix = rule.message, rule.fix
-                else:
-                    message, fix = notes[item].get(
-                        (rule.column, row[rule.column]), ("The value is not valid.", "")
-                    )
-                    fix = fix or rule.fix
-                outcomes[item].problems.append(
-                    Problem(
-                        ERROR,
-                        message,
-                        fix,
-                        dataset=name,
-                        sheet=str(row["source_sheet"]),
-                        row=int(row["source_row"]),
-                        column=rule.column,
-                        value=value,
-                        rule=rule.expectation,
-                    )
-                )
+                resolved = combined.loc[indexes, key].notna().all(axis=1).to_numpy()
+                indexes = [i for i, keep in zip(indexes, resolved, strict=True) if keep]
+            # A file lists its first PIDC_MAX_PROBLEMS problems; the rest are only counted,
+            # so a file of a million bad rows never builds a million problems.
+            by_item: dict[int, list] = {}
+            for index, item in zip(indexes, combined["__item"].to_numpy()[indexes], strict=True):
+                by_item.setdefault(int(item), []).append(index)
+            for item, failing in by_item.items():
+                room = max(0, limit - len(outcomes[item].problems))
+                for position, index in enumerate(failing[: room + 1]):
+                    problem = _rule_problem(combined, index, rule, name, notes[item])
+                    if position < room:
+                        outcomes[item].problems.append(problem)
+                    else:
+                        count_unlisted(outcomes[item].unlisted, problem, len(failing) - room)
         for item, prepared in combined.groupby("__item", sort=False):
             prepared_by_item.setdefault(int(item), {})[name] = prepared.reset_index(drop=True)
     for item in range(len(batch)):
         outcome = outcomes[item]
         # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
-        outcome.problems = list(dict.fromkeys(outcome.problems))
-        if item in notes and not any(p.severity == ERROR for p in outcome.problems):
+        outcome.problems = keep_within(list(dict.fromkeys(outcome.problems)), outcome.unlisted)
+        if item in notes and not outcome.has_errors:
             outcome.returns = _returns_of(prepared_by_item.get(item, {}), nil_kept[item])
             # Nil returns declared with no rows at all still need their (empty) frames' returns.
             for name, periods in nil_kept[item].items():

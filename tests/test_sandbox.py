@@ -196,6 +196,82 @@ def _pid_reader(path, member):
     return os.getpid()
 
 
+# --- a bounded report, however many problems a file has ---------------------------------------
+
+
+def test_a_file_of_many_bad_rows_lists_a_bounded_number_of_problems(tmp_path, monkeypatch):
+    """The issue's 24.9 MB CSV of duplicate rows made 1.4 GB of reports; the cap is lowered
+    here so the file can stay small."""
+    monkeypatch.setenv("PIDC_MAX_PROBLEMS", "50")
+    home = make_home(tmp_path / "home").ensure()
+    folder = home.landing / "FJI"
+    folder.mkdir(parents=True)
+    rows = ["FJI,2026-09,FJNAN,Chinese,C,3"] * 1500
+    rows += [f"FJI,2026-09,FJNAN,Atlantis {n},C,3" for n in range(300)]
+    path = folder / "FJI_refusals_2026-09.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+
+    report = validate_file(path, "FJI", today=TODAY)
+    assert len(report.problems) == 50
+    assert report.error_count == 1800 and not report.accepted
+    unlisted = {(e["column"], e["rule"]): e["count"] for e in report.unlisted}
+    assert sum(unlisted.values()) == 1750
+    assert set(unlisted) <= {
+        (None, "ExpectCompoundColumnsToBeUnique"),
+        ("nationality", "ExpectColumnValuesToNotBeNull"),
+        ("nationality", "ExpectColumnValuesToBeInSet"),
+    }
+    assert "(1,750 problems not listed)" in report.summary()
+
+    [outcome] = ingest_path(path, home, today=TODAY)
+    assert outcome.status == "rejected" and outcome.rows_rejected == 1800
+    folder = outcome.report_path.parent
+    document = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    assert len(document["problems"]) == 50 and document["error_count"] == 1800
+    assert sum(e["count"] for e in document["problems_not_listed"]) == 1750
+    markdown = (folder / "report.md").read_text(encoding="utf-8")
+    assert "## Not listed" in markdown and "1,750 more were found" in markdown
+    assert "Not listed" in (folder / "report.html").read_text(encoding="utf-8")
+    # The reports stay small: 50 rows of problems and a line per kind, not 1,800 rows.
+    assert sum(f.stat().st_size for f in folder.iterdir()) < 100_000
+
+
+def test_parse_problems_are_bounded_in_the_worker_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("PIDC_MAX_PROBLEMS", "20")
+    path = tmp_path / "FJI_refusals_2026-09.csv"
+    extra = ",".join(f"extra{n}" for n in range(60))
+    path.write_text(HEADER.strip() + "," + extra + "\nFJI,2026-09,FJNAN,Chinese,C,3" + ",x" * 60)
+    parsed = sandbox.read_file(path, "FJI")
+    assert len(parsed.problems) == 20
+    # Counted per kind: here one per extra column, 40 of them past the first 20.
+    assert {e["rule"] for e in parsed.unlisted} == {"parse"}
+    assert sum(e["count"] for e in parsed.unlisted) == 40
+    report = validate_file(path, "FJI", today=TODAY)
+    assert len(report.problems) == 20 and report.error_count == 60
+
+
+def test_errors_are_listed_before_warnings_and_an_unlisted_error_still_rejects():
+    from ingestion.report import ERROR, WARNING, Problem, ValidationReport
+
+    warnings = [Problem(WARNING, f"look at {n}", "", row=n) for n in range(10)]
+    errors = [Problem(ERROR, f"wrong {n}", "fix", row=n, column="count") for n in range(5)]
+    report = ValidationReport("f.csv", "", problems=warnings + errors).cap(3)
+    assert [p.severity for p in report.problems] == [ERROR] * 3
+    assert report.error_count == 5 and report.warning_count == 10
+    assert not report.accepted
+    only_warnings = ValidationReport("f.csv", "", problems=warnings).cap(3)
+    assert only_warnings.accepted and len(only_warnings.problems) == 3
+    # An error that is only counted still rejects the file.
+    counted = ValidationReport("f.csv", "", problems=warnings[:3], unlisted=[])
+    counted.unlisted.append(
+        {"severity": ERROR, "audience": "member", "dataset": None, "column": "count",
+         "rule": "parse", "example": "wrong", "fix": "", "count": 7}
+    )  # fmt: skip
+    assert not counted.accepted and counted.error_count == 7
+    again = ValidationReport.from_dict(json.loads(counted.to_json()))
+    assert again.unlisted == counted.unlisted and not again.accepted
+
+
 # --- property: random and mutated files never crash or hang intake --------------------------
 
 WALL_SECONDS = 30

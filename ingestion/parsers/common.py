@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ingestion.report import ERROR, Problem
+from ingestion.report import ERROR, Problem, count_unlisted, max_problems
 from pidc.contract import Dataset
 
 # Where each record came from: sheet (or file), spreadsheet row and, when one row holds several
@@ -166,11 +166,18 @@ class ParsedSubmission:
     version: int | None = None
     # Per declared-layout table: what was found (for `pidc layout check`).
     summaries: list = field(default_factory=list)
+    # Problems past PIDC_MAX_PROBLEMS, only counted per kind (ingestion.report.keep_within).
+    unlisted: list[dict] = field(default_factory=list)
 
     @property
     def rows_read(self) -> int:
         return sum(len(frame) for frame in self.frames.values())
 
     def error(self, message: str, fix: str, **where: object) -> None:
-        """Record a parse error at ``where`` (dataset, sheet, row, column, value)."""
-        self.problems.append(Problem(ERROR, message, fix, rule="parse", **where))  # type: ignore[arg-type]
+        """Record a parse error at ``where`` (dataset, sheet, row, column, value); past
+        ``PIDC_MAX_PROBLEMS`` it is only counted, so a file of bad rows costs bounded memory."""
+        problem = Problem(ERROR, message, fix, rule="parse", **where)  # type: ignore[arg-type]
+        if len(self.problems) < max_problems():
+            self.problems.append(problem)
+        else:
+            count_unlisted(self.unlisted, problem)
