@@ -314,14 +314,19 @@ def test_unmapped_values_are_listed_for_the_secretariat(build: Build) -> None:
 def test_regional_trends_keep_nil_and_missing_apart(build: Build) -> None:
     rows = build.query(
         "select period_month, member_count_reporting, total_count, previous_month_total,"
-        " mom_change_pct, same_month_last_year_total, yoy_change_pct"
+        " mom_change_pct, same_month_last_year_total, yoy_change_pct, yoy_members_compared,"
+        " members_expected, coverage_pct, completeness_status"
         " from marts.mart_regional_trends where dataset = 'movements' order by period_month"
     )
     assert rows == [
-        (date(2025, 1, 1), 1, 15, None, None, None, None),
-        (date(2025, 12, 1), 1, 24, None, None, None, None),
-        # FJI's correction (30) plus TON's nil return (0); NZL sent nothing, so it is absent
-        (date(2026, 1, 1), 2, 30, 24, 25.0, 15, 100.0),
+        # NZL alone, nobody with history yet: 1 of 21 members by number
+        (date(2025, 1, 1), 1, 15, None, None, None, None, 0, 21, 4.8, "incomplete"),
+        # FJI has no history of its own: it covers none of the usual volume (NZL's 15)
+        (date(2025, 12, 1), 1, 24, None, None, None, None, 0, 21, 0.0, "incomplete"),
+        # FJI's correction (30) plus TON's nil return (0); NZL sent nothing, so it is absent.
+        # Month on month compares FJI with itself (24 -> 30); year on year would compare FJI
+        # and TON with NZL, so there is no change: nobody reported both months.
+        (date(2026, 1, 1), 2, 30, 24, 25.0, 15, None, 0, 21, 61.5, "incomplete"),
     ]
 
 
@@ -428,7 +433,16 @@ MARTS_INTERFACE = {
     " on_time_returns late_returns missing_returns nil_returns completeness_rate timeliness_rate",
     "mart_regional_trends": "trend_key dataset period_month member_count_reporting total_count"
     " previous_month_total mom_change_pct same_month_last_year_total yoy_change_pct"
-    " rolling_3m_total rolling_12m_total",
+    " rolling_3m_total rolling_12m_total members_expected coverage_pct completeness_status"
+    " is_latest_month mom_members_compared mom_compared_total mom_compared_base_total"
+    " yoy_members_compared yoy_compared_total yoy_compared_base_total",
+    "mart_regional_completeness": "trend_key dataset period_month due_date members_expected"
+    " members_reporting usual_volume_expected usual_volume_reporting coverage_pct is_complete"
+    " is_due is_released completeness_status is_latest_month",
+    "mart_public_regional_trends": "dataset period_month total_count display_value is_suppressed"
+    " members_reporting members_expected coverage_at_least_pct completeness_status"
+    " is_latest_month previous_month_total mom_change_pct is_mom_same_members"
+    " same_month_last_year_total yoy_change_pct is_yoy_same_members",
     "mart_member_trends": "dataset member_code period_month total_count previous_month_total"
     " mom_change_pct same_month_last_year_total yoy_change_pct rolling_3m_total"
     " rolling_12m_total share_of_regional_pct",

@@ -4,6 +4,7 @@
 -- non-zero count. Sex and age cells add up only the members that break a dataset down that
 -- way (from the largest cross-section of each return that does); the age groups of members
 -- using broad and five-year bands are cells side by side, never added into one another.
+-- Only released months (mart_regional_completeness): a provisional month is not public.
 {%- set person_breakdowns = ['sex', 'age_group'] %}
 with
 
@@ -95,6 +96,20 @@ unioned as (
         union all
         select * from {{ breakdown }}_cells
     {%- endfor %}
+),
+
+-- a provisional month is never public before its deadline (mart_regional_completeness)
+released_months as (
+    select
+        dataset,
+        period_month
+    from {{ ref('mart_regional_completeness') }}
+    where is_released
 )
 
-select * from unioned
+select unioned.*
+from unioned
+inner join released_months
+    on
+        unioned.dataset = released_months.dataset
+        and unioned.period_month = released_months.period_month

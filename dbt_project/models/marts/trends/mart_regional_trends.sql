@@ -1,8 +1,22 @@
--- Regional monthly totals of every dataset with month-on-month and year-on-year change and
--- rolling sums. A nil return counts as 0 for the member that sent it; a member with no return
--- that month is absent (not 0), and member_count_reporting counts only members whose return
--- arrived. Totals are sums of mart_return_totals, so they equal the sum of member trends.
+-- Regional monthly totals of every dataset with month-on-month and year-on-year change, rolling
+-- sums and how complete the month is. A nil return counts as 0 for the member that sent it; a
+-- member with no return that month is absent (not 0), and member_count_reporting counts only
+-- members whose return arrived. Totals are sums of mart_return_totals, so they equal the sum of
+-- member trends. Changes compare like with like: only the members with a return in both months
+-- (mom_members_compared, yoy_members_compared), so a member missing from either month never
+-- shows as a fall or a rise. Coverage and the completeness status come from
+-- mart_regional_completeness.
+{%- set comparisons = [('mom', 1), ('yoy', 12)] %}
 with
+
+return_totals as (
+    select
+        dataset,
+        member_code,
+        period_month,
+        total_count
+    from {{ ref('mart_return_totals') }}
+),
 
 monthly_totals as (
     select
@@ -10,12 +24,44 @@ monthly_totals as (
         period_month,
         count(*) as member_count_reporting,
         sum(total_count) as total_count
-    from {{ ref('mart_return_totals') }}
+    from return_totals
     group by dataset, period_month
 ),
 
 compared as (
     {{ trend_comparisons(['dataset']) }}
+),
+
+{% for prefix, months_back in comparisons %}
+    -- each member's total beside its own total {{ months_back }} month(s) earlier
+    {{ prefix }}_like_for_like as (
+        select
+            this_month.dataset,
+            this_month.period_month,
+            count(*) as members_compared,
+            sum(this_month.total_count) as compared_total,
+            sum(base_month.total_count) as compared_base_total
+        from return_totals as this_month
+        inner join return_totals as base_month
+            on
+                this_month.dataset = base_month.dataset
+                and this_month.member_code = base_month.member_code
+                and cast({{ dbt.dateadd('month', months_back, 'base_month.period_month') }} as date)
+                = this_month.period_month
+        group by this_month.dataset, this_month.period_month
+    ),
+
+{% endfor %}
+
+completeness as (
+    select
+        dataset,
+        period_month,
+        members_expected,
+        coverage_pct,
+        completeness_status,
+        is_latest_month
+    from {{ ref('mart_regional_completeness') }}
 ),
 
 final as (
@@ -30,17 +76,56 @@ final as (
             as member_count_reporting,
         cast(compared.total_count as {{ dbt.type_bigint() }}) as total_count,
         cast(compared.previous_month_total as {{ dbt.type_bigint() }}) as previous_month_total,
-        cast(compared.mom_change_pct as double precision) as mom_change_pct,
+        cast(
+            round(
+                100.0 * (mom_like_for_like.compared_total - mom_like_for_like.compared_base_total)
+                / nullif(mom_like_for_like.compared_base_total, 0),
+                1
+            ) as double precision
+        ) as mom_change_pct,
         cast(compared.same_month_last_year_total as {{ dbt.type_bigint() }})
             as same_month_last_year_total,
-        cast(compared.yoy_change_pct as double precision) as yoy_change_pct,
+        cast(
+            round(
+                100.0 * (yoy_like_for_like.compared_total - yoy_like_for_like.compared_base_total)
+                / nullif(yoy_like_for_like.compared_base_total, 0),
+                1
+            ) as double precision
+        ) as yoy_change_pct,
         cast(compared.rolling_3m_total as {{ dbt.type_bigint() }}) as rolling_3m_total,
-        cast(compared.rolling_12m_total as {{ dbt.type_bigint() }}) as rolling_12m_total
+        cast(compared.rolling_12m_total as {{ dbt.type_bigint() }}) as rolling_12m_total,
+        cast(completeness.members_expected as {{ dbt.type_bigint() }}) as members_expected,
+        cast(completeness.coverage_pct as double precision) as coverage_pct,
+        cast(completeness.completeness_status as {{ dbt.type_string() }})
+            as completeness_status,
+        completeness.is_latest_month,
+        cast(coalesce(mom_like_for_like.members_compared, 0) as {{ dbt.type_bigint() }})
+            as mom_members_compared,
+        cast(mom_like_for_like.compared_total as {{ dbt.type_bigint() }}) as mom_compared_total,
+        cast(mom_like_for_like.compared_base_total as {{ dbt.type_bigint() }})
+            as mom_compared_base_total,
+        cast(coalesce(yoy_like_for_like.members_compared, 0) as {{ dbt.type_bigint() }})
+            as yoy_members_compared,
+        cast(yoy_like_for_like.compared_total as {{ dbt.type_bigint() }}) as yoy_compared_total,
+        cast(yoy_like_for_like.compared_base_total as {{ dbt.type_bigint() }})
+            as yoy_compared_base_total
     from compared
     inner join monthly_totals
         on
             compared.dataset = monthly_totals.dataset
             and compared.period_month = monthly_totals.period_month
+    inner join completeness
+        on
+            compared.dataset = completeness.dataset
+            and compared.period_month = completeness.period_month
+    left join mom_like_for_like
+        on
+            compared.dataset = mom_like_for_like.dataset
+            and compared.period_month = mom_like_for_like.period_month
+    left join yoy_like_for_like
+        on
+            compared.dataset = yoy_like_for_like.dataset
+            and compared.period_month = yoy_like_for_like.period_month
 )
 
 select * from final
