@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from app import data_access
+from app.charts import coverage_text
 from app.compliance import compliance_rates
 from app.data_access import Viewer
 from ingestion.report import CONTENT_SECURITY_POLICY
@@ -25,11 +26,12 @@ class Bulletin:
 
     month: pd.Timestamp
     audience: str
-    key_figures: list[tuple[str, str, str, str]] = field(default_factory=list)
+    key_figures: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     notable_changes: list[str] = field(default_factory=list)
     alerts: list[str] = field(default_factory=list)
     compliance: list[str] = field(default_factory=list)
     observations: list[str] = field(default_factory=list)
+    status_note: str = ""
 
     @property
     def title(self) -> str:
@@ -56,16 +58,32 @@ def build_bulletin(viewer: Viewer, month: pd.Timestamp) -> Bulletin:
     for name, title in titles.items():
         row = this_month[this_month["dataset"] == name]
         if row.empty:
-            bulletin.key_figures.append((title, "no returns yet", "—", "—"))
+            bulletin.key_figures.append((title, "no returns yet", "—", "—", "no returns yet"))
             continue
         first = row.iloc[0]
+        coverage = coverage_text(first)
+        status = first.get("completeness_status")
+        if status in ("incomplete", "provisional"):
+            coverage = f"{status}: {coverage}"
         bulletin.key_figures.append(
             (
                 title,
                 _count(first["total_count"]),
                 _pct(first["mom_change_pct"]),
                 _pct(first["yoy_change_pct"]),
+                coverage,
             )
+        )
+    statuses = set(this_month["completeness_status"].dropna())
+    if "provisional" in statuses:
+        bulletin.status_note = (
+            "Provisional: the deadline for this month has not passed and not every member has"
+            " reported. Not for publication."
+        )
+    elif "incomplete" in statuses:
+        bulletin.status_note = (
+            "Some figures are incomplete: the deadline passed before every member reported."
+            " Changes compare only the members that reported in both months."
         )
 
     members = data_access.reference("dim_members")
@@ -114,6 +132,13 @@ def build_bulletin(viewer: Viewer, month: pd.Timestamp) -> Bulletin:
     return bulletin
 
 
+KEY_FIGURE_COLUMNS = (
+    "Dataset",
+    "Regional total",
+    "On previous month",
+    "On same month last year",
+    "Members reporting",
+)
 SECTIONS = (
     ("Notable changes", "notable_changes", "No member-level changes to report for this audience."),
     ("Alerts", "alerts", "No alerts this month."),
@@ -129,16 +154,18 @@ def to_html(bulletin: Bulletin) -> str:
         return html.escape(visible_controls(str(text)))
 
     rows = "".join(
-        f"<tr><td>{esc(t)}</td><td>{esc(v)}</td><td>{esc(m)}</td><td>{esc(y)}</td></tr>"
-        for t, v, m, y in bulletin.key_figures
+        "<tr>" + "".join(f"<td>{esc(cell)}</td>" for cell in row) + "</tr>"
+        for row in bulletin.key_figures
     )
+    header = "".join(f"<th>{esc(name)}</th>" for name in KEY_FIGURE_COLUMNS)
     body = [
         f"<h1>{esc(bulletin.title)}</h1>",
         f"<p>Prepared for: {esc(bulletin.audience)}.</p>",
         "<h2>Key figures</h2>",
-        "<table><thead><tr><th>Dataset</th><th>Regional total</th><th>On previous month</th>"
-        f"<th>On same month last year</th></tr></thead><tbody>{rows}</tbody></table>",
     ]
+    if bulletin.status_note:
+        body.append(f"<p><strong>{esc(bulletin.status_note)}</strong></p>")
+    body.append(f"<table><thead><tr>{header}</tr></thead><tbody>{rows}</tbody></table>")
     for heading, attribute, empty in SECTIONS:
         items = getattr(bulletin, attribute)
         body.append(f"<h2>{esc(heading)}</h2>")
@@ -183,14 +210,19 @@ def to_pdf(bulletin: Bulletin) -> bytes:
     pdf.ln(3)
     pdf.set_font("helvetica", "B", 13)
     pdf.multi_cell(0, 8, "Key figures", **line)
-    widths = (70, 40, 35, 45)
-    pdf.set_font("helvetica", "B", 9)
+    if bulletin.status_note:
+        pdf.set_font("helvetica", "B", 9)
+        pdf.multi_cell(0, 5, _latin1(bulletin.status_note), **line)
+    widths = (44, 24, 22, 22, 78)
+    pdf.set_font("helvetica", "B", 8)
     for width, text in zip(
-        widths, ("Dataset", "Regional total", "On prev. month", "On last year"), strict=True
+        widths,
+        ("Dataset", "Regional total", "On prev. month", "On last year", "Members reporting"),
+        strict=True,
     ):
         pdf.cell(width, 7, text, border=1)
     pdf.ln()
-    pdf.set_font("helvetica", "", 9)
+    pdf.set_font("helvetica", "", 8)
     for row in bulletin.key_figures:
         for width, text in zip(widths, row, strict=True):
             pdf.cell(width, 7, _latin1(text), border=1)

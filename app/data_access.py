@@ -45,6 +45,16 @@ REGIONAL_TREND_COLUMNS = [
     "mom_change_pct",
     "same_month_last_year_total",
     "yoy_change_pct",
+    # how complete the figure is (mart_regional_completeness)
+    "members_expected",
+    "coverage_pct",
+    "coverage_is_rounded",  # public: rounded down to a multiple of 10
+    "completeness_status",  # complete, incomplete or provisional
+    "is_latest_month",
+    # members behind each change (null for the public when the members differ)
+    "mom_members_compared",
+    "yoy_members_compared",
+    "is_suppressed",
 ]
 
 # The columns the app reads from each mart of the marts interface; a missing mart reads as an
@@ -124,6 +134,16 @@ MART_COLUMNS: dict[str, list[str]] = {
         "baseline_months",
         "severity",
         "message",
+    ],
+    "mart_alert_series": [
+        "alert_id",
+        "dataset",
+        "member_code",
+        "period_month",
+        "observed_count",
+        "has_return",
+        "is_alert_month",
+        "is_baseline_month",
     ],
     "mart_observations": [
         "member_code",
@@ -638,6 +658,13 @@ def alerts(
     )
 
 
+def alert_series(viewer: Viewer, alert_id: str) -> pd.DataFrame:
+    """The history behind one alert the viewer may see (``mart_alert_series``), oldest first:
+    ``observed_count`` is 0 in a month whose return did not include the value and null (a gap)
+    in a month without a return."""
+    return _member_level(viewer, "mart_alert_series", equals={"alert_id": alert_id})
+
+
 def observations(
     viewer: Viewer, period_month: pd.Timestamp | None = None, *, limit: int | None = None
 ):
@@ -744,69 +771,88 @@ def sdmx_public() -> pd.DataFrame:
     return query(f"select * from {MARTS_SCHEMA}.{table} order by 1, 4, 5, 6, 7")
 
 
+def _published_or_default(table: str, columns: list[str], defaults: dict[str, object]) -> str:
+    """A select list of ``columns`` from ``table``: a column an older publication lacks is read
+    as its default (a literal of this module), so pages keep working until the next publish."""
+    present = _published_columns(table)
+    parts = []
+    for column in columns:
+        if column in present:
+            parts.append(column)
+        else:
+            default = defaults.get(column)
+            literal = "null" if default is None else repr(default).lower()
+            parts.append(f"{literal} as {column}")
+    return ", ".join(parts)
+
+
+def _completeness_defaults(trends: pd.DataFrame) -> pd.DataFrame:
+    """Types of the completeness columns, and the latest month when the mart does not say."""
+    for column in ("completeness_status",):
+        trends[column] = trends[column].astype("object")
+    trends["is_latest_month"] = trends["is_latest_month"].astype("boolean")
+    if not trends.empty and not trends["is_latest_month"].fillna(False).any():
+        # A publication from before completeness was computed: its newest month, as it was.
+        trends["is_latest_month"] = trends["period_month"] == trends["period_month"].max()
+    return trends
+
+
 def regional_trends(dataset: str | None = None) -> pd.DataFrame:
-    """Rows of ``mart_regional_trends`` (one per dataset and month), oldest month first.
+    """Rows of ``mart_regional_trends`` (one per dataset and month, provisional months included),
+    oldest month first, in ``REGIONAL_TREND_COLUMNS``.
 
     Unsuppressed: only :func:`regional_series` decides who gets these. An empty frame with the
     expected columns is returned when the mart is not published.
     """
-    if "mart_regional_trends" not in published_tables():
+    table = "mart_regional_trends"
+    if table not in published_tables():
         return pd.DataFrame(columns=REGIONAL_TREND_COLUMNS)
-    columns = ", ".join(REGIONAL_TREND_COLUMNS)
-    sql = f"select {columns} from {MARTS_SCHEMA}.mart_regional_trends"
+    source = [
+        c for c in REGIONAL_TREND_COLUMNS if c not in ("coverage_is_rounded", "is_suppressed")
+    ]
+    columns = _published_or_default(table, source, {"completeness_status": "complete"})
+    sql = f"select {columns}, false as coverage_is_rounded, false as is_suppressed from {MARTS_SCHEMA}.{table}"
     params: tuple = ()
     if dataset is not None:
         sql += " where dataset = ?"
         params = (dataset,)
     trends = query(sql + " order by dataset, period_month", params)
     trends["period_month"] = pd.to_datetime(trends["period_month"].astype(str))
-    return trends
+    return _completeness_defaults(trends[REGIONAL_TREND_COLUMNS])
+
+
+def public_regional_trends() -> pd.DataFrame:
+    """Rows of ``mart_public_regional_trends`` in ``REGIONAL_TREND_COLUMNS``: released months
+    only, the published (suppressed) Pacific totals, coverage rounded down to a multiple of 10,
+    and changes only where the same members reported in both months."""
+    table = "mart_public_regional_trends"
+    if table not in published_tables():
+        return pd.DataFrame(columns=REGIONAL_TREND_COLUMNS)
+    sql = (
+        "select dataset, period_month, members_reporting as member_count_reporting, total_count,"
+        " previous_month_total, mom_change_pct, same_month_last_year_total, yoy_change_pct,"
+        " members_expected, coverage_at_least_pct as coverage_pct, true as coverage_is_rounded,"
+        " completeness_status, is_latest_month,"
+        " case when is_mom_same_members then members_reporting end as mom_members_compared,"
+        " case when is_yoy_same_members then members_reporting end as yoy_members_compared,"
+        f" is_suppressed from {MARTS_SCHEMA}.{table} order by dataset, period_month"
+    )
+    trends = query(sql)
+    trends["period_month"] = pd.to_datetime(trends["period_month"].astype(str))
+    return _completeness_defaults(trends[REGIONAL_TREND_COLUMNS])
 
 
 def regional_series(viewer: Viewer) -> pd.DataFrame:
     """Regional totals per dataset and month, in ``REGIONAL_TREND_COLUMNS``.
 
-    The Secretariat gets ``mart_regional_trends``. Everyone else gets the published regional
-    total of ``mart_public_aggregates`` (a month where one member reported could otherwise reveal
-    that member's unshared figure), with changes computed from it; a suppressed month has no total.
+    The Secretariat gets ``mart_regional_trends``, provisional months included. Everyone else
+    gets ``mart_public_regional_trends``: the published Pacific totals of released months only
+    (a month where one member reported could otherwise reveal that member's unshared figure, and
+    a provisional month is never public before its deadline); a suppressed total is null.
     """
     if viewer.is_secretariat:
         return regional_trends()
-    region = public_aggregates(breakdown="region")
-    region = region[region["breakdown_value"] == REGION_CODE]
-    if region.empty:
-        return pd.DataFrame(columns=REGIONAL_TREND_COLUMNS)
-    # Joins on shifted months rather than a loop per month: the loop grew with the square of the
-    # history (0.35 s at ten years, against 0.03 s for this; docs/benchmarks.md).
-    keys = ["dataset", "period_month"]
-    series = region[[*keys, "contributing_members"]].copy()
-    series["total_count"] = region["obs_value"].astype("float64")
-    totals = series[[*keys, "total_count"]]
-
-    def shifted(offset: pd.DateOffset, name: str) -> pd.DataFrame:
-        moved = totals.assign(period_month=totals["period_month"] + offset)
-        return moved.rename(columns={"total_count": name})
-
-    series = series.merge(
-        shifted(pd.DateOffset(months=1), "previous_month_total"), on=keys, how="left"
-    ).merge(shifted(pd.DateOffset(years=1), "same_month_last_year_total"), on=keys, how="left")
-    series["member_count_reporting"] = (
-        pd.to_numeric(series["contributing_members"]).fillna(0).astype(int)
-    )
-    for change, base in (
-        ("mom_change_pct", "previous_month_total"),
-        ("yoy_change_pct", "same_month_last_year_total"),
-    ):
-        pairs = zip(series["total_count"], series[base], strict=True)
-        series[change] = [_change(total, before) for total, before in pairs]
-    series = series.sort_values(keys, kind="stable")[REGIONAL_TREND_COLUMNS]
-    return series.dropna(subset=["total_count"]).reset_index(drop=True)
-
-
-def _change(value, base) -> float | None:
-    if value is None or base is None or pd.isna(value) or pd.isna(base) or base == 0:
-        return None
-    return (float(value) - float(base)) / float(base) * 100
+    return public_regional_trends()
 
 
 def _download_loaders(viewer: Viewer) -> dict[str, Callable[..., pd.DataFrame]]:

@@ -1,15 +1,27 @@
-"""What the regional overview shows, computed from the trends mart (pure pandas, no Streamlit)."""
+"""What the regional overview shows, computed from the trends mart (pure pandas, no Streamlit).
+
+The overview's month is the latest *released* month (``is_latest_month`` of the trends): every
+dataset complete enough, or the deadline passed. A member filing the next month early does not
+move it; that month is provisional, shown to the Secretariat as such and never to the public.
+"""
 
 from dataclasses import dataclass
 
 import pandas as pd
 
+from app.charts import coverage_text
 from pidc.contract import load_contract
+
+STATUS_LABELS = {
+    "complete": "Complete",
+    "incomplete": "Incomplete: the deadline has passed and not every member has reported",
+    "provisional": "Provisional: before the deadline, more returns are expected",
+}
 
 
 @dataclass(frozen=True)
 class Headline:
-    """One dataset's figure for the latest month; ``total`` None means no returns for it."""
+    """One dataset's figure for the overview's month; ``total`` None means no figure for it."""
 
     dataset: str
     title: str
@@ -17,6 +29,29 @@ class Headline:
     members_reporting: int
     mom_change_pct: float | None
     yoy_change_pct: float | None
+    members_expected: int | None = None
+    coverage_pct: float | None = None
+    coverage_is_rounded: bool = False
+    completeness_status: str | None = None
+    mom_members_compared: int | None = None
+    yoy_members_compared: int | None = None
+    has_previous_month: bool = False
+    has_last_year: bool = False
+    is_suppressed: bool = False
+
+    @property
+    def coverage(self) -> str:
+        """'20 of 21 members, 87% of usual volume' (empty without returns)."""
+        if self.total is None and not self.is_suppressed:
+            return ""
+        return coverage_text(
+            {
+                "member_count_reporting": self.members_reporting,
+                "members_expected": self.members_expected,
+                "coverage_pct": self.coverage_pct,
+                "coverage_is_rounded": self.coverage_is_rounded,
+            }
+        )
 
 
 def dataset_titles() -> dict[str, str]:
@@ -26,38 +61,77 @@ def dataset_titles() -> dict[str, str]:
 
 
 def _optional_float(value: object) -> float | None:
-    return None if pd.isna(value) else float(value)
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _optional_int(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _flag(value: object) -> bool:
+    return False if value is None or pd.isna(value) else bool(value)
 
 
 def latest_month(trends: pd.DataFrame) -> pd.Timestamp | None:
-    """The most recent month in the trends, or None if there are none."""
-    return None if trends.empty else pd.Timestamp(trends["period_month"].max())
+    """The overview's month: the latest released month the trends mark (``is_latest_month``),
+    else the newest month that is not provisional; None if there is none."""
+    if trends.empty:
+        return None
+    if "is_latest_month" in trends.columns:
+        marked = trends.loc[trends["is_latest_month"].fillna(False).astype(bool), "period_month"]
+        if not marked.empty:
+            return pd.Timestamp(marked.max())
+    if "completeness_status" in trends.columns:
+        settled = trends.loc[trends["completeness_status"] != "provisional", "period_month"]
+        return None if settled.empty else pd.Timestamp(settled.max())
+    return pd.Timestamp(trends["period_month"].max())
 
 
-def latest_month_headlines(trends: pd.DataFrame) -> list[Headline]:
-    """One headline per dataset for the latest month, in contract order.
+def provisional_months(trends: pd.DataFrame) -> list[pd.Timestamp]:
+    """Months newer than the overview's month that the viewer sees as provisional, oldest first."""
+    if trends.empty or "completeness_status" not in trends.columns:
+        return []
+    rows = trends[trends["completeness_status"] == "provisional"]
+    return sorted(pd.Timestamp(month) for month in rows["period_month"].unique())
+
+
+def latest_month_headlines(
+    trends: pd.DataFrame, month: pd.Timestamp | None = None
+) -> list[Headline]:
+    """One headline per dataset for ``month`` (default :func:`latest_month`), in contract order.
 
     A dataset with no row for that month gets ``total=None`` (not 0: missing is not zero).
     """
-    month = latest_month(trends)
+    month = latest_month(trends) if month is None else pd.Timestamp(month)
     titles = dataset_titles()
     names = [name for name in titles if name in set(trends["dataset"])]
     names += sorted(set(trends["dataset"]) - set(titles))
     headlines = []
     for name in names:
-        row = trends[(trends["dataset"] == name) & (trends["period_month"] == month)]
+        series = trends[trends["dataset"] == name]
+        row = series[series["period_month"] == month]
         if row.empty:
             headlines.append(Headline(name, titles.get(name, name), None, 0, None, None))
             continue
         first = row.iloc[0]
+        months = set(series["period_month"])
         headlines.append(
             Headline(
                 dataset=name,
                 title=titles.get(name, name),
-                total=int(first["total_count"]),
+                total=_optional_int(first["total_count"]),
                 members_reporting=int(first["member_count_reporting"]),
                 mom_change_pct=_optional_float(first["mom_change_pct"]),
                 yoy_change_pct=_optional_float(first["yoy_change_pct"]),
+                members_expected=_optional_int(first.get("members_expected")),
+                coverage_pct=_optional_float(first.get("coverage_pct")),
+                coverage_is_rounded=_flag(first.get("coverage_is_rounded")),
+                completeness_status=first.get("completeness_status"),
+                mom_members_compared=_optional_int(first.get("mom_members_compared")),
+                yoy_members_compared=_optional_int(first.get("yoy_members_compared")),
+                has_previous_month=month - pd.DateOffset(months=1) in months,
+                has_last_year=month - pd.DateOffset(years=1) in months,
+                is_suppressed=_flag(first.get("is_suppressed")),
             )
         )
     return headlines
@@ -73,11 +147,68 @@ def format_change(change_pct: float | None, against: str) -> str | None:
     return None if change_pct is None else f"{change_pct:+.1f}% on {against}"
 
 
+def headline_delta(headline: Headline) -> str | None:
+    """The change on the previous month as the metric shows it, saying when it compares fewer
+    members than reported this month (like for like: the members that reported both months)."""
+    text = format_change(headline.mom_change_pct, "previous month")
+    compared = headline.mom_members_compared
+    if text and compared is not None and compared < headline.members_reporting:
+        text += f" (same {compared} members)"
+    return text
+
+
+def _change_sentence(headline: Headline, change: float | None, compared, against: str) -> str:
+    has_base = (
+        headline.has_previous_month if against == "previous month" else headline.has_last_year
+    )
+    text = format_change(change, f"the {against}" if against != "previous month" else against)
+    if text:
+        if compared is not None and compared < headline.members_reporting:
+            return f"{text}, comparing the {compared} members that reported both months."
+        return f"{text}, the same members reporting both months."
+    if not has_base:
+        return f"No figure for the {against} to compare with."
+    if compared is None or compared < headline.members_reporting:
+        return (
+            f"No change on the {against} shown: different members reported in the two months, "
+            "so the totals do not compare like with like."
+        )
+    return f"No change on the {against} can be computed."
+
+
 def headline_help(headline: Headline) -> str:
-    """The tooltip of a headline: members reporting and the change on the same month last year."""
-    if headline.total is None:
+    """The tooltip of a headline: coverage, completeness and both changes, in words."""
+    if headline.total is None and not headline.is_suppressed:
         return "No returns for this month yet (not the same as zero)."
-    parts = [f"{headline.members_reporting} members reporting."]
-    yearly = format_change(headline.yoy_change_pct, "the same month last year")
-    parts.append(f"{yearly}." if yearly else "No figure for the same month last year.")
+    parts = []
+    if headline.is_suppressed:
+        parts.append("Not published: too few members contribute to show it without revealing one.")
+    parts.append(f"{headline.coverage}.")
+    if headline.completeness_status in STATUS_LABELS:
+        parts.append(f"{STATUS_LABELS[headline.completeness_status]}.")
+    parts.append(
+        _change_sentence(
+            headline, headline.mom_change_pct, headline.mom_members_compared, "previous month"
+        )
+    )
+    parts.append(
+        _change_sentence(
+            headline,
+            headline.yoy_change_pct,
+            headline.yoy_members_compared,
+            "same month last year",
+        )
+    )
     return " ".join(parts)
+
+
+def headline_caption(headline: Headline) -> str:
+    """The line under a headline: who it covers, and a warning when it is not complete."""
+    if headline.total is None and not headline.is_suppressed:
+        return "No returns yet"
+    text = headline.coverage
+    if headline.completeness_status == "incomplete":
+        text = f"⚠ Incomplete: {text}"
+    elif headline.completeness_status == "provisional":
+        text = f"Provisional: {text}"
+    return text

@@ -8,6 +8,7 @@ missing returns, alerts and observations. Other app test files import it from he
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import data_access
+from app.charts import INCOMPLETE_NAME, PROVISIONAL_NAME
 from app.data_access import Viewer
 from app.overview import dataset_titles, latest_month_headlines
 from pidc.contract import load_contract
@@ -32,7 +34,7 @@ TKL_OFFICER = Viewer(role="member", member_code="TKL", name="TKL officer")
 PROFILING = Viewer(role="group", group_code="PROFILING", name="Profiling group")
 PUBLIC = Viewer.public()
 
-AUG, SEP = dt.date(2026, 8, 1), dt.date(2026, 9, 1)
+AUG, SEP, OCT = dt.date(2026, 8, 1), dt.date(2026, 9, 1), dt.date(2026, 10, 1)
 MEMBERS = [
     # code, name, sub-region, capital, lat, lon
     ("FJI", "Fiji", "Melanesia", "Suva", -18.14, 178.44),
@@ -56,8 +58,17 @@ TON_MOVEMENTS_AUG = 48_213  # Tonga shares movements with the Secretariat only
 FJI_REFUSALS_SEP = 919  # Fiji shares refusals with the Secretariat only
 FJI_IRREGULAR_SEP = 57  # shared with the Profiling Group (FJI, NZL)
 FJI_MOVEMENTS = {AUG: 60_000, SEP: 61_234}
+FJI_MOVEMENTS_OCT = 70_017  # filed early: provisional, the Secretariat's eyes only
 NZL_MOVEMENTS_SEP = 20_553
 TON_REFUSALS_SEP = 3
+# The history behind FJI's irregular CHN alert: June's return had none (0), July none at all.
+ALERT_HISTORY = {
+    dt.date(2026, 5, 1): 5,
+    dt.date(2026, 6, 1): 0,
+    dt.date(2026, 7, 1): None,
+    AUG: 6,
+    SEP: FJI_IRREGULAR_SEP,
+}
 SECRET_NOTE = "Internal only: suspected syndicate at Nadi"
 SHARED_NOTE = "Cruise season started early this year"
 
@@ -221,22 +232,55 @@ def build_serving(path: Path) -> Path:
         _sharing_access(),
     )
     _fact_tables(connection)
+    # Changes compare like with like: September's -43.4% is FJI and TON only (NZL did not
+    # report in August). October is provisional: FJI filed early, the deadline has not passed.
+    # key, dataset, month, members, total, previous, mom, coverage, status, latest, compared
+    trends = [
+        ("m1", "movements", AUG, 2, 108_213, None, None, 50.0, "incomplete", False, 0),
+        ("m2", "movements", SEP, 3, 81_787, 108_213, -43.4, 100.0, "complete", True, 2),
+        ("m3", "movements", OCT, 1, FJI_MOVEMENTS_OCT, 81_787, 14.3, 57.6, "provisional", False, 1),
+        ("r2", "refusals", SEP, 2, 922, None, None, 50.0, "incomplete", True, 0),
+        ("i2", "irregular", SEP, 2, 69, None, None, 50.0, "incomplete", True, 0),
+    ]
     _insert(
         connection,
         "mart_regional_trends",
         "trend_key varchar, dataset varchar, period_month date, member_count_reporting integer, "
         "total_count bigint, previous_month_total bigint, mom_change_pct double, "
-        "same_month_last_year_total bigint, yoy_change_pct double",
+        "same_month_last_year_total bigint, yoy_change_pct double, members_expected bigint, "
+        "coverage_pct double, completeness_status varchar, is_latest_month boolean, "
+        "mom_members_compared bigint, yoy_members_compared bigint",
         [
-            ("m1", "movements", AUG, 2, 108_213, None, None, None, None),
-            ("m2", "movements", SEP, 3, 81_787, 108_213, -24.42, None, None),
-            ("r2", "refusals", SEP, 2, 922, None, None, None, None),
-            ("i2", "irregular", SEP, 2, 69, None, None, None, None),
+            (k, d, p, n, t, prev, mom, None, None, len(MEMBERS), cover, status, latest, both, 0)
+            for k, d, p, n, t, prev, mom, cover, status, latest, both in trends
+        ],
+    )
+    # What the public sees: released months only, coverage rounded down, no change where the
+    # members differ (NZL reported September, not August).
+    public_trends = [
+        ("movements", AUG, 108_213, 2, 50, "incomplete", False, None),
+        ("movements", SEP, 81_787, 3, 100, "complete", True, 108_213),
+        ("refusals", SEP, 922, 2, 50, "incomplete", True, None),
+        ("irregular", SEP, 69, 2, 50, "incomplete", True, None),
+    ]
+    no_change = (None, False, None, None, False)  # mom, same members, last year, yoy, same
+    _insert(
+        connection,
+        "mart_public_regional_trends",
+        "dataset varchar, period_month date, total_count bigint, display_value varchar, "
+        "is_suppressed boolean, members_reporting bigint, members_expected bigint, "
+        "coverage_at_least_pct bigint, completeness_status varchar, is_latest_month boolean, "
+        "previous_month_total bigint, mom_change_pct double, is_mom_same_members boolean, "
+        "same_month_last_year_total bigint, yoy_change_pct double, is_yoy_same_members boolean",
+        [
+            (d, p, t, f"{t:,}", False, n, len(MEMBERS), cover, status, latest, prev, *no_change)
+            for d, p, t, n, cover, status, latest, prev in public_trends
         ],
     )
     return_rows = [
         ("movements", "FJI", AUG, FJI_MOVEMENTS[AUG], False),
         ("movements", "FJI", SEP, FJI_MOVEMENTS[SEP], False),
+        ("movements", "FJI", OCT, FJI_MOVEMENTS_OCT, False),
         ("movements", "TON", AUG, TON_MOVEMENTS_AUG, False),
         ("movements", "TON", SEP, 0, True),
         ("movements", "NZL", SEP, NZL_MOVEMENTS_SEP, False),
@@ -281,6 +325,7 @@ def build_serving(path: Path) -> Path:
     member_trends = [
         ("movements", "FJI", AUG, FJI_MOVEMENTS[AUG], None, None, 55.4),
         ("movements", "FJI", SEP, FJI_MOVEMENTS[SEP], FJI_MOVEMENTS[AUG], 2.06, 74.9),
+        ("movements", "FJI", OCT, FJI_MOVEMENTS_OCT, FJI_MOVEMENTS[SEP], 14.34, 100.0),
         ("movements", "TON", AUG, TON_MOVEMENTS_AUG, None, None, 44.6),
         ("movements", "TON", SEP, 0, TON_MOVEMENTS_AUG, -100.0, 0.0),
         ("movements", "NZL", SEP, NZL_MOVEMENTS_SEP, None, None, 25.1),
@@ -325,7 +370,7 @@ def build_serving(path: Path) -> Path:
         "alert_id varchar, dataset varchar, member_code varchar, alert_type varchar, "
         "dimension_value varchar, period_month date, observed_count bigint, "
         "baseline_median double, baseline_mad double, modified_z_score double, "
-        "baseline_months integer, severity varchar, message varchar",
+        "baseline_months integer, severity varchar, message varchar, series_kind varchar",
         [
             (
                 "a1",
@@ -342,6 +387,7 @@ def build_serving(path: Path) -> Path:
                 "high",
                 f"Fiji detected {FJI_IRREGULAR_SEP} Chinese nationals in an irregular situation "
                 "in Sep 2026, against a median of 6 over the previous 12 months.",
+                "nationality",
             ),
             (
                 "a2",
@@ -358,7 +404,19 @@ def build_serving(path: Path) -> Path:
                 "medium",
                 f"Tonga recorded {TON_MOVEMENTS_AUG:,} border movements in Aug 2026, against a "
                 "median of 20,000.",
+                "total",
             ),
+        ],
+    )
+    _insert(
+        connection,
+        "mart_alert_series",
+        "alert_id varchar, dataset varchar, member_code varchar, period_month date, "
+        "observed_count bigint, has_return boolean, is_alert_month boolean, "
+        "is_baseline_month boolean",
+        [
+            ("a1", "irregular", "FJI", month, count, count is not None, month == SEP, month < SEP)
+            for month, count in ALERT_HISTORY.items()
         ],
     )
     _insert(
@@ -516,6 +574,19 @@ def page_text(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def _month(value: str) -> dt.date:
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def chart_traces(at: AppTest, index: int) -> dict[str, dict[dt.date, float | None]]:
+    """The ``index``-th plotly chart of a page as trace name -> {month: value}."""
+    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
+    return {
+        trace["name"]: dict(zip((_month(x) for x in trace["x"]), trace["y"], strict=True))
+        for trace in spec["data"]
+    }
+
+
 def figures_in(text: str) -> set[int]:
     """Every number written on the page (thousands separators removed)."""
     import re
@@ -563,11 +634,18 @@ def test_overview_for_the_secretariat_shows_unsuppressed_regional_figures(publis
     assert labels == [titles["movements"], titles["irregular"], titles["refusals"]]
     by_label = {metric.label: metric for metric in at.metric}
     assert by_label[titles["movements"]].value == "81,787"
-    assert by_label[titles["movements"]].delta == "-24.4% on previous month"
+    # like for like: FJI and TON, the members that reported both months (NZL missed August)
+    assert by_label[titles["movements"]].delta == "-43.4% on previous month (same 2 members)"
     assert any("September 2026" in caption.value for caption in at.caption)
     assert any("2026-10-16 06:00" in caption.value for caption in at.caption)
-    assert len(at.get("plotly_chart")) == 1
-    assert len(at.get("vega_lite_chart")) == 3
+    assert len(at.get("plotly_chart")) == 4  # the map and one trend per dataset
+    # FJI's October, filed early, is provisional: named as such, never the overview's month
+    assert "October 2026" in at.info[0].value and "Provisional" in at.info[0].value
+    assert at.subheader[0].value == "September 2026"
+    movements = chart_traces(at, 1)
+    assert movements["Regional total"][OCT] is None
+    assert movements[PROVISIONAL_NAME][OCT] == FJI_MOVEMENTS_OCT
+    assert movements[INCOMPLETE_NAME] == {AUG: 108_213, SEP: None, OCT: None}
 
 
 def test_overview_for_the_public_uses_the_published_aggregates(published):
@@ -576,6 +654,19 @@ def test_overview_for_the_public_uses_the_published_aggregates(published):
     assert values[dataset_titles()["movements"]] == "81,787"
     assert any("suppressed" in caption.value for caption in at.caption)
     assert any("Sign in" in caption.value for caption in at.caption)
+    text = page_text(at)
+    assert "October" not in text and FJI_MOVEMENTS_OCT not in figures_in(text)
+    assert "3 of 4 members, at least 100% of usual volume" in text
+    assert "⚠ Incomplete: 2 of 4 members, at least 50% of usual volume" in text
+    assert all(OCT not in chart_traces(at, index)["Regional total"] for index in (1, 2, 3))
+
+
+def test_headline_changes_are_drawn_in_neutral_colours(published):
+    from streamlit.proto.Metric_pb2 import Metric
+
+    at = run_page("overview", SECRETARIAT)
+    assert at.metric[0].delta  # a fall: red by Streamlit's default, grey here
+    assert {metric.proto.color for metric in at.metric} == {Metric.MetricColor.GRAY}
 
 
 def test_overview_notices_a_new_publication(published):
@@ -607,7 +698,7 @@ def test_headlines_keep_missing_apart_from_zero():
         ("movements", "2026-09-01", 19, 125_000, 120_000, 4.1667, 100_000, 25.0),
         ("permits", "2026-08-01", 5, 900, None, None, None, None),
     ]
-    trends = pd.DataFrame(rows, columns=data_access.REGIONAL_TREND_COLUMNS)
+    trends = pd.DataFrame(rows, columns=data_access.REGIONAL_TREND_COLUMNS[:8])
     trends["period_month"] = pd.to_datetime(trends["period_month"])
     by_dataset = {headline.dataset: headline for headline in latest_month_headlines(trends)}
     assert by_dataset["movements"].total == 125_000
@@ -712,7 +803,20 @@ def test_alerts_for_the_profiling_group_show_shared_alerts_with_history(publishe
     assert len(labels) == 1 and "Fiji" in labels[0]
     assert "57" in at.markdown[0].value
     assert at.metric[0].value == "57"
-    assert len(at.get("vega_lite_chart")) == 1
+    assert len(at.get("plotly_chart")) == 1
+
+
+def test_alert_history_draws_zero_months_as_points_and_missing_months_as_gaps(published):
+    at = run_page("alerts", SECRETARIAT)
+    (chart,) = at.get("plotly_chart")
+    spec = json.loads(chart.proto.spec)
+    line = next(trace for trace in spec["data"] if trace["name"].startswith("Reported"))
+    points = dict(zip((_month(x) for x in line["x"]), line["y"], strict=True))
+    assert points == {month: count for month, count in ALERT_HISTORY.items()}
+    assert points[dt.date(2026, 6, 1)] == 0  # a return without Chinese nationals: a point at 0
+    assert points[dt.date(2026, 7, 1)] is None  # no return: a gap
+    assert line["connectgaps"] is False
+    assert line["mode"] == "lines+markers"
 
 
 def test_alerts_for_the_secretariat_are_newest_first(published):

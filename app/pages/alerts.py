@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import data_access, ui
+from app.charts import alert_history_figure
 from pidc.escaping import escape_markdown
 
 st.title("Alerts")
@@ -36,18 +37,16 @@ for alert in rows.itertuples():
         columns[1].metric("Baseline median", f"{alert.baseline_median:,.1f}")
         columns[2].metric("Modified z-score", f"{alert.modified_z_score:+.1f}")
         columns[3].metric("Baseline months", f"{int(alert.baseline_months)}")
-        if alert.alert_type == "new_route":
-            history = data_access.route_trends(viewer, alert.member_code)
-            history = history[history["embarkation_country_code"] == alert.dimension_value]
-        elif alert.dimension_value != "total":
-            history = data_access.nationality_trends(
-                viewer, alert.dataset, alert.member_code, alert.dimension_value
-            )
-        else:
-            history = data_access.member_trends(viewer, alert.dataset, alert.member_code)
-        if history.empty:
+        history = data_access.alert_series(viewer, alert.alert_id)
+        if history.empty or not history["has_return"].any():
             st.caption("No history published for this alert.")
         else:
-            st.line_chart(
-                history, x="period_month", y="total_count", x_label="Month", y_label="Count"
+            st.plotly_chart(
+                alert_history_figure(history, alert.baseline_median),
+                width="stretch",
+                key=f"history_{alert.alert_id}",
+            )
+            st.caption(
+                "Every month with a return is a point, a zero included; a month without a return"
+                " is a gap in the line, never a zero."
             )

@@ -4,7 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from app import data_access, ui
-from app.bulletin import SECTIONS, build_bulletin, to_html, to_pdf
+from app.bulletin import KEY_FIGURE_COLUMNS, SECTIONS, build_bulletin, to_html, to_pdf
+from app.overview import latest_month, provisional_months
 from pidc.escaping import escape_markdown
 
 st.title("Monthly bulletin")
@@ -14,8 +15,17 @@ series = data_access.regional_series(viewer)
 if series.empty:
     st.info("No month has published regional figures yet.")
     st.stop()
-months = sorted(series["period_month"].unique(), reverse=True)
-month = pd.Timestamp(st.selectbox("Month", months, format_func=ui.month_label))
+months = sorted((pd.Timestamp(m) for m in series["period_month"].unique()), reverse=True)
+provisional = set(provisional_months(series))
+latest = latest_month(series)
+month = pd.Timestamp(
+    st.selectbox(
+        "Month",
+        months,
+        index=months.index(latest) if latest in months else 0,
+        format_func=lambda m: ui.month_label(m) + (" (provisional)" if m in provisional else ""),
+    )
+)
 bulletin = build_bulletin(viewer, month)
 
 st.header(bulletin.title)
@@ -32,11 +42,10 @@ right.download_button(
     "Download PDF", to_pdf(bulletin), file_name=f"pidc-bulletin-{stamp}.pdf", mime="application/pdf"
 )
 st.subheader("Key figures")
+if bulletin.status_note:
+    st.warning(bulletin.status_note)
 st.dataframe(
-    pd.DataFrame(
-        bulletin.key_figures,
-        columns=["Dataset", "Regional total", "On previous month", "On same month last year"],
-    ),
+    pd.DataFrame(bulletin.key_figures, columns=list(KEY_FIGURE_COLUMNS)),
     hide_index=True,
     width="stretch",
 )

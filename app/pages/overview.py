@@ -1,15 +1,17 @@
-"""Regional overview: latest-month headlines, a regional trend per dataset and the map."""
+"""Regional overview: latest complete month's headlines, a regional trend per dataset and the map."""
 
-import pandas as pd
 import streamlit as st
 
 from app import data_access, ui
+from app.charts import regional_trend_figure
 from app.overview import (
-    format_change,
     format_count,
+    headline_caption,
+    headline_delta,
     headline_help,
     latest_month,
     latest_month_headlines,
+    provisional_months,
 )
 from app.regional_map import member_map
 
@@ -18,31 +20,43 @@ ui.require_published()
 viewer = ui.viewer()
 
 trends = data_access.regional_series(viewer)
-if trends.empty:
+month = latest_month(trends)
+if trends.empty or month is None:
     st.info(
         "The published data holds no regional trends yet - run `make run` after returns arrive."
     )
     st.stop()
 
 published = data_access.published_at()
-month = latest_month(trends)
 st.caption(
-    f"Latest month: {month:%B %Y}."
+    f"Latest complete month: {month:%B %Y}."
     + (f" Published {published:%Y-%m-%d %H:%M} UTC." if published else "")
 )
 if not viewer.is_secretariat:
     st.caption("Regional totals with small counts suppressed (shown only when 5 or more).")
+newer = [later for later in provisional_months(trends) if later > month]
+if newer:
+    st.info(
+        "Provisional, shown to the Secretariat only: "
+        + ", ".join(f"{later:%B %Y}" for later in newer)
+        + ". Not every member has reported and the deadline has not passed, so these months"
+        " are not published and not compared; the charts draw them dashed."
+    )
 
 st.subheader(f"{month:%B %Y}")
-headlines = latest_month_headlines(trends)
+headlines = latest_month_headlines(trends, month)
 columns = st.columns(min(4, len(headlines)))
 for index, headline in enumerate(headlines):
-    columns[index % len(columns)].metric(
+    column = columns[index % len(columns)]
+    # Neutral colours: more fraud detected or more refusals is not "good" because it went up.
+    column.metric(
         label=headline.title,
         value=format_count(headline.total),
-        delta=format_change(headline.mom_change_pct, "previous month"),
+        delta=headline_delta(headline),
+        delta_color="off",
         help=headline_help(headline),
     )
+    column.caption(headline_caption(headline))
 
 st.subheader("Map of the region")
 members = data_access.reference("dim_members")
@@ -54,7 +68,7 @@ else:
     member_trends = data_access.member_trends(viewer, indicator)
     totals: dict[str, float] = {}
     if not member_trends.empty:
-        latest = member_trends[member_trends["period_month"] == member_trends["period_month"].max()]
+        latest = member_trends[member_trends["period_month"] == month]
         totals = dict(zip(latest["member_code"], latest["total_count"].astype(float), strict=True))
     if viewer.is_public:
         st.caption(ui.SIGN_IN_MESSAGE)
@@ -62,12 +76,7 @@ else:
 
 for headline in headlines:
     st.subheader(headline.title)
-    series = trends[trends["dataset"] == headline.dataset].copy()
-    series["total_count"] = pd.to_numeric(series["total_count"])
-    st.line_chart(
-        series,
-        x="period_month",
-        y="total_count",
-        x_label="Month",
-        y_label="Regional total",
-    )
+    series = trends[trends["dataset"] == headline.dataset]
+    if not viewer.is_secretariat:
+        series = series[series["period_month"] <= month]
+    st.plotly_chart(regional_trend_figure(series), width="stretch", key=f"trend_{headline.dataset}")

@@ -1,0 +1,175 @@
+"""Monthly line charts that never hide what is missing (pure plotly, no Streamlit).
+
+Every chart here puts one point on every calendar month between its first and last month: a
+month with a value is a point (a 0 is a point on the axis), a month without one is a gap in the
+line (``connectgaps`` off), never a 0 and never a straight line drawn across it. Regional charts
+also mark the months that are not complete: incomplete months (the deadline passed before every
+member reported) with hollow markers, provisional months (before the deadline, shown to the
+Secretariat only) as a dashed line.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+LINE_COLOUR = "#1f6f8b"
+INCOMPLETE_COLOUR = "#c26a00"
+PROVISIONAL_COLOUR = "#7a7f87"
+BASELINE_COLOUR = "#7a7f87"
+ALERT_COLOUR = "#b03a2e"
+
+INCOMPLETE_NAME = "Incomplete: deadline passed, not every member reported"
+PROVISIONAL_NAME = "Provisional: before the deadline, more returns expected"
+
+
+def every_month(frame: pd.DataFrame, column: str = "period_month") -> pd.DataFrame:
+    """``frame`` (one row per month) with a row for every month between its first and last
+    month; the added rows are empty, so a missing month stays a gap and never becomes 0."""
+    if frame.empty:
+        return frame
+    frame = frame.assign(**{column: pd.to_datetime(frame[column])}).sort_values(column)
+    months = pd.date_range(frame[column].min(), frame[column].max(), freq="MS")
+    return frame.set_index(column).reindex(months).rename_axis(column).reset_index()
+
+
+def _layout(figure: go.Figure, y_title: str) -> go.Figure:
+    figure.update_layout(
+        height=300,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis_title="Month",
+        yaxis_title=y_title,
+        yaxis_rangemode="tozero",
+        legend={"orientation": "h", "y": -0.25},
+        hovermode="x unified",
+    )
+    return figure
+
+
+def _numbers(values: pd.Series) -> list[float | None]:
+    # None, not NaN, so the chart's JSON says "no value" in every viewer.
+    return [None if pd.isna(value) else float(value) for value in values]
+
+
+def coverage_text(row) -> str:
+    """'20 of 21 members, 87% of usual volume' for a regional trend row."""
+    if pd.isna(row.get("members_expected")):
+        return f"{int(row['member_count_reporting'])} members reporting"
+    text = f"{int(row['member_count_reporting'])} of {int(row['members_expected'])} members"
+    coverage = row.get("coverage_pct")
+    if coverage is not None and not pd.isna(coverage):
+        at_least = "at least " if row.get("coverage_is_rounded") else ""
+        text += f", {at_least}{float(coverage):.0f}% of usual volume"
+    return text
+
+
+def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total") -> go.Figure:
+    """One dataset's regional totals (rows of ``REGIONAL_TREND_COLUMNS``) as a line over every
+    month; incomplete months hollow and named in the legend, provisional months dashed."""
+    figure = go.Figure()
+    if series.empty:
+        return _layout(figure, y_title)
+    months = every_month(series)
+    status = months["completeness_status"].fillna("")
+    hover = [
+        "" if pd.isna(row["member_count_reporting"]) else coverage_text(row)
+        for _, row in months.iterrows()
+    ]
+    settled = months["total_count"].where(status != "provisional")
+    figure.add_trace(
+        go.Scatter(
+            x=months["period_month"],
+            y=_numbers(settled),
+            mode="lines+markers",
+            name="Regional total",
+            line={"color": LINE_COLOUR},
+            marker={"color": LINE_COLOUR, "size": 6},
+            connectgaps=False,
+            text=hover,
+            hovertemplate="%{y:,.0f} (%{text})<extra></extra>",
+        )
+    )
+    incomplete = months["total_count"].where(status == "incomplete")
+    if incomplete.notna().any():
+        figure.add_trace(
+            go.Scatter(
+                x=months["period_month"],
+                y=_numbers(incomplete),
+                mode="markers",
+                name=INCOMPLETE_NAME,
+                marker={
+                    "symbol": "circle-open",
+                    "size": 13,
+                    "line": {"width": 2},
+                    "color": INCOMPLETE_COLOUR,
+                },
+                connectgaps=False,
+                hoverinfo="skip",
+            )
+        )
+    if (status == "provisional").any():
+        # The dashed line starts at the last settled month, so it reads as a continuation.
+        last_settled = settled.last_valid_index()
+        provisional = months["total_count"].where(status == "provisional")
+        if last_settled is not None:
+            provisional.loc[last_settled] = months.loc[last_settled, "total_count"]
+        figure.add_trace(
+            go.Scatter(
+                x=months["period_month"],
+                y=_numbers(provisional),
+                mode="lines+markers",
+                name=PROVISIONAL_NAME,
+                line={"color": PROVISIONAL_COLOUR, "dash": "dash"},
+                marker={"symbol": "diamond-open", "size": 9, "color": PROVISIONAL_COLOUR},
+                connectgaps=False,
+                text=hover,
+                hovertemplate="%{y:,.0f} provisional (%{text})<extra></extra>",
+            )
+        )
+    return _layout(figure, y_title)
+
+
+def alert_history_figure(history: pd.DataFrame, baseline_median: float | None) -> go.Figure:
+    """An alert's series (``mart_alert_series`` rows): a point for every month with a return,
+    zeros included; a gap for every month without one; the baseline median as a dotted line and
+    the alert's month as a red point."""
+    figure = go.Figure()
+    if history.empty:
+        return _layout(figure, "Count")
+    months = every_month(history)
+    figure.add_trace(
+        go.Scatter(
+            x=months["period_month"],
+            y=_numbers(months["observed_count"]),
+            mode="lines+markers",
+            name="Reported (a gap: no return that month)",
+            line={"color": LINE_COLOUR},
+            marker={"color": LINE_COLOUR, "size": 6},
+            connectgaps=False,
+        )
+    )
+    if baseline_median is not None and not pd.isna(baseline_median):
+        baseline = months["observed_count"].where(months["is_baseline_month"].fillna(False))
+        baseline_months = months["period_month"].where(baseline.notna())
+        if baseline_months.notna().any():
+            figure.add_trace(
+                go.Scatter(
+                    x=[baseline_months.min(), baseline_months.max()],
+                    y=[float(baseline_median)] * 2,
+                    mode="lines",
+                    name=f"Baseline median ({float(baseline_median):,.1f})",
+                    line={"color": BASELINE_COLOUR, "dash": "dot"},
+                )
+            )
+    alert = months[months["is_alert_month"].fillna(False).astype(bool)]
+    if not alert.empty:
+        figure.add_trace(
+            go.Scatter(
+                x=alert["period_month"],
+                y=_numbers(alert["observed_count"]),
+                mode="markers",
+                name="Alert",
+                marker={"color": ALERT_COLOUR, "size": 11},
+            )
+        )
+    return _layout(figure, "Count")
