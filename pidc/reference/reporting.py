@@ -50,6 +50,24 @@ REPORTING_SETTINGS: tuple[tuple[str, str, str], ...] = (
         "4",
         "Counts from 1 to this value are suppressed (shown as '<5') outside the sharing circle.",
     ),
+    (
+        "min_contributors",
+        "3",
+        "A public regional figure is hidden (shown as 'x') when fewer members than this add to "
+        "it, so no member's figure is published as a region or sub-region.",
+    ),
+    (
+        "dominance_pct",
+        "85",
+        "A public regional figure is hidden (shown as 'x') when one member makes up more than "
+        "this percentage of it.",
+    ),
+    (
+        "protection_pct",
+        "50",
+        "No hidden public figure may be worked out from the published ones to within this "
+        "percentage of its value, either way (secondary suppression and the publish audit).",
+    ),
 )
 
 

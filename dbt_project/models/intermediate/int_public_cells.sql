@@ -1,9 +1,11 @@
 -- The regional aggregates offered to the public, before suppression: per dataset and month the
 -- Pacific total, each sub-region, each nationality, each sex and each age group, summed over
 -- every member's current return (nil returns add 0), with how many members contributed a
--- non-zero count. Sex and age cells add up only the members that break a dataset down that
--- way (from the largest cross-section of each return that does); the age groups of members
--- using broad and five-year bands are cells side by side, never added into one another.
+-- non-zero count and the count of the member contributing most (the disclosure rules of
+-- pidc/disclosure.py hide a cell with too few contributors or one dominant member). Sex and
+-- age cells add up only the members that break a dataset down that way (from the largest
+-- cross-section of each return that does); the age groups of members using broad and
+-- five-year bands are cells side by side, never added into one another.
 -- Only released months (mart_regional_completeness): a provisional month is not public.
 {%- set person_breakdowns = ['sex', 'age_group'] %}
 with
@@ -31,7 +33,8 @@ with
             '{{ breakdown }}' as breakdown,
             breakdown_value,
             sum(total_count) as cell_count,
-            sum(case when total_count > 0 then 1 else 0 end) as contributing_members
+            sum(case when total_count > 0 then 1 else 0 end) as contributing_members,
+            max(total_count) as largest_member_count
         from {{ breakdown }}_member_totals
         group by dataset, period_month, breakdown_value
     ),
@@ -57,7 +60,8 @@ region_cells as (
         'region' as breakdown,
         'PACIFIC' as breakdown_value,
         sum(total_count) as cell_count,
-        sum(case when total_count > 0 then 1 else 0 end) as contributing_members
+        sum(case when total_count > 0 then 1 else 0 end) as contributing_members,
+        max(total_count) as largest_member_count
     from return_totals
     group by dataset, period_month
 ),
@@ -69,7 +73,8 @@ sub_region_cells as (
         'sub_region' as breakdown,
         sub_region as breakdown_value,
         sum(total_count) as cell_count,
-        sum(case when total_count > 0 then 1 else 0 end) as contributing_members
+        sum(case when total_count > 0 then 1 else 0 end) as contributing_members,
+        max(total_count) as largest_member_count
     from return_totals
     group by dataset, period_month, sub_region
 ),
@@ -81,7 +86,8 @@ nationality_cells as (
         'nationality' as breakdown,
         nationality_code as breakdown_value,
         sum(total_count) as cell_count,
-        sum(case when total_count > 0 then 1 else 0 end) as contributing_members
+        sum(case when total_count > 0 then 1 else 0 end) as contributing_members,
+        max(total_count) as largest_member_count
     from {{ ref('mart_nationality_trends') }}
     group by dataset, period_month, nationality_code
 ),

@@ -1,86 +1,46 @@
--- Regional aggregates anyone may see, with small cells suppressed.
---   Primary (A): a count from 1 to small_cell_max (reference.reporting_settings, 4) is hidden
---     and shown as '<5'.
---   Secondary (D): within each dataset x month x breakdown, when exactly one cell is hidden,
---     the next-smallest cell (a non-zero one where there is one) is hidden too and shown as
---     'x', so the published Pacific total minus the visible cells cannot reveal the hidden one.
--- Zero is a real zero and is shown; nothing here names a member.
+-- Regional aggregates anyone may see, with every figure that could reveal a member's hidden.
+-- The status of each cell comes from int_public_suppression (pidc/disclosure.py), settings in
+-- reference.reporting_settings:
+--   A  a count from 1 to small_cell_max (4), shown '<5';
+--   C  fewer than min_contributors (3) members contribute, or one member makes up more than
+--      dominance_pct (85) percent of the cell, shown 'x';
+--   D  hidden so that no hidden cell can be worked out from the published ones (the Pacific
+--      total, the sub-regions, and the nationality, sex and age-group cells of a dataset and
+--      month are linked: they add up), shown 'x';
+--   F  free: the count is published.
+-- Zero is a real zero and is shown. The number of contributing members is given for free cells
+-- only (0, or at least min_contributors), never for a hidden one. Nothing here names a member.
+-- The attacker's audit (int_public_disclosure_audit) checks this table before it is published.
 with
 
-cells as (
+suppressed as (
     select
         dataset,
         period_month,
         breakdown,
         breakdown_value,
-        cell_count,
-        contributing_members,
-        cell_count between 1 and {{ integer_setting('small_cell_max') }} as is_primary
-    from {{ ref('int_public_cells') }}
-),
-
-groups as (
-    select
-        dataset,
-        period_month,
-        breakdown,
-        sum(case when is_primary then 1 else 0 end) as primary_cells
-    from cells
-    group by dataset, period_month, breakdown
-),
-
-ranked as (
-    select
-        cells.*,
-        groups.primary_cells,
-        row_number() over (
-            partition by cells.dataset, cells.period_month, cells.breakdown
-            order by
-                case when cells.is_primary then 1 else 0 end,
-                case when cells.cell_count > 0 then 0 else 1 end,
-                cells.cell_count,
-                cells.breakdown_value
-        ) as complement_rank
-    from cells
-    inner join groups
-        on
-            cells.dataset = groups.dataset
-            and cells.period_month = groups.period_month
-            and cells.breakdown = groups.breakdown
-),
-
-suppressed as (
-    select
-        *,
-        case
-            when is_primary then 'A'
-            when primary_cells = 1 and complement_rank = 1 then 'D'
-            else 'F'
-        end as conf_status
-    from ranked
+        obs_value,
+        display_value,
+        conf_status,
+        published_contributing_members
+    from {{ ref('int_public_suppression') }}
 ),
 
 final as (
     select
         cast(dataset as {{ dbt.type_string() }}) as dataset,
-        period_month,
+        cast(period_month as date) as period_month,
         cast(breakdown as {{ dbt.type_string() }}) as breakdown,
         cast(breakdown_value as {{ dbt.type_string() }}) as breakdown_value,
-        cast(case when conf_status = 'F' then cell_count end as {{ dbt.type_bigint() }})
+        cast(case when conf_status = 'F' then obs_value end as {{ dbt.type_bigint() }})
             as obs_value,
-        cast(
-            case conf_status
-                when 'A' then {{ dbt.concat([
-                    "'<'",
-                    "cast(" ~ integer_setting('small_cell_max') ~ " + 1 as " ~ dbt.type_string() ~ ")",
-                ]) }}
-                when 'D' then 'x'
-                else cast(cell_count as {{ dbt.type_string() }})
-            end as {{ dbt.type_string() }}
-        ) as display_value,
+        cast(display_value as {{ dbt.type_string() }}) as display_value,
         conf_status <> 'F' as is_suppressed,
         cast(conf_status as {{ dbt.type_string() }}) as conf_status,
-        cast(contributing_members as {{ dbt.type_bigint() }}) as contributing_members
+        cast(
+            case when conf_status = 'F' then published_contributing_members end
+            as {{ dbt.type_bigint() }}
+        ) as contributing_members
     from suppressed
 )
 

@@ -2,7 +2,9 @@
 -- (SDMX-CSV column names are upper case by convention, so they are quoted to keep their case.)
 -- The public aggregates as SDMX-CSV rows for the regional statistics community: one row per
 -- cell, OBS_VALUE empty where suppressed and CONF_STATUS saying why (F free, A primary
--- suppression of a small count, D secondary suppression).
+-- suppression of a small count, C primary suppression of a figure too few members make up or
+-- one member dominates, D secondary suppression). The export carries exactly what
+-- mart_public_aggregates publishes (assert_public_cells_not_disclosive checks it).
 with
 
 public_aggregates as (
