@@ -44,3 +44,19 @@ def breakdown_totals(rows: pd.DataFrame, dataset: Dataset, by: str | None = None
         kept[by] = kept[by].astype("object").where(kept[by].notna(), UNMAPPED_LABEL)
     totals = kept.groupby(keys)["observed_count"].sum().reset_index()
     return totals.sort_values(keys).reset_index(drop=True)
+
+
+def public_series(cells: pd.DataFrame) -> pd.DataFrame:
+    """Public cells as one column per breakdown value and one row per month, for a line chart.
+
+    A hidden cell ('<5' or 'x') is NaN, never 0, and so is a month a value has no cell for: the
+    chart breaks its line there (a gap), where a 0 would draw a fall that did not happen.
+    """
+    if cells.empty:
+        return pd.DataFrame()
+    values = pd.to_numeric(cells["obs_value"], errors="coerce").astype("float64")
+    values = values.where(~cells["is_suppressed"].astype(bool))
+    wide = cells.assign(obs_value=values).pivot(
+        index="period_month", columns="breakdown_value", values="obs_value"
+    )
+    return wide.sort_index().rename_axis(columns=None)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app import data_access, ui
-from app.explorer import breakdown_totals, code_columns
+from app.explorer import breakdown_totals, code_columns, public_series
 from pidc.contract import load_contract
 
 DEFAULT_WINDOW = 24  # months shown at first: two years, so a month can be read against last year
@@ -40,13 +40,16 @@ if viewer.is_public:
         "Months", options=months, value=(months[0], months[-1]), format_func=ui.month_label
     )
     cells = cells[(cells["period_month"] >= start) & (cells["period_month"] <= end)]
-    chart = cells.pivot_table(
-        index="period_month", columns="breakdown_value", values="obs_value", aggfunc="sum"
-    )
-    st.line_chart(chart, x_label="Month", y_label="Count (suppressed cells left out)")
+    # A hidden figure is a gap in its line, never a 0 (app.explorer.public_series).
+    st.line_chart(public_series(cells), x_label="Month", y_label="Count (gaps: hidden figures)")
     table = cells[["period_month", "breakdown_value", "display_value", "conf_status"]].copy()
     table["period_month"] = table["period_month"].map(ui.month_label)
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(
+        "'<5' is a count from 1 to 4. 'x' is a figure hidden because too few members make it"
+        " up, one member makes up most of it, or it would let another hidden figure be worked"
+        " out. 0 is a real zero; a gap in a line is a hidden figure."
+    )
     st.stop()
 
 members = data_access.visible_members(viewer, name)
