@@ -69,6 +69,47 @@ def _ingestion_lines(result: dict[str, Any]) -> list[str]:
     return ["### 1-2. Ingestion (parse + validate + load)", "", *_table(header, rows), ""]
 
 
+def sandbox_lines(result: dict[str, Any]) -> list[str]:
+    """Reading each file in a worker process with hard limits, against in-process."""
+    sandbox = result.get("sandbox")
+    title = "### 1-2b. Reading files in a worker process (ingestion/sandbox.py)"
+    if not sandbox:
+        return []
+    if "skipped" in sandbox:
+        return [title, "", f"Skipped: {sandbox['skipped']}", ""]
+    rows = [
+        [
+            file_format,
+            f"{item['files']:,}",
+            f"{_number(item['in_process_ms_per_file'], 1)} ms",
+            f"{_number(item['sandbox_ms_per_file'], 1)} ms",
+            f"{_number(item['overhead_ms_per_file'], 1)} ms",
+            _number(item["sandbox_vs_in_process"], 2, "x"),
+        ]
+        for file_format, item in sandbox["formats"].items()
+    ]
+    header = [
+        "returns",
+        "files",
+        "check + parse in-process, per file",
+        "in a worker, per file",
+        "cost of the worker per file",
+        "worker / in-process",
+    ]
+    limits = sandbox.get("limits", {})
+    return [
+        title,
+        "",
+        *_table(header, rows),
+        "",
+        f"Starting a worker (once per pool, and again after one is stopped for a bad file): "
+        f"{_number(sandbox['worker_start_seconds'], 2)} s. Limits: "
+        f"{limits.get('memory_mb', '?')} MB address space, {limits.get('cpu_seconds', '?')} s "
+        f"processor time, {limits.get('wall_seconds', '?')} s wall time per file.",
+        "",
+    ]
+
+
 def _run_cell(run: dict[str, Any]) -> str:
     if not run.get("ok"):
         return "failed: " + str(run.get("error", ""))[:80].replace("|", "/").replace("\n", " ")
@@ -259,6 +300,7 @@ def markdown_block(result: dict[str, Any]) -> str:
     if result.get("notes"):
         lines.append("")
     lines += _ingestion_lines(result)
+    lines += sandbox_lines(result)
     lines += _end_to_end_lines(result)
     lines += dashboard_lines(result)
     lines += _memory_lines(result)

@@ -73,6 +73,7 @@ def run_benchmarks(
     from bench.end_to_end import measure_size
     from bench.ingestion import measure_ingestion
     from bench.samples import sample_set
+    from bench.sandbox import measure_sandbox
     from bench.startup import measure_startup
 
     started = time.perf_counter()
@@ -108,6 +109,8 @@ def run_benchmarks(
     result["intake_profile"] = ingestion.pop("profile")
     result["ingestion_fixed_costs"] = ingestion.pop("fixed_costs")
     result["ingestion"] = ingestion
+    _say("reading files in worker processes against in-process")
+    result["sandbox"] = measure_sandbox(ingestion_sample, limit=config.ingestion_file_limit)
     _save_partial(result, work)
 
     if not config.run_end_to_end:

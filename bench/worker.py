@@ -139,8 +139,16 @@ def task_samples(args: dict[str, Any]) -> dict[str, Any]:
     return {"files": len(manifest.files), "members": len(manifest.members)}
 
 
+def task_sandbox(args: dict[str, Any]) -> dict[str, Any]:
+    """Read files in-process and in a worker process (see :mod:`bench.sandbox`)."""
+    from bench.sandbox import read_both_ways
+
+    return read_both_ways(args)
+
+
 TASKS = {
     "ingest": task_ingest,
+    "sandbox": task_sandbox,
     "pipeline": task_pipeline,
     "dbt_parse": task_dbt_parse,
     "samples": task_samples,

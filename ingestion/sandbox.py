@@ -363,6 +363,17 @@ def _pool(limits: SandboxLimits) -> _Pool:
         return pool
 
 
+def warm_up() -> None:
+    """Start a worker now (it takes about a second), so the first file does not wait for it."""
+    limits = SandboxLimits.from_environment()
+    if limits.in_process:
+        return
+    pool = _pool(limits)
+    worker = pool._take(limits)
+    with pool.lock:
+        pool.idle.append(worker)
+
+
 def shutdown() -> None:
     """Stop the idle workers (each also stops by itself when its caller goes)."""
     global _POOL

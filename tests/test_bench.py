@@ -72,6 +72,16 @@ def test_quick_result_is_well_formed(quick_run):
         )
         assert _positive(figures["intake_peak_rss_mb"])
     assert result["ingestion_fixed_costs"]["ok"] is True
+    # Reading in a worker process is compared with reading the same files in-process.
+    for file_format in ("csv", "xlsx"):
+        figures = result["sandbox"]["formats"][file_format]
+        assert figures["files"] > 0
+        for key in ("in_process_seconds", "sandbox_seconds", "sandbox_vs_in_process"):
+            assert _positive(figures[key]), key
+        assert figures["sandbox_vs_in_process"] == pytest.approx(
+            figures["sandbox_seconds"] / figures["in_process_seconds"]
+        )
+    assert _positive(result["sandbox"]["worker_start_seconds"])
     assert _positive(result["startup"]["python_start"])
     assert _positive(result["startup"]["imports"]["duckdb"])
     profile = result["intake_profile"]
@@ -96,6 +106,7 @@ def test_quick_run_rewrites_only_the_generated_block(quick_run):
     assert f"{result['machine']['cpu_count']} cores" in block
     assert "| csv |" in block and "| xlsx |" in block
     assert "intake / floor" in block and "intake / peer" in block
+    assert "worker / in-process" in block
 
 
 def test_new_docs_file_gets_the_markers(tmp_path):
@@ -114,6 +125,24 @@ def test_new_docs_file_gets_the_markers(tmp_path):
     assert report.START_MARKER in text and report.END_MARKER in text
     assert "failed: RuntimeError('dbt failed')" in text
     assert "4 cores" in text
+
+
+def test_sandbox_table_shows_the_cost_per_file_and_says_when_skipped():
+    figures = {
+        "files": 4, "in_process_ms_per_file": 2.0, "sandbox_ms_per_file": 2.5,
+        "overhead_ms_per_file": 0.5, "sandbox_vs_in_process": 1.25,
+    }  # fmt: skip
+    sandbox = {
+        "formats": {"csv": figures},
+        "worker_start_seconds": 1.3,
+        "limits": {"memory_mb": 1024, "cpu_seconds": 60, "wall_seconds": 120.0},
+    }
+    text = "\n".join(report.sandbox_lines({"sandbox": sandbox}))
+    assert "| csv | 4 | 2.0 ms | 2.5 ms | 0.5 ms | 1.25x |" in text
+    assert "Starting a worker" in text and "1.30 s" in text
+    skipped = "\n".join(report.sandbox_lines({"sandbox": {"skipped": "no sample files"}}))
+    assert "Skipped: no sample files" in skipped
+    assert report.sandbox_lines({}) == []
 
 
 def test_sizes_parse_and_reject_nonsense():
