@@ -234,9 +234,16 @@ class _Worker:
         self.connection = Connection(ours.detach())
         self.memory_mb = memory_mb
         # The worker says it is ready once its imports are done and its limits are set.
-        if not self.connection.poll(wait_seconds) or self.connection.recv()[0] != "ready":
+        try:
+            ready = self.connection.poll(wait_seconds) and self.connection.recv()[0] == "ready"
+        except (EOFError, OSError, pickle.UnpicklingError):
+            ready = False
+        if not ready:
             self.stop()
-            raise OSError("a parse worker did not start")
+            raise OSError(
+                f"a parse worker did not start (exit status {self.process.returncode}); "
+                f"is PIDC_PARSE_MEMORY_MB ({memory_mb}) enough for Python and pandas?"
+            )
 
     @property
     def alive(self) -> bool:
