@@ -109,7 +109,9 @@ def read_file(path: Path, member: str | None):
     limits = SandboxLimits.from_environment()
     if limits.in_process:
         return reader(path, member)
-    outcome, value = _pool(limits).run((reader, (path, member), _settings()), limits)
+    # Absolute, since a worker keeps the working folder it was started in.
+    request = (reader, (Path(path).absolute(), member), _settings())
+    outcome, value = _pool(limits).run(request, limits)
     if outcome == "ok":
         return value
     if outcome == "refused":
@@ -301,7 +303,11 @@ class _Pool:
                 if worker.alive:
                     return worker
                 worker.stop()
-        return _Worker(self.memory_mb, max(60.0, limits.wall_seconds))
+        try:
+            return _Worker(self.memory_mb, max(60.0, limits.wall_seconds))
+        except OSError as error:  # once more: the machine may have been short for a moment
+            log.warning("%s; starting another", error)
+            return _Worker(self.memory_mb, max(60.0, limits.wall_seconds))
 
     def _ask(self, worker: _Worker, request: tuple, limits: SandboxLimits) -> tuple[str, Any]:
         function, arguments, settings = request

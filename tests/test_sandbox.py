@@ -166,7 +166,9 @@ def test_a_reader_that_aborts_exhausts_memory_loops_or_hangs_costs_only_its_file
     assert sum(o.rows_loaded for o in outcomes.values()) == 4
 
 
-def test_the_worker_answers_for_a_dead_worker_and_the_pool_recovers(tight_limits, tmp_path):
+def test_a_dead_worker_is_replaced_and_refusals_travel_back_whole(
+    tight_limits, tmp_path, monkeypatch
+):
     path = tmp_path / "FJI_refusals_2026-04.csv"
     path.write_text(GOOD_CSV)
     with pytest.raises(sandbox.UnsafeToReadError, match="could not be read safely"):
@@ -174,6 +176,9 @@ def test_the_worker_answers_for_a_dead_worker_and_the_pool_recovers(tight_limits
     good = tmp_path / "FJI_refusals_2026-09.csv"
     good.write_text(GOOD_CSV)
     assert sandbox.read_file(good, "FJI").rows_read == 2
+    # A relative path is read from the caller's working folder, whatever the worker's.
+    monkeypatch.chdir(tmp_path)
+    assert sandbox.read_file(Path(good.name), "FJI").rows_read == 2
     # Refusals and parse errors travel back whole: message, fix and who can fix it.
     bad = tmp_path / "FJI_permits_2026-09.xlsm"
     bad.write_bytes(b"PK\x03\x04")
