@@ -187,6 +187,25 @@ def test_a_dead_worker_is_replaced_and_refusals_travel_back_whole(
     assert refused.value.fix and refused.value.audience == "member"
 
 
+def test_the_submit_page_never_parses_in_its_own_process(tmp_path, tight_limits):
+    """An upload whose reading aborts (as calamine did on the far cell) is rejected with a plain
+    report, and the dashboard's process, here the test's, goes on."""
+    from app.data_access import Viewer
+    from app.submission import submit_return
+
+    officer = Viewer(role="member", member_code="FJI", name="FJI officer")
+    home = make_home(tmp_path / "home")
+    far = far_cell_workbook(tmp_path / "far.xlsx").read_bytes()
+    refused = submit_return(officer, "FJI", "FJI_return_2026-08.xlsx", far, home)
+    assert not refused.report.accepted and refused.landed_path is None
+    assert "1,048,576 rows x 16,384 columns" in refused.report.errors[0].message
+    aborting = submit_return(officer, "FJI", "FJI_refusals_2026-04.csv", GOOD_CSV.encode(), home)
+    assert not aborting.report.accepted and aborting.landed_path is None
+    assert "could not be read safely" in aborting.report.errors[0].message
+    fine = submit_return(officer, "FJI", "FJI_refusals_2026-09.csv", GOOD_CSV.encode(), home)
+    assert fine.report.accepted and fine.landed_path is not None
+
+
 def test_the_sandbox_is_the_default_and_in_process_is_a_setting(monkeypatch, tmp_path):
     good = tmp_path / "FJI_refusals_2026-09.csv"
     good.write_text(GOOD_CSV)
