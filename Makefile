@@ -7,6 +7,8 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
+# The dashboard's port: make run PORT=8502
+PORT ?= 8501
 export UV_PYTHON_PREFERENCE := only-system
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export GX_ANALYTICS_ENABLED := False
@@ -33,14 +35,14 @@ system-deps: ## Debian packages the browser tests need (chromium)
 	elif [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "chromium missing: run 'sudo apt-get install chromium' (browser tests will be skipped)"; fi
 
-run: setup ## Sample data through the whole pipeline, then the dashboard on http://localhost:8501
-	$(VENV)/bin/pidc run
+run: setup ## Sample data through the whole pipeline, then the dashboard on http://localhost:$(PORT) (make run PORT=8502)
+	$(VENV)/bin/pidc run --port $(PORT)
 
 pipeline: setup ## Ingest landing, build and test the warehouse, publish (no dashboard)
 	$(VENV)/bin/pidc pipeline
 
-dashboard: setup ## Start the dashboard on the published data
-	$(VENV)/bin/pidc dashboard
+dashboard: setup ## Start the dashboard on the published data (make dashboard PORT=8502)
+	$(VENV)/bin/pidc dashboard --port $(PORT)
 
 dagster: setup ## Start the Dagster UI (dagster dev) on http://localhost:3000
 	PIDC_HOME=$${PIDC_HOME:-.home} $(PY) -m orchestration.instance

@@ -462,6 +462,28 @@ def set_aside_outcome(entry: SetAside, home: Home, member: str | None = None) ->
     )
 
 
+def pending_files(home: Home) -> int:
+    """How many landing files intake has not received yet, plus held files due for a retry.
+
+    Reads the ledger read-only and hashes nothing: ``pidc run`` uses it to skip a pipeline run
+    when nothing is new.
+    """
+    files = landing_files(home.landing) if home.landing.is_dir() else []
+    if not home.warehouse.exists():
+        return len(files)
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        try:
+            received = received_files(connection)
+            held = held_files(home, connection)
+        except duckdb.CatalogException:  # a warehouse with no ledger yet
+            return len(files)
+    new = 0
+    for path in files:
+        who = (submitting_member(path, home) or "").upper() or None
+        new += (who, path.name, _received_at(path, None)) not in received
+    return new + len(held)
+
+
 def received_files(connection) -> dict[tuple, tuple[str, str, str]]:
     """(member, file name, received at) -> (submission id, sha256, status) for every file in the
     ledger, read once per intake run.

@@ -210,16 +210,46 @@ def run(
     port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
     serve: Annotated[bool, typer.Option(help="Start the dashboard at the end.")] = True,
 ) -> None:
-    """Quick start: sample data (if landing is empty), the whole pipeline, then the dashboard."""
+    """Quick start: sample data (if landing is empty), the pipeline, then the dashboard.
+
+    Run again, it only runs the pipeline when landing holds something new (or a file held for
+    the Secretariat is due for another read), so a second `make run` serves at once.
+    """
+    from ingestion.intake import pending_files
+
     target = home(home_dir).ensure()
+    if serve and not port_is_free(port):
+        console.print(
+            f"[red]Port {port} is already in use[/red] (is a dashboard already running?). "
+            f"Stop it, or choose another port: make run PORT={port + 1}"
+        )
+        raise typer.Exit(2)
     if not any(target.landing.rglob("*.*")):
         sample(home_dir=target.root)
-    started = dt.datetime.now()
-    pipeline(home_dir=target.root)
-    console.print(f"pipeline finished in {(dt.datetime.now() - started).seconds} s")
+    waiting = pending_files(target)
+    if waiting or not target.serving.exists():
+        started = dt.datetime.now()
+        console.print(f"{waiting} new files in {target.landing}: running the pipeline")
+        pipeline(home_dir=target.root)
+        console.print(f"pipeline finished in {(dt.datetime.now() - started).seconds} s")
+    else:
+        console.print(f"nothing new in {target.landing}: serving the data published last time")
     if serve:
         console.print(f"dashboard on http://localhost:{port} (Ctrl+C to stop)")
         dashboard(home_dir=target.root, port=port)
+
+
+def port_is_free(port: int) -> bool:
+    """Whether a dashboard could listen on ``port`` on this machine."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("", port))
+        except OSError:
+            return False
+    return True
 
 
 layout_app = typer.Typer(

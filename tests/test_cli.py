@@ -60,3 +60,17 @@ def test_ingest_folder_reports_each_outcome(tmp_path):
     assert "rejected FJI_refusals_2026-08.csv" in result.output
     again = runner.invoke(app, ["ingest", str(folder), "--member", "FJI", "--home", str(home)])
     assert "0 accepted, 0 rejected, 2 duplicate" in again.output
+
+
+def test_run_stops_at_once_when_the_dashboard_port_is_taken(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["run", "--home", str(tmp_path), "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"Port {port} is already in use" in result.output
+    assert f"make run PORT={port + 1}" in result.output
+    assert not any((tmp_path / "landing").rglob("*.*"))  # nothing generated, nothing run

@@ -76,3 +76,11 @@ def test_overview_page_shows_the_published_regional_trend(published, monkeypatch
     )
     assert "No published data yet" not in text
     assert page.metric, "the overview shows headline figures"
+
+
+def test_a_second_run_with_nothing_new_serves_without_running_the_pipeline(published):
+    published_at = published.serving.stat().st_mtime_ns
+    again = CliRunner().invoke(app, ["run", "--home", str(published.root), "--no-serve"])
+    assert again.exit_code == 0, again.output
+    assert "nothing new in" in again.output
+    assert published.serving.stat().st_mtime_ns == published_at
