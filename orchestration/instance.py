@@ -3,7 +3,8 @@
 ``python -m orchestration.instance`` writes ``dagster.yaml`` there (once; an operator's edits are
 kept) before ``dagster dev`` starts with ``DAGSTER_HOME=$PIDC_HOME/dagster``: the ``warehouse``
 pool gets one slot, so intake, the raw checks, dbt and publish never write or read the DuckDB
-warehouse at the same time, and telemetry is off (the platform runs offline).
+warehouse at the same time, telemetry is off (the platform runs offline) and so is the UI's
+e-mail sign-up pop-up.
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ concurrency:
     granularity: op
 telemetry:
   enabled: false
+# No e-mail sign-up pop-up or "what's new" prompts in the UI (offline offices, no accounts).
+nux:
+  enabled: false
 """
+
+# Keys added after a home's dagster.yaml was first written: appended when missing, so an
+# operator's edits are kept and an older home still gets them.
+LATER_KEYS = {
+    "nux": "# No e-mail sign-up pop-up in the UI.\nnux:\n  enabled: false\n",
+}
 
 
 def write_instance_config(platform_home: Home) -> Path:
@@ -34,6 +44,11 @@ def write_instance_config(platform_home: Home) -> Path:
     config_file = platform_home.dagster_home / "dagster.yaml"
     if not config_file.exists():
         config_file.write_text(INSTANCE_CONFIG, encoding="utf-8")
+        return config_file
+    text = config_file.read_text(encoding="utf-8")
+    missing = [block for key, block in LATER_KEYS.items() if f"\n{key}:" not in f"\n{text}"]
+    if missing:
+        config_file.write_text(text.rstrip("\n") + "\n" + "".join(missing), encoding="utf-8")
     return config_file
 
 

@@ -702,3 +702,20 @@ def test_a_backfill_of_several_months_runs_as_one_run(tmp_path, fixture_dbt_proj
     finally:
         reader.close()
     assert window == [("2026-01-01", "2026-06-01")]
+
+
+def test_the_dagster_instance_runs_offline_without_sign_up_prompts(tmp_path):
+    import yaml
+
+    from orchestration.instance import write_instance_config
+    from pidc.settings import home as make_home
+
+    platform_home = make_home(tmp_path / "home")
+    config = yaml.safe_load(write_instance_config(platform_home).read_text())
+    assert config["telemetry"] == {"enabled": False}
+    assert config["nux"] == {"enabled": False}
+    # An older home's file keeps its edits and gains the keys added since.
+    older = platform_home.dagster_home / "dagster.yaml"
+    older.write_text("telemetry:\n  enabled: false\n# mine\n")
+    updated = write_instance_config(platform_home).read_text()
+    assert "# mine" in updated and yaml.safe_load(updated)["nux"] == {"enabled": False}
