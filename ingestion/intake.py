@@ -462,26 +462,41 @@ def set_aside_outcome(entry: SetAside, home: Home, member: str | None = None) ->
     )
 
 
-def pending_files(home: Home) -> int:
-    """How many landing files intake has not received yet, plus held files due for a retry.
+def not_received(home: Home, paths: list[Path]) -> list[Path]:
+    """The landing files among ``paths`` that the ledger does not have yet (same member, name
+    and arrival time). Reads the ledger read-only and hashes nothing.
 
-    Reads the ledger read-only and hashes nothing: ``pidc run`` uses it to skip a pipeline run
-    when nothing is new.
+    Raises ``duckdb.IOException`` when another process holds the warehouse for writing.
     """
-    files = landing_files(home.landing) if home.landing.is_dir() else []
     if not home.warehouse.exists():
-        return len(files)
+        return list(paths)
     with duckdb.connect(str(home.warehouse), read_only=True) as connection:
         try:
             received = received_files(connection)
-            held = held_files(home, connection)
         except duckdb.CatalogException:  # a warehouse with no ledger yet
-            return len(files)
-    new = 0
-    for path in files:
-        who = (submitting_member(path, home) or "").upper() or None
-        new += (who, path.name, _received_at(path, None)) not in received
-    return new + len(held)
+            return list(paths)
+    return [
+        path
+        for path in paths
+        if ((submitting_member(path, home) or "").upper() or None, path.name,
+            _received_at(path, None)) not in received
+    ]  # fmt: skip
+
+
+def pending_files(home: Home) -> int:
+    """How many landing files intake has not received yet, plus held files due for a retry.
+
+    ``pidc run`` uses it to skip a pipeline run when nothing is new.
+    """
+    files = landing_files(home.landing) if home.landing.is_dir() else []
+    new = len(not_received(home, files))
+    if not home.warehouse.exists():
+        return new
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        try:
+            return new + len(held_files(home, connection))
+        except duckdb.CatalogException:
+            return new
 
 
 def received_files(connection) -> dict[tuple, tuple[str, str, str]]:

@@ -346,7 +346,7 @@ def _drop(path: Path, text: str, age_seconds: float = 120) -> Path:
     return path
 
 
-def test_landing_sensor_requests_one_run_per_new_file(tmp_path):
+def test_landing_sensor_batches_new_files_into_one_run(tmp_path):
     landing = home(tmp_path).landing
     first = _drop(landing / "FJI" / "FJI_refusals_2026-10.csv", "member,period,count\n")
     second = _drop(landing / "TON" / "return_2026-10.xlsx", "not really a workbook")
@@ -355,21 +355,36 @@ def test_landing_sensor_requests_one_run_per_new_file(tmp_path):
     resources = {"home": HomeResource(root=str(tmp_path))}
 
     result = sensor(dg.build_sensor_context(resources=resources))
-    assert sorted(request.run_key for request in result.run_requests) == sorted(
-        [
-            f"{file_sha256(first)}:FJI/FJI_refusals_2026-10.csv",
-            f"{file_sha256(second)}:TON/return_2026-10.xlsx",
-        ]
-    )
-    configured = {
-        request.run_config["ops"][INTAKE_ASSET_NAME]["config"]["paths"][0]
-        for request in result.run_requests
-    }
-    assert configured == {str(first), str(second)}
+    [request] = result.run_requests
+    assert request.run_key.startswith("batch:")
+    paths = request.run_config["ops"][INTAKE_ASSET_NAME]["config"]["paths"]
+    assert sorted(paths) == sorted([str(first), str(second)])
 
     again = sensor(dg.build_sensor_context(resources=resources, cursor=result.cursor))
     assert again.run_requests == []
     assert again.cursor == result.cursor
+    # One new file later: a run of its own, keyed by its sha256 and place.
+    third = _drop(landing / "FJI" / "FJI_refusals_2026-11.csv", "member,period,count\n#\n")
+    later = sensor(dg.build_sensor_context(resources=resources, cursor=result.cursor))
+    [single] = later.run_requests
+    assert single.run_key == f"{file_sha256(third)}:FJI/FJI_refusals_2026-11.csv"
+
+
+def test_landing_sensor_queues_nothing_for_files_the_ledger_already_has(tmp_path):
+    from ingestion.intake import ingest_path
+
+    platform_home = home(tmp_path).ensure()
+    landing = platform_home.landing
+    loaded = _drop(landing / "FJI" / "FJI_refusals_2026-10.csv", "member,period,count\n")
+    ingest_path(landing, platform_home)  # what `make run` did before Dagster ever started
+    fresh = _drop(landing / "TON" / "TON_refusals_2026-10.csv", "member,period,count\n")
+    sensor = build_landing_sensor(build_intake_job())
+    resources = {"home": HomeResource(root=str(tmp_path))}
+
+    result = sensor(dg.build_sensor_context(resources=resources))  # no cursor: a first start
+    [request] = result.run_requests
+    assert request.run_config["ops"][INTAKE_ASSET_NAME]["config"]["paths"] == [str(fresh)]
+    assert str(loaded) not in request.run_key
 
 
 def test_landing_sensor_sees_changed_files_and_waits_for_settling(tmp_path):
