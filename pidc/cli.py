@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import subprocess
@@ -184,9 +185,24 @@ def pipeline(home_dir: HomeOption = None) -> None:
 def dashboard(
     home_dir: HomeOption = None,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    watch_landing: Annotated[
+        bool,
+        typer.Option(
+            "--watch/--no-watch",
+            help="Also watch landing and run the pipeline when new files arrive (uploads from "
+            "the Submit page included). Leave off when `make dagster` runs the landing sensor.",
+        ),
+    ] = True,
 ) -> None:
     """Start the Streamlit dashboard on the published serving database."""
     environment = {**os.environ, "PIDC_HOME": str(home(home_dir).root)}
+    watcher = None
+    if watch_landing:
+        watcher = subprocess.Popen(  # noqa: S603 - fixed command, the home path from settings
+            [sys.executable, "-m", "pidc.cli", "watch", "--home", str(home(home_dir).root)],
+            env=environment,
+            cwd=PROJECT_ROOT,
+        )
     command = [
         sys.executable,
         "-m",
@@ -201,7 +217,25 @@ def dashboard(
         "false",
     ]
     # The command is fixed here; only the port (an int) and paths from settings vary.
-    raise typer.Exit(subprocess.call(command, env=environment, cwd=PROJECT_ROOT))  # noqa: S603
+    try:
+        code = subprocess.call(command, env=environment, cwd=PROJECT_ROOT)  # noqa: S603
+    finally:
+        if watcher is not None:
+            watcher.terminate()
+            watcher.wait(timeout=30)
+    raise typer.Exit(code)
+
+
+@app.command()
+def watch(
+    home_dir: HomeOption = None,
+    interval: Annotated[int, typer.Option(help="Seconds between looks at landing.")] = 60,
+) -> None:
+    """Watch landing and run the pipeline whenever new files arrive (what `make run` starts)."""
+    from orchestration.watcher import watch as watch_landing
+
+    with contextlib.suppress(KeyboardInterrupt):
+        watch_landing(home(home_dir).ensure(), interval)
 
 
 @app.command()

@@ -8,6 +8,7 @@ import streamlit as st
 from app import ui
 from app.data_access import may_submit_for
 from app.submission import submit_return, template_bytes
+from pidc.heartbeat import when_published
 from pidc.settings import home
 
 st.title("Submit a return")
@@ -40,10 +41,7 @@ if upload is not None:
         outcome = submit_return(viewer, member, upload.name, upload.getvalue(), home())
     report = outcome.report
     if outcome.landed_path is not None:
-        st.success(
-            f"Accepted: {report.rows_read} rows read. The file is queued for the next pipeline "
-            "run; its figures appear after the next publication."
-        )
+        st.success(f"Accepted: {report.rows_read} rows read. {when_published(home())}")
     else:
         st.error(f"Rejected: {len(report.errors)} problem(s) to fix. Nothing was loaded.")
     if report.problems:

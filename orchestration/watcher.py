@@ -1,0 +1,68 @@
+"""A small landing watcher for a dashboard run without Dagster (``make run``/``make dashboard``).
+
+Every ``interval`` seconds it looks for landing files the ledger does not have yet (or files
+held for the Secretariat whose layouts changed) and, when there are any, runs the whole pipeline
+once; the dashboard keeps serving the last publication until the new one is swapped in. Its
+heartbeat (:mod:`pidc.heartbeat`) lets the Submit page say when an accepted return will be
+published. With ``make dagster`` the landing sensor does this job instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+from pidc.heartbeat import (
+    DEFAULT_INTERVAL_SECONDS,
+    Heartbeat,
+    heartbeat_path,
+    now_text,
+    write_heartbeat,
+)
+from pidc.settings import Home
+
+
+def watch_once(platform_home: Home, beat: Heartbeat) -> bool:
+    """One look at landing; runs the pipeline when something is new. True when it ran."""
+    import duckdb
+
+    from ingestion.intake import pending_files
+    from orchestration.runner import PipelineError, run_pipeline
+
+    try:
+        waiting = pending_files(platform_home)
+    except duckdb.Error:  # another process holds the warehouse: look again next time
+        waiting = 0
+    beat.checked_at = now_text()
+    if not waiting:
+        write_heartbeat(platform_home, beat)
+        return False
+    beat.running_since = now_text()
+    write_heartbeat(platform_home, beat)
+    try:
+        summary = run_pipeline(platform_home)
+        beat.last_run_outcome = (
+            f"published: {summary.get('files_accepted', 0)} files accepted, "
+            f"{summary.get('files_rejected', 0)} rejected"
+        )
+    except PipelineError as error:
+        beat.last_run_outcome = f"failed: {error}"[:500]
+    beat.running_since = None
+    beat.last_run_finished_at = beat.checked_at = now_text()
+    write_heartbeat(platform_home, beat)
+    return True
+
+
+def watch(platform_home: Home, interval: int = DEFAULT_INTERVAL_SECONDS) -> None:
+    """Watch landing until stopped (Ctrl+C or the dashboard ending)."""
+    beat = Heartbeat(pid=os.getpid(), interval_seconds=interval, checked_at=now_text())
+    # The dashboard ends the watcher with SIGTERM: leave through `finally`, heartbeat removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while True:
+            watch_once(platform_home, beat)
+            time.sleep(interval)
+    finally:
+        heartbeat_path(platform_home).unlink(missing_ok=True)
