@@ -16,6 +16,7 @@ from ingestion.layout_schema import LayoutError, broken_layouts, load_layout
 from ingestion.parsers.common import ParsedSubmission
 from ingestion.parsers.declared_layout import TableSummary, matching_layouts, parse_declared
 from ingestion.report import ERROR, SECRETARIAT, WARNING, Problem
+from ingestion.safety import check_file
 
 
 @dataclass
@@ -99,6 +100,13 @@ def check_layout(
 
     path, member = Path(path), member.upper()
     result = LayoutCheck(path, member)
+    try:
+        # The same safety checks as intake (macros, disguised types, zip bombs, a sheet's real
+        # extent) before any reader allocates; the parse itself is only ever this command's.
+        check_file(path)
+    except IntakeError as error:
+        result.problems.append(Problem(ERROR, error.message, error.fix, rule=error.code))
+        return result
     try:
         if layout_file is not None:
             layouts = [load_layout(layout_file)]

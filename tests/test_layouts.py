@@ -508,3 +508,13 @@ def test_a_quarterly_sheet_is_only_reconciled_against_the_loaded_months(tmp_path
     parsed = parse_declared(write_quarterly(tmp_path / "q2.xlsx", 7), "TON", layout)
     [problem] = errors(parsed)
     assert "2025-Q2: this table adds up to 7 but the loaded figures" in problem.message
+
+
+def test_layout_check_refuses_an_unsafe_file_before_reading_it(tmp_path):
+    from ingestion.layout_check import check_layout
+
+    macro = tmp_path / "report.xlsm"
+    macro.write_bytes(b"PK\x03\x04 not read")
+    result = check_layout(macro, "TON")
+    assert not result.ok and not result.tables
+    assert result.problems and "macro" in result.problems[0].message.lower()
