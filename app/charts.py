@@ -57,10 +57,15 @@ def coverage_text(row) -> str:
         return f"{int(row['member_count_reporting'])} members reporting"
     text = f"{int(row['member_count_reporting'])} of {int(row['members_expected'])} members"
     coverage = row.get("coverage_pct")
-    if coverage is not None and not pd.isna(coverage):
-        at_least = "at least " if row.get("coverage_is_rounded") else ""
-        text += f", {at_least}{float(coverage):.0f}% of usual volume"
-    return text
+    if coverage is None or pd.isna(coverage):
+        return text
+    coverage = float(coverage)
+    if not row.get("coverage_is_rounded") or coverage >= 100:
+        return text + f", {coverage:.0f}% of usual volume"
+    # the public's figure is rounded down to a multiple of 10
+    if coverage < 10:
+        return text + ", less than 10% of usual volume"
+    return text + f", at least {coverage:.0f}% of usual volume"
 
 
 def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total") -> go.Figure:

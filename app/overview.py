@@ -35,9 +35,17 @@ class Headline:
     completeness_status: str | None = None
     mom_members_compared: int | None = None
     yoy_members_compared: int | None = None
-    has_previous_month: bool = False
-    has_last_year: bool = False
+    previous_month_members: int | None = None  # members reporting the month before
+    last_year_members: int | None = None  # members reporting the same month last year
     is_suppressed: bool = False
+
+    @property
+    def has_previous_month(self) -> bool:
+        return self.previous_month_members is not None
+
+    @property
+    def has_last_year(self) -> bool:
+        return self.last_year_members is not None
 
     @property
     def coverage(self) -> str:
@@ -114,7 +122,7 @@ def latest_month_headlines(
             headlines.append(Headline(name, titles.get(name, name), None, 0, None, None))
             continue
         first = row.iloc[0]
-        months = set(series["period_month"])
+        reporting = dict(zip(series["period_month"], series["member_count_reporting"], strict=True))
         headlines.append(
             Headline(
                 dataset=name,
@@ -129,8 +137,10 @@ def latest_month_headlines(
                 completeness_status=first.get("completeness_status"),
                 mom_members_compared=_optional_int(first.get("mom_members_compared")),
                 yoy_members_compared=_optional_int(first.get("yoy_members_compared")),
-                has_previous_month=month - pd.DateOffset(months=1) in months,
-                has_last_year=month - pd.DateOffset(years=1) in months,
+                previous_month_members=_optional_int(
+                    reporting.get(month - pd.DateOffset(months=1))
+                ),
+                last_year_members=_optional_int(reporting.get(month - pd.DateOffset(years=1))),
                 is_suppressed=_flag(first.get("is_suppressed")),
             )
         )
@@ -147,28 +157,41 @@ def format_change(change_pct: float | None, against: str) -> str | None:
     return None if change_pct is None else f"{change_pct:+.1f}% on {against}"
 
 
+def _members(count: int | None) -> str:
+    return "1 member" if count == 1 else f"{count} members"
+
+
+def _fewer_compared(compared: int | None, *reporting: int | None) -> bool:
+    """True when a change compares fewer members than reported in one of the two months."""
+    return compared is not None and any(n is not None and compared < n for n in reporting)
+
+
 def headline_delta(headline: Headline) -> str | None:
-    """The change on the previous month as the metric shows it, saying when it compares fewer
-    members than reported this month (like for like: the members that reported both months)."""
+    """The change on the previous month as the metric shows it, saying when it compares only
+    some of the members (like for like: the members that reported both months)."""
     text = format_change(headline.mom_change_pct, "previous month")
     compared = headline.mom_members_compared
-    if text and compared is not None and compared < headline.members_reporting:
-        text += f" (same {compared} members)"
+    if text and _fewer_compared(
+        compared, headline.members_reporting, headline.previous_month_members
+    ):
+        text += f" (same {_members(compared)})"
     return text
 
 
-def _change_sentence(headline: Headline, change: float | None, compared, against: str) -> str:
-    has_base = (
-        headline.has_previous_month if against == "previous month" else headline.has_last_year
-    )
-    text = format_change(change, f"the {against}" if against != "previous month" else against)
+def _change_sentence(headline: Headline, change: float | None, against: str) -> str:
+    if against == "previous month":
+        compared, base = headline.mom_members_compared, headline.previous_month_members
+        text = format_change(change, against)
+    else:
+        compared, base = headline.yoy_members_compared, headline.last_year_members
+        text = format_change(change, f"the {against}")
     if text:
-        if compared is not None and compared < headline.members_reporting:
-            return f"{text}, comparing the {compared} members that reported both months."
-        return f"{text}, the same members reporting both months."
-    if not has_base:
+        if _fewer_compared(compared, headline.members_reporting, base):
+            return f"{text}, comparing only the {_members(compared)} that reported both months."
+        return f"{text}, the same {_members(compared)} reporting both months."
+    if base is None:
         return f"No figure for the {against} to compare with."
-    if compared is None or compared < headline.members_reporting:
+    if compared is None or _fewer_compared(compared, headline.members_reporting, base):
         return (
             f"No change on the {against} shown: different members reported in the two months, "
             "so the totals do not compare like with like."
@@ -182,23 +205,12 @@ def headline_help(headline: Headline) -> str:
         return "No returns for this month yet (not the same as zero)."
     parts = []
     if headline.is_suppressed:
-        parts.append("Not published: too few members contribute to show it without revealing one.")
+        parts.append("Not published: it could reveal a single member's figure.")
     parts.append(f"{headline.coverage}.")
     if headline.completeness_status in STATUS_LABELS:
         parts.append(f"{STATUS_LABELS[headline.completeness_status]}.")
-    parts.append(
-        _change_sentence(
-            headline, headline.mom_change_pct, headline.mom_members_compared, "previous month"
-        )
-    )
-    parts.append(
-        _change_sentence(
-            headline,
-            headline.yoy_change_pct,
-            headline.yoy_members_compared,
-            "same month last year",
-        )
-    )
+    parts.append(_change_sentence(headline, headline.mom_change_pct, "previous month"))
+    parts.append(_change_sentence(headline, headline.yoy_change_pct, "same month last year"))
     return " ".join(parts)
 
 

@@ -656,7 +656,7 @@ def test_overview_for_the_public_uses_the_published_aggregates(published):
     assert any("Sign in" in caption.value for caption in at.caption)
     text = page_text(at)
     assert "October" not in text and FJI_MOVEMENTS_OCT not in figures_in(text)
-    assert "3 of 4 members, at least 100% of usual volume" in text
+    assert "3 of 4 members, 100% of usual volume" in text
     assert "⚠ Incomplete: 2 of 4 members, at least 50% of usual volume" in text
     assert all(OCT not in chart_traces(at, index)["Regional total"] for index in (1, 2, 3))
 

@@ -28,8 +28,15 @@ if trends.empty or month is None:
     st.stop()
 
 published = data_access.published_at()
+headlines = latest_month_headlines(trends, month)
+incomplete = any(h.completeness_status == "incomplete" for h in headlines)
 st.caption(
-    f"Latest complete month: {month:%B %Y}."
+    f"Latest month: {month:%B %Y}, "
+    + (
+        "past its deadline; figures marked ⚠ do not cover every member."
+        if incomplete
+        else "complete."
+    )
     + (f" Published {published:%Y-%m-%d %H:%M} UTC." if published else "")
 )
 if not viewer.is_secretariat:
@@ -44,7 +51,6 @@ if newer:
     )
 
 st.subheader(f"{month:%B %Y}")
-headlines = latest_month_headlines(trends, month)
 columns = st.columns(min(4, len(headlines)))
 for index, headline in enumerate(headlines):
     column = columns[index % len(columns)]
