@@ -33,14 +33,15 @@ def every_month(frame: pd.DataFrame, column: str = "period_month") -> pd.DataFra
     return frame.set_index(column).reindex(months).rename_axis(column).reset_index()
 
 
-def _layout(figure: go.Figure, y_title: str) -> go.Figure:
+def _layout(figure: go.Figure, y_title: str, months: int = 0) -> go.Figure:
+    # A tick on months, never on weeks (a point on 1 June must not read as 31 May).
+    step = 1 if months <= 15 else 3 if months <= 48 else 12
     figure.update_layout(
-        height=300,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis_title="Month",
-        yaxis_title=y_title,
-        yaxis_rangemode="tozero",
-        legend={"orientation": "h", "y": -0.25},
+        height=320,
+        margin={"l": 70, "r": 10, "t": 10, "b": 10},
+        xaxis={"title": "Month", "tickformat": "%b %Y", "dtick": f"M{step}"},
+        yaxis={"title": y_title, "rangemode": "tozero", "tickformat": ",~r"},
+        legend={"orientation": "h", "y": -0.3},
         hovermode="x unified",
     )
     return figure
@@ -90,6 +91,7 @@ def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total")
             line={"color": LINE_COLOUR},
             marker={"color": LINE_COLOUR, "size": 6},
             connectgaps=False,
+            cliponaxis=False,  # a 0 sits on the axis, drawn whole
             text=hover,
             hovertemplate="%{y:,.0f} (%{text})<extra></extra>",
         )
@@ -109,6 +111,7 @@ def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total")
                     "color": INCOMPLETE_COLOUR,
                 },
                 connectgaps=False,
+                cliponaxis=False,
                 hoverinfo="skip",
             )
         )
@@ -127,11 +130,12 @@ def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total")
                 line={"color": PROVISIONAL_COLOUR, "dash": "dash"},
                 marker={"symbol": "diamond-open", "size": 9, "color": PROVISIONAL_COLOUR},
                 connectgaps=False,
+                cliponaxis=False,
                 text=hover,
                 hovertemplate="%{y:,.0f} provisional (%{text})<extra></extra>",
             )
         )
-    return _layout(figure, y_title)
+    return _layout(figure, y_title, len(months))
 
 
 def alert_history_figure(history: pd.DataFrame, baseline_median: float | None) -> go.Figure:
@@ -151,6 +155,7 @@ def alert_history_figure(history: pd.DataFrame, baseline_median: float | None) -
             line={"color": LINE_COLOUR},
             marker={"color": LINE_COLOUR, "size": 6},
             connectgaps=False,
+            cliponaxis=False,  # a 0 sits on the axis, drawn whole
         )
     )
     if baseline_median is not None and not pd.isna(baseline_median):
@@ -177,4 +182,4 @@ def alert_history_figure(history: pd.DataFrame, baseline_median: float | None) -
                 marker={"color": ALERT_COLOUR, "size": 11},
             )
         )
-    return _layout(figure, "Count")
+    return _layout(figure, "Count", len(months))
