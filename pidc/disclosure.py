@@ -130,18 +130,19 @@ class Relation:
     exact: bool
 
 
-def relations(breakdowns: list[str], values: list[str], counts: list[float]) -> list[Relation]:
+def relations(breakdowns: list[str], codes: list[str], counts: list[float]) -> list[Relation]:
     """How the cells of one table set add up (positions in the given lists).
 
     The sub-regions add up to the Pacific total. The nationality, sex and age-group cells add up
-    to it where every member breaks the dataset down that way, and to less otherwise: the
+    to it where every member breaks the dataset down that way, and to less otherwise: a
     relation is taken as exact whenever the true figures are equal, because an attacker may know
-    that every member reports the breakdown.
+    that every member reports the breakdown (and as "at most" otherwise, which is all anyone can
+    know then).
     """
     parents = [
         index
-        for index, (breakdown, value) in enumerate(zip(breakdowns, values, strict=True))
-        if breakdown == REGION and value == REGION_CODE
+        for index, (breakdown, code) in enumerate(zip(breakdowns, codes, strict=True))
+        if breakdown == REGION and code == REGION_CODE
     ]
     if not parents:
         return []
@@ -152,7 +153,7 @@ def relations(breakdowns: list[str], values: list[str], counts: list[float]) -> 
         if not children:
             continue
         total = sum(counts[i] for i in children)
-        exact = breakdown == SUB_REGION or math.isclose(total, counts[parent])
+        exact = math.isclose(total, counts[parent])
         found.append(Relation(parent, children, exact))
     return found
 
@@ -664,7 +665,12 @@ def _primary_problem(row, value: float, settings: DisclosureSettings) -> str:
 
 
 def findings_frame(findings: list[Finding]) -> pd.DataFrame:
-    """Findings as rows (``FINDING_COLUMNS``), for a dbt model or a report."""
+    """Findings as rows (``FINDING_COLUMNS``), for a dbt model or a report; an unbounded
+    ``proven_high`` is empty."""
+
+    def bound(value: float | None) -> float | None:
+        return None if value is None or math.isinf(value) else value
+
     return pd.DataFrame(
         [
             (
@@ -674,8 +680,8 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
                 f.breakdown_value,
                 f.problem,
                 f.true_value,
-                f.proven_low,
-                f.proven_high,
+                bound(f.proven_low),
+                bound(f.proven_high),
             )
             for f in findings
         ],

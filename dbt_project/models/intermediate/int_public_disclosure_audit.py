@@ -31,4 +31,4 @@ def model(dbt, session):
             "proven_low": "float64",
             "proven_high": "float64",
         }
-    ).assign(period_month=pd.to_datetime(findings["period_month"]))
+    ).assign(period_month=pd.to_datetime(findings["period_month"]).astype("datetime64[s]"))

@@ -4,7 +4,9 @@ The rules and the algorithm live in pidc/disclosure.py (tested there without dbt
 feeds them int_public_cells and the thresholds of reference.reporting_settings.
 """
 
-from pidc.disclosure import DisclosureSettings, protect, publication
+from pidc.disclosure import KEYS, DisclosureSettings, protect, publication
+
+TEXT_COLUMNS = ["dataset", "breakdown", "breakdown_value", "display_value", "conf_status"]
 
 
 def model(dbt, session):
@@ -18,4 +20,6 @@ def model(dbt, session):
     public = publication(cells, statuses, settings).rename(
         columns={"contributing_members": "published_contributing_members"}
     )
-    return cells.merge(public, on=["dataset", "period_month", "breakdown", "breakdown_value"])
+    rows = cells.merge(public, on=list(KEYS), validate="one_to_one")
+    # Typed even when there are no cells yet (an empty text column has no type of its own).
+    return rows.astype({column: "string" for column in TEXT_COLUMNS})
