@@ -285,12 +285,18 @@ def build_intake_assets() -> dg.AssetsDefinition:
     ):
         # Imported here: the ingestion stack (parsers, Great Expectations) is slow to import and
         # must not load when Dagster only reads the definitions.
-        from ingestion.intake import ingest_path
+        from ingestion.intake import ingest_path, landing_files
+        from orchestration import progress
 
         platform_home = home.get_home()
         outcomes = []
-        for target in _resolve_targets(config, platform_home.landing):
-            outcomes.extend(ingest_path(target, platform_home))
+        targets = _resolve_targets(config, platform_home.landing)
+        total = sum(len(landing_files(t)) if t.is_dir() else 1 for t in targets)
+        progress.current.start("intake", total)
+        for target in targets:
+            outcomes.extend(
+                ingest_path(target, platform_home, on_file=lambda _: progress.current.advance())
+            )
         for outcome in outcomes:
             warn = outcome.status in ("rejected", "refused", "skipped")
             log = context.log.warning if warn else context.log.info
@@ -305,6 +311,11 @@ def build_intake_assets() -> dg.AssetsDefinition:
             "rows_rejected": sum(outcome.rows_rejected for outcome in outcomes),
             **set_aside_metadata(outcomes),
         }
+        progress.current.finish(
+            "intake",
+            f"{metadata['files_accepted']} accepted, {metadata['files_rejected']} rejected, "
+            f"{metadata['files_duplicate']} already received",
+        )
         for spec in context.assets_def.specs:
             yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
         yield rejected_files_check(outcomes)

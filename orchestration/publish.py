@@ -1,7 +1,8 @@
 """Publish: copy the audited marts into the serving database the dashboard reads.
 
 Write-audit-publish: the marts are copied into a new DuckDB file beside ``Home.serving``, the copy
-is checked (every table there, same row counts), and only then ``os.replace`` swaps it into place
+is checked (every table there, same row counts, and the public figures pass the attacker's audit
+of ``pidc.disclosure``), and only then ``os.replace`` swaps it into place
 in one atomic step. Readers holding the old file keep reading it; a failure at any point leaves
 the previous serving database byte-for-byte untouched. Publishes take turns on a lock of the
 serving folder, and each first removes the staging files a killed publish left behind.
@@ -26,6 +27,7 @@ try:
 except ImportError:  # not on POSIX: stale files are told apart by age instead of by lock
     fcntl = None
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
+from pidc.disclosure import DisclosureSettings, audit
 from pidc.escaping import neutralise_formula_sql
 
 MARTS_SCHEMA = "marts"
@@ -35,6 +37,10 @@ SERVING_ASSET_NAME = "serving_database"
 PUBLICATION_TABLE = "publication"
 # Without a folder lock, a staging file untouched this long is taken as left by a killed publish.
 STALE_STAGING_SECONDS = 3600
+# What the public sees, and the true cells the attacker's audit checks it against.
+PUBLIC_MART = "mart_public_aggregates"
+PUBLIC_CELLS = ("intermediate", "int_public_cells")
+SETTINGS_SEED = ("reference", "reporting_settings")
 
 
 class PublishError(RuntimeError):
@@ -113,6 +119,52 @@ def _copy_marts(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str,
     return row_counts
 
 
+def audit_public_figures(connection: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """Refuse to publish public figures from which a member's figure could be worked out.
+
+    The attacker's audit of ``pidc.disclosure`` (``dbt build`` runs it too, as
+    ``int_public_disclosure_audit``) runs again here on exactly the tables about to be copied,
+    so a warehouse built without its tests, or changed since, cannot publish a leak: every
+    hidden cell of ``mart_public_aggregates`` is bounded by linear programs from the published
+    ones, and every visible cell is checked against the primary rules. Raises ``PublishError``.
+    """
+    present = {
+        (row[0], row[1])
+        for row in connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'warehouse'"
+        ).fetchall()
+    }
+    if (schema, PUBLIC_MART) not in present:
+        return
+    if PUBLIC_CELLS not in present:
+        raise PublishError(
+            f"{schema}.{PUBLIC_MART} cannot be audited: {'.'.join(PUBLIC_CELLS)} is missing. "
+            "Run `dbt build`, then publish again; nothing was published."
+        )
+    settings = DisclosureSettings()
+    if SETTINGS_SEED in present:
+        rows = connection.execute(
+            f"select setting, value from warehouse.{'.'.join(map(_quote, SETTINGS_SEED))}"
+        ).fetchall()
+        settings = DisclosureSettings.from_settings(dict(rows))
+    truth = connection.execute(
+        f"select * from warehouse.{'.'.join(map(_quote, PUBLIC_CELLS))}"
+    ).df()
+    published = connection.execute(
+        f"select * from warehouse.{_quote(schema)}.{_quote(PUBLIC_MART)}"
+    ).df()
+    findings = audit(published, truth, settings)
+    if findings:
+        first = findings[0]
+        raise PublishError(
+            f"The public figures would disclose: {len(findings)} finding(s) of the attacker's "
+            f"audit, the first {first.dataset} {first.period_month} {first.breakdown} "
+            f"{first.breakdown_value}: {first.problem}. Nothing was published; `dbt build` "
+            "lists them all in intermediate.int_public_disclosure_audit."
+        )
+
+
 @contextmanager
 def _publishing_lock(folder: Path) -> Iterator[bool]:
     """Hold an exclusive lock on the serving folder while publishing; yields whether it is held.
@@ -183,6 +235,7 @@ def _publish(warehouse: Path, serving: Path, schema: str) -> PublishedServing:
         try:
             warehouse_literal = str(warehouse).replace("'", "''")
             connection.execute(f"attach '{warehouse_literal}' as warehouse (read_only)")
+            audit_public_figures(connection, schema)
             row_counts = _copy_marts(connection, schema)
             connection.execute(
                 f"create table main.{PUBLICATION_TABLE} as "
@@ -226,7 +279,10 @@ def build_serving_asset(upstream_marts: list[dg.AssetKey]) -> dg.AssetsDefinitio
     def serving_database(
         context: dg.AssetExecutionContext, home: HomeResource
     ) -> dg.MaterializeResult:
+        from orchestration import progress
+
         platform_home = home.get_home()
+        progress.current.start("publish")
         try:
             published = publish_serving(platform_home.warehouse, platform_home.serving)
         except PublishConflictError:
@@ -234,6 +290,7 @@ def build_serving_asset(upstream_marts: list[dg.AssetKey]) -> dg.AssetsDefinitio
         except PublishError as error:
             raise dg.Failure(description=str(error), allow_retries=False) from error
         context.log.info(f"Published {len(published.row_counts)} tables to {published.path}")
+        progress.current.finish("publish", f"{len(published.row_counts)} tables")
         return dg.MaterializeResult(
             metadata={
                 "path": dg.MetadataValue.path(str(published.path)),

@@ -3,10 +3,14 @@
 This is what ``make run`` and the end-to-end test call; it needs no Dagster daemon or webserver.
 """
 
+import contextlib
+import datetime as dt
+import logging
 import re
+import warnings
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import dagster as dg
 
@@ -90,8 +94,13 @@ def run_pipeline(
     full_refresh: bool = False,
     instance: dg.DagsterInstance | None = None,
     dbt_project_dir: Path = DBT_PROJECT_DIR,
+    quiet: bool = False,
 ) -> dict[str, Any]:
     """Ingest every landing file, build the dbt project (seeds, models, tests), publish.
+
+    ``quiet`` keeps the terminal to errors (the caller shows progress, see
+    :mod:`orchestration.progress`). Either way the run's whole log is written to
+    ``$PIDC_HOME/logs/pipeline-<time>.log`` and its path returned as ``log_file``.
 
     Returns a summary: ``run_id``, ``files_accepted``, ``files_rejected``, ``files_duplicate``,
     ``files_refused`` and ``files_skipped`` (with ``set_aside`` naming them, when there are any),
@@ -102,7 +111,12 @@ def run_pipeline(
     Runs on an ephemeral Dagster instance unless ``instance`` is given.
     """
     home.ensure()
-    with scoped_environ({"PIDC_HOME": str(home.root), **dbt_env(home)}):
+    with (
+        scoped_environ({"PIDC_HOME": str(home.root), **dbt_env(home)}),
+        warnings.catch_warnings(),
+    ):
+        # Dagster's notices about its own beta parameters are not the operator's concern.
+        warnings.simplefilter("ignore", dg.BetaWarning)
         # A manifest left by an earlier parse may predate model edits: parse afresh then.
         if not manifest_is_current(dbt_project_dir):
             parse_dbt_project(dbt_project_dir)
@@ -111,17 +125,30 @@ def run_pipeline(
         with (
             dg.DagsterInstance.ephemeral() if instance is None else nullcontext(instance)
         ) as run_instance:
-            result = job.execute_in_process(
-                run_config=pipeline_run_config(full_refresh=full_refresh),
-                instance=run_instance,
-                raise_on_error=False,
-                # One run over every reporting month (the dbt and publish assets are monthly).
-                tags=all_months_tags(),
-            )
+            run_config = pipeline_run_config(full_refresh=full_refresh)
+            log_file = new_log_file(home)
+            with log_file.open("a", encoding="utf-8") as log:
+                if quiet:
+                    # The terminal shows errors only; dbt's own lines (which dagster-dbt writes
+                    # to standard output) go to the log file with the rest.
+                    run_config["loggers"] = {"console": {"config": {"log_level": "ERROR"}}}
+                    quieted = contextlib.redirect_stdout(log)
+                else:
+                    quieted = nullcontext()
+                with quieted:
+                    result = job.execute_in_process(
+                        run_config=run_config,
+                        instance=run_instance,
+                        raise_on_error=False,
+                        # One run over every reporting month (dbt and publish are monthly).
+                        tags=all_months_tags(),
+                    )
+                write_run_log(run_instance, result.run_id, log)
     if not result.success:
         raise PipelineError(
             "The pipeline failed and nothing was published:\n- "
             + "\n- ".join(_failure_messages(result))
+            + f"\nThe whole run log: {log_file}"
         )
     intake = _node_metadata(result, INTAKE_ASSET_NAME)
     publish = _node_metadata(result, SERVING_ASSET_NAME)
@@ -138,4 +165,23 @@ def run_pipeline(
         "models_built": _models_built(result, job),
         "tables_published": publish.get("tables", 0),
         "published_path": str(home.serving),
+        "log_file": str(log_file),
     }
+
+
+def new_log_file(home: Home) -> Path:
+    """A new file in ``$PIDC_HOME/logs`` for one run's whole log."""
+    folder = home.root / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"pipeline-{dt.datetime.now():%Y%m%dT%H%M%S}.log"
+
+
+def write_run_log(instance: dg.DagsterInstance, run_id: str, log: TextIO) -> None:
+    """Every Dagster log line of a run (steps, intake, dbt results, checks) into ``log``."""
+    log.write(f"\n# Dagster run {run_id}\n")
+    for entry in instance.all_logs(run_id):
+        when = dt.datetime.fromtimestamp(entry.timestamp).isoformat(timespec="seconds")
+        level = logging.getLevelName(entry.level)
+        message = entry.message or (entry.dagster_event.message if entry.dagster_event else "")
+        message = re.sub(r"\x1b\[[0-9;]*m", "", message or "")
+        log.write(f"{when} {level:<7} {entry.step_key or '-'} {message}\n")

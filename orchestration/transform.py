@@ -79,8 +79,13 @@ def is_transient_dbt_failure(message: str) -> bool:
 
 
 def dbt_env(platform_home: Home) -> dict[str, str]:
-    """Environment variables that ``dbt_project/profiles.yml`` reads to find the warehouse."""
-    return {"PIDC_HOME": str(platform_home.root), "PIDC_WAREHOUSE": str(platform_home.warehouse)}
+    """Environment variables that ``dbt_project/profiles.yml`` reads to find the warehouse (and
+    plain log lines: dbt's output ends up in log files, not only on a terminal)."""
+    return {
+        "PIDC_HOME": str(platform_home.root),
+        "PIDC_WAREHOUSE": str(platform_home.warehouse),
+        "DBT_USE_COLORS": "false",
+    }
 
 
 @contextmanager
@@ -245,8 +250,16 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         # The environment is read when dbt's subprocess starts, i.e. inside cli().
         with scoped_environ(dbt_env(home.get_home())):
             invocation = dbt.cli(dbt_build_args(config.full_refresh, dbt_vars), context=context)
+        from orchestration import progress
+
+        # One step per model, seed, snapshot and data test the build selects.
+        nodes = invocation.manifest.get("nodes", {})
+        progress.current.start("dbt build", len(nodes) or None)
         try:
-            yield from invocation.stream()
+            for event in invocation.stream():
+                progress.current.advance()
+                yield event
+            progress.current.finish("dbt build", "models built and tested")
         except DagsterDbtCliRuntimeError as error:
             if is_transient_dbt_failure(str(error)):
                 raise  # the retry policy tries again after an exponential back-off

@@ -167,18 +167,82 @@ def withdraw(
 
 
 @app.command()
-def pipeline(home_dir: HomeOption = None) -> None:
-    """Ingest the landing folder, build and test the warehouse, publish the serving database."""
+def pipeline(
+    home_dir: HomeOption = None,
+    verbose: Annotated[
+        bool, typer.Option(help="Print Dagster's and dbt's whole log here as well.")
+    ] = False,
+) -> None:
+    """Ingest the landing folder, build and test the warehouse, publish the serving database.
+
+    Shows a progress bar per step; the whole log goes to $PIDC_HOME/logs.
+    """
+    from orchestration import progress
     from orchestration.runner import PipelineError, run_pipeline
 
     try:
-        summary = run_pipeline(home(home_dir).ensure())
+        with StepProgress() as reporter, progress.reporting(reporter):
+            summary = run_pipeline(home(home_dir).ensure(), quiet=not verbose)
     except PipelineError as error:
         console.print(f"[red]{error}[/red]")
-        console.print("The serving database was left as it was. See the Dagster run log above.")
+        console.print("The serving database was left as it was.")
         raise typer.Exit(1) from None
-    for key, value in summary.items():
-        console.print(f"{key}: {value}")
+    console.print(
+        f"published {summary['tables_published']} tables to {summary['published_path']}: "
+        f"{summary['files_accepted']} files accepted, {summary['files_rejected']} rejected, "
+        f"{summary['files_duplicate']} already received, {summary['rows_loaded']:,} rows loaded"
+        + (f"; set aside: {summary['set_aside']}" if summary.get("set_aside") else "")
+    )
+    if summary["files_rejected"]:
+        console.print("  rejected files and their reports: pidc ingest lists them; see quarantine/")
+    console.print(f"  whole log: {summary['log_file']}")
+
+
+class StepProgress:
+    """A progress bar per pipeline step (files, models, time left) on the terminal."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(
+            TextColumn("{task.description:<10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.task = None
+
+    def __enter__(self) -> StepProgress:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.bar.stop()
+
+    def start(self, step: str, total: int | None = None) -> None:
+        self.task = self.bar.add_task(step, total=total)
+
+    def advance(self, amount: int = 1) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, amount)
+
+    def finish(self, step: str, summary: str = "") -> None:
+        if self.task is not None:
+            total = self.bar.tasks[-1].total
+            self.bar.update(self.task, completed=total or 1, total=total or 1)
+            self.task = None
+        if summary:
+            self.bar.console.print(f"  {step}: {summary}")
 
 
 @app.command()

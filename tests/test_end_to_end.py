@@ -26,6 +26,11 @@ def published(tmp_path_factory):
     assert sampled.exit_code == 0, sampled.output
     ran = runner.invoke(app, ["run", "--home", str(root), "--no-serve"])
     assert ran.exit_code == 0, ran.output
+    # The terminal gets progress and a short summary per step; the whole log goes to a file.
+    assert len(ran.output.splitlines()) < 40, ran.output
+    assert "whole log:" in ran.output and "Running with dbt" not in ran.output
+    [log] = (root / "logs").glob("pipeline-*.log")
+    assert "Running with dbt" in log.read_text() and "# Dagster run" in log.read_text()
     return make_home(root)
 
 
