@@ -343,6 +343,42 @@ def test_public_explorer_draws_a_hidden_cell_as_a_gap_not_a_zero(public_home) ->
     assert any("gap" in caption.value for caption in at.caption)
 
 
+# --- the publish gate -------------------------------------------------------------------------
+
+
+def _warehouse(path, cells: pd.DataFrame, statuses: pd.Series):
+    """A warehouse with the true cells and the public mart published under ``statuses``."""
+    import duckdb
+
+    public = publication(cells, statuses, SETTINGS)
+    public["obs_value"] = public["obs_value"].astype("float64")
+    public["contributing_members"] = public["contributing_members"].astype("float64")
+    with duckdb.connect(str(path)) as connection:
+        for schema in ("intermediate", "marts"):
+            connection.execute(f"create schema if not exists {schema}")
+        connection.execute(
+            "create or replace table intermediate.int_public_cells as select * from cells"
+        )
+        connection.execute(
+            "create or replace table marts.mart_public_aggregates as select * from public"
+        )
+    return path
+
+
+def test_publish_refuses_public_figures_that_disclose_and_keeps_the_old_serving(tmp_path) -> None:
+    from orchestration.publish import PublishError, publish_serving
+
+    cells = frame(ADVERSARIAL)
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb", cells, legacy_statuses(cells))
+    serving = tmp_path / "serving.duckdb"
+    with pytest.raises(PublishError, match="would disclose"):
+        publish_serving(warehouse, serving)
+    assert not serving.exists()
+    _warehouse(warehouse, cells, protect(cells, SETTINGS))
+    published = publish_serving(warehouse, serving)
+    assert published.row_counts["mart_public_aggregates"] == len(cells)
+
+
 # --- the sample -------------------------------------------------------------------------------
 
 
