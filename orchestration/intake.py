@@ -285,13 +285,16 @@ def build_intake_assets() -> dg.AssetsDefinition:
     ):
         # Imported here: the ingestion stack (parsers, Great Expectations) is slow to import and
         # must not load when Dagster only reads the definitions.
-        from ingestion.intake import ingest_path, landing_files
+        from ingestion.intake import ingest_path
         from orchestration import progress
 
         platform_home = home.get_home()
         outcomes = []
         targets = _resolve_targets(config, platform_home.landing)
-        total = sum(len(landing_files(t)) if t.is_dir() else 1 for t in targets)
+        total = sum(
+            sum(1 for p in t.rglob("*") if is_candidate_return_file(p)) if t.is_dir() else 1
+            for t in targets
+        )
         progress.current.start("intake", total)
         for target in targets:
             outcomes.extend(

@@ -485,7 +485,7 @@ class _Outcome:
     message: str
 
 
-def _fake_ingest_path(path: Path, platform_home) -> list[_Outcome]:
+def _fake_ingest_path(path: Path, platform_home, on_file=None) -> list[_Outcome]:
     """Stand-in for ingestion.intake.ingest_path: each CSV is one 'member,period,count' row.
 
     Like intake, it writes a ledger row per file and a movements row with every breakdown a
@@ -527,6 +527,8 @@ def _fake_ingest_path(path: Path, platform_home) -> list[_Outcome]:
             )
     finally:
         connection.close()
+    for outcome in outcomes if on_file else []:
+        on_file(outcome)
     return outcomes
 
 
