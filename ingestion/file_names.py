@@ -52,4 +52,22 @@ def shown_file_name(name: str) -> str:
     A plain name is returned unchanged, so the ledger keeps the name the member gave it.
     """
     shown = "".join(f"[U+{ord(ch):04X}]" if _invisible(ch) else ch for ch in name)
-    return FORMULA_PREFIX + shown if is_formula_like(shown) else shown
+    shown = FORMULA_PREFIX + shown if is_formula_like(shown) else shown
+    return fit_file_name(shown)
+
+
+MAX_NAME_BYTES = 200
+
+
+def fit_file_name(name: str, max_bytes: int = MAX_NAME_BYTES) -> str:
+    """``name`` shortened in its middle (``…``), extension kept, to at most ``max_bytes`` bytes
+    of UTF-8: spelling out invisible characters can make a name longer than a file system
+    allows, and the quarantine copy must always be written."""
+    if len(name.encode("utf-8")) <= max_bytes:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = f"{dot}{suffix}" if stem and len(suffix) <= 10 else ""
+    stem = stem if suffix else name
+    budget = max_bytes - len(suffix.encode("utf-8")) - len("…".encode())
+    kept = stem.encode("utf-8")[:budget].decode("utf-8", errors="ignore")
+    return f"{kept}…{suffix}"

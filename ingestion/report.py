@@ -25,6 +25,8 @@ NOTE = "note"  # what was read and how (skipped rows, totals not reconciled); ne
 MEMBER = "member"
 SECRETARIAT = "secretariat"
 DEFAULT_MAX_PROBLEMS = 1000
+MAX_VALUE_CHARS = 200
+MAX_MESSAGE_CHARS = 1000
 # The HTML report may load nothing (no images, scripts, frames or fonts); only its own styles.
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -45,6 +47,17 @@ class Problem:
     # Who can fix it: the member's officer (their figures) or the Secretariat (a declared
     # layout or a label mapping, which the member cannot change).
     audience: str = MEMBER
+
+    def __post_init__(self) -> None:
+        # A value from a file can be megabytes long (one huge cell or line): a report quotes
+        # enough of it to find it, never all of it, so every report stays small.
+        for name, limit in (("value", MAX_VALUE_CHARS), ("message", MAX_MESSAGE_CHARS),
+                            ("fix", MAX_MESSAGE_CHARS), ("sheet", MAX_VALUE_CHARS),
+                            ("column", MAX_VALUE_CHARS)):  # fmt: skip
+            text = getattr(self, name)
+            if isinstance(text, str) and len(text) > limit:
+                clipped = f"{text[:limit]}… ({len(text):,} characters in all)"
+                object.__setattr__(self, name, clipped)
 
     def location(self) -> str:
         """Where to look, in the words of the spreadsheet: sheet, row, column."""

@@ -83,6 +83,8 @@ def safe_file_name(name: str) -> str:
         or cleaned.startswith(".")
         or ":" in cleaned
         or len(cleaned) > 200
+        # File systems count bytes: 150 accented letters are 300 bytes, past most limits.
+        or len(cleaned.encode("utf-8")) > 200
     ):
         raise HostileFileError(
             f"The file name {name!r} is not allowed.",

@@ -46,7 +46,7 @@ if viewer.is_public:
     table["period_month"] = table["period_month"].map(ui.month_label)
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(
-        "'<5' is a count from 1 to 4. 'x' is a figure hidden because too few members make it"
+        "'<5' marks a count too small to show (one to four). 'x' is a figure hidden because too few members make it"
         " up, one member makes up most of it, or it would let another hidden figure be worked"
         " out. 0 is a real zero; a gap in a line is a hidden figure."
     )
