@@ -33,6 +33,19 @@ LEDGER_COLUMNS = [
     "summary",
 ]
 
+# A return ``mine`` (a row of raw.returns) that no accepted or superseded version received later
+# replaces: the current version of its member x dataset x month. Used inside ``where``.
+HAS_NO_NEWER_VERSION = f"""      and not exists (
+        select 1
+        from {RAW_SCHEMA}.returns newer
+        join {RAW_SCHEMA}.submissions ns on ns.submission_id = newer.submission_id
+        where ns.status in ('accepted', 'superseded')
+          and newer.member = mine.member
+          and newer.dataset = mine.dataset
+          and newer.period = mine.period
+          and (newer.received_at, newer.submission_id) > (mine.received_at, mine.submission_id)
+      )"""
+
 # An accepted submission is superseded once a newer accepted version exists for every return it
 # carried (member x dataset x month); its rows stay in raw for audit, staging ignores them.
 _MARK_SUPERSEDED = f"""
@@ -52,16 +65,7 @@ where s.status = 'accepted'
     select 1
     from {RAW_SCHEMA}.returns mine
     where mine.submission_id = s.submission_id
-      and not exists (
-        select 1
-        from {RAW_SCHEMA}.returns newer
-        join {RAW_SCHEMA}.submissions ns on ns.submission_id = newer.submission_id
-        where ns.status in ('accepted', 'superseded')
-          and newer.member = mine.member
-          and newer.dataset = mine.dataset
-          and newer.period = mine.period
-          and (newer.received_at, newer.submission_id) > (mine.received_at, mine.submission_id)
-      )
+{HAS_NO_NEWER_VERSION}
   )
 """
 

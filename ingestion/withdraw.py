@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from ingestion.loader import HAS_NO_NEWER_VERSION
 from ingestion.raw_schema import RAW_SCHEMA
 
 # Only these can be withdrawn: their rows may be current. A rejected file loaded nothing.
@@ -45,16 +46,7 @@ where s.status = 'superseded'
     select 1
     from {RAW_SCHEMA}.returns mine
     where mine.submission_id = s.submission_id
-      and not exists (
-        select 1
-        from {RAW_SCHEMA}.returns newer
-        join {RAW_SCHEMA}.submissions ns on ns.submission_id = newer.submission_id
-        where ns.status in ('accepted', 'superseded')
-          and newer.member = mine.member
-          and newer.dataset = mine.dataset
-          and newer.period = mine.period
-          and (newer.received_at, newer.submission_id) > (mine.received_at, mine.submission_id)
-      )
+{HAS_NO_NEWER_VERSION}
   )
 """
 
