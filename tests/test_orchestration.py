@@ -704,10 +704,20 @@ def test_a_backfill_of_several_months_runs_as_one_run(tmp_path, fixture_dbt_proj
                     break
             runs = instance.get_runs()
             backfill_status = instance.get_backfill("six_months").status
+            # What went wrong, if anything: each failed or retried step's error, for the report.
+            failures = [
+                f"{entry.step_key}: {entry.message} {getattr(entry.dagster_event.event_specific_data, 'error', '')}"
+                for run in runs
+                for entry in (
+                    r.event_log_entry for r in instance.get_records_for_run(run.run_id).records
+                )
+                if entry.dagster_event is not None
+                and (entry.dagster_event.is_failure or entry.dagster_event.is_step_up_for_retry)
+            ]
 
     assert len(runs) == 1
     (run,) = runs
-    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.status == dg.DagsterRunStatus.SUCCESS, "\n".join(failures)
     assert run.tags["dagster/asset_partition_range_start"] == "2026-01-01"
     assert run.tags["dagster/asset_partition_range_end"] == "2026-06-01"
     assert backfill_status == BulkActionStatus.COMPLETED_SUCCESS
