@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from app import sign_in
+from app.accounts import Account, account_for_email
 from app.data_access import Viewer
-from pidc import sign_in
-from pidc.accounts import Account, account_for_email
 
 SESSION_KEY = "viewer"
 # The token behind a local sign-in in this browser session.

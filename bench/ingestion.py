@@ -18,7 +18,7 @@ import pandas as pd
 from bench.measure import ratio, run_worker, seconds
 from bench.samples import SampleSet, copy_files, rows_in
 from pidc.contract import load_contract
-from pidc.sample.manifest import SampleFile
+from sample_data.manifest import SampleFile
 
 # DuckDB reads these natively; Windows-1252 differs from Latin-1 only in 0x80-0x9F, which the
 # sample's spellings do not use, so the floor reads it as Latin-1.

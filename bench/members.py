@@ -2,7 +2,7 @@
 
 PIDC has 21 members; the issue's third size is ten times that. The extra members are ISO countries
 that are not PIDC members (from the ``countries`` seed, in code order), each a stand-in for a
-curated member (:func:`pidc.sample.profiles.stand_in_template`): it takes that member's
+curated member (:func:`sample_data.profiles.stand_in_template`): it takes that member's
 sub-region and coordinates, its ports (codes re-prefixed with the stand-in's own alpha-2 so they
 stay UN/LOCODE-shaped and unique), its sharing rules and its group memberships. The sample
 generator then writes returns for every member of the registry with the template's habits.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from pidc.sample.profiles import stand_in_template
+from sample_data.profiles import stand_in_template
 
 REGISTRY_SEEDS = {
     "members": "reference/members.csv",

@@ -1,6 +1,6 @@
 """Sample returns for the benchmarks, generated once per size and copied where each run needs them.
 
-Sets are written with ``pidc.sample.generate_samples`` into a cache folder keyed by months, scale,
+Sets are written with ``sample_data.generate_samples`` into a cache folder keyed by months, scale,
 end month and seed, so a benchmark run (or a rerun) never generates the same set twice.
 """
 
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pidc.sample import generate_samples
-from pidc.sample.manifest import MANIFEST_NAME, SampleFile, SampleManifest
+from sample_data import generate_samples
+from sample_data.manifest import MANIFEST_NAME, SampleFile, SampleManifest
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def task_dbt_parse(args: dict[str, Any]) -> dict[str, Any]:
 
 def task_samples(args: dict[str, Any]) -> dict[str, Any]:
     """Generate a sample set for the registry this process sees (``PIDC_DBT_PROJECT_DIR``)."""
-    from pidc.sample import generate_samples
+    from sample_data import generate_samples
 
     manifest = generate_samples(
         Path(args["landing"]),

@@ -30,12 +30,11 @@ from test_app import (
 )
 from typer.testing import CliRunner
 
-from app import data_access
+from app import accounts, data_access
 from app.data_access import AccessDeniedError, Viewer
 from app.exports import to_csv_bytes
 from app.submission import submit_return, template_bytes
 from ingestion.template import write_template
-from pidc import accounts
 from pidc.contract import load_contract
 from pidc.settings import home
 

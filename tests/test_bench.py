@@ -180,7 +180,7 @@ def test_percentile_and_ratio():
 
 def test_new_month_split_takes_the_arrivals_after_the_last_period():
     from bench.samples import new_month_cutoff, split_new_month
-    from pidc.sample.manifest import SampleFile, SampleManifest
+    from sample_data.manifest import SampleFile, SampleManifest
 
     def sample_file(period: str, received: str) -> SampleFile:
         return SampleFile(

@@ -19,8 +19,8 @@ import pytest
 
 from bench.end_to_end import snapshot_dbt_project
 from bench.members import RegistryError, extend_member_registry
-from pidc.sample.profiles import PROFILES, profile, stand_in_template
 from pidc.settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR
+from sample_data.profiles import PROFILES, profile, stand_in_template
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -89,7 +89,7 @@ def test_registry_refuses_a_factor_it_cannot_fill(tmp_path):
 
 def _validate(path: Path, member: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """``pidc validate`` of one file in a fresh process that reads ``env``'s settings."""
-    command = [sys.executable, "-m", "pidc.cli", "validate", str(path), "--member", member]
+    command = [sys.executable, "-m", "cli.main", "validate", str(path), "--member", member]
     return subprocess.run(
         [*command, "--format", "json"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
     )
@@ -101,7 +101,7 @@ def test_a_member_added_to_the_registry_is_generated_and_accepted(doubled, tmp_p
     env = {**os.environ, "PIDC_DBT_PROJECT_DIR": str(project), "PIDC_HOME": str(tmp_path / "home")}
     landing = tmp_path / "landing"
     subprocess.run(
-        [sys.executable, "-m", "pidc.sample", "generate", "--months", "1", str(landing)],
+        [sys.executable, "-m", "sample_data", "generate", "--months", "1", str(landing)],
         cwd=PROJECT_ROOT,
         env=env,
         check=True,

@@ -21,8 +21,8 @@ import pandas as pd
 import pytest
 from test_app import build_serving
 
+from app import accounts
 from ingestion.template import write_template
-from pidc import accounts
 from pidc.contract import load_contract
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ import json
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from pidc.cli import app
+from cli.main import app
 from pidc.contract import load_contract
 
 runner = CliRunner()

@@ -33,8 +33,8 @@ from app.charts import INCOMPLETE_NAME, PROVISIONAL_NAME
 from app.data_access import Viewer
 from app.overview import dataset_titles
 from orchestration.publish import publish_serving
-from pidc.sample import generate_samples
 from pidc.settings import Home
+from sample_data import generate_samples
 
 pytestmark = pytest.mark.slow
 

@@ -22,9 +22,9 @@ import pytest
 
 from orchestration.transform import scoped_environ
 from pidc.contract import load_contract
-from pidc.sample import generate_samples
-from pidc.sample.manifest import MANIFEST_NAME, SampleManifest
 from pidc.settings import DBT_PROJECT_DIR, Home
+from sample_data import generate_samples
+from sample_data.manifest import MANIFEST_NAME, SampleManifest
 
 pytestmark = pytest.mark.slow
 

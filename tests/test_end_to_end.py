@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
-from pidc.cli import app
+from cli.main import app
 from pidc.settings import PROJECT_ROOT
 from pidc.settings import home as make_home
 

@@ -447,7 +447,7 @@ def _assert_inert_reports(case: Case, folder: Path) -> None:
 @pytest.fixture(scope="module")
 def ingested(corpus, environment):
     """``pidc ingest landing/`` once, through the command line; the outcomes it listed."""
-    from pidc.cli import app
+    from cli.main import app
 
     listed = []
     real = intake.ingest_path
@@ -578,7 +578,7 @@ def test_a_huge_value_gives_a_bounded_report(corpus, ingested):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.key)
 def test_pidc_validate_never_crashes(corpus, environment, case):
-    from pidc.cli import app
+    from cli.main import app
 
     path = corpus.landing / case.relative
     arguments = ["validate", str(path), "--home", str(corpus.root), "--format", "json"]
@@ -669,7 +669,7 @@ def test_the_submit_page_rejects_hostile_uploads_and_goes_on(corpus, dashboard_h
 def test_a_long_neutralised_name_is_quarantined_not_a_crash(tmp_path, name):
     """Spelling out invisible characters (or the ' before a formula) can push a name past the
     file system's limit: the quarantine copy is written under a shortened name."""
-    from pidc.cli import app
+    from cli.main import app
     from pidc.settings import home as make_home
 
     platform_home = make_home(tmp_path / "home").ensure()

@@ -240,7 +240,7 @@ READER_SCRIPT = textwrap.dedent(
 def sample_run(tmp_path_factory):
     """A three-month sample of every member through the whole pipeline, once per session."""
     from orchestration.runner import run_pipeline
-    from pidc.sample import generate_samples
+    from sample_data import generate_samples
 
     platform_home = home(tmp_path_factory.mktemp("pidc_sample_home")).ensure()
     generate_samples(platform_home.landing, months=3)

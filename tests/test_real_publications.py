@@ -19,7 +19,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from pidc.cli import app
+from cli.main import app
 from pidc.settings import PROJECT_ROOT
 from pidc.settings import home as make_home
 

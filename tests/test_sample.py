@@ -14,7 +14,8 @@ from python_calamine import CalamineWorkbook
 from ingestion.template import RETURN_SHEET, sheet_columns
 from pidc.contract import load_contract
 from pidc.normalise import normalise_label
-from pidc.sample import (
+from pidc.settings import SEEDS_DIR
+from sample_data import (
     MANIFEST_NAME,
     SampleError,
     SampleManifest,
@@ -22,7 +23,6 @@ from pidc.sample import (
     month_list,
     profiles,
 )
-from pidc.settings import SEEDS_DIR
 
 CONTRACT = load_contract()
 MONTHS = 14
@@ -265,7 +265,7 @@ def test_member_spellings_are_all_mapped(sample_run):
 def test_member_label_mappings_seed_is_current_and_well_formed():
     seed = SEEDS_DIR / "reference" / "member_label_mappings.csv"
     assert seed.read_text(encoding="utf-8") == profiles.member_label_mappings_csv(), (
-        "run `python -m pidc.sample mappings` to refresh the seed"
+        "run `python -m sample_data mappings` to refresh the seed"
     )
     rows = list(csv.DictReader(seed.open(encoding="utf-8")))
     assert rows

@@ -33,7 +33,7 @@ from pidc.settings import home as make_home
 TODAY = dt.date(2026, 11, 20)
 HEADER = "member,period,port,nationality,reason,count\n"
 GOOD_CSV = HEADER + "FJI,2026-09,FJNAN,Chinese,C,3\nFJI,2026-09,FJSUV,Indian,E,1\n"
-PIDC = [sys.executable, "-c", "from pidc.cli import app; app()"]
+PIDC = [sys.executable, "-c", "from cli.main import app; app()"]
 
 
 def _pidc(*arguments: str, home: Path) -> subprocess.CompletedProcess:

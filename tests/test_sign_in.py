@@ -17,8 +17,8 @@ from test_app import PAGES, SECRETARIAT
 from typer.testing import CliRunner
 
 import app.auth
+from app import accounts, sign_in
 from app.data_access import Viewer
-from pidc import accounts, sign_in
 
 PASSWORD = "correct horse battery"
 WRONG = "wrong password!"

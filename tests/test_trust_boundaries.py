@@ -279,7 +279,7 @@ def test_a_file_outside_landing_needs_a_member(home, tmp_path):
 def test_pidc_ingest_refuses_links_in_the_folder_it_is_given(home, tmp_path):
     from typer.testing import CliRunner
 
-    from pidc.cli import app
+    from cli.main import app
 
     folder = tmp_path / "inbox"
     folder.mkdir()
@@ -362,7 +362,7 @@ def test_hidden_and_lock_files_are_listed_as_skipped(home):
 def test_pidc_ingest_lists_skipped_files(home):
     from typer.testing import CliRunner
 
-    from pidc.cli import app
+    from cli.main import app
 
     land(home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,3\n")
     land(home, "FJI", "~$FJI_2026-10.xlsx", "lock")
@@ -559,7 +559,7 @@ def test_an_existing_home_gains_the_withdrawals_table(home):
 def test_pidc_withdraw(home):
     from typer.testing import CliRunner
 
-    from pidc.cli import app
+    from cli.main import app
 
     ids = _two_versions_and_a_single(home)
     second = ids["FJI_refusals_2026-08_v2.csv"]

@@ -3,8 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from app import ui
-from pidc import sign_in
+from app import sign_in, ui
 from pidc.escaping import neutralise_formula, visible_controls
 
 st.title("Sign-in log")

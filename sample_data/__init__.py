@@ -6,7 +6,8 @@ listing every file and every injected event (spikes, a new route, missing, late 
 returns, corrections).
 """
 
-from pidc.sample.generator import SampleError, generate_samples, month_list
-from pidc.sample.manifest import MANIFEST_NAME, SampleManifest
+from sample_data.common import SampleError, month_list
+from sample_data.generation import generate_samples
+from sample_data.manifest import MANIFEST_NAME, SampleManifest
 
 __all__ = ["MANIFEST_NAME", "SampleError", "SampleManifest", "generate_samples", "month_list"]

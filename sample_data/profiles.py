@@ -123,7 +123,7 @@ class MemberProfile:
 
 
 # Labels that members use instead of regional codes. Each one is listed in the committed seed
-# member_label_mappings.csv, which `python -m pidc.sample mappings` rewrites from this table.
+# member_label_mappings.csv, which `python -m sample_data mappings` rewrites from this table.
 _FJI_PURPOSE = {
     "HOL": "Holiday",
     "BUS": "Business",

@@ -1,6 +1,6 @@
 """Sign-in security for the dashboard's local accounts: the attempt log, lockouts and sessions.
 
-Beside the accounts file (``pidc.accounts``) lives one SQLite file, ``sign-in.sqlite``
+Beside the accounts file (``app.accounts``) lives one SQLite file, ``sign-in.sqlite``
 (``PIDC_SIGN_IN_DB`` overrides the path), owner-only like the accounts file. It holds:
 
 - ``sign_in_attempts``: every sign-in attempt and sign-out, with who (the user name typed), when
@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pidc.accounts import Account, accounts_path, authenticate, load_accounts
+from app.accounts import Account, accounts_path, authenticate, load_accounts
 
 SIGN_IN_DB_ENV = "PIDC_SIGN_IN_DB"
 MAX_FAILURES_ENV = "PIDC_SIGN_IN_MAX_FAILURES"

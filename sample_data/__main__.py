@@ -1,7 +1,7 @@
-"""``python -m pidc.sample``: write sample returns, or refresh the member label mappings seed.
+"""``python -m sample_data``: write sample returns, or refresh the member label mappings seed.
 
-python -m pidc.sample generate LANDING_DIR [--seed 2026] [--months 36] [--end 2026-09]
-python -m pidc.sample mappings     # rewrite dbt_project/seeds/reference/member_label_mappings.csv
+python -m sample_data generate LANDING_DIR [--seed 2026] [--months 36] [--end 2026-09]
+python -m sample_data mappings     # rewrite dbt_project/seeds/reference/member_label_mappings.csv
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pidc.sample.generator import generate_samples
-from pidc.sample.profiles import MEMBER_LABEL_MAPPINGS_CSV, write_member_label_mappings
+from sample_data.generation import generate_samples
+from sample_data.profiles import MEMBER_LABEL_MAPPINGS_CSV, write_member_label_mappings
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    parser = argparse.ArgumentParser(prog="python -m pidc.sample", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m sample_data", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     generate = commands.add_parser("generate", help="write sample member files")
     generate.add_argument("landing_dir", type=Path)

@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from pidc.accounts import users_app
+from app.accounts import users_app
 from pidc.settings import PROJECT_ROOT, home
 
 app = typer.Typer(
@@ -40,7 +40,7 @@ def sample(
     scale: Annotated[int, typer.Option(help="Multiplies breakdown rows, for benchmarks.")] = 1,
 ) -> None:
     """Write realistic sample returns for all members into the landing folder."""
-    from pidc.sample import generate_samples
+    from sample_data import generate_samples
 
     target = home(home_dir).ensure()
     manifest = generate_samples(
@@ -263,7 +263,7 @@ def dashboard(
     watcher = None
     if watch_landing:
         watcher = subprocess.Popen(  # noqa: S603 - fixed command, the home path from settings
-            [sys.executable, "-m", "pidc.cli", "watch", "--home", str(home(home_dir).root)],
+            [sys.executable, "-m", "cli.main", "watch", "--home", str(home(home_dir).root)],
             env=environment,
             cwd=PROJECT_ROOT,
         )

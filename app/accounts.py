@@ -4,7 +4,7 @@ The accounts live in one TOML file, ``$PIDC_HOME/accounts.toml`` by default
 (``PIDC_ACCOUNTS_FILE`` overrides the path), written with owner-only permissions. Passwords are
 never stored: only bcrypt hashes, each with its own salt. ``users_app`` is the ``pidc users``
 command (add, remove, list, set-password, and for sign-in security log, unlock, end-sessions:
-see ``pidc.sign_in``).
+see ``app.sign_in``).
 
 Roles:
   secretariat - the PIDC Secretariat: every member's figures.
@@ -327,8 +327,8 @@ def log_command(
     limit: Annotated[int, typer.Option(help="How many lines, newest first")] = 50,
 ) -> None:
     """Show the sign-in log: every attempt and sign-out (when, who, from where, outcome)."""
+    from app.sign_in import log_entries, store_path
     from pidc.escaping import visible_controls
-    from pidc.sign_in import log_entries, store_path
 
     entries = log_entries(user, limit)
     if not entries:
@@ -346,7 +346,7 @@ def unlock_command(
     source: Annotated[str, typer.Option(help="Also unlock this client address")] = "",
 ) -> None:
     """Lift the lock repeated failed sign-ins put on a user name (and an address)."""
-    from pidc.sign_in import unlock
+    from app.sign_in import unlock
 
     unlock(username, source=source)
     typer.echo(f"unlocked {username}" + (f" and {source}" if source else ""))
@@ -355,7 +355,7 @@ def unlock_command(
 @users_app.command("end-sessions")
 def end_sessions_command() -> None:
     """Sign everyone out of the dashboard now (a new key for session tokens)."""
-    from pidc.sign_in import end_all_sessions
+    from app.sign_in import end_all_sessions
 
     end_all_sessions()
     typer.echo("every dashboard session has ended; everyone signs in again")

@@ -1,0 +1,1 @@
+"""The ``pidc`` command line (``cli.main:app``): the top layer, above ``orchestration``."""
