@@ -15,7 +15,6 @@ Roles:
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
@@ -28,7 +27,8 @@ from typing import Annotated
 import bcrypt
 import typer
 
-from pidc.settings import SEEDS_DIR, home
+from pidc.reference.seeds import read_seed, seed_exists
+from pidc.settings import home
 
 ACCOUNTS_FILE_ENV = "PIDC_ACCOUNTS_FILE"
 ROLES = ("secretariat", "member", "group")
@@ -65,17 +65,14 @@ def accounts_path() -> Path:
 
 def known_members() -> set[str]:
     """Member codes from the members reference seed."""
-    with (SEEDS_DIR / "reference" / "members.csv").open(encoding="utf-8") as handle:
-        return {row["member_code"] for row in csv.DictReader(handle)}
+    return set(read_seed("reference/members")["member_code"])
 
 
 def known_groups() -> set[str] | None:
     """Group codes from the sharing seed, or None when that seed does not exist yet."""
-    seed = SEEDS_DIR / "sharing" / "member_groups.csv"
-    if not seed.exists():
+    if not seed_exists("sharing/member_groups"):
         return None
-    with seed.open(encoding="utf-8") as handle:
-        return {row["group_code"] for row in csv.DictReader(handle)}
+    return set(read_seed("sharing/member_groups")["group_code"])
 
 
 def load_accounts(path: Path | None = None) -> dict[str, Account]:

@@ -9,7 +9,6 @@ a column or a code by hand: everything comes from :func:`pidc.contract.load_cont
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Mapping
@@ -21,7 +20,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from pidc.contract import Column, Contract, Dataset, load_contract
-from pidc.settings import SEEDS_DIR
+from pidc.reference.seeds import read_seed, seed_exists
 
 RETURN_SHEET = "Return"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -55,12 +54,10 @@ def template_sheets(contract: Contract | None = None) -> list[str]:
 
 def _member_ports(member: str) -> list[str]:
     """Port codes of ``member`` from the ports seed, or none when the seed is not there yet."""
-    ports_csv = SEEDS_DIR / "reference" / "ports.csv"
-    if not ports_csv.exists():
+    if not seed_exists("reference/ports"):
         return []
-    with ports_csv.open(encoding="utf-8", newline="") as handle:
-        rows = csv.DictReader(handle)
-        return sorted(row["port_code"] for row in rows if row["member_code"] == member)
+    ports = read_seed("reference/ports")
+    return sorted(ports.loc[ports["member_code"] == member, "port_code"])
 
 
 def _column_help(column: Column, contract: Contract) -> str:

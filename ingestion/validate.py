@@ -36,7 +36,7 @@ from ingestion.report import (
 )
 from pidc.contract import Column, Dataset, load_contract
 from pidc.normalise import normalise_label
-from pidc.settings import SEEDS_DIR
+from pidc.reference.seeds import read_seed
 
 TOTAL = "_T"
 YES_WORDS = {"yes", "y", "true", "1", "x"}
@@ -65,17 +65,11 @@ def _reference():
     from pidc.countries import CountryResolver
     from pidc.labels import LabelResolver
 
-    ports = pd.read_csv(SEEDS_DIR / "reference" / "ports.csv", dtype=str, keep_default_na=False)
-    members = pd.read_csv(SEEDS_DIR / "reference" / "members.csv", dtype=str, keep_default_na=False)
-    settings = pd.read_csv(
-        SEEDS_DIR / "reference" / "reporting_settings.csv", dtype=str, keep_default_na=False
-    )
-    countries = pd.read_csv(
-        SEEDS_DIR / "reference" / "countries.csv", dtype=str, keep_default_na=False
-    )
-    groups = pd.read_csv(
-        SEEDS_DIR / "reference" / "country_groups.csv", dtype=str, keep_default_na=False
-    )
+    ports = read_seed("reference/ports")
+    members = read_seed("reference/members")
+    settings = read_seed("reference/reporting_settings")
+    countries = read_seed("reference/countries")
+    groups = read_seed("reference/country_groups")
     return {
         # Country columns admit countries, ICAO specials, groups and _T (total over countries).
         "country_codes": {*countries["country_code"], *groups["group_code"], TOTAL},

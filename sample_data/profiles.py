@@ -18,6 +18,7 @@ from functools import cache
 import pycountry
 
 from pidc.normalise import normalise_label
+from pidc.reference.seeds import seed_exists, seed_rows
 from pidc.settings import SEEDS_DIR
 
 REFERENCE_DIR = SEEDS_DIR / "reference"
@@ -475,10 +476,8 @@ ENFORCEMENT_WEIGHTS: dict[str, float] = {
 @cache
 def members() -> dict[str, str]:
     """Member code -> sub-region, from members.csv when present, else the built-in table."""
-    path = REFERENCE_DIR / "members.csv"
-    if path.exists():
-        with path.open(encoding="utf-8", newline="") as handle:
-            found = {row["member_code"]: row["sub_region"] for row in csv.DictReader(handle)}
+    if seed_exists("reference/members"):
+        found = {row["member_code"]: row["sub_region"] for row in seed_rows("reference/members")}
         if found:
             return dict(sorted(found.items()))
     return dict(sorted(FALLBACK_MEMBERS.items()))
@@ -487,14 +486,12 @@ def members() -> dict[str, str]:
 @cache
 def ports() -> dict[str, tuple[Port, ...]]:
     """Member code -> its ports (sorted by code), from ports.csv when present."""
-    path = REFERENCE_DIR / "ports.csv"
     rows: list[tuple[str, str, str, str]]
-    if path.exists():
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = [
-                (r["port_code"], r["member_code"], r["port_name"], r["port_mode"].upper())
-                for r in csv.DictReader(handle)
-            ]
+    if seed_exists("reference/ports"):
+        rows = [
+            (r["port_code"], r["member_code"], r["port_name"], r["port_mode"].upper())
+            for r in seed_rows("reference/ports")
+        ]
     else:
         rows = FALLBACK_PORTS
     by_member: dict[str, list[Port]] = {}

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ingestion.template import sheet_columns, write_template
 from pidc.contract import Contract, Dataset
+from pidc.reference.seeds import seed_exists, seed_rows
 from sample_data import profiles
 from sample_data.common import Rows, SampleError, _rng
 from sample_data.events import (
@@ -40,12 +41,10 @@ DEFAULT_DEADLINE_DAY = 15
 
 def _deadline_day() -> int:
     """The deadline day of the next month, from reporting_settings.csv when it exists."""
-    path = profiles.REFERENCE_DIR / "reporting_settings.csv"
-    if path.exists():
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
-                if row.get("setting") == "deadline_day_of_next_month":
-                    return int(row["value"])
+    if seed_exists("reference/reporting_settings"):
+        for row in seed_rows("reference/reporting_settings"):
+            if row.get("setting") == "deadline_day_of_next_month":
+                return int(row["value"])
     return DEFAULT_DEADLINE_DAY
 
 

@@ -19,7 +19,7 @@ from ingestion.errors import UnreadableFileError
 from ingestion.parsers.common import ParsedSubmission, fill_defaults
 from ingestion.parsers.csv_returns import dataset_from_file_name, decode_text, sniff_delimiter
 from pidc.contract import load_contract
-from pidc.settings import SEEDS_DIR
+from pidc.reference.seeds import read_seed
 
 MEMBER_COLUMNS = ("GEO_PICT", "REF_AREA")
 IGNORED = {
@@ -49,9 +49,7 @@ def is_sdmx_csv(header_line: str) -> bool:
 
 
 def _member_code(value: str) -> str:
-    alpha2 = pd.read_csv(
-        SEEDS_DIR / "reference" / "countries.csv", dtype=str, keep_default_na=False
-    )
+    alpha2 = read_seed("reference/countries")
     by_alpha2 = dict(zip(alpha2["alpha2"], alpha2["country_code"], strict=True))
     cleaned = value.strip().upper()
     return by_alpha2.get(cleaned, cleaned)
