@@ -96,7 +96,8 @@ def ingest(
     """
     from rich.progress import Progress
 
-    from ingestion.intake import ingest_path, landing_entries
+    from ingestion.intake import ingest_path
+    from ingestion.landing import landing_entries
 
     target = home(home_dir)
     total = sum(map(len, landing_entries(path))) if path.is_dir() else 1

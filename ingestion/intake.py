@@ -11,8 +11,9 @@ file in turn gets its history warnings, its report and its single load-or-quaran
 Who sent a file is decided by where it comes from, never by what it says: its member folder
 (``landing/<MEMBER>/``), or the member given by the caller (``--member``, the signed-in officer).
 A file whose content names another member is rejected. Links are never followed: a symbolic link
-(to a file or a folder) is refused without being opened, and hidden files and Excel's ``~$`` lock
-files are skipped; both are listed among the outcomes, neither is recorded in the ledger.
+(to a file or a folder) is refused without being opened, and hidden files, Excel's ``~$`` lock
+files and partial or temporary files are skipped; both are listed among the outcomes, neither is
+recorded in the ledger. What counts as a landing file is decided in ``ingestion.landing``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ import duckdb
 from ingestion.errors import IntakeError
 from ingestion.file_names import file_name_problem, shown_file_name
 from ingestion.history import history_warnings
+from ingestion.landing import (
+    SetAside,
+    file_sha256,
+    landing_entries,
+    landing_files,
+    not_regular,
+    refused_link,
+)
 from ingestion.layout_schema import layouts_version
 from ingestion.loader import connect, known_submission, load_accepted, record_rejection
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
@@ -69,25 +78,6 @@ class _Candidate:
     report: ValidationReport
     parsed: ParsedSubmission | None = None
     returns: list[ParsedReturn] = field(default_factory=list)
-
-
-def file_sha256(path: Path) -> str:
-    """The file's sha256, its identity in the ledger."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-@dataclass(frozen=True)
-class SetAside:
-    """A landing entry intake does not read: a link or special file (refused) or a hidden or
-    lock file (skipped). Listed among the outcomes, never recorded in the ledger."""
-
-    path: Path
-    status: str  # refused | skipped
-    message: str
 
 
 def _landing_folder(home: Home) -> list[Path]:
@@ -130,22 +120,6 @@ def linked_part(path: Path, home: Home | None) -> Path | None:
         if current.is_symlink():
             return current
     return None
-
-
-def _refused_link(path: Path, link: Path) -> SetAside:
-    """``path`` refused because ``link`` (the path itself or a folder on its way) is a link."""
-    what = "a link to a folder" if link.is_dir() else "a link"
-    subject = f"{path.name} is {what}" if link == path else f"{path.name} is in {link.name}, {what}"
-    return SetAside(
-        path,
-        "refused",
-        f"{subject}; links are never followed (they could pass a file from elsewhere off as a "
-        "member's), so it was not read. Copy the file itself into the member's landing folder.",
-    )
-
-
-def _not_regular(path: Path) -> SetAside:
-    return SetAside(path, "refused", f"{path.name} is not a regular file; it was not read.")
 
 
 def sender(path: Path, given: str | None, home: Home | None) -> tuple[str | None, Problem | None]:
@@ -257,7 +231,7 @@ def validate_file(
     link = linked_part(path, home)
     if link is not None or not path.is_file():
         report = ValidationReport(file_name=shown_file_name(path.name), file_sha256="")
-        refused = _refused_link(path, link) if link is not None else _not_regular(path)
+        refused = refused_link(path, link) if link is not None else not_regular(path)
         report.problems.append(Problem(ERROR, refused.message, "", rule="refused_unread"))
         return report
     who, refusal = sender(path, member, home)
@@ -407,53 +381,6 @@ def ingest_file(
             connection.close()
 
 
-def landing_entries(folder: Path) -> tuple[list[Path], list[SetAside]]:
-    """Files below ``folder`` in arrival order (modification time, then name), and the entries
-    set aside, in path order.
-
-    Links are never followed (a link to a file or a folder is refused unread), nor is anything
-    but a regular file read (a pipe or device is refused). Hidden files and folders and Excel's
-    ``~$`` lock files are not submissions: they are skipped, and listed so nobody wonders.
-    """
-    files: list[Path] = []
-    aside: list[SetAside] = []
-    for root, folders, names in os.walk(folder, followlinks=False):
-        here = Path(root)
-        for name in sorted(folders):
-            path = here / name
-            if path.is_symlink():
-                aside.append(_refused_link(path, path))
-            elif name.startswith("."):
-                aside.append(
-                    SetAside(path, "skipped", f"{name} is a hidden folder: nothing in it is read.")
-                )
-        folders[:] = sorted(
-            name for name in folders if not name.startswith(".") and not (here / name).is_symlink()
-        )
-        for name in sorted(names):
-            path = here / name
-            if path.is_symlink():
-                aside.append(_refused_link(path, path))
-            elif name.startswith("~$"):
-                aside.append(
-                    SetAside(path, "skipped", f"{name} is an Excel lock file, not a return.")
-                )
-            elif name.startswith("."):
-                aside.append(SetAside(path, "skipped", f"{name} is a hidden file, not a return."))
-            elif not path.is_file():
-                aside.append(_not_regular(path))
-            else:
-                files.append(path)
-    files.sort(key=lambda p: (p.stat().st_mtime, str(p)))
-    aside.sort(key=lambda entry: str(entry.path))
-    return files, aside
-
-
-def landing_files(folder: Path) -> list[Path]:
-    """Files below ``folder`` that intake reads, in arrival order (see :func:`landing_entries`)."""
-    return landing_entries(folder)[0]
-
-
 def set_aside_outcome(entry: SetAside, home: Home, member: str | None = None) -> IngestOutcome:
     """The outcome listing a landing entry intake did not read."""
     who = member or submitting_member(entry.path, home)
@@ -527,16 +454,16 @@ def ingest_path(
 ) -> list[IngestOutcome]:
     """Ingest a file or every file below a folder, in arrival order, on one connection.
 
-    Entries not read (links, hidden and lock files) come last, as ``refused`` or ``skipped``.
+    Entries not read (links, hidden, lock and temporary files) come last, as ``refused`` or ``skipped``.
     """
     path = Path(path)
     link = linked_part(path, home)
     if link is not None:
-        files, aside = [], [_refused_link(path, link)]
+        files, aside = [], [refused_link(path, link)]
     elif path.is_dir():
         files, aside = landing_entries(path)
     elif not path.is_file():  # a pipe or device would never end, or never be the same twice
-        files, aside = [], [_not_regular(path)]
+        files, aside = [], [not_regular(path)]
     else:
         files, aside = [path], []
     outcomes: list[IngestOutcome] = []

@@ -19,6 +19,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import (
 )
 from pydantic import Field
 
+from ingestion.landing import file_sha256, landing_files
 from ingestion.raw_schema import raw_tables
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
 from pidc.escaping import escape_markdown
@@ -30,10 +31,6 @@ LEDGER_KEY = dg.AssetKey(["raw", "submissions"])
 FILES_ACCEPTED_CHECK = "every_file_accepted"
 INTAKE_JOB_NAME = "intake_job"
 LANDING_SENSOR_NAME = "landing_sensor"
-
-# Files an operating system or an editor leaves beside real ones; never a member's return.
-_TEMPORARY_PREFIXES = (".", "~$")
-_TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp")
 
 # A file whose modification time is this recent may still be being copied in; wait a tick.
 DEFAULT_SETTLE_SECONDS = 10.0
@@ -60,28 +57,6 @@ class LandingFile:
     relative_path: str
     member_folder: str
     sha256: str
-
-
-def file_sha256(path: Path) -> str:
-    """The hex sha256 of a file's bytes, read in blocks so large workbooks stay cheap."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def is_candidate_return_file(path: Path) -> bool:
-    """True for a regular file that may be a member's return (not hidden, lock or partial file).
-
-    Unknown formats are deliberately passed on: intake rejects them with a report, so a member's
-    file is never silently ignored. Links are not followed (not even hashed): intake refuses
-    them, and the whole-landing run lists them.
-    """
-    name = path.name
-    if path.is_symlink() or not path.is_file() or name.startswith(_TEMPORARY_PREFIXES):
-        return False
-    return not name.lower().endswith(_TEMPORARY_SUFFIXES)
 
 
 def _fingerprint(path: Path) -> str:
@@ -119,9 +94,9 @@ def scan_landing(
     next_seen: dict[str, str] = {}
     new_files: list[LandingFile] = []
     if landing.is_dir():
-        for path in sorted(landing.rglob("*")):
-            if not is_candidate_return_file(path):
-                continue
+        # The files intake itself would read (ingestion.landing): no hidden, lock or partial
+        # files, no links (the whole-landing run lists those), nothing in a hidden folder.
+        for path in sorted(landing_files(landing)):
             relative = path.relative_to(landing).as_posix()
             fingerprint = _fingerprint(path)
             if seen.get(relative) == fingerprint:
@@ -291,10 +266,7 @@ def build_intake_assets() -> dg.AssetsDefinition:
         platform_home = home.get_home()
         outcomes = []
         targets = _resolve_targets(config, platform_home.landing)
-        total = sum(
-            sum(1 for p in t.rglob("*") if is_candidate_return_file(p)) if t.is_dir() else 1
-            for t in targets
-        )
+        total = sum(len(landing_files(t)) if t.is_dir() else 1 for t in targets)
         progress.current.start("intake", total)
         for target in targets:
             outcomes.extend(

@@ -431,3 +431,38 @@ def test_a_new_run_does_not_read_files_the_ledger_already_has(home, monkeypatch)
     hashed.clear()
     third = ingest_path(home.landing, home, today=TODAY)
     assert hashed == [] and {o.status for o in third} == {"duplicate"}
+
+
+def test_the_pipeline_and_the_sensor_pick_the_same_landing_files(home):
+    """One predicate (ingestion.landing): `pidc pipeline`, the Dagster sensor and the progress
+    counts read the same files; partial, temporary, hidden and lock files and links are left."""
+    from ingestion.intake import landing_entries
+    from ingestion.landing import is_landing_file, landing_files, not_a_return
+    from orchestration.intake import scan_landing
+
+    kept = [
+        land(home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER),
+        land(home, "TON", "TON_return_2026-10.xlsx", "not really a workbook"),
+        land(home, "TON", "notes.txt", "an unknown format is rejected with a report, not skipped"),
+    ]
+    for name in ("FJI_refusals_2026-11.csv.part", "upload.TMP", "x.crdownload", ".hidden.csv"):
+        land(home, "FJI", name, REFUSALS_HEADER)
+    land(home, "TON", "~$TON_return_2026-10.xlsx", "lock")
+    land(home, ".trash", "FJI_refusals_2026-09.csv", REFUSALS_HEADER)
+    (home.landing / "FJI" / "linked.csv").symlink_to(kept[0])
+    (home.landing / "LINKED").symlink_to(home.landing / "FJI", target_is_directory=True)
+
+    pipeline_files, aside = landing_entries(home.landing)
+    sensor_files, _ = scan_landing(home.landing, None, settle_seconds=0)
+    assert sorted(pipeline_files) == sorted(kept)
+    assert sorted(f.path for f in sensor_files) == sorted(kept)
+    assert sorted(landing_files(home.landing)) == sorted(kept)
+    every = [p for p in home.landing.rglob("*") if not p.is_dir() or p.is_symlink()]
+    assert sorted(p for p in every if is_landing_file(p, home.landing)) == sorted(kept)
+    statuses = {entry.path.name: entry.status for entry in aside}
+    assert statuses["FJI_refusals_2026-11.csv.part"] == "skipped"
+    assert statuses["upload.TMP"] == "skipped"
+    assert statuses["~$TON_return_2026-10.xlsx"] == "skipped"
+    assert statuses[".trash"] == "skipped"
+    assert statuses["linked.csv"] == statuses["LINKED"] == "refused"
+    assert "partial or temporary" in not_a_return("FJI_refusals_2026-11.csv.part")
