@@ -1,22 +1,13 @@
-"""The dashboard's only door to data, and the only place where access rules are enforced.
+"""The serving connection and its cache: the only code that opens a database.
 
-Every query opens ``Home.serving`` read-only and closes it straight after, so the pipeline can
-swap in a new publication at any time. Results are cached for a bounded time and keyed by the
-serving file's modification time, so a new publish shows up on the next rerun.
-
-Every function that returns member-level figures takes the :class:`Viewer` and adds the viewer's
-access clause (built from ``marts.mart_sharing_access``) to its SQL; values always travel as
-parameters, and table and column names only ever come from the data contract or this module,
-never from widget text. Pages never filter for security themselves. The public viewer gets only
-``mart_public_aggregates`` (small cells already suppressed).
+Every query opens ``Home.serving`` (the published copy of the marts, never the warehouse)
+read-only and closes it straight after, so the pipeline can swap in a new publication at any
+time. Results are cached for a bounded time and keyed by the serving file's modification time,
+so a new publish shows up on the next rerun. Values always travel as parameters.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -24,7 +15,6 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from ingestion.report import ValidationReport
 from pidc.contract import load_contract
 from pidc.settings import home
 
@@ -32,9 +22,6 @@ from pidc.settings import home
 CACHE_TTL_SECONDS = 600
 MARTS_SCHEMA = "marts"
 EMPTY_STATE_MESSAGE = "No published data yet - run `make run`"
-REGION_CODE = "PACIFIC"
-SECRETARIAT = "SECRETARIAT"
-PUBLIC = "PUBLIC"
 
 REGIONAL_TREND_COLUMNS = [
     "dataset",
@@ -97,6 +84,41 @@ MART_COLUMNS: dict[str, list[str]] = {
         "first_received_at",
         "last_received_at",
     ],
+    "mart_dashboard_compliance_rates": [
+        "member_code",
+        "dataset",
+        "expected_returns",
+        "received_returns",
+        "on_time_returns",
+        "late_returns",
+        "missing_returns",
+        "nil_returns",
+        "completeness_rate",
+        "timeliness_rate",
+    ],
+    "mart_dashboard_viewer_compliance": [
+        "viewer_kind",
+        "viewer_code",
+        "period_month",
+        "expected_returns",
+        "received_returns",
+        "on_time_returns",
+        "late_returns",
+        "missing_returns",
+        "completeness_rate",
+        "timeliness_rate",
+        "missing_members",
+    ],
+    "mart_dashboard_notable_changes": [
+        "dataset",
+        "member_code",
+        "period_month",
+        "total_count",
+        "previous_month_total",
+        "mom_change_pct",
+        "change_rank",
+    ],
+    "mart_dashboard_settings": ["setting", "value", "description"],
     "mart_member_trends": [
         "dataset",
         "member_code",
@@ -199,61 +221,11 @@ MART_COLUMNS: dict[str, list[str]] = {
         "CONF_STATUS",
     ],
 }
-
-# Reference tables hold no member figures: anyone, the public included, may read them.
-REFERENCE_TABLES = (
-    "dim_members",
-    "dim_countries",
-    "dim_ports",
-    "dim_datasets",
-    "dim_codes",
-    "dim_member_groups",
-)
 DATE_COLUMNS = ("period_month", "due_date")
 
 
 class ServingDatabaseMissingError(FileNotFoundError):
     """Nothing has been published yet, so there is no serving database to read."""
-
-
-class AccessDeniedError(PermissionError):
-    """The viewer asked for something their role does not allow; the message says why."""
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is looking: decides every access clause. Built by the sign-in, passed to every query.
-
-    ``role`` is 'secretariat', 'member' (a member's officer, ``member_code`` set), 'group'
-    (a Profiling or Maritime Group participant, ``group_code`` set) or 'public' (not signed in).
-    """
-
-    role: str = "public"
-    member_code: str | None = None
-    group_code: str | None = None
-    name: str = "Public visitor"
-
-    @classmethod
-    def public(cls) -> Viewer:
-        """A visitor who has not signed in."""
-        return cls()
-
-    @property
-    def is_public(self) -> bool:
-        return self.role == "public"
-
-    @property
-    def is_secretariat(self) -> bool:
-        return self.role == "secretariat"
-
-    @property
-    def label(self) -> str:
-        """How the sidebar names the viewer's role."""
-        if self.role == "member":
-            return f"{self.member_code} officer"
-        if self.role == "group":
-            return f"{self.group_code} group member"
-        return {"secretariat": "PIDC Secretariat", "public": "Public (not signed in)"}[self.role]
 
 
 def serving_path() -> Path:
@@ -311,7 +283,8 @@ def published_tables() -> set[str]:
     return set(tables["table_name"])
 
 
-def _published_columns(table: str) -> set[str]:
+def published_columns(table: str) -> set[str]:
+    """Names of the columns of mart ``table`` as published."""
     columns = query(
         "select column_name from information_schema.columns "
         "where table_schema = ? and table_name = ?",
@@ -332,14 +305,16 @@ def published_at() -> datetime | None:
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 
-def _with_dates(frame: pd.DataFrame) -> pd.DataFrame:
+def with_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its month and date columns as timestamps."""
     for column in DATE_COLUMNS:
         if column in frame.columns:
             frame[column] = pd.to_datetime(frame[column].astype("string"), errors="coerce")
     return frame
 
 
-def _fact_columns(dataset: str) -> list[str]:
+def fact_columns(dataset: str) -> list[str]:
+    """The columns of ``fct_<dataset>``, from the data contract."""
     codes = [f"{column.name}_code" for column in load_contract().dataset(dataset).breakdowns]
     return [
         f"{dataset}_key",
@@ -352,429 +327,17 @@ def _fact_columns(dataset: str) -> list[str]:
     ]
 
 
-def _empty(table: str, columns: list[str] | None = None) -> pd.DataFrame:
+def empty(table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """An empty frame with the columns ``table`` would have."""
     if columns is None and table.startswith("fct_"):
-        columns = _fact_columns(table.removeprefix("fct_"))
+        columns = fact_columns(table.removeprefix("fct_"))
     return pd.DataFrame(columns=columns or MART_COLUMNS.get(table, []))
 
 
-# --- access rules --------------------------------------------------------------------------
-
-
-def _access_clause(viewer: Viewer, alias: str, dataset: str | None) -> tuple[str, list]:
-    """SQL (and its parameters) that keeps only rows of ``alias`` the viewer may see.
-
-    ``alias`` must have ``member_code``; it must have ``dataset`` too unless ``dataset`` (a
-    contract dataset name, sent as a parameter) is given.
-    """
-    dataset_sql = f"{alias}.dataset" if dataset is None else "?"
-    dataset_params = [] if dataset is None else [dataset]
-    tables = published_tables()
-    if viewer.is_secretariat:
-        return "true", []
-    if viewer.role == "member" and viewer.member_code:
-        if "mart_sharing_access" not in tables:
-            # Without the sharing rules a member sees its own figures only.
-            return f"{alias}.member_code = ?", [viewer.member_code]
-        clause = (
-            f"({alias}.member_code = ? or exists (select 1 from {MARTS_SCHEMA}.mart_sharing_access"
-            f" s where s.viewer = ? and s.can_view and s.owner_member_code = {alias}.member_code"
-            f" and s.dataset = {dataset_sql}))"
-        )
-        return clause, [viewer.member_code, viewer.member_code, *dataset_params]
-    if viewer.role == "group" and viewer.group_code:
-        if not {"mart_sharing_access", "dim_member_groups"} <= tables:
-            return "false", []
-        # A group sees what every other member of the group may see: what the owner shares with
-        # the group or with all members (its own share with itself does not count).
-        clause = (
-            f"exists (select 1 from {MARTS_SCHEMA}.mart_sharing_access s"
-            f" join {MARTS_SCHEMA}.dim_member_groups g on g.member_code = s.viewer"
-            f" where g.group_code = ? and s.owner_member_code = {alias}.member_code"
-            f" and s.dataset = {dataset_sql} and s.viewer <> s.owner_member_code"
-            " group by s.owner_member_code having bool_and(s.can_view))"
-        )
-        return clause, [viewer.group_code, *dataset_params]
-    return "false", []
-
-
-def _member_level(
-    viewer: Viewer,
-    table: str,
-    *,
-    dataset: str | None = None,
-    dataset_column: bool = True,
-    equals: dict[str, object] | None = None,
-    within: dict[str, list] | None = None,
-    period_from: pd.Timestamp | None = None,
-    period_to: pd.Timestamp | None = None,
-    order_by: str = "period_month",
-    extra_clause: tuple[str, list] | None = None,
-    limit: int | None = None,
-    select: str = "t.*",
-) -> pd.DataFrame:
-    """Rows of a member-level mart that ``viewer`` may see, filtered by parameterised values.
-
-    Filter keys must be published columns of the table (checked, never trusted). ``limit`` keeps
-    only the first rows (``limit=1`` asks whether there is anything at all); ``select`` is the
-    select list, a literal of this module (``"distinct t.period_month"``), never user input.
-    """
-    if viewer.is_public or table not in published_tables():
-        return _empty(table)
-    columns = _published_columns(table)
-    equals = {k: v for k, v in (equals or {}).items() if v is not None}
-    within = {k: v for k, v in (within or {}).items() if v}
-    unknown = (set(equals) | set(within)) - columns
-    if unknown:
-        raise ValueError(f"{table} has no column(s) {sorted(unknown)}")
-    access_dataset = dataset if not dataset_column else None
-    clause, params = _access_clause(viewer, "t", access_dataset)
-    where = [clause]
-    if dataset is not None and dataset_column:
-        where.append("t.dataset = ?")
-        params.append(dataset)
-    for column, value in equals.items():
-        where.append(f"t.{column} = ?")
-        params.append(value)
-    for column, values in within.items():
-        where.append(f"t.{column} in ({', '.join('?' for _ in values)})")
-        params.extend(values)
-    if period_from is not None:
-        where.append("t.period_month >= ?")
-        params.append(pd.Timestamp(period_from).date())
-    if period_to is not None:
-        where.append("t.period_month <= ?")
-        params.append(pd.Timestamp(period_to).date())
-    if extra_clause:
-        where.append(extra_clause[0])
-        params.extend(extra_clause[1])
-    order = order_by if re.split(r"[ ,]", order_by)[0] in columns else "1"
-    sql = f"select {select} from {MARTS_SCHEMA}.{table} t where {' and '.join(where)} order by {order}"
-    if limit is not None:
-        sql += f" limit {int(limit)}"
-    return _with_dates(query(sql, tuple(params)))
-
-
-def _check_dataset(dataset: str) -> str:
-    # Raises KeyError for anything the contract does not declare, so a table name built from
-    # it can only ever be one of the contract's fact tables.
-    return load_contract().dataset(dataset).name
-
-
-def visible_members(viewer: Viewer, dataset: str | None = None) -> list[str]:
-    """Member codes whose figures the viewer may see (for ``dataset``, or for any dataset)."""
-    if viewer.is_public:
-        return []
-    members = reference("dim_members")
-    if members.empty:
-        return []
-    codes = sorted(members["member_code"])
-    if viewer.is_secretariat:
-        return codes
-    if "mart_sharing_access" not in published_tables():
-        return [viewer.member_code] if viewer.member_code in codes else []
-    datasets = [dataset] if dataset else load_contract().dataset_names
-    visible = set()
-    for name in datasets:
-        clause, params = _access_clause(viewer, "m", name)
-        rows = query(
-            f"select m.member_code from {MARTS_SCHEMA}.dim_members m where {clause}",
-            tuple(params),
-        )
-        visible |= set(rows["member_code"])
-    return [code for code in codes if code in visible]
-
-
-def may_submit_for(viewer: Viewer) -> list[str]:
-    """Members the viewer may submit returns for: a member officer their own member only."""
-    if viewer.role == "member" and viewer.member_code:
-        return [viewer.member_code]
-    if viewer.is_secretariat:
-        # The Secretariat keys in returns that members send by e-mail.
-        members = reference("dim_members")
-        return sorted(members["member_code"]) if not members.empty else []
-    return []
-
-
-# --- reference data (no member figures) ----------------------------------------------------
-
-
-def reference(table: str) -> pd.DataFrame:
-    """A reference table (members, countries, ports, datasets, codes, groups), or an empty frame."""
-    if table not in REFERENCE_TABLES:
-        raise ValueError(f"{table} is not a reference table")
-    if table not in published_tables():
-        return _empty(table)
-    return _with_dates(query(f"select * from {MARTS_SCHEMA}.{table}"))
-
-
-def code_labels(code_list: str) -> dict[str, str]:
-    """Code -> label for a code list (``dim_codes``), or for countries (``country``)."""
-    if code_list == "country":
-        countries = reference("dim_countries")
-        return dict(zip(countries["country_code"], countries["country_name"], strict=False))
-    codes = reference("dim_codes")
-    codes = codes[codes["code_list"] == code_list]
-    return dict(zip(codes["code"], codes["label"], strict=False))
-
-
-# --- member-level figures ------------------------------------------------------------------
-
-
-def facts(
-    viewer: Viewer,
-    dataset: str,
-    *,
-    period_from: pd.Timestamp | None = None,
-    period_to: pd.Timestamp | None = None,
-    members: list[str] | None = None,
-    codes: dict[str, list[str]] | None = None,
-    limit: int | None = None,
-) -> pd.DataFrame:
-    """Rows of ``fct_<dataset>`` the viewer may see; ``codes`` filters ``<column>_code`` columns.
-
-    The measure is ``observed_count`` (``person_count`` in older publications is renamed).
-    """
-    table = f"fct_{_check_dataset(dataset)}"
-    within = {"member_code": members or [], **(codes or {})}
-    rows = _member_level(
-        viewer,
-        table,
-        dataset=dataset,
-        dataset_column=False,
-        within=within,
-        period_from=period_from,
-        period_to=period_to,
-        limit=limit,
-    )
-    if "person_count" in rows.columns and "observed_count" not in rows.columns:
-        rows = rows.rename(columns={"person_count": "observed_count"})
-    return rows
-
-
-def fact_months(
-    viewer: Viewer, dataset: str, *, members: list[str] | None = None
-) -> list[pd.Timestamp]:
-    """The months with rows of ``fct_<dataset>`` the viewer may see, oldest first.
-
-    Lets a page choose a window of months before it reads any fact rows.
-    """
-    rows = _member_level(
-        viewer,
-        f"fct_{_check_dataset(dataset)}",
-        dataset=dataset,
-        dataset_column=False,
-        within={"member_code": members or []},
-        select="distinct t.period_month",
-    )
-    return list(rows["period_month"])
-
-
-def return_totals(
-    viewer: Viewer,
-    dataset: str | None = None,
-    member: str | None = None,
-    *,
-    limit: int | None = None,
-):
-    """``mart_return_totals`` rows (one per received return) the viewer may see."""
-    return _member_level(
-        viewer, "mart_return_totals", dataset=dataset, equals={"member_code": member}, limit=limit
-    )
-
-
-def member_trends(
-    viewer: Viewer,
-    dataset: str | None = None,
-    member: str | None = None,
-    *,
-    limit: int | None = None,
-):
-    """``mart_member_trends`` rows the viewer may see."""
-    return _member_level(
-        viewer, "mart_member_trends", dataset=dataset, equals={"member_code": member}, limit=limit
-    )
-
-
-def nationality_trends(
-    viewer: Viewer,
-    dataset: str | None = None,
-    member: str | None = None,
-    nationality: str | None = None,
-):
-    """``mart_nationality_trends`` rows the viewer may see."""
-    return _member_level(
-        viewer,
-        "mart_nationality_trends",
-        dataset=dataset,
-        equals={"member_code": member, "nationality_code": nationality},
-    )
-
-
-def route_trends(viewer: Viewer, member: str | None = None):
-    """``mart_route_trends`` (document-fraud routes) rows the viewer may see."""
-    return _member_level(
-        viewer,
-        "mart_route_trends",
-        dataset="document_fraud",
-        dataset_column=False,
-        equals={"member_code": member},
-    )
-
-
-def reporting_compliance(
-    viewer: Viewer,
-    dataset: str | None = None,
-    member: str | None = None,
-    *,
-    limit: int | None = None,
-):
-    """``mart_reporting_compliance`` rows (one per expected or received return) the viewer may see."""
-    return _member_level(
-        viewer,
-        "mart_reporting_compliance",
-        dataset=dataset,
-        equals={"member_code": member},
-        order_by="period_month, member_code",
-        limit=limit,
-    )
-
-
-def alerts(
-    viewer: Viewer,
-    dataset: str | None = None,
-    member: str | None = None,
-    *,
-    limit: int | None = None,
-):
-    """``mart_alerts`` rows the viewer may see, newest month first."""
-    return _member_level(
-        viewer,
-        "mart_alerts",
-        dataset=dataset,
-        equals={"member_code": member},
-        order_by="period_month desc",
-        limit=limit,
-    )
-
-
-def alert_series(viewer: Viewer, alert_id: str) -> pd.DataFrame:
-    """The history behind one alert the viewer may see (``mart_alert_series``), oldest first:
-    ``observed_count`` is 0 in a month whose return did not include the value and null (a gap)
-    in a month without a return."""
-    return _member_level(viewer, "mart_alert_series", equals={"alert_id": alert_id})
-
-
-def observations(
-    viewer: Viewer, period_month: pd.Timestamp | None = None, *, limit: int | None = None
-):
-    """Observation notes the viewer may see: beyond its own member, shareable notes only."""
-    shareable: tuple[str, list] | None = None
-    if viewer.role == "member":
-        shareable = ("(t.is_shareable or t.member_code = ?)", [viewer.member_code])
-    elif not viewer.is_secretariat:
-        shareable = ("t.is_shareable", [])
-    return _member_level(
-        viewer,
-        "mart_observations",
-        period_from=period_month,
-        period_to=period_month,
-        extra_clause=shareable,
-        limit=limit,
-    )
-
-
-def _own_records_clause(viewer: Viewer) -> tuple[str, list]:
-    # The ledger and unmapped values describe a member's own files: nobody else's business.
-    if viewer.is_secretariat:
-        return "true", []
-    if viewer.role == "member" and viewer.member_code:
-        return "t.member_code = ?", [viewer.member_code]
-    return "false", []
-
-
-def _own_records(viewer: Viewer, table: str, order_by: str) -> pd.DataFrame:
-    if viewer.is_public or table not in published_tables():
-        return _empty(table)
-    clause, params = _own_records_clause(viewer)
-    columns = _published_columns(table)
-    order = order_by if re.split(r"[ ,]", order_by)[0] in columns else "1"
-    sql = f"select t.* from {MARTS_SCHEMA}.{table} t where {clause} order by {order}"
-    return _with_dates(query(sql, tuple(params)))
-
-
-def submissions(viewer: Viewer) -> pd.DataFrame:
-    """The submissions ledger: everything for the Secretariat, a member its own files only."""
-    return _own_records(viewer, "mart_submissions", "received_at desc")
-
-
-def unmapped_values(viewer: Viewer) -> pd.DataFrame:
-    """Values the harmonisation could not map: the Secretariat all, a member its own."""
-    return _own_records(viewer, "mart_unmapped_values", "row_count desc")
-
-
-def validation_report(viewer: Viewer, submission_id: str) -> ValidationReport | str | None:
-    """The validation report of a submission the viewer may see, if it is on disk.
-
-    The report as written (report.json), so the page renders it with today's escaping whenever
-    it was written; only a folder without report.json gives its report.md as plain text, which
-    the page must show without rendering it as Markdown.
-    """
-    ledger = submissions(viewer)
-    if ledger.empty or submission_id not in set(ledger["submission_id"].astype(str)):
-        return None
-    reports = home().reports
-    folder = (reports / submission_id).resolve()
-    # The id comes from the ledger, but never let it point outside the reports folder.
-    if reports.resolve() not in folder.parents:
-        return None
-    document = folder / "report.json"
-    if document.is_file():
-        try:
-            return ValidationReport.from_dict(json.loads(document.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError):
-            pass  # unreadable: fall back to the Markdown, shown as plain text
-    markdown = folder / "report.md"
-    return markdown.read_text(encoding="utf-8") if markdown.is_file() else None
-
-
-# --- regional figures ----------------------------------------------------------------------
-
-
-def public_aggregates(dataset: str | None = None, breakdown: str | None = None) -> pd.DataFrame:
-    """``mart_public_aggregates`` rows: suppressed cells carry no value, only '<5'."""
-    table = "mart_public_aggregates"
-    if table not in published_tables():
-        return _empty(table)
-    where, params = ["true"], []
-    if dataset is not None:
-        where.append("dataset = ?")
-        params.append(dataset)
-    if breakdown is not None:
-        where.append("breakdown = ?")
-        params.append(breakdown)
-    sql = (
-        f"select * from {MARTS_SCHEMA}.{table} where {' and '.join(where)} "
-        "order by dataset, period_month, breakdown, breakdown_value"
-    )
-    rows = _with_dates(query(sql, tuple(params)))
-    # Defence in depth: a suppressed cell never carries its value out of this module.
-    rows.loc[rows["is_suppressed"].astype(bool), "obs_value"] = None
-    return rows
-
-
-def sdmx_public() -> pd.DataFrame:
-    """The public aggregates as SDMX-CSV rows (``mart_sdmx_public``)."""
-    table = "mart_sdmx_public"
-    if table not in published_tables():
-        return _empty(table)
-    return query(f"select * from {MARTS_SCHEMA}.{table} order by 1, 4, 5, 6, 7")
-
-
-def _published_or_default(table: str, columns: list[str], defaults: dict[str, object]) -> str:
+def published_or_default(table: str, columns: list[str], defaults: dict[str, object]) -> str:
     """A select list of ``columns`` from ``table``: a column an older publication lacks is read
     as its default (a literal of this module), so pages keep working until the next publish."""
-    present = _published_columns(table)
+    present = published_columns(table)
     parts = []
     for column in columns:
         if column in present:
@@ -784,116 +347,3 @@ def _published_or_default(table: str, columns: list[str], defaults: dict[str, ob
             literal = "null" if default is None else repr(default).lower()
             parts.append(f"{literal} as {column}")
     return ", ".join(parts)
-
-
-def _completeness_defaults(trends: pd.DataFrame) -> pd.DataFrame:
-    """Types of the completeness columns, and the latest month when the mart does not say."""
-    for column in ("completeness_status",):
-        trends[column] = trends[column].astype("object")
-    trends["is_latest_month"] = trends["is_latest_month"].astype("boolean")
-    if not trends.empty and not trends["is_latest_month"].fillna(False).any():
-        # A publication from before completeness was computed: its newest month, as it was.
-        trends["is_latest_month"] = trends["period_month"] == trends["period_month"].max()
-    return trends
-
-
-def regional_trends(dataset: str | None = None) -> pd.DataFrame:
-    """Rows of ``mart_regional_trends`` (one per dataset and month, provisional months included),
-    oldest month first, in ``REGIONAL_TREND_COLUMNS``.
-
-    Unsuppressed: only :func:`regional_series` decides who gets these. An empty frame with the
-    expected columns is returned when the mart is not published.
-    """
-    table = "mart_regional_trends"
-    if table not in published_tables():
-        return pd.DataFrame(columns=REGIONAL_TREND_COLUMNS)
-    source = [
-        c for c in REGIONAL_TREND_COLUMNS if c not in ("coverage_is_rounded", "is_suppressed")
-    ]
-    columns = _published_or_default(table, source, {"completeness_status": "complete"})
-    sql = f"select {columns}, false as coverage_is_rounded, false as is_suppressed from {MARTS_SCHEMA}.{table}"
-    params: tuple = ()
-    if dataset is not None:
-        sql += " where dataset = ?"
-        params = (dataset,)
-    trends = query(sql + " order by dataset, period_month", params)
-    trends["period_month"] = pd.to_datetime(trends["period_month"].astype(str))
-    return _completeness_defaults(trends[REGIONAL_TREND_COLUMNS])
-
-
-def public_regional_trends() -> pd.DataFrame:
-    """Rows of ``mart_public_regional_trends`` in ``REGIONAL_TREND_COLUMNS``: released months
-    only, the published (suppressed) Pacific totals, coverage rounded down to a multiple of 10,
-    and changes only where the same members reported in both months."""
-    table = "mart_public_regional_trends"
-    if table not in published_tables():
-        return pd.DataFrame(columns=REGIONAL_TREND_COLUMNS)
-    sql = (
-        "select dataset, period_month, members_reporting as member_count_reporting, total_count,"
-        " previous_month_total, mom_change_pct, same_month_last_year_total, yoy_change_pct,"
-        " members_expected, coverage_at_least_pct as coverage_pct, true as coverage_is_rounded,"
-        " completeness_status, is_latest_month,"
-        " case when is_mom_same_members then members_reporting end as mom_members_compared,"
-        " case when is_yoy_same_members then members_reporting end as yoy_members_compared,"
-        f" is_suppressed from {MARTS_SCHEMA}.{table} order by dataset, period_month"
-    )
-    trends = query(sql)
-    trends["period_month"] = pd.to_datetime(trends["period_month"].astype(str))
-    return _completeness_defaults(trends[REGIONAL_TREND_COLUMNS])
-
-
-def regional_series(viewer: Viewer) -> pd.DataFrame:
-    """Regional totals per dataset and month, in ``REGIONAL_TREND_COLUMNS``.
-
-    The Secretariat gets ``mart_regional_trends``, provisional months included. Everyone else
-    gets ``mart_public_regional_trends``: the published Pacific totals of released months only
-    (a month where one member reported could otherwise reveal that member's unshared figure, and
-    a provisional month is never public before its deadline); a suppressed total is null.
-    """
-    if viewer.is_secretariat:
-        return regional_trends()
-    return public_regional_trends()
-
-
-def _download_loaders(viewer: Viewer) -> dict[str, Callable[..., pd.DataFrame]]:
-    """Every table the viewer could download, by file-friendly name: ``load(limit=None)``."""
-    loaders: dict[str, Callable[..., pd.DataFrame]] = {
-        "public_aggregates": lambda limit=None: public_aggregates()
-    }
-    if viewer.is_public:
-        return loaders
-    for dataset in load_contract().dataset_names:
-        loaders[f"fct_{dataset}"] = lambda limit=None, dataset=dataset: facts(
-            viewer, dataset, limit=limit
-        )
-    for name, load in (
-        ("return_totals", return_totals),
-        ("member_trends", member_trends),
-        ("reporting_compliance", reporting_compliance),
-        ("alerts", alerts),
-        ("observations", observations),
-    ):
-        loaders[name] = lambda limit=None, load=load: load(viewer, limit=limit)
-    return loaders
-
-
-def downloadable_table_names(viewer: Viewer) -> list[str]:
-    """Names of the tables the viewer may download and that have rows for them.
-
-    Each table is probed for one visible row (the tables grow with history and members); the
-    public aggregates, the same for everyone, are read whole.
-    """
-    return [name for name, load in _download_loaders(viewer).items() if not load(limit=1).empty]
-
-
-def download_table(viewer: Viewer, name: str) -> pd.DataFrame:
-    """The rows of downloadable table ``name`` the viewer may see (KeyError for another name)."""
-    loaders = _download_loaders(viewer)
-    if name not in loaders:
-        raise KeyError(f"{name!r} is not a table this viewer may download")
-    return loaders[name]()
-
-
-def downloadable_tables(viewer: Viewer) -> dict[str, pd.DataFrame]:
-    """Every table the viewer may download, loaded (the Downloads page loads only the chosen one)."""
-    return {name: loader() for name, loader in _download_loaders(viewer).items()}
