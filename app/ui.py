@@ -47,6 +47,16 @@ def count_text(value) -> str:
     return "—" if value is None or pd.isna(value) else f"{int(value):,}"
 
 
+def small_count_label() -> str:
+    """What a hidden small count shows ('<5'), from the published reporting settings."""
+    return data_access.disclosure_settings().small_label
+
+
+def smallest_shown_count() -> int:
+    """The smallest count the public sees as a number (5), from the published settings."""
+    return data_access.disclosure_settings().small_cell_max + 1
+
+
 def member_names() -> dict[str, str]:
     """Member code -> name from ``dim_members``."""
     members = data_access.reference("dim_members")

@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from app import data_access
 from app.charts import INCOMPLETE_NAME, PROVISIONAL_NAME
 from app.data_access import Viewer
-from app.overview import dataset_titles, latest_month_headlines
+from app.views.overview import dataset_titles, latest_month_headlines
 from pidc.contract import load_contract
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -149,6 +149,130 @@ def _sharing_access() -> list[tuple]:
                     can_view = False
                 rows.append((viewer, owner, dataset, can_view))
     return rows
+
+
+def _grants() -> list[tuple]:
+    """mart_dashboard_grants from the same rules: viewer kind and code, owner, dataset, reason."""
+    access = _sharing_access()
+    can_view = {(viewer, owner, dataset): can for viewer, owner, dataset, can in access}
+    rows = []
+    for viewer, owner, dataset, can in access:
+        if viewer == "SECRETARIAT":
+            rows.append(("secretariat", viewer, owner, dataset, "secretariat"))
+        elif viewer != "PUBLIC" and can:
+            rows.append(("member", viewer, owner, dataset, "own" if viewer == owner else "shared"))
+    owners = [code for code, *_ in MEMBERS]
+    for group in sorted({group for group, _ in GROUPS}):
+        members = {member for g, member in GROUPS if g == group}
+        for owner in owners:
+            for dataset in load_contract().dataset_names:
+                others = members - {owner}
+                if others and all(can_view[(other, owner, dataset)] for other in others):
+                    rows.append(("group", group, owner, dataset, "shared"))
+    return rows
+
+
+def _compliance_counts(rows: list[tuple]) -> tuple[int, int, int, int, int, int]:
+    """expected, received, on time, late, missing and nil returns of (status, nil) rows."""
+    statuses = [status for status, _ in rows]
+    received = [nil for status, nil in rows if status in ("on_time", "late")]
+    return (
+        len(rows),
+        len(received),
+        statuses.count("on_time"),
+        statuses.count("late"),
+        statuses.count("missing"),
+        sum(received),
+    )
+
+
+def _dashboard_marts(connection, compliance: list[tuple], member_trends: list[tuple]) -> None:
+    """The marts of dbt_project/models/marts/dashboard, worked out from the same rows."""
+    grants = _grants()
+    _insert(
+        connection,
+        "mart_dashboard_grants",
+        "viewer_kind varchar, viewer_code varchar, owner_member varchar, dataset varchar, "
+        "grant_reason varchar",
+        grants,
+    )
+    due = [row for row in compliance if row[3] != "not_yet_due"]
+    rates = []
+    for member, dataset in sorted({(m, d) for m, d, *_ in due}):
+        counts = _compliance_counts(
+            [(s, n) for m, d, _, s, n, *_ in due if (m, d) == (member, dataset)]
+        )
+        rates.append((member, dataset, *counts, counts[1] / counts[0], counts[2] / counts[0]))
+    _insert(
+        connection,
+        "mart_dashboard_compliance_rates",
+        "member_code varchar, dataset varchar, expected_returns bigint, received_returns bigint, "
+        "on_time_returns bigint, late_returns bigint, missing_returns bigint, nil_returns bigint, "
+        "completeness_rate double, timeliness_rate double",
+        rates,
+    )
+    per_viewer = []
+    for kind, code in sorted({(kind, code) for kind, code, *_ in grants}):
+        visible = {(owner, dataset) for k, c, owner, dataset, _ in grants if (k, c) == (kind, code)}
+        for month in sorted({row[2] for row in due}):
+            rows = [r for r in due if r[2] == month and (r[0], r[1]) in visible]
+            if not rows:
+                continue
+            expected, received, on_time, late, missing, _ = _compliance_counts(
+                [(r[3], r[4]) for r in rows]
+            )
+            absent = sorted({r[0] for r in rows if r[3] == "missing"})
+            per_viewer.append(
+                (
+                    kind,
+                    code,
+                    month,
+                    expected,
+                    received,
+                    on_time,
+                    late,
+                    missing,
+                    received / expected,
+                    on_time / expected,
+                    ", ".join(absent) or None,
+                )
+            )
+    _insert(
+        connection,
+        "mart_dashboard_viewer_compliance",
+        "viewer_kind varchar, viewer_code varchar, period_month date, expected_returns bigint, "
+        "received_returns bigint, on_time_returns bigint, late_returns bigint, "
+        "missing_returns bigint, completeness_rate double, timeliness_rate double, "
+        "missing_members varchar",
+        per_viewer,
+    )
+    changes = [
+        (d, m, p, t, prev, mom)
+        for d, m, p, t, prev, mom, _ in member_trends
+        if prev is not None and prev >= 20 and mom is not None
+    ]
+    ranked = []
+    for month in sorted({p for _, _, p, *_ in changes}):
+        month_changes = sorted(
+            (c for c in changes if c[2] == month), key=lambda c: (-abs(c[5]), c[0], c[1])
+        )
+        ranked += [(*c, rank) for rank, c in enumerate(month_changes, start=1)]
+    _insert(
+        connection,
+        "mart_dashboard_notable_changes",
+        "dataset varchar, member_code varchar, period_month date, total_count bigint, "
+        "previous_month_total bigint, mom_change_pct double, change_rank bigint",
+        ranked,
+    )
+    _insert(
+        connection,
+        "mart_dashboard_settings",
+        "setting varchar, value varchar, description varchar",
+        [
+            ("small_cell_max", "4", "Counts from 1 to this value are suppressed."),
+            ("min_contributors", "3", "Fewer contributing members hide a figure."),
+        ],
+    )
 
 
 def _public_aggregates() -> list[tuple]:
@@ -346,6 +470,7 @@ def build_serving(path: Path) -> Path:
             for d, m, p, t, prev, mom, share in member_trends
         ],
     )
+    _dashboard_marts(connection, compliance, member_trends)
     _insert(
         connection,
         "mart_nationality_trends",

@@ -31,7 +31,7 @@ from test_dbt_marts import dbt_vars, run_dbt, sample_build_once
 from app import data_access
 from app.charts import INCOMPLETE_NAME, PROVISIONAL_NAME
 from app.data_access import Viewer
-from app.overview import dataset_titles
+from app.views.overview import dataset_titles
 from orchestration.publish import publish_serving
 from pidc.settings import Home
 from sample_data import generate_samples

@@ -21,9 +21,9 @@ import pytest
 from markdown_it import MarkdownIt
 from test_app import FJI_OFFICER, SECRET_NOTE, SECRETARIAT, SEP, SHARED_NOTE, run_page
 
-from app import bulletin as bulletin_module
 from app import data_access
 from app.exports import to_csv_bytes
+from app.views import bulletin as bulletin_module
 from ingestion.report import ERROR, NOTE, WARNING, Problem, ValidationReport
 from orchestration.publish import publish_serving
 from pidc.escaping import (

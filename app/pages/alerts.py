@@ -9,9 +9,6 @@ from pidc.escaping import escape_markdown
 st.title("Alerts")
 ui.require_published()
 viewer = ui.viewer()
-if viewer.is_public:
-    st.info(ui.SIGN_IN_MESSAGE)
-    st.stop()
 
 rows = data_access.alerts(viewer)
 if rows.empty:

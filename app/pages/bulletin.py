@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from app import data_access, ui
-from app.bulletin import KEY_FIGURE_COLUMNS, SECTIONS, build_bulletin, to_html, to_pdf
-from app.overview import latest_month, provisional_months
+from app.views.bulletin import KEY_FIGURE_COLUMNS, SECTIONS, build_bulletin, to_html, to_pdf
+from app.views.overview import latest_month, provisional_months
 from pidc.escaping import escape_markdown
 
 st.title("Monthly bulletin")

@@ -3,14 +3,11 @@
 import streamlit as st
 
 from app import data_access, ui
-from app.compliance import compliance_grid, compliance_rates
+from app.views.compliance import compliance_grid
 
 st.title("Reporting compliance")
 ui.require_published()
 viewer = ui.viewer()
-if viewer.is_public:
-    st.info(ui.SIGN_IN_MESSAGE)
-    st.stop()
 
 name = ui.choose_dataset()
 rows = data_access.reporting_compliance(viewer, name)
@@ -23,11 +20,11 @@ st.caption(
 )
 st.dataframe(compliance_grid(rows, ui.member_names()), width="stretch")
 
-rates = compliance_rates(rows)
+rates = data_access.compliance_rates(viewer, name)
 if not rates.empty:
     st.subheader("Rates")
     st.dataframe(
-        rates,
+        rates.drop(columns=["dataset"]),
         hide_index=True,
         width="stretch",
         column_config={

@@ -8,11 +8,15 @@ from ingestion.report import ValidationReport
 st.title("Data quality")
 ui.require_published()
 viewer = ui.viewer()
-if viewer.is_public or viewer.role == "group":
-    st.info("Sign in as the Secretariat or a member officer to see submissions.")
-    st.stop()
 
 ledger = data_access.submissions(viewer)
+unmapped = data_access.unmapped_values(viewer)
+if ledger.empty and unmapped.empty:
+    st.info(
+        "No submissions you may see yet. Sign in as the Secretariat or a member officer to see"
+        " your submissions."
+    )
+    st.stop()
 st.subheader("Submissions")
 if ledger.empty:
     st.info("No submissions yet.")
@@ -40,7 +44,6 @@ else:
                 st.text(report)  # an old report without its JSON: shown, never rendered
 
 st.subheader("Values that could not be mapped")
-unmapped = data_access.unmapped_values(viewer)
 if unmapped.empty:
     st.info("Every value was mapped onto the regional code lists.")
 else:

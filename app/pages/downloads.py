@@ -8,7 +8,7 @@ from app.exports import EXCEL_MAX_ROWS, to_csv_bytes, to_excel_bytes, to_sdmx_cs
 st.title("Downloads")
 ui.require_published()
 viewer = ui.viewer()
-if viewer.is_public:
+if not data_access.has_grants(viewer):
     st.caption(ui.SIGN_IN_MESSAGE)
 
 # Only the chosen table is read: fact tables grow with history and members (docs/benchmarks.md).

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from app import data_access, ui
-from app.explorer import breakdown_totals, code_columns, public_series
+from app.views.explorer import breakdown_totals, code_columns, public_series
 from pidc.contract import load_contract
 
 DEFAULT_WINDOW = 24  # months shown at first: two years, so a month can be read against last year
@@ -17,7 +17,8 @@ name = ui.choose_dataset()
 dataset = contract.dataset(name)
 st.caption(dataset.description)
 
-if viewer.is_public:
+if not data_access.has_grants(viewer):
+    # No member-level figure to show: the published regional figures, small ones hidden.
     st.caption(ui.SIGN_IN_MESSAGE)
     breakdown = st.radio(
         "Breakdown",
@@ -40,13 +41,14 @@ if viewer.is_public:
         "Months", options=months, value=(months[0], months[-1]), format_func=ui.month_label
     )
     cells = cells[(cells["period_month"] >= start) & (cells["period_month"] <= end)]
-    # A hidden figure is a gap in its line, never a 0 (app.explorer.public_series).
+    # A hidden figure is a gap in its line, never a 0 (app.views.explorer.public_series).
     st.line_chart(public_series(cells), x_label="Month", y_label="Count (gaps: hidden figures)")
     table = cells[["period_month", "breakdown_value", "display_value", "conf_status"]].copy()
     table["period_month"] = table["period_month"].map(ui.month_label)
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(
-        "'<5' marks a count too small to show (one to four). 'x' is a figure hidden because too few members make it"
+        f"'{ui.small_count_label()}' marks a count too small to show (below"
+        f" {ui.smallest_shown_count()}). 'x' is a figure hidden because too few members make it"
         " up, one member makes up most of it, or it would let another hidden figure be worked"
         " out. 0 is a real zero; a gap in a line is a hidden figure."
     )

@@ -7,13 +7,10 @@ from app import data_access, ui
 st.title("Member profile")
 ui.require_published()
 viewer = ui.viewer()
-if viewer.is_public:
-    st.info(ui.SIGN_IN_MESSAGE)
-    st.stop()
 
 members = data_access.visible_members(viewer)
 if not members:
-    st.info("No member shares its figures with you yet.")
+    st.info(f"No member shares its figures with you yet. {ui.SIGN_IN_MESSAGE}")
     st.stop()
 names = ui.member_names()
 default = members.index(viewer.member_code) if viewer.member_code in members else 0

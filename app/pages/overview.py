@@ -4,7 +4,8 @@ import streamlit as st
 
 from app import data_access, ui
 from app.charts import regional_trend_figure
-from app.overview import (
+from app.regional_map import member_map
+from app.views.overview import (
     format_count,
     headline_caption,
     headline_delta,
@@ -13,7 +14,6 @@ from app.overview import (
     latest_month_headlines,
     provisional_months,
 )
-from app.regional_map import member_map
 
 st.title("Regional overview")
 ui.require_published()
@@ -39,8 +39,13 @@ st.caption(
     )
     + (f" Published {published:%Y-%m-%d %H:%M} UTC." if published else "")
 )
-if not viewer.is_secretariat:
-    st.caption("Regional totals with small counts suppressed (shown only when 5 or more).")
+# Everyone but the Secretariat reads the published totals: small counts are hidden.
+sees_provisional = data_access.holds_secretariat_grant(viewer)
+if not sees_provisional:
+    st.caption(
+        "Regional totals with small counts suppressed"
+        f" (shown only when {ui.smallest_shown_count()} or more)."
+    )
 newer = [later for later in provisional_months(trends) if later > month]
 if newer:
     st.info(
@@ -76,13 +81,13 @@ else:
     if not member_trends.empty:
         latest = member_trends[member_trends["period_month"] == month]
         totals = dict(zip(latest["member_code"], latest["total_count"].astype(float), strict=True))
-    if viewer.is_public:
+    if not data_access.has_grants(viewer):
         st.caption(ui.SIGN_IN_MESSAGE)
     st.plotly_chart(member_map(members, totals, titles[indicator]), width="stretch")
 
 for headline in headlines:
     st.subheader(headline.title)
     series = trends[trends["dataset"] == headline.dataset]
-    if not viewer.is_secretariat:
+    if not sees_provisional:
         series = series[series["period_month"] <= month]
     st.plotly_chart(regional_trend_figure(series), width="stretch", key=f"trend_{headline.dataset}")

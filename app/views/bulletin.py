@@ -9,15 +9,12 @@ import pandas as pd
 
 from app import data_access
 from app.charts import coverage_text
-from app.compliance import compliance_rates
 from app.data_access import Viewer
 from ingestion.report import CONTENT_SECURITY_POLICY
 from pidc.contract import load_contract
 from pidc.escaping import visible_controls
 
 NOTABLE_CHANGES = 5
-# A change on a tiny base (2 -> 5) is noise, not news.
-MIN_BASE_FOR_CHANGE = 20
 
 
 @dataclass
@@ -88,13 +85,9 @@ def build_bulletin(viewer: Viewer, month: pd.Timestamp) -> Bulletin:
 
     members = data_access.reference("dim_members")
     names = dict(zip(members["member_code"], members["member_name"], strict=False))
-    trends = data_access.member_trends(viewer)
-    trends = trends[
-        (trends["period_month"] == month)
-        & (trends["previous_month_total"].fillna(0) >= MIN_BASE_FOR_CHANGE)
-    ].dropna(subset=["mom_change_pct"])
-    trends = trends.reindex(trends["mom_change_pct"].abs().sort_values(ascending=False).index)
-    for row in trends.head(NOTABLE_CHANGES).itertuples():
+    # Ranked in the mart (largest change either way first, tiny bases left out).
+    changes = data_access.notable_changes(viewer, month, limit=NOTABLE_CHANGES)
+    for row in changes.itertuples():
         bulletin.notable_changes.append(
             f"{names.get(row.member_code, row.member_code)}, {titles.get(row.dataset, row.dataset)}:"
             f" {_count(row.total_count)} ({_pct(row.mom_change_pct)} on the previous month,"
@@ -105,21 +98,17 @@ def build_bulletin(viewer: Viewer, month: pd.Timestamp) -> Bulletin:
     month_alerts = month_alerts[month_alerts["period_month"] == month]
     bulletin.alerts = [f"[{row.severity}] {row.message}" for row in month_alerts.itertuples()]
 
-    compliance = data_access.reporting_compliance(viewer)
-    rates = compliance_rates(compliance[compliance["period_month"] == month])
-    if not rates.empty:
-        expected = int(rates["expected_returns"].sum())
-        received = int(rates["received_returns"].sum())
-        on_time = int(rates["on_time_returns"].sum())
-        late = int(rates["late_returns"].sum())
-        missing = int(rates["missing_returns"].sum())
+    compliance = data_access.viewer_compliance(viewer, month)
+    if not compliance.empty:
+        row = compliance.iloc[0]
         bulletin.compliance.append(
-            f"{received} of {expected} expected returns received ({received / expected:.0%}),"
-            f" {on_time} on time ({on_time / expected:.0%}), {late} late, {missing} missing."
+            f"{int(row['received_returns'])} of {int(row['expected_returns'])} expected returns"
+            f" received ({row['completeness_rate']:.0%}), {int(row['on_time_returns'])} on time"
+            f" ({row['timeliness_rate']:.0%}), {int(row['late_returns'])} late,"
+            f" {int(row['missing_returns'])} missing."
         )
-        missing_members = sorted(rates.loc[rates["missing_returns"] > 0, "member_code"])
-        if missing_members:
-            bulletin.compliance.append("Returns missing from: " + ", ".join(missing_members) + ".")
+        if isinstance(row["missing_members"], str) and row["missing_members"]:
+            bulletin.compliance.append(f"Returns missing from: {row['missing_members']}.")
 
     notes = data_access.observations(viewer, month)
     # The bulletin travels: only notes the member agreed to share, whoever builds it.
