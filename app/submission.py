@@ -8,8 +8,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from app.data_access import AccessDeniedError, Viewer, may_submit_for
 from ingestion.errors import IntakeError
 from ingestion.intake import validate_file
@@ -75,11 +73,10 @@ def submit_return(
     with tempfile.TemporaryDirectory(dir=staging) as folder:
         upload = Path(folder) / name
         upload.write_bytes(content)
-        try:
-            report = validate_file(upload, member, home=home)
-        except duckdb.Error:
-            # The pipeline holds the warehouse: validate without the history warnings.
-            report = validate_file(upload, member)
+        # Validated without the warehouse: the dashboard reads only the published serving
+        # database. The warnings that compare a return with the member's history come with the
+        # pipeline's report of the same file (Data quality page).
+        report = validate_file(upload, member)
         if not report.accepted:
             return SubmissionOutcome(report, None)
         member_landing = home.landing / member

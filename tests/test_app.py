@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -817,6 +818,114 @@ def test_main_navigation_opens_the_overview_with_a_sign_in_form(published):
     assert any("Public" in caption.value for caption in at.sidebar.caption)
 
 
+PUBLIC_PAGES = ["Regional overview", "Dataset explorer", "Monthly bulletin", "Downloads"]
+
+
+@pytest.mark.parametrize(
+    ("viewer", "expected"),
+    [
+        (PUBLIC, PUBLIC_PAGES),
+        (
+            FJI_OFFICER,
+            [
+                "Regional overview",
+                "Dataset explorer",
+                "Member profile",
+                "Alerts",
+                "Monthly bulletin",
+                "Downloads",
+                "Reporting compliance",
+                "Data quality",
+                "Submit a return",
+            ],
+        ),
+        (
+            PROFILING,
+            [
+                "Regional overview",
+                "Dataset explorer",
+                "Member profile",
+                "Alerts",
+                "Monthly bulletin",
+                "Downloads",
+                "Reporting compliance",
+            ],
+        ),
+    ],
+    ids=lambda value: value.label if isinstance(value, Viewer) else "",
+)
+def test_navigation_lists_only_the_pages_the_viewer_may_open(published, viewer, expected):
+    from app.navigation import entries_for
+
+    assert [entry.title for entry in entries_for(viewer)] == expected
+
+
+def test_the_secretariat_gets_every_page_and_every_page_is_in_the_navigation(published):
+    from app.navigation import NAVIGATION, entries_for
+
+    assert entries_for(SECRETARIAT) == list(NAVIGATION)
+    assert {entry.file for entry in NAVIGATION} == {path.name for path in PAGES.glob("*.py")}
+
+
+def test_main_navigation_for_a_signed_in_member_opens_the_overview(published):
+    at = AppTest.from_file(MAIN, default_timeout=30)
+    at.session_state["viewer"] = FJI_OFFICER
+    at.run()
+    assert not at.exception
+    assert [title.value for title in at.title] == ["Regional overview"]
+    assert any("FJI officer" in caption.value for caption in at.sidebar.caption)
+
+
+def test_pages_never_decide_access_by_role():
+    """Who sees what is decided by the navigation (which pages) and the data layer (which
+    rows); a page never branches on the viewer's role. The sign-in log, an account page and
+    not data, keeps its own guard."""
+    role_checks = re.compile(r"viewer\.(role|is_public|is_secretariat|group_code)\b")
+    for path in PAGES.glob("*.py"):
+        if path.name == "sign_in_log.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        assert not role_checks.search(source), path.name
+
+
+def test_the_app_never_opens_the_warehouse(published, monkeypatch, tmp_path):
+    """The dashboard reads the published serving database only: with a warehouse beside it,
+    every page for every role and an upload on the Submit path never open it."""
+    from app.submission import submit_return
+    from ingestion.template import write_template
+    from pidc.settings import home
+
+    warehouse = home().warehouse
+    duckdb.connect(str(warehouse)).close()
+    opened: list[str] = []
+    real_connect = duckdb.connect
+
+    def recording_connect(database=":memory:", *args, **kwargs):
+        opened.append(str(database))
+        return real_connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", recording_connect)
+    for viewer in (SECRETARIAT, FJI_OFFICER, PUBLIC):
+        for page in ALL_PAGES:
+            run_page(page, viewer)
+    rows = pd.DataFrame(
+        [
+            {
+                "permit_type": next(iter(load_contract().codes("permit_type"))),
+                "nationality": "CHN",
+                "count": 12,
+            }
+        ]
+    )
+    upload = write_template(
+        tmp_path / "FJI_2026-09.xlsx", "FJI", "2026-09", returns={"permits": rows}
+    )
+    outcome = submit_return(FJI_OFFICER, "FJI", upload.name, upload.read_bytes(), home())
+    assert outcome.report.accepted
+    assert opened and str(warehouse) not in opened
+    assert {Path(path).name for path in opened} <= {"serving.duckdb"}
+
+
 def test_headlines_keep_missing_apart_from_zero():
     rows = [
         ("movements", "2026-08-01", 18, 120_000, None, None, None, None),
@@ -911,6 +1020,42 @@ def test_compliance_grid_for_the_secretariat(published):
     assert rates.loc["TKL", "completeness_rate"] == 0
     assert rates.loc["FJI", "timeliness_rate"] == 0.5
     assert (rates["completeness_rate"] <= 1).all()
+
+
+def _update_serving(home: Path, sql: str) -> None:
+    with duckdb.connect(str(home / "serving.duckdb")) as connection:
+        connection.execute(sql)
+    data_access._cached_query.clear()
+
+
+def test_compliance_rates_and_the_bulletins_compliance_are_read_from_their_marts(published):
+    """The page shows the mart's figures, never its own arithmetic on the returns."""
+    _update_serving(
+        published,
+        "update marts.mart_dashboard_compliance_rates set timeliness_rate = 0.123 "
+        "where member_code = 'FJI' and dataset = 'movements'",
+    )
+    rates = run_page("compliance", SECRETARIAT).dataframe[1].value.set_index("member_code")
+    assert rates.loc["FJI", "timeliness_rate"] == 0.123
+    _update_serving(
+        published,
+        "update marts.mart_dashboard_viewer_compliance set completeness_rate = 0.42, "
+        "missing_members = 'TKL, XYZ' where viewer_code = 'SECRETARIAT'",
+    )
+    text = page_text(run_page("bulletin", SECRETARIAT))
+    assert "42%" in text and "TKL, XYZ" in text
+
+
+def test_the_suppression_threshold_shown_comes_from_the_published_settings(published):
+    assert any("shown only when 5 or more" in c.value for c in run_page("overview", PUBLIC).caption)
+    _update_serving(
+        published,
+        "update marts.mart_dashboard_settings set value = '9' where setting = 'small_cell_max'",
+    )
+    at = run_page("overview", PUBLIC)
+    assert any("shown only when 10 or more" in caption.value for caption in at.caption)
+    explorer = page_text(run_page("explorer", PUBLIC))
+    assert "'<10' marks a count too small to show (below 10)" in explorer
 
 
 def test_compliance_for_a_member_hides_unshared_members(published):
