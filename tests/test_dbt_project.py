@@ -241,10 +241,16 @@ def test_models_land_in_their_named_schemas(build: Build) -> None:
 
 def test_correction_replaces_the_first_version_wholesale(build: Build) -> None:
     rows = build.query(
-        "select submission_id, country, person_count from staging.stg_raw__movements"
+        "select submission_id, country, person_count from intermediate.int_movements_current_rows"
         " where member_code = 'FJI' and period = '2026-01' order by source_row"
     )
     assert rows == [("S2", "Chinese", 20), ("S2", "CN", 7), ("S2", "Atlantis", 3)]
+    # staging keeps every version as loaded (renamed only); the choice is intermediate's
+    staged = build.query(
+        "select submission_id, count(*) from staging.stg_raw__movements"
+        " where member_code = 'FJI' and period = '2026-01' group by all order by all"
+    )
+    assert staged == [("S1", 3), ("S2", 3), ("S3", 1)]
 
 
 def test_aliases_add_up_under_one_code_and_unmapped_values_are_kept(build: Build) -> None:
@@ -378,9 +384,21 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def test_dataset_var_matches_the_contract() -> None:
+def test_datasets_are_listed_only_by_the_generated_models() -> None:
+    """pidc/contract.yaml is the one list of datasets and columns: dbt has no variable, macro or
+    seed lookup restating it, and reads no columns from the database."""
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    assert project["vars"]["pidc_datasets"] == load_contract().dataset_names
+    assert "pidc_datasets" not in project["vars"]
+    sql_files = [
+        path
+        for folder in ("models", "macros", "tests")
+        for path in (DBT_PROJECT_DIR / folder).rglob("*.sql")
+    ]
+    for path in sql_files:
+        text = path.read_text(encoding="utf-8")
+        for listing in ("get_columns_in_relation", "contract_datasets", "pidc_datasets"):
+            assert listing not in text, f"{path.name} lists datasets or columns with {listing}"
+        assert "ref('dataset_columns')" not in text, path.name
 
 
 def test_staging_models_exist_for_every_raw_table() -> None:
@@ -486,6 +504,7 @@ def test_marts_follow_the_interface(build: Build) -> None:
             "observed_count",
             "source_row_count",
             "has_unmapped_value",
+            "is_counted_cross_section",
         ]
 
 

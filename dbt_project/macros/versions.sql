@@ -1,7 +1,7 @@
 {#-
     The one rule that says which version of a return counts: among the accepted versions, the
-    newest by received_at, ties broken by the larger submission_id. stg_raw__returns and
-    stg_raw__observations both order by this, so supersession is decided in one place.
+    newest by received_at, ties broken by the larger submission_id. int_return_versions and
+    int_observations_current both order by this, so supersession is decided in one place.
 -#}
 {% macro newest_version_first() -%}
     received_at desc, submission_id desc
@@ -26,9 +26,9 @@
     column. The column part is appended only when there is one ('|' || null is null), so the keys
     of one-record-per-row returns (template, CSV, SDMX) are the same as before it existed.
 -#}
-{% macro return_row_key(dataset, relation_alias) -%}
-    '{{ dataset }}' || '|' || {{ relation_alias }}.submission_id
-    || '|' || coalesce({{ relation_alias }}.source_sheet, '')
-    || '|' || cast({{ relation_alias }}.source_row as varchar)
-    || coalesce('|' || {{ relation_alias }}.source_column, '')
+{% macro return_row_key(dataset) -%}
+    '{{ dataset }}' || '|' || submission_id
+    || '|' || coalesce(source_sheet, '')
+    || '|' || cast(source_row as varchar)
+    || coalesce('|' || source_column, '')
 {%- endmacro %}

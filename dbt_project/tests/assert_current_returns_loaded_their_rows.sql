@@ -5,15 +5,15 @@ with
 
 current_returns as (
     select
-        dataset,
-        member_code,
-        period_month,
-        is_nil,
-        row_count
-    from {{ ref('stg_raw__returns') }}
-    where
-        is_current
-        and dataset in {{ dataset_list() }}
+        return_versions.dataset,
+        return_versions.member_code,
+        return_versions.period_month,
+        return_versions.is_nil,
+        return_versions.row_count
+    from {{ ref('int_return_versions') }} as return_versions
+    inner join {{ ref('int_datasets') }} as datasets
+        on return_versions.dataset = datasets.dataset
+    where return_versions.is_current
 ),
 
 staged as (

@@ -10,39 +10,21 @@ return_months as (
         member_code,
         period_month,
         total_count
-    from {{ ref('mart_return_totals') }}
+    from {{ ref('int_return_totals') }}
 ),
 
-nationality_counts as (
-    select
-        dataset,
-        member_code,
-        nationality_code as dimension_value,
-        period_month,
-        total_count
-    from {{ ref('mart_nationality_trends') }}
-),
-
-route_counts as (
-    select
-        'document_fraud' as dataset,
-        member_code,
-        embarkation_country_code as dimension_value,
-        period_month,
-        total_count
-    from {{ ref('mart_route_trends') }}
-),
-
+-- each nationality and each document-fraud route (embarkation country) a return details, from
+-- the largest cross-section that details it
 breakdown_counts as (
     select
-        'nationality' as series_kind,
-        nationality_counts.*
-    from nationality_counts
-    union all
-    select
-        'route' as series_kind,
-        route_counts.*
-    from route_counts
+        case breakdown when 'nationality' then 'nationality' else 'route' end as series_kind,
+        dataset,
+        member_code,
+        breakdown_value as dimension_value,
+        period_month,
+        observed_count as total_count
+    from {{ ref('int_detailed_cross_sections') }}
+    where breakdown in ('nationality', 'embarkation_country')
 ),
 
 breakdown_series as (

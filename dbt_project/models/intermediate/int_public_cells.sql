@@ -6,40 +6,20 @@
 -- age cells add up only the members that break a dataset down that way (from the largest
 -- cross-section of each return that does); the age groups of members using broad and
 -- five-year bands are cells side by side, never added into one another.
--- Only released months (mart_regional_completeness): a provisional month is not public.
-{%- set person_breakdowns = ['sex', 'age_group'] %}
+-- Only released months (int_regional_completeness): a provisional month is not public.
 with
 
-{% for breakdown in person_breakdowns %}
-    {{ detailed_cross_section(
-        breakdown ~ '_code', datasets_with_column(breakdown), breakdown ~ '_'
-    ) }},
-
-    {{ breakdown }}_member_totals as (
-        select
-            dataset,
-            member_code,
-            period_month,
-            {{ breakdown }}_code as breakdown_value,
-            sum(observed_count) as total_count
-        from {{ breakdown }}_chosen_rows
-        group by dataset, member_code, period_month, {{ breakdown }}_code
-    ),
-
-    {{ breakdown }}_cells as (
-        select
-            dataset,
-            period_month,
-            '{{ breakdown }}' as breakdown,
-            breakdown_value,
-            sum(total_count) as cell_count,
-            sum(case when total_count > 0 then 1 else 0 end) as contributing_members,
-            max(total_count) as largest_member_count
-        from {{ breakdown }}_member_totals
-        group by dataset, period_month, breakdown_value
-    ),
-
-{% endfor %}
+detailed_totals as (
+    select
+        breakdown,
+        dataset,
+        member_code,
+        period_month,
+        breakdown_value,
+        observed_count as total_count
+    from {{ ref('int_detailed_cross_sections') }}
+    where breakdown in ('nationality', 'sex', 'age_group')
+),
 
 return_totals as (
     select
@@ -47,10 +27,10 @@ return_totals as (
         return_totals.member_code,
         return_totals.period_month,
         return_totals.total_count,
-        dim_members.sub_region
-    from {{ ref('mart_return_totals') }} as return_totals
-    inner join {{ ref('dim_members') }} as dim_members
-        on return_totals.member_code = dim_members.member_code
+        members.sub_region
+    from {{ ref('int_return_totals') }} as return_totals
+    inner join {{ ref('members') }} as members
+        on return_totals.member_code = members.member_code
 ),
 
 region_cells as (
@@ -79,17 +59,17 @@ sub_region_cells as (
     group by dataset, period_month, sub_region
 ),
 
-nationality_cells as (
+detailed_cells as (
     select
         dataset,
         period_month,
-        'nationality' as breakdown,
-        nationality_code as breakdown_value,
+        breakdown,
+        breakdown_value,
         sum(total_count) as cell_count,
         sum(case when total_count > 0 then 1 else 0 end) as contributing_members,
         max(total_count) as largest_member_count
-    from {{ ref('mart_nationality_trends') }}
-    group by dataset, period_month, nationality_code
+    from detailed_totals
+    group by dataset, period_month, breakdown, breakdown_value
 ),
 
 unioned as (
@@ -97,19 +77,15 @@ unioned as (
     union all
     select * from sub_region_cells
     union all
-    select * from nationality_cells
-    {%- for breakdown in person_breakdowns %}
-        union all
-        select * from {{ breakdown }}_cells
-    {%- endfor %}
+    select * from detailed_cells
 ),
 
--- a provisional month is never public before its deadline (mart_regional_completeness)
+-- a provisional month is never public before its deadline (int_regional_completeness)
 released_months as (
     select
         dataset,
         period_month
-    from {{ ref('mart_regional_completeness') }}
+    from {{ ref('int_regional_completeness') }}
     where is_released
 )
 

@@ -10,7 +10,7 @@ with
 
 platform_start as (
     select min(period_month) as first_return_month
-    from {{ ref('stg_raw__returns') }}
+    from {{ ref('int_return_versions') }}
     where is_accepted and period_month >= {{ first_reporting_month() }}
 ),
 
@@ -72,10 +72,10 @@ received_returns as (
         min(received_at) as first_received_at,
         max(received_at) as last_received_at,
         max(case when is_current and is_nil then 1 else 0 end) = 1 as is_nil_return
-    from {{ ref('stg_raw__returns') }}
+    from {{ ref('int_return_versions') }}
     where
         is_accepted
-        and dataset in {{ dataset_list() }}
+        and dataset in (select datasets.dataset from datasets)
         and period_month >= {{ first_reporting_month() }}
     group by member_code, dataset, period_month
 ),

@@ -1,22 +1,9 @@
--- The seven regional datasets, from the data contract (contract_datasets, generated), with
+-- The seven regional datasets of the data contract (int_datasets, generated from it), with
 -- whether each has a nationality column and a route (embarkation country) column.
 with
 
 datasets as (
-    {%- for dataset in contract_datasets() %}
-        {%- set names = [] %}
-        {%- for column in dataset.breakdowns %}{% do names.append(column.name) %}{% endfor %}
-        select
-            '{{ dataset.name }}' as dataset,
-            '{{ dataset.title | replace("'", "''") }}' as title,
-            '{{ dataset.description | replace("'", "''") }}' as description,
-            {{ 'true' if 'nationality' in names else 'false' }} as has_nationality,
-            {{ 'true' if 'embarkation_country' in names else 'false' }} as has_route,
-            {{ loop.index }} as sort_order
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    select * from {{ ref('int_datasets') }}
 ),
 
 final as (

@@ -3,7 +3,7 @@
 with
 
 notes as (
-    select * from {{ ref('stg_raw__observations') }}
+    select * from {{ ref('int_observations_current') }}
 ),
 
 final as (

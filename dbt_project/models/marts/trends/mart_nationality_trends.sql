@@ -1,20 +1,18 @@
 -- Each member's monthly count by nationality for the datasets with a nationality column, from
--- the largest cross-section of each return that details nationality (so a table broken down
--- by nationality two ways counts each person once). Unmapped nationalities are left out here
+-- the largest cross-section of each return that details nationality (int_detailed_cross_sections,
+-- so a table broken down by nationality two ways counts each person once). Unmapped nationalities are left out here
 -- (they are listed in mart_unmapped_values); months without a return are absent.
 with
-
-{{ detailed_cross_section('nationality_code', datasets_with_column('nationality')) }},
 
 monthly_totals as (
     select
         dataset,
         member_code,
-        nationality_code,
+        breakdown_value as nationality_code,
         period_month,
-        sum(observed_count) as total_count
-    from chosen_rows
-    group by dataset, member_code, nationality_code, period_month
+        observed_count as total_count
+    from {{ ref('int_detailed_cross_sections') }}
+    where breakdown = 'nationality'
 ),
 
 compared as (

@@ -1,10 +1,18 @@
 -- Document-fraud routes: fraudulent documents detected by each member per month by the country
 -- where the holder embarked (embarkation country -> detecting member), from the largest
--- cross-section of each return that details the embarkation country.
+-- cross-section of each return that details the embarkation country
+-- (int_detailed_cross_sections).
 with
 
-{%- set route_datasets = datasets_with_column('embarkation_country') %}
-{{ detailed_cross_section('embarkation_country_code', route_datasets) }},
+route_rows as (
+    select
+        member_code,
+        breakdown_value as embarkation_country_code,
+        period_month,
+        observed_count
+    from {{ ref('int_detailed_cross_sections') }}
+    where breakdown = 'embarkation_country'
+),
 
 final as (
     select
@@ -12,7 +20,7 @@ final as (
         cast(embarkation_country_code as {{ dbt.type_string() }}) as embarkation_country_code,
         period_month,
         cast(sum(observed_count) as {{ dbt.type_bigint() }}) as total_count
-    from chosen_rows
+    from route_rows
     group by member_code, embarkation_country_code, period_month
 )
 
