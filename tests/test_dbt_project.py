@@ -542,3 +542,39 @@ def test_every_dashboard_page_is_an_exposure() -> None:
         "downloads",
     }
     assert {f"{page}_page" for page in pages} <= names
+
+
+def _compiled_staging(home: Path, target: Path) -> dict[str, str]:
+    """The SQL `dbt compile` writes for every staging model on the warehouse under ``home``."""
+    with _pidc_home(home):
+        result = _dbt(["compile", "--select", "staging"], target)
+    assert result.success, result.exception
+    return {
+        node.node.name: node.node.compiled_code
+        for node in result.result.results
+        if node.node.resource_type == "model"
+    }
+
+
+def test_staging_sql_comes_from_the_contract_not_the_database(build: Build, tmp_path: Path) -> None:
+    """`dbt compile` on an empty home (no raw tables at all) gives exactly the staging SQL of a
+    loaded one: the columns come from the contract, never from what the database holds."""
+    empty_home = tmp_path / "empty_home"
+    empty_home.mkdir()
+    empty = _compiled_staging(empty_home, tmp_path / "empty_target")
+    loaded = _compiled_staging(build.home, tmp_path / "loaded_target")
+    assert set(empty) == {f"stg_raw__{name}" for name in _raw_table_names()}
+    assert empty == loaded
+    movements = load_contract().dataset("movements")
+    for column in movements.breakdowns:
+        assert f"        {column.name},\n" in empty["stg_raw__movements"], column.name
+
+
+def _raw_table_names() -> list[str]:
+    from ingestion.raw_schema import raw_tables
+
+    return [
+        name
+        for name in raw_tables()
+        if (DBT_PROJECT_DIR / "models" / "staging" / f"stg_raw__{name}.sql").exists()
+    ]

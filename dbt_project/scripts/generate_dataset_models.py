@@ -86,6 +86,14 @@ def _list(items: list[str], indent: int, *, comma_after_last: bool = False) -> s
     )
 
 
+def _fit(expression: str, alias: str, indent: int) -> str:
+    """``expression alias`` on one line when it fits in 100 characters (with a comma), else the
+    alias on the next line, indented once more."""
+    if indent + len(expression) + len(alias) + 2 <= 100:
+        return f"{expression} {alias}"
+    return f"{expression}\n{' ' * (indent + 4)}{alias}"
+
+
 def _union(selects: list[str], indent: int) -> str:
     """``select * from <cte>`` for every CTE, joined by ``union all``."""
     pad = " " * indent
@@ -120,7 +128,7 @@ def staging_sql(dataset: Dataset) -> str:
         "period",
         "cast(period || '-01' as date) as period_month",
         *[column.name for column in dataset.breakdowns],
-        '"count" as person_count',
+        "count as person_count",
     ]
     return _sql(
         f"{dataset.title}: every row of every version of each return as loaded, renamed; values "
@@ -172,7 +180,8 @@ def current_rows_sql(dataset: Dataset) -> str:
         ),
 
         current_rows as (
-            select staged_rows.*
+            select
+        <<columns>>
             from staged_rows
             inner join current_versions
                 on
@@ -184,6 +193,24 @@ def current_rows_sql(dataset: Dataset) -> str:
         select * from current_rows
         """,
         dataset=dataset.name,
+        columns=_list(
+            [
+                f"staged_rows.{column}"
+                for column in [
+                    "row_key",
+                    "submission_id",
+                    "source_sheet",
+                    "source_row",
+                    "source_column",
+                    "member_code",
+                    "period",
+                    "period_month",
+                    *[breakdown.name for breakdown in dataset.breakdowns],
+                    "person_count",
+                ]
+            ],
+            8,
+        ),
     )
 
 
@@ -200,7 +227,11 @@ def _cross_section(dataset: Dataset, alias: str, indent: int) -> str:
 def harmonised_sql(dataset: Dataset) -> str:
     """``int_<dataset>_harmonised``: current rows with regional codes and their cross-section."""
     pivots = [
-        f"max(case when column_name = '{column.name}' then code end) as {column.name}_code"
+        _fit(
+            f"max(case when column_name = '{column.name}' then code end)",
+            f"as {column.name}_code",
+            8,
+        )
         for column in dataset.breakdowns
     ]
     return _sql(
@@ -245,7 +276,8 @@ def harmonised_sql(dataset: Dataset) -> str:
                 current_rows.member_code,
                 current_rows.period_month,
         <<codes>>
-        <<cross_section>> as cross_section,
+        <<cross_section>>
+                    as cross_section,
                 current_rows.person_count,
                 coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value
             from current_rows
@@ -296,7 +328,7 @@ def fact_sql(dataset: Dataset) -> str:
     key_parts = " || '|' || ".join(
         ["member_code", "cast(period_month as varchar)", *[f"coalesce({c}, '~')" for c in codes]]
     )
-    key = "\n".join(_wrap_concatenation(key_parts, 16, 96))
+    key = "\n".join(_wrap_concatenation(key_parts, 12, 96))
     return _sql(
         f"{dataset.title} ({dataset.description.rstrip('.')}): the harmonised rows added up per "
         "member x month x combination of regional codes. is_counted_cross_section marks the rows "
@@ -634,7 +666,7 @@ def unpivoted_sql(contract: Contract) -> str:
                 """,
                 dataset=name,
                 cases=_list(cases, 12).replace(",\n", "\n"),
-                values=_list(values, 12),
+                values=_list(values, 8),
             )
         )
     return _sql(

@@ -29,15 +29,15 @@ movements_values as (
     from {{ ref('int_movements_current_rows') }} as current_rows
     cross join (
         values
-            ('direction', 'code', 'direction'),
-            ('traveller_type', 'code', 'traveller_type'),
-            ('country_basis', 'code', 'country_basis'),
-            ('country', 'country', cast(null as varchar)),
-            ('purpose', 'code', 'purpose'),
-            ('mode', 'code', 'mode'),
-            ('port', 'port', cast(null as varchar)),
-            ('sex', 'code', 'sex'),
-            ('age_group', 'code', 'age_group')
+        ('direction', 'code', 'direction'),
+        ('traveller_type', 'code', 'traveller_type'),
+        ('country_basis', 'code', 'country_basis'),
+        ('country', 'country', cast(null as varchar)),
+        ('purpose', 'code', 'purpose'),
+        ('mode', 'code', 'mode'),
+        ('port', 'port', cast(null as varchar)),
+        ('sex', 'code', 'sex'),
+        ('age_group', 'code', 'age_group')
     ) as breakdown_columns (column_name, column_type, code_list)
 ),
 
@@ -58,8 +58,8 @@ permits_values as (
     from {{ ref('int_permits_current_rows') }} as current_rows
     cross join (
         values
-            ('permit_type', 'code', 'permit_type'),
-            ('nationality', 'country', cast(null as varchar))
+        ('permit_type', 'code', 'permit_type'),
+        ('nationality', 'country', cast(null as varchar))
     ) as breakdown_columns (column_name, column_type, code_list)
 ),
 
@@ -83,11 +83,11 @@ irregular_values as (
     from {{ ref('int_irregular_current_rows') }} as current_rows
     cross join (
         values
-            ('category', 'code', 'irregular_category'),
-            ('nationality', 'country', cast(null as varchar)),
-            ('sex', 'code', 'sex'),
-            ('age_group', 'code', 'age_group'),
-            ('detection_location', 'code', 'detection_location')
+        ('category', 'code', 'irregular_category'),
+        ('nationality', 'country', cast(null as varchar)),
+        ('sex', 'code', 'sex'),
+        ('age_group', 'code', 'age_group'),
+        ('detection_location', 'code', 'detection_location')
     ) as breakdown_columns (column_name, column_type, code_list)
 ),
 
@@ -109,9 +109,9 @@ refusals_values as (
     from {{ ref('int_refusals_current_rows') }} as current_rows
     cross join (
         values
-            ('port', 'port', cast(null as varchar)),
-            ('nationality', 'country', cast(null as varchar)),
-            ('reason', 'code', 'refusal_reason')
+        ('port', 'port', cast(null as varchar)),
+        ('nationality', 'country', cast(null as varchar)),
+        ('reason', 'code', 'refusal_reason')
     ) as breakdown_columns (column_name, column_type, code_list)
 ),
 
@@ -136,12 +136,12 @@ document_fraud_values as (
     from {{ ref('int_document_fraud_current_rows') }} as current_rows
     cross join (
         values
-            ('document_type', 'code', 'document_type'),
-            ('fraud_type', 'code', 'fraud_type'),
-            ('issuing_country', 'country', cast(null as varchar)),
-            ('nationality', 'country', cast(null as varchar)),
-            ('port', 'port', cast(null as varchar)),
-            ('embarkation_country', 'country', cast(null as varchar))
+        ('document_type', 'code', 'document_type'),
+        ('fraud_type', 'code', 'fraud_type'),
+        ('issuing_country', 'country', cast(null as varchar)),
+        ('nationality', 'country', cast(null as varchar)),
+        ('port', 'port', cast(null as varchar)),
+        ('embarkation_country', 'country', cast(null as varchar))
     ) as breakdown_columns (column_name, column_type, code_list)
 ),
 
@@ -165,11 +165,11 @@ facilitation_values as (
     from {{ ref('int_facilitation_current_rows') }} as current_rows
     cross join (
         values
-            ('case_type', 'code', 'case_type'),
-            ('role', 'code', 'facilitation_role'),
-            ('nationality', 'country', cast(null as varchar)),
-            ('sex', 'code', 'sex'),
-            ('age_group', 'code', 'age_group')
+        ('case_type', 'code', 'case_type'),
+        ('role', 'code', 'facilitation_role'),
+        ('nationality', 'country', cast(null as varchar)),
+        ('sex', 'code', 'sex'),
+        ('age_group', 'code', 'age_group')
     ) as breakdown_columns (column_name, column_type, code_list)
 ),
 
@@ -193,11 +193,11 @@ removals_values as (
     from {{ ref('int_removals_current_rows') }} as current_rows
     cross join (
         values
-            ('removal_type', 'code', 'removal_type'),
-            ('nationality', 'country', cast(null as varchar)),
-            ('destination_country', 'country', cast(null as varchar)),
-            ('sex', 'code', 'sex'),
-            ('age_group', 'code', 'age_group')
+        ('removal_type', 'code', 'removal_type'),
+        ('nationality', 'country', cast(null as varchar)),
+        ('destination_country', 'country', cast(null as varchar)),
+        ('sex', 'code', 'sex'),
+        ('age_group', 'code', 'age_group')
     ) as breakdown_columns (column_name, column_type, code_list)
 ),
 

@@ -19,7 +19,22 @@ current_versions as (
 ),
 
 current_rows as (
-    select staged_rows.*
+    select
+        staged_rows.row_key,
+        staged_rows.submission_id,
+        staged_rows.source_sheet,
+        staged_rows.source_row,
+        staged_rows.source_column,
+        staged_rows.member_code,
+        staged_rows.period,
+        staged_rows.period_month,
+        staged_rows.document_type,
+        staged_rows.fraud_type,
+        staged_rows.issuing_country,
+        staged_rows.nationality,
+        staged_rows.port,
+        staged_rows.embarkation_country,
+        staged_rows.person_count
     from staged_rows
     inner join current_versions
         on

@@ -31,7 +31,8 @@ codes_by_row as (
         max(case when column_name = 'issuing_country' then code end) as issuing_country_code,
         max(case when column_name = 'nationality' then code end) as nationality_code,
         max(case when column_name = 'port' then code end) as port_code,
-        max(case when column_name = 'embarkation_country' then code end) as embarkation_country_code,
+        max(case when column_name = 'embarkation_country' then code end)
+            as embarkation_country_code,
         count(*) - count(code) as unmapped_value_count
     from harmonised_values
     group by row_key
@@ -54,7 +55,8 @@ harmonised as (
         || (case when codes_by_row.issuing_country_code = '_T' then '1' else '0' end)
         || (case when codes_by_row.nationality_code = '_T' then '1' else '0' end)
         || (case when codes_by_row.port_code = '_T' then '1' else '0' end)
-        || (case when codes_by_row.embarkation_country_code = '_T' then '1' else '0' end) as cross_section,
+        || (case when codes_by_row.embarkation_country_code = '_T' then '1' else '0' end)
+            as cross_section,
         current_rows.person_count,
         coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value
     from current_rows

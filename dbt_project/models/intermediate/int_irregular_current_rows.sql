@@ -19,7 +19,21 @@ current_versions as (
 ),
 
 current_rows as (
-    select staged_rows.*
+    select
+        staged_rows.row_key,
+        staged_rows.submission_id,
+        staged_rows.source_sheet,
+        staged_rows.source_row,
+        staged_rows.source_column,
+        staged_rows.member_code,
+        staged_rows.period,
+        staged_rows.period_month,
+        staged_rows.category,
+        staged_rows.nationality,
+        staged_rows.sex,
+        staged_rows.age_group,
+        staged_rows.detection_location,
+        staged_rows.person_count
     from staged_rows
     inner join current_versions
         on

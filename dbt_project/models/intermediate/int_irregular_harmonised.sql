@@ -51,7 +51,8 @@ harmonised as (
         || (case when codes_by_row.nationality_code = '_T' then '1' else '0' end)
         || (case when codes_by_row.sex_code = '_T' then '1' else '0' end)
         || (case when codes_by_row.age_group_code = '_T' then '1' else '0' end)
-        || (case when codes_by_row.detection_location_code = '_T' then '1' else '0' end) as cross_section,
+        || (case when codes_by_row.detection_location_code = '_T' then '1' else '0' end)
+            as cross_section,
         current_rows.person_count,
         coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value
     from current_rows

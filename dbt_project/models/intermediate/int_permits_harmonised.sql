@@ -42,7 +42,8 @@ harmonised as (
         codes_by_row.permit_type_code,
         codes_by_row.nationality_code,
         (case when codes_by_row.permit_type_code = '_T' then '1' else '0' end)
-        || (case when codes_by_row.nationality_code = '_T' then '1' else '0' end) as cross_section,
+        || (case when codes_by_row.nationality_code = '_T' then '1' else '0' end)
+            as cross_section,
         current_rows.person_count,
         coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value
     from current_rows

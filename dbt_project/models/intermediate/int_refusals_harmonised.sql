@@ -45,7 +45,8 @@ harmonised as (
         codes_by_row.reason_code,
         (case when codes_by_row.port_code = '_T' then '1' else '0' end)
         || (case when codes_by_row.nationality_code = '_T' then '1' else '0' end)
-        || (case when codes_by_row.reason_code = '_T' then '1' else '0' end) as cross_section,
+        || (case when codes_by_row.reason_code = '_T' then '1' else '0' end)
+            as cross_section,
         current_rows.person_count,
         coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value
     from current_rows

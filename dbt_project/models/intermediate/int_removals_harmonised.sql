@@ -28,7 +28,8 @@ codes_by_row as (
         row_key,
         max(case when column_name = 'removal_type' then code end) as removal_type_code,
         max(case when column_name = 'nationality' then code end) as nationality_code,
-        max(case when column_name = 'destination_country' then code end) as destination_country_code,
+        max(case when column_name = 'destination_country' then code end)
+            as destination_country_code,
         max(case when column_name = 'sex' then code end) as sex_code,
         max(case when column_name = 'age_group' then code end) as age_group_code,
         count(*) - count(code) as unmapped_value_count
@@ -51,7 +52,8 @@ harmonised as (
         || (case when codes_by_row.nationality_code = '_T' then '1' else '0' end)
         || (case when codes_by_row.destination_country_code = '_T' then '1' else '0' end)
         || (case when codes_by_row.sex_code = '_T' then '1' else '0' end)
-        || (case when codes_by_row.age_group_code = '_T' then '1' else '0' end) as cross_section,
+        || (case when codes_by_row.age_group_code = '_T' then '1' else '0' end)
+            as cross_section,
         current_rows.person_count,
         coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value
     from current_rows

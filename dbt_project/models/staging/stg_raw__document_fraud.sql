@@ -25,7 +25,7 @@ renamed as (
         nationality,
         port,
         embarkation_country,
-        "count" as person_count
+        count as person_count
     from source
 )
 

@@ -24,7 +24,7 @@ renamed as (
         nationality,
         sex,
         age_group,
-        "count" as person_count
+        count as person_count
     from source
 )
 

@@ -24,7 +24,7 @@ renamed as (
         sex,
         age_group,
         detection_location,
-        "count" as person_count
+        count as person_count
     from source
 )
 

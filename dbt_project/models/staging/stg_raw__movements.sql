@@ -28,7 +28,7 @@ renamed as (
         port,
         sex,
         age_group,
-        "count" as person_count
+        count as person_count
     from source
 )
 

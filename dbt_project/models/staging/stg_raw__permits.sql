@@ -21,7 +21,7 @@ renamed as (
         cast(period || '-01' as date) as period_month,
         permit_type,
         nationality,
-        "count" as person_count
+        count as person_count
     from source
 )
 

@@ -22,7 +22,7 @@ renamed as (
         port,
         nationality,
         reason,
-        "count" as person_count
+        count as person_count
     from source
 )
 

@@ -24,7 +24,7 @@ renamed as (
         destination_country,
         sex,
         age_group,
-        "count" as person_count
+        count as person_count
     from source
 )
 

@@ -137,11 +137,10 @@ aggregated as (
 keyed as (
     select
         cast(md5(
-                member_code || '|' || cast(period_month as varchar) || '|'
-                || coalesce(document_type_code, '~') || '|' || coalesce(fraud_type_code, '~')
-                || '|' || coalesce(issuing_country_code, '~') || '|'
-                || coalesce(nationality_code, '~') || '|' || coalesce(port_code, '~') || '|'
-                || coalesce(embarkation_country_code, '~')
+            member_code || '|' || cast(period_month as varchar) || '|'
+            || coalesce(document_type_code, '~') || '|' || coalesce(fraud_type_code, '~') || '|'
+            || coalesce(issuing_country_code, '~') || '|' || coalesce(nationality_code, '~')
+            || '|' || coalesce(port_code, '~') || '|' || coalesce(embarkation_country_code, '~')
         ) as varchar) as document_fraud_key,
         cast(member_code as varchar) as member_code,
         cast(period_month as date) as period_month,

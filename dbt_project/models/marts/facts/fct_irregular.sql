@@ -135,10 +135,10 @@ aggregated as (
 keyed as (
     select
         cast(md5(
-                member_code || '|' || cast(period_month as varchar) || '|'
-                || coalesce(category_code, '~') || '|' || coalesce(nationality_code, '~') || '|'
-                || coalesce(sex_code, '~') || '|' || coalesce(age_group_code, '~') || '|'
-                || coalesce(detection_location_code, '~')
+            member_code || '|' || cast(period_month as varchar) || '|'
+            || coalesce(category_code, '~') || '|' || coalesce(nationality_code, '~') || '|'
+            || coalesce(sex_code, '~') || '|' || coalesce(age_group_code, '~') || '|'
+            || coalesce(detection_location_code, '~')
         ) as varchar) as irregular_key,
         cast(member_code as varchar) as member_code,
         cast(period_month as date) as period_month,

@@ -143,12 +143,12 @@ aggregated as (
 keyed as (
     select
         cast(md5(
-                member_code || '|' || cast(period_month as varchar) || '|'
-                || coalesce(direction_code, '~') || '|' || coalesce(traveller_type_code, '~')
-                || '|' || coalesce(country_basis_code, '~') || '|'
-                || coalesce(country_code, '~') || '|' || coalesce(purpose_code, '~') || '|'
-                || coalesce(mode_code, '~') || '|' || coalesce(port_code, '~') || '|'
-                || coalesce(sex_code, '~') || '|' || coalesce(age_group_code, '~')
+            member_code || '|' || cast(period_month as varchar) || '|'
+            || coalesce(direction_code, '~') || '|' || coalesce(traveller_type_code, '~') || '|'
+            || coalesce(country_basis_code, '~') || '|' || coalesce(country_code, '~') || '|'
+            || coalesce(purpose_code, '~') || '|' || coalesce(mode_code, '~') || '|'
+            || coalesce(port_code, '~') || '|' || coalesce(sex_code, '~') || '|'
+            || coalesce(age_group_code, '~')
         ) as varchar) as movements_key,
         cast(member_code as varchar) as member_code,
         cast(period_month as date) as period_month,

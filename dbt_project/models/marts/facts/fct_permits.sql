@@ -129,8 +129,8 @@ aggregated as (
 keyed as (
     select
         cast(md5(
-                member_code || '|' || cast(period_month as varchar) || '|'
-                || coalesce(permit_type_code, '~') || '|' || coalesce(nationality_code, '~')
+            member_code || '|' || cast(period_month as varchar) || '|'
+            || coalesce(permit_type_code, '~') || '|' || coalesce(nationality_code, '~')
         ) as varchar) as permits_key,
         cast(member_code as varchar) as member_code,
         cast(period_month as date) as period_month,

@@ -131,9 +131,9 @@ aggregated as (
 keyed as (
     select
         cast(md5(
-                member_code || '|' || cast(period_month as varchar) || '|'
-                || coalesce(port_code, '~') || '|' || coalesce(nationality_code, '~') || '|'
-                || coalesce(reason_code, '~')
+            member_code || '|' || cast(period_month as varchar) || '|'
+            || coalesce(port_code, '~') || '|' || coalesce(nationality_code, '~') || '|'
+            || coalesce(reason_code, '~')
         ) as varchar) as refusals_key,
         cast(member_code as varchar) as member_code,
         cast(period_month as date) as period_month,

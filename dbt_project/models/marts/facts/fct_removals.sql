@@ -135,10 +135,10 @@ aggregated as (
 keyed as (
     select
         cast(md5(
-                member_code || '|' || cast(period_month as varchar) || '|'
-                || coalesce(removal_type_code, '~') || '|' || coalesce(nationality_code, '~')
-                || '|' || coalesce(destination_country_code, '~') || '|'
-                || coalesce(sex_code, '~') || '|' || coalesce(age_group_code, '~')
+            member_code || '|' || cast(period_month as varchar) || '|'
+            || coalesce(removal_type_code, '~') || '|' || coalesce(nationality_code, '~') || '|'
+            || coalesce(destination_country_code, '~') || '|' || coalesce(sex_code, '~') || '|'
+            || coalesce(age_group_code, '~')
         ) as varchar) as removals_key,
         cast(member_code as varchar) as member_code,
         cast(period_month as date) as period_month,

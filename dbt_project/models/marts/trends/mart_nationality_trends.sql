@@ -1,7 +1,8 @@
 -- Each member's monthly count by nationality for the datasets with a nationality column, from
--- the largest cross-section of each return that details nationality (int_detailed_cross_sections,
--- so a table broken down by nationality two ways counts each person once). Unmapped nationalities are left out here
--- (they are listed in mart_unmapped_values); months without a return are absent.
+-- the largest cross-section of each return that details nationality
+-- (int_detailed_cross_sections, so a table broken down two ways counts each person once).
+-- Unmapped nationalities are left out here (they are listed in mart_unmapped_values); months
+-- without a return are absent.
 with
 
 monthly_totals as (
