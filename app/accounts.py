@@ -20,7 +20,8 @@ import os
 import re
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -31,13 +32,23 @@ from pidc.reference.seeds import read_seed, seed_exists
 from pidc.settings import home
 
 ACCOUNTS_FILE_ENV = "PIDC_ACCOUNTS_FILE"
-ROLES = ("secretariat", "member", "group")
 MIN_PASSWORD_LENGTH = 10
 # bcrypt only looks at the first 72 bytes; longer passwords are refused rather than truncated.
 MAX_PASSWORD_BYTES = 72
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 # Checked against when the user name is unknown, so a wrong name costs as long as a wrong password.
 _DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt()).decode()
+
+
+class Role(StrEnum):
+    """What an account may see (the module's docstring says what each role is); stored as text."""
+
+    SECRETARIAT = "secretariat"
+    MEMBER = "member"
+    GROUP = "group"
+
+
+ROLES = tuple(Role)
 
 
 class AccountError(ValueError):
@@ -142,14 +153,14 @@ def hash_password(password: str) -> str:
 def _check_role(role: str, member_code: str | None, group_code: str | None) -> None:
     if role not in ROLES:
         raise AccountError(f"Role {role!r} is unknown; use one of: {', '.join(ROLES)}.")
-    if role == "member":
+    if role == Role.MEMBER:
         if not member_code:
             raise AccountError("A member officer needs --member (the member's ISO alpha-3 code).")
         if member_code not in known_members():
             raise AccountError(f"{member_code!r} is not a PIDC member code (see members.csv).")
     elif member_code:
         raise AccountError("Only member officers have a member code.")
-    if role == "group":
+    if role == Role.GROUP:
         groups = known_groups()
         if not group_code:
             raise AccountError("A group member needs --group (e.g. PROFILING or MARITIME).")
@@ -185,7 +196,13 @@ def add_account(
     if username in accounts:
         raise AccountError(f"{username!r} already exists; use set-password or remove it first.")
     account = Account(
-        username, role, hash_password(password), member_code, group_code, display_name, email
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        member_code=member_code,
+        group_code=group_code,
+        display_name=display_name,
+        email=email,
     )
     accounts[username] = account
     save_accounts(accounts, path)
@@ -206,15 +223,7 @@ def set_password(username: str, password: str, path: Path | None = None) -> Acco
     if username not in accounts:
         raise AccountError(f"There is no account {username!r}.")
     old = accounts[username]
-    accounts[username] = Account(
-        old.username,
-        old.role,
-        hash_password(password),
-        old.member_code,
-        old.group_code,
-        old.display_name,
-        old.email,
-    )
+    accounts[username] = replace(old, password_hash=hash_password(password))
     save_accounts(accounts, path)
     return accounts[username]
 

@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 from app.accounts import Account, accounts_path, authenticate, load_accounts
@@ -50,13 +51,24 @@ DEFAULTS = {
     SESSION_HOURS_ENV: 8,
 }
 
-# Outcomes in the log.
-SIGNED_IN = "signed_in"
-FAILED = "failed"  # unknown user name or wrong password (the detail says which)
-LOCKED = "locked"  # refused, the password not checked: the name or the address is locked
-SIGNED_OUT = "signed_out"
-UNLOCKED = "unlocked"  # by the Secretariat (pidc users unlock)
-NO_ACCOUNT = "no_account"  # an identity-provider user with no local account
+
+class Outcome(StrEnum):
+    """The outcome of an entry in the sign-in log (stored as its text)."""
+
+    SIGNED_IN = "signed_in"
+    FAILED = "failed"  # unknown user name or wrong password (the detail says which)
+    LOCKED = "locked"  # refused, the password not checked: the name or the address is locked
+    SIGNED_OUT = "signed_out"
+    UNLOCKED = "unlocked"  # by the Secretariat (pidc users unlock)
+    NO_ACCOUNT = "no_account"  # an identity-provider user with no local account
+
+
+SIGNED_IN = Outcome.SIGNED_IN
+FAILED = Outcome.FAILED
+LOCKED = Outcome.LOCKED
+SIGNED_OUT = Outcome.SIGNED_OUT
+UNLOCKED = Outcome.UNLOCKED
+NO_ACCOUNT = Outcome.NO_ACCOUNT
 
 NOT_RECOGNISED = "User name or password not recognised."
 # Longest user name kept in the log: real names are at most 64 characters.

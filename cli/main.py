@@ -98,6 +98,7 @@ def ingest(
 
     from ingestion.intake import ingest_path
     from ingestion.landing import landing_entries
+    from ingestion.statuses import FileStatus
 
     target = home(home_dir)
     total = sum(map(len, landing_entries(path))) if path.is_dir() else 1
@@ -109,23 +110,22 @@ def ingest(
             member=member.upper() if member else None,
             on_file=lambda _: progress.advance(task),
         )
-    counts = {
-        status: sum(o.status == status for o in outcomes)
-        for status in ("accepted", "rejected", "duplicate", "refused", "skipped")
-    }
+    counts = {status: sum(o.status == status for o in outcomes) for status in FileStatus}
     for outcome in outcomes:
         # A member chose the file name and wrote the values in the message: never markup.
         said = f"{escape(outcome.file_name)}: {escape(outcome.message)}"
-        if outcome.status == "rejected":
+        if outcome.status == FileStatus.REJECTED:
             console.print(f"[red]rejected[/red] {said}")
             console.print(f"  report: {escape(str(outcome.report_path))}")
-        elif outcome.status in ("refused", "skipped"):
-            colour = "red" if outcome.status == "refused" else "yellow"
+        elif outcome.status in (FileStatus.REFUSED, FileStatus.SKIPPED):
+            colour = "red" if outcome.status == FileStatus.REFUSED else "yellow"
             console.print(f"[{colour}]{outcome.status}[/{colour}] {said}")
     # Entries never read (refused, skipped) are counted only when there are any.
-    shown = {s: n for s, n in counts.items() if n or s in ("accepted", "rejected", "duplicate")}
+    recorded = (FileStatus.ACCEPTED, FileStatus.REJECTED, FileStatus.DUPLICATE)
+    shown = {s: n for s, n in counts.items() if n or s in recorded}
     console.print(", ".join(f"{n} {status}" for status, n in shown.items()))
-    raise typer.Exit(1 if (counts["rejected"] or counts["refused"]) and not path.is_dir() else 0)
+    failed = counts[FileStatus.REJECTED] or counts[FileStatus.REFUSED]
+    raise typer.Exit(1 if failed and not path.is_dir() else 0)
 
 
 @app.command()

@@ -46,6 +46,7 @@ from ingestion.parsers.common import ParsedReturn, ParsedSubmission
 from ingestion.raw_schema import RAW_SCHEMA
 from ingestion.report import ERROR, Problem, ValidationReport
 from ingestion.sandbox import read_file
+from ingestion.statuses import FileStatus, LedgerStatus
 from ingestion.validate import validate_submissions
 from pidc.settings import Home
 
@@ -60,8 +61,8 @@ class IngestOutcome:
     file_name: str
     file_sha256: str
     # accepted | rejected | duplicate, or, never recorded in the ledger: refused (a link, or
-    # not a regular file: never opened) | skipped (hidden or an Excel lock file)
-    status: str
+    # not a regular file: never opened) | skipped (hidden, lock or temporary file)
+    status: FileStatus
     member: str | None
     rows_read: int
     rows_loaded: int
@@ -288,10 +289,17 @@ def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime
             shutil.copy2(produced, folder / produced.name)
         record_rejection(connection, ledger)
     return IngestOutcome(
-        submission_id, name, report.file_sha256, report.verdict, report.member,
-        report.rows_read, ledger["rows_loaded"], ledger["rows_rejected"], report_path,
-        report.summary(),
-    )  # fmt: skip
+        submission_id=submission_id,
+        file_name=name,
+        file_sha256=report.file_sha256,
+        status=report.verdict,
+        member=report.member,
+        rows_read=report.rows_read,
+        rows_loaded=ledger["rows_loaded"],
+        rows_rejected=ledger["rows_rejected"],
+        report_path=report_path,
+        message=report.summary(),
+    )
 
 
 def _received_at(path: Path, given: dt.datetime | None) -> dt.datetime:
@@ -326,15 +334,24 @@ def _ingest_chunk(
         else:
             sha256 = file_sha256(path)
             previous = known_submission(connection, sha256, who, name)
-            if retrying and previous and previous[1] == "rejected":
+            if retrying and previous and previous[1] == LedgerStatus.REJECTED:
                 previous = None  # held for the Secretariat, read again with the new layouts
             twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
             submission_id, status = previous or (twin, "in this batch")
         if submission_id:
             outcomes[index] = IngestOutcome(
-                submission_id, name, sha256, "duplicate", who, 0, 0, 0, None,
-                f"already received as submission {submission_id} ({status}); not loaded again",
-            )  # fmt: skip
+                submission_id=submission_id,
+                file_name=name,
+                file_sha256=sha256,
+                status=FileStatus.DUPLICATE,
+                member=who,
+                rows_read=0,
+                rows_loaded=0,
+                rows_rejected=0,
+                report_path=None,
+                message=f"already received as submission {submission_id} ({status}); "
+                "not loaded again",
+            )
             continue
         candidates[index] = _examine(path, who, sha256, refusal)
         # A file with rows is the same file whatever its name; an empty one only by name.
@@ -385,7 +402,16 @@ def set_aside_outcome(entry: SetAside, home: Home, member: str | None = None) ->
     """The outcome listing a landing entry intake did not read."""
     who = member or submitting_member(entry.path, home)
     return IngestOutcome(
-        "", shown_file_name(entry.path.name), "", entry.status, who, 0, 0, 0, None, entry.message
+        submission_id="",
+        file_name=shown_file_name(entry.path.name),
+        file_sha256="",
+        status=entry.status,
+        member=who,
+        rows_read=0,
+        rows_loaded=0,
+        rows_rejected=0,
+        report_path=None,
+        message=entry.message,
     )
 
 

@@ -17,19 +17,13 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
+
+from ingestion.statuses import FileStatus
 
 # Names an operating system, an editor or a download leaves beside real files while it works.
 LOCK_PREFIX = "~$"
 TEMPORARY_SUFFIXES = (".tmp", ".part", ".partial", ".crdownload", ".swp")
-
-
-class SetAsideStatus(StrEnum):
-    """Why intake did not read a landing entry (the ``status`` of its outcome)."""
-
-    REFUSED = "refused"  # a link, or not a regular file: never opened
-    SKIPPED = "skipped"  # hidden, an Excel lock file, or a partial or temporary file
 
 
 @dataclass(frozen=True)
@@ -38,7 +32,7 @@ class SetAside:
     or temporary file (skipped). Listed among the outcomes, never recorded in the ledger."""
 
     path: Path
-    status: SetAsideStatus
+    status: FileStatus  # REFUSED or SKIPPED
     message: str
 
 
@@ -78,7 +72,7 @@ def refused_link(path: Path, link: Path) -> SetAside:
     subject = f"{path.name} is {what}" if link == path else f"{path.name} is in {link.name}, {what}"
     return SetAside(
         path,
-        SetAsideStatus.REFUSED,
+        FileStatus.REFUSED,
         f"{subject}; links are never followed (they could pass a file from elsewhere off as a "
         "member's), so it was not read. Copy the file itself into the member's landing folder.",
     )
@@ -87,7 +81,7 @@ def refused_link(path: Path, link: Path) -> SetAside:
 def not_regular(path: Path) -> SetAside:
     """``path`` refused because it is not a regular file (a pipe, a device, a socket)."""
     return SetAside(
-        path, SetAsideStatus.REFUSED, f"{path.name} is not a regular file; it was not read."
+        path, FileStatus.REFUSED, f"{path.name} is not a regular file; it was not read."
     )
 
 
@@ -106,7 +100,7 @@ def landing_entries(folder: Path) -> tuple[list[Path], list[SetAside]]:
                 aside.append(
                     SetAside(
                         path,
-                        SetAsideStatus.SKIPPED,
+                        FileStatus.SKIPPED,
                         f"{name} is a hidden folder: nothing in it is read.",
                     )
                 )
@@ -118,7 +112,7 @@ def landing_entries(folder: Path) -> tuple[list[Path], list[SetAside]]:
             if path.is_symlink():
                 aside.append(refused_link(path, path))
             elif (why := not_a_return(name)) is not None:
-                aside.append(SetAside(path, SetAsideStatus.SKIPPED, why))
+                aside.append(SetAside(path, FileStatus.SKIPPED, why))
             elif not path.is_file():
                 aside.append(not_regular(path))
             else:

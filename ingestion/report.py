@@ -15,15 +15,33 @@ import html
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
+from ingestion.statuses import FileStatus
 from pidc.escaping import escape_markdown, visible_controls
 
-ERROR = "error"
-WARNING = "warning"
-NOTE = "note"  # what was read and how (skipped rows, totals not reconciled); never rejects
-MEMBER = "member"
-SECRETARIAT = "secretariat"
+
+class Severity(StrEnum):
+    """How much a problem weighs: errors reject the file, warnings and notes never do."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"  # what was read and how (skipped rows, totals not reconciled); never rejects
+
+
+class Audience(StrEnum):
+    """Who can fix a problem: the member (their file) or the Secretariat (a declared layout)."""
+
+    MEMBER = "member"
+    SECRETARIAT = "secretariat"
+
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
+NOTE = Severity.NOTE
+MEMBER = Audience.MEMBER
+SECRETARIAT = Audience.SECRETARIAT
 DEFAULT_MAX_PROBLEMS = 1000
 MAX_VALUE_CHARS = 200
 MAX_MESSAGE_CHARS = 1000
@@ -172,8 +190,8 @@ class ValidationReport:
         )
 
     @property
-    def verdict(self) -> str:
-        return "accepted" if self.accepted else "rejected"
+    def verdict(self) -> FileStatus:
+        return FileStatus.ACCEPTED if self.accepted else FileStatus.REJECTED
 
     def summary(self) -> str:
         """One line for the ledger and the command line."""

@@ -24,9 +24,10 @@ import duckdb
 
 from ingestion.loader import HAS_NO_NEWER_VERSION
 from ingestion.raw_schema import RAW_SCHEMA
+from ingestion.statuses import LedgerStatus
 
 # Only these can be withdrawn: their rows may be current. A rejected file loaded nothing.
-WITHDRAWABLE = ("accepted", "superseded")
+WITHDRAWABLE = (LedgerStatus.ACCEPTED, LedgerStatus.SUPERSEDED)
 
 # Superseded submissions that share a return with the withdrawn one and, with it out of the
 # way, carry at least one return no accepted or superseded version is newer than: they are the
@@ -129,7 +130,7 @@ def withdraw_submission(
             "ledger (the dashboard's data-quality page, or raw.submissions)."
         )
     member, file_name, status = found
-    if status == "withdrawn":
+    if status == LedgerStatus.WITHDRAWN:
         earlier = connection.execute(
             f"select withdrawn_at, withdrawn_by, reason from {RAW_SCHEMA}.withdrawals "
             "where submission_id = ?",
@@ -164,6 +165,12 @@ def withdraw_submission(
         connection.execute("rollback")
         raise
     return Withdrawal(
-        submission_id, member, file_name, status, at, withdrawn_by, reason,
-        [(dataset, period, current) for dataset, period, current in returns],
-    )  # fmt: skip
+        submission_id=submission_id,
+        member=member,
+        file_name=file_name,
+        previous_status=status,
+        withdrawn_at=at,
+        withdrawn_by=withdrawn_by,
+        reason=reason,
+        returns=[(dataset, period, current) for dataset, period, current in returns],
+    )

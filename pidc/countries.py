@@ -12,15 +12,25 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
 from pidc.normalise import normalise_label
 from pidc.settings import SEEDS_DIR
 
-COUNTRY = "country"
-SPECIAL = "special"
-GROUP = "group"
+
+class CodeKind(StrEnum):
+    """What a regional country code stands for."""
+
+    COUNTRY = "country"  # an ISO 3166 country
+    SPECIAL = "special"  # an ICAO special code (stateless person, refugee, unknown...)
+    GROUP = "group"  # a group of countries a member reports together (G_...)
+
+
+COUNTRY = CodeKind.COUNTRY
+SPECIAL = CodeKind.SPECIAL
+GROUP = CodeKind.GROUP
 
 SUGGESTION_LIMIT = 3
 # Similarity (0-100, rapidfuzz ratio) below which a known alias is not worth suggesting.
@@ -102,7 +112,7 @@ class CountryResolver:
         """The display name of a country, special or group code; ``None`` if unknown."""
         return self._names.get(code)
 
-    def kind_of(self, code: str) -> str:
+    def kind_of(self, code: str) -> CodeKind:
         """'group', 'special' or 'country' for a known code."""
         if code.startswith("G_"):
             return GROUP

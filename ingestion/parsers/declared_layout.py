@@ -31,12 +31,11 @@ from ingestion.layout_schema import (
 )
 from ingestion.parsers.common import CountError, ParsedSubmission, PeriodError, parse_count
 from ingestion.parsers.common import parse_period as parse_period_text
-from ingestion.report import ERROR, NOTE, WARNING, Problem
+from ingestion.report import ERROR, NOTE, SECRETARIAT, WARNING, Problem
 from pidc.contract import load_contract
 
 TOTAL = "_T"
 HEADER_SCAN_ROWS = 15
-SECRETARIAT = "secretariat"
 
 _MONTH_NAMES = [
     "january", "february", "march", "april", "may", "june",
