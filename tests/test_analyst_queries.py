@@ -16,9 +16,12 @@ import pytest
 from test_dbt_marts import sample_build_once
 
 from orchestration.publish import publish_serving
+from pidc.contract import load_contract
 
 ANALYSTS_DOC = Path(__file__).resolve().parent.parent / "docs" / "analysts.md"
 SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.DOTALL)
+# The filter docs/analysts.md tells analysts to put on every sum over a fact.
+COUNTED_FILTER = "is_counted_cross_section"
 # Queries whose empty answer is the good news (documented as such on the page).
 MAY_BE_EMPTY = ("mart_unmapped_values",)
 
@@ -59,3 +62,41 @@ def test_example_query_returns_rows(serving: Path, position: int) -> None:
     if any(name in query for name in MAY_BE_EMPTY):
         return  # a clean sample has nothing to report here, which is the goal of this query
     assert rows, f"query {position + 1} of docs/analysts.md returned nothing:\n{query}"
+
+
+@pytest.mark.slow
+def test_the_documented_sum_over_a_fact_gives_the_published_totals(serving: Path) -> None:
+    """The plain sum(observed_count) an analyst writes over a fact, with the one filter the page
+    documents, equals each return's total in mart_return_totals and each month's regional total
+    in mart_regional_trends, although the sample sends tables broken down two ways (whose
+    unfiltered sum counts people twice)."""
+    assert f"where facts.{COUNTED_FILTER}" in ANALYSTS_DOC.read_text(encoding="utf-8")
+    double_counted = 0
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        for dataset in load_contract().dataset_names:
+            fact = f"marts.fct_{dataset}"
+            returns = connection.execute(
+                "select totals.member_code, totals.period_month, totals.total_count,"
+                " coalesce(facts.counted, 0), coalesce(facts.everything, 0)"
+                " from marts.mart_return_totals as totals"
+                " left join (select member_code, period_month,"
+                f"   sum(observed_count) filter (where {COUNTED_FILTER}) as counted,"
+                f"   sum(observed_count) as everything from {fact} group by all) as facts"
+                " using (member_code, period_month) where totals.dataset = ?",
+                [dataset],
+            ).fetchall()
+            assert returns, dataset
+            for member, month, total, counted, everything in returns:
+                assert counted == total, (dataset, member, month)
+                double_counted += everything > counted
+            regional = connection.execute(
+                "select trends.period_month, trends.total_count, coalesce(facts.counted, 0)"
+                " from marts.mart_regional_trends as trends left join ("
+                f"   select period_month, sum(observed_count) as counted from {fact}"
+                f"   where {COUNTED_FILTER} group by all) as facts using (period_month)"
+                " where trends.dataset = ?",
+                [dataset],
+            ).fetchall()
+            for month, total, counted in regional:
+                assert counted == total, (dataset, month)
+    assert double_counted, "the sample should send some table broken down two ways"

@@ -260,7 +260,8 @@ def test_return_totals_equal_what_the_members_sent(sample: SampleBuild) -> None:
 def test_every_current_raw_row_is_counted_once_in_its_fact(sample: SampleBuild) -> None:
     for dataset in load_contract().dataset_names:
         staged, fact = sample.query(
-            f"select (select (count(*), sum(person_count)) from staging.stg_raw__{dataset}),"
+            f"select (select (count(*), sum(person_count))"
+            f" from intermediate.int_{dataset}_current_rows),"
             f" (select (sum(source_row_count), sum(observed_count)) from marts.fct_{dataset})"
         )[0]
         assert staged == fact, dataset

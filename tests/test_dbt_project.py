@@ -8,6 +8,7 @@ unit tests and data tests) runs through dbt's Python API and the tests read the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -578,3 +579,43 @@ def _raw_table_names() -> list[str]:
         for name in raw_tables()
         if (DBT_PROJECT_DIR / "models" / "staging" / f"stg_raw__{name}.sql").exists()
     ]
+
+
+APP_DIR = DBT_PROJECT_DIR.parent / "app"
+# a mart named in app/'s code: a quoted name ("mart_alerts", a reader's table) or a table after
+# a schema ("marts.mart_alerts", "{MARTS_SCHEMA}.mart_alerts")
+MART_IN_APP = re.compile(r"""(?:["']|marts\.|\}\.)((?:mart|dim|fct)_[a-z0-9_]+)\b""")
+
+
+def _mart_models() -> set[str]:
+    marts = DBT_PROJECT_DIR / "models" / "marts"
+    return {path.stem for pattern in ("*.sql", "*.py") for path in marts.rglob(pattern)}
+
+
+def marts_read_by_app() -> set[str]:
+    """The marts app/ reads, found in its source: every mart model it names, and every fact
+    when it builds fact names from the dataset (f"fct_{dataset}")."""
+    models = _mart_models()
+    read: set[str] = set()
+    for path in APP_DIR.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        read |= set(MART_IN_APP.findall(text)) & models
+        if re.search(r"""f["']fct_\{""", text):
+            read |= {name for name in models if name.startswith("fct_")}
+    return read
+
+
+def test_exposures_list_exactly_the_marts_the_app_reads() -> None:
+    exposures = yaml.safe_load(
+        (DBT_PROJECT_DIR / "models" / "exposures.yml").read_text(encoding="utf-8")
+    )["exposures"]
+    listed = {
+        ref.removeprefix("ref('").removesuffix("')")
+        for exposure in exposures
+        for ref in exposure["depends_on"]
+    }
+    read = marts_read_by_app()
+    assert read, "found no mart in app/: the pattern no longer matches how app/ names them"
+    assert {f"fct_{name}" for name in load_contract().dataset_names} <= read
+    assert sorted(listed - read) == [], "exposures list marts that nothing in app/ reads"
+    assert sorted(read - listed) == [], "app/ reads marts that no exposure lists"
