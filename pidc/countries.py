@@ -10,13 +10,13 @@ is reported to the member instead of being guessed.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
 from pidc.normalise import normalise_label
+from pidc.reference.seeds import seed_exists, seed_path, seed_rows
 from pidc.settings import SEEDS_DIR
 
 
@@ -61,13 +61,13 @@ class CountryResolution:
         return self.code is not None
 
 
-def _read_rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
+def _read_rows(seeds_dir: Path, name: str) -> list[dict[str, str]]:
+    if not seed_exists(name, seeds_dir):
         raise ReferenceSeedsMissing(
-            f"reference seed {path} is missing; run `python -m pidc.reference.build_seeds`"
+            f"reference seed {seed_path(name, seeds_dir)} is missing; "
+            "run `python -m pidc.reference.build_seeds`"
         )
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+    return seed_rows(name, seeds_dir)
 
 
 class CountryResolver:
@@ -93,18 +93,17 @@ class CountryResolver:
 
     @classmethod
     def _load(cls, seeds_dir: Path) -> CountryResolver:
-        reference = seeds_dir / "reference"
         names: dict[str, str] = {}
         special: set[str] = set()
-        for row in _read_rows(reference / "countries.csv"):
+        for row in _read_rows(seeds_dir, "reference/countries"):
             names[row["country_code"]] = row["country_name"]
             if row["code_kind"] != "iso":
                 special.add(row["country_code"])
-        for row in _read_rows(reference / "country_groups.csv"):
+        for row in _read_rows(seeds_dir, "reference/country_groups"):
             names[row["group_code"]] = row["group_name"]
         aliases = {
             row["alias_normalised"]: (row["country_code"], row["alias_kind"])
-            for row in _read_rows(reference / "country_aliases.csv")
+            for row in _read_rows(seeds_dir, "reference/country_aliases")
         }
         return cls(aliases, names, special)
 

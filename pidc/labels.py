@@ -9,7 +9,6 @@ suggestions, so the member is told instead of the platform guessing.
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from pidc.contract import Contract, load_contract
 from pidc.normalise import normalise_label
+from pidc.reference.seeds import seed_exists, seed_rows
 from pidc.settings import SEEDS_DIR
 
 GENERIC_MEMBER = "*"
@@ -50,11 +50,8 @@ class LabelResolution:
         return self.code is not None
 
 
-def _read_mappings(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+def _read_mappings(seeds_dir: Path, name: str) -> list[dict[str, str]]:
+    return seed_rows(name, seeds_dir) if seed_exists(name, seeds_dir) else []
 
 
 class LabelResolver:
@@ -92,11 +89,10 @@ class LabelResolver:
 
     @classmethod
     def _load(cls, seeds_dir: Path) -> LabelResolver:
-        reference = seeds_dir / "reference"
         generic: dict[str, dict[str, str]] = defaultdict(dict)
         by_member: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
-        for file_name in ("label_mappings.csv", "member_label_mappings.csv"):
-            for row in _read_mappings(reference / file_name):
+        for name in ("reference/label_mappings", "reference/member_label_mappings"):
+            for row in _read_mappings(seeds_dir, name):
                 member = row["member_code"].strip().upper()
                 # Normalise again: a hand-edited row must still match however it was typed.
                 key = normalise_label(row.get("label_normalised") or row["label"])

@@ -4,7 +4,8 @@ Every seed is read the same way: every column as ``str``, an empty cell as ``""`
 so a code such as ``NA`` (Namibia) stays a code. A frame is read once per file version (its
 modification time and size) and each caller gets its own copy, so a seed rewritten while a
 process runs (``make contract``, ``make seeds``) is read again, and no caller can change what
-another sees. Seeds live under ``pidc.settings.SEEDS_DIR`` (``PIDC_DBT_PROJECT_DIR`` moves it).
+another sees. Seeds live under ``pidc.settings.SEEDS_DIR`` (``PIDC_DBT_PROJECT_DIR`` moves it);
+``seeds_dir`` reads another seeds folder (a test's, a deployment's copy).
 """
 
 from __future__ import annotations
@@ -20,24 +21,24 @@ _cache: dict[Path, tuple[tuple[int, int], pd.DataFrame]] = {}
 _lock = threading.Lock()
 
 
-def seed_path(name: str) -> Path:
+def seed_path(name: str, seeds_dir: Path | None = None) -> Path:
     """The file of seed ``name``: a path below the seeds folder, without ``.csv``
     (``"reference/members"``, ``"sharing/member_groups"``)."""
     relative = Path(name if name.endswith(".csv") else f"{name}.csv")
     if relative.is_absolute() or ".." in relative.parts:
         raise ValueError(f"seed name {name!r} must be a path below the seeds folder")
-    return settings.SEEDS_DIR / relative
+    return Path(seeds_dir or settings.SEEDS_DIR) / relative
 
 
-def seed_exists(name: str) -> bool:
+def seed_exists(name: str, seeds_dir: Path | None = None) -> bool:
     """Whether seed ``name`` has been written (a fresh checkout before ``make seeds`` may lack it)."""
-    return seed_path(name).is_file()
+    return seed_path(name, seeds_dir).is_file()
 
 
-def read_seed(name: str) -> pd.DataFrame:
+def read_seed(name: str, seeds_dir: Path | None = None) -> pd.DataFrame:
     """Seed ``name`` (see :func:`seed_path`) as a frame of strings; raises FileNotFoundError
     when it does not exist."""
-    path = seed_path(name)
+    path = seed_path(name, seeds_dir)
     stat = path.stat()
     version = (stat.st_mtime_ns, stat.st_size)
     with _lock:
@@ -50,6 +51,6 @@ def read_seed(name: str) -> pd.DataFrame:
     return cached[1].copy()
 
 
-def seed_rows(name: str) -> list[dict[str, str]]:
+def seed_rows(name: str, seeds_dir: Path | None = None) -> list[dict[str, str]]:
     """Seed ``name`` as one dict per row (column name -> text), in file order."""
-    return read_seed(name).to_dict("records")
+    return read_seed(name, seeds_dir).to_dict("records")
