@@ -644,7 +644,8 @@ def test_withdrawn_figures_leave_the_facts_at_the_next_build(home):
     ids["old-2099"] = "old-2099"
     # cautious: only the tests whose every model is selected (not those reaching other marts)
     select = ["--select", "+fct_refusals", "stg_raw__submissions", "stg_raw__returns"]
-    select += ["reporting_settings", "dim_months"]  # dim_months reads the seed by name
+    # dim_months reads the seed by name, and the calendar int_months
+    select += ["reporting_settings", "int_months", "dim_months"]
     select += ["--indirect-selection", "cautious"]
 
     def facts():
@@ -689,7 +690,8 @@ def test_withdrawn_figures_leave_the_facts_at_the_next_build(home):
         (True,)
     ]
     current = rows(
-        home, "select submission_id from staging.stg_raw__returns where is_current order by all"
+        home,
+        "select submission_id from intermediate.int_return_versions where is_current order by all",
     )
     assert current == sorted(
         [(ids["FJI_refusals_2026-08.csv"],), (ids["FJI_refusals_2026-03.csv"],)]

@@ -20,8 +20,59 @@ regional_totals as (
     group by dataset, period_month
 ),
 
+-- previous month and same month last year by self-joins on month arithmetic (null when nothing
+-- was reported then, never 0), and rolling 3- and 12-month sums over the months reported
 compared as (
-    {{ trend_comparisons(['dataset', 'member_code']) }}
+    select
+        monthly_totals.dataset,
+        monthly_totals.member_code,
+        monthly_totals.period_month,
+        monthly_totals.total_count,
+        previous_month.total_count as previous_month_total,
+        round(
+            100.0 * (monthly_totals.total_count - previous_month.total_count)
+            / nullif(previous_month.total_count, 0),
+            1
+        ) as mom_change_pct,
+        last_year.total_count as same_month_last_year_total,
+        round(
+            100.0 * (monthly_totals.total_count - last_year.total_count)
+            / nullif(last_year.total_count, 0),
+            1
+        ) as yoy_change_pct,
+        (
+            select sum(window_months.total_count)
+            from monthly_totals as window_months
+            where
+                window_months.dataset = monthly_totals.dataset
+                and window_months.member_code = monthly_totals.member_code
+                and window_months.period_month <= monthly_totals.period_month
+                and window_months.period_month
+                > cast({{ dbt.dateadd('month', -3, 'monthly_totals.period_month') }} as date)
+        ) as rolling_3m_total,
+        (
+            select sum(window_months.total_count)
+            from monthly_totals as window_months
+            where
+                window_months.dataset = monthly_totals.dataset
+                and window_months.member_code = monthly_totals.member_code
+                and window_months.period_month <= monthly_totals.period_month
+                and window_months.period_month
+                > cast({{ dbt.dateadd('month', -12, 'monthly_totals.period_month') }} as date)
+        ) as rolling_12m_total
+    from monthly_totals
+    left join monthly_totals as previous_month
+        on
+            monthly_totals.dataset = previous_month.dataset
+            and monthly_totals.member_code = previous_month.member_code
+            and cast({{ dbt.dateadd('month', 1, 'previous_month.period_month') }} as date)
+            = monthly_totals.period_month
+    left join monthly_totals as last_year
+        on
+            monthly_totals.dataset = last_year.dataset
+            and monthly_totals.member_code = last_year.member_code
+            and cast({{ dbt.dateadd('month', 12, 'last_year.period_month') }} as date)
+            = monthly_totals.period_month
 ),
 
 final as (

@@ -16,8 +16,37 @@ monthly_totals as (
     where breakdown = 'nationality'
 ),
 
+-- rolling 3- and 12-month sums over the months reported
 compared as (
-    {{ trend_comparisons(['dataset', 'member_code', 'nationality_code']) }}
+    select
+        monthly_totals.dataset,
+        monthly_totals.member_code,
+        monthly_totals.nationality_code,
+        monthly_totals.period_month,
+        monthly_totals.total_count,
+        (
+            select sum(window_months.total_count)
+            from monthly_totals as window_months
+            where
+                window_months.dataset = monthly_totals.dataset
+                and window_months.member_code = monthly_totals.member_code
+                and window_months.nationality_code = monthly_totals.nationality_code
+                and window_months.period_month <= monthly_totals.period_month
+                and window_months.period_month
+                > cast({{ dbt.dateadd('month', -3, 'monthly_totals.period_month') }} as date)
+        ) as rolling_3m_total,
+        (
+            select sum(window_months.total_count)
+            from monthly_totals as window_months
+            where
+                window_months.dataset = monthly_totals.dataset
+                and window_months.member_code = monthly_totals.member_code
+                and window_months.nationality_code = monthly_totals.nationality_code
+                and window_months.period_month <= monthly_totals.period_month
+                and window_months.period_month
+                > cast({{ dbt.dateadd('month', -12, 'monthly_totals.period_month') }} as date)
+        ) as rolling_12m_total
+    from monthly_totals
 ),
 
 final as (
