@@ -12,16 +12,19 @@ row; one member's odd label must not stop the regional publication.
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
+from dagster_duckdb import DuckDBResource
 
 from expectations.suites import Rule, dataset_rules, month_index
 from ingestion.raw_schema import RAW_SCHEMA
 from orchestration.intake import LEDGER_KEY
-from orchestration.resources import WAREHOUSE_POOL, HomeResource
+from orchestration.resources import WAREHOUSE_POOL
 from pidc.contract import Dataset, load_contract
 from pidc.settings import SEEDS_DIR
 
@@ -274,14 +277,13 @@ def build_raw_suite_checks() -> dg.AssetChecksDefinition:
         pool=WAREHOUSE_POOL,
         description="The contract's expectation suites over the raw tables.",
     )
-    def raw_expectation_suites(home: HomeResource):
+    def raw_expectation_suites(warehouse: DuckDBResource):
         # Imported here: ingestion.validate loads the reference seeds and resolvers.
         from ingestion.validate import reporting_window
 
         first_period, last_period = reporting_window()
         member_codes = _member_codes()
-        warehouse = home.get_home().warehouse
-        if not warehouse.exists():
+        if not Path(warehouse.database).exists():
             for spec in _raw_dataset_specs(datasets):
                 yield dg.AssetCheckResult(
                     asset_key=spec.asset_key,
@@ -291,8 +293,8 @@ def build_raw_suite_checks() -> dg.AssetChecksDefinition:
                     description="No warehouse yet: nothing loaded, nothing to check.",
                 )
             return
-        connection = duckdb.connect(str(warehouse), read_only=True)
-        try:
+        # closing(): the resource does not close the connection when the block raises.
+        with warehouse.get_connection() as connection, closing(connection):
             for name in datasets:
                 outcome = check_raw_dataset(
                     connection,
@@ -309,8 +311,6 @@ def build_raw_suite_checks() -> dg.AssetChecksDefinition:
                     metadata=_failure_metadata(outcome),
                 )
             problems = ledger_problems(connection, datasets)
-        finally:
-            connection.close()
         yield dg.AssetCheckResult(
             asset_key=LEDGER_KEY,
             check_name=LEDGER_CHECK,
@@ -352,12 +352,9 @@ def build_unmapped_values_check() -> dg.AssetChecksDefinition:
             "listed so the Secretariat can add a mapping row."
         ),
     )
-    def current_codes_harmonised(home: HomeResource) -> dg.AssetCheckResult:
-        connection = duckdb.connect(str(home.get_home().warehouse), read_only=True)
-        try:
+    def current_codes_harmonised(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+        with warehouse.get_connection() as connection, closing(connection):
             unmapped = unmapped_summary(connection)
-        finally:
-            connection.close()
         metadata: dict[str, object] = {
             "unmapped_values": len(unmapped),
             "rows_affected": int(unmapped["row_count"].sum()) if len(unmapped) else 0,

@@ -14,11 +14,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
-from dagster._core.definitions.unresolved_asset_job_definition import (
-    UnresolvedAssetJobDefinition,
-)
 
-from orchestration.partitions import deadline_day, monthly_partitions
+from orchestration.intake import AssetJob
+from orchestration.partitions import day_after_deadline, monthly_partitions
 from orchestration.publish import MARTS_SCHEMA, SERVING_ASSET_NAME
 from orchestration.resources import HomeResource
 from pidc.settings import Home
@@ -237,7 +235,7 @@ def build_compliance_asset() -> dg.AssetsDefinition:
     return compliance_reminders
 
 
-def build_compliance_job() -> UnresolvedAssetJobDefinition:
+def build_compliance_job() -> AssetJob:
     """``compliance_job``: the reminders report of one reporting month."""
     return dg.define_asset_job(
         COMPLIANCE_JOB_NAME,
@@ -250,7 +248,7 @@ def build_compliance_job() -> UnresolvedAssetJobDefinition:
 def compliance_schedule_day() -> int:
     """Day of the month the compliance job runs: the day after the reporting deadline."""
     # Day 28 exists in every month; a deadline later than that still gets its report.
-    return min(deadline_day() + 1, 28)
+    return day_after_deadline()
 
 
 def compliance_definitions() -> dg.Definitions:

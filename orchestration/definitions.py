@@ -13,7 +13,7 @@ from orchestration.checks import checks_definitions
 from orchestration.compliance import compliance_definitions
 from orchestration.intake import build_intake_job, intake_definitions
 from orchestration.publish import build_serving_asset
-from orchestration.resources import HomeResource
+from orchestration.resources import WAREHOUSE_RESOURCE, HomeResource, warehouse_resource
 from orchestration.schedules import schedules_definitions
 from orchestration.transform import build_dbt_assets, group_asset_keys, transform_definitions
 from pidc.settings import DBT_PROJECT_DIR
@@ -33,7 +33,10 @@ def build_definitions(
     marts = group_asset_keys(dbt_models, MARTS_GROUP)
     publish = dg.Definitions(assets=[build_serving_asset(marts)])
     shared = dg.Definitions(
-        resources={"home": HomeResource(root=str(home_root) if home_root else None)}
+        resources={
+            "home": HomeResource(root=str(home_root) if home_root else None),
+            WAREHOUSE_RESOURCE: warehouse_resource(home_root),
+        }
     )
     intake_job = build_intake_job()
     return dg.Definitions.merge(
@@ -42,7 +45,7 @@ def build_definitions(
         transform_definitions(dbt_project_dir),
         publish,
         compliance_definitions(),
-        schedules_definitions(intake_job),
+        schedules_definitions(),
         shared,
     )
 

@@ -4,7 +4,8 @@
 kept) before ``dagster dev`` starts with ``DAGSTER_HOME=$PIDC_HOME/dagster``: the ``warehouse``
 pool gets one slot, so intake, the raw checks, dbt and publish never write or read the DuckDB
 warehouse at the same time, telemetry is off (the platform runs offline) and so is the UI's
-e-mail sign-up pop-up.
+e-mail sign-up pop-up; the assets' freshness policies are evaluated (off by default while Dagster
+calls them a preview).
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ telemetry:
 # No e-mail sign-up pop-up or "what's new" prompts in the UI (offline offices, no accounts).
 nux:
   enabled: false
+# Evaluate the assets' freshness policies (raw tables: monthly cycle; serving: nightly).
+freshness:
+  enabled: true
 """
 
 # Keys added after a home's dagster.yaml was first written: appended when missing, so an
 # operator's edits are kept and an older home still gets them.
 LATER_KEYS = {
     "nux": "# No e-mail sign-up pop-up in the UI.\nnux:\n  enabled: false\n",
+    "freshness": "# Evaluate the assets' freshness policies.\nfreshness:\n  enabled: true\n",
 }
 
 

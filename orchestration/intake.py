@@ -12,15 +12,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
-from dagster._core.definitions.unresolved_asset_job_definition import (
-    UnresolvedAssetJobDefinition,
-)
 from pydantic import Field
 
 from ingestion.landing import file_sha256, landing_files
 from ingestion.raw_schema import raw_tables
+from orchestration.partitions import raw_freshness_policy
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
 from pidc.escaping import escape_markdown
 
@@ -34,6 +33,9 @@ LANDING_SENSOR_NAME = "landing_sensor"
 
 # A file whose modification time is this recent may still be being copied in; wait a tick.
 DEFAULT_SETTLE_SECONDS = 10.0
+
+# What ``dg.define_asset_job`` returns (its class is not in Dagster's public API).
+AssetJob = Any
 
 
 class LandingFileMissingError(FileNotFoundError):
@@ -155,6 +157,8 @@ def _raw_specs() -> list[dg.AssetSpec]:
             group_name=INTAKE_GROUP,
             description=f"Raw warehouse table raw.{table}: rows exactly as members sent them.",
             kinds={"duckdb"},
+            # Returns arrive every month: a cycle with nothing at all is worth a look.
+            freshness_policy=raw_freshness_policy(),
         )
         for table in raw_tables()
     ]
@@ -299,7 +303,7 @@ def build_intake_assets() -> dg.AssetsDefinition:
 
 
 def build_landing_sensor(
-    job: UnresolvedAssetJobDefinition | dg.JobDefinition,
+    job: AssetJob | dg.JobDefinition,
     *,
     settle_seconds: float = DEFAULT_SETTLE_SECONDS,
     minimum_interval_seconds: int = 30,
@@ -344,7 +348,7 @@ def build_landing_sensor(
     return landing_sensor
 
 
-def build_intake_job() -> UnresolvedAssetJobDefinition:
+def build_intake_job() -> AssetJob:
     """``intake_job``: the intake group only (what the landing sensor launches)."""
     return dg.define_asset_job(
         INTAKE_JOB_NAME,
@@ -353,7 +357,7 @@ def build_intake_job() -> UnresolvedAssetJobDefinition:
     )
 
 
-def intake_definitions(intake_job: UnresolvedAssetJobDefinition) -> dg.Definitions:
+def intake_definitions(intake_job: AssetJob) -> dg.Definitions:
     """The intake group, its job and the landing-folder sensor."""
     return dg.Definitions(
         assets=[build_intake_assets()],

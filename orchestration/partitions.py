@@ -1,23 +1,22 @@
-"""Monthly partitions: the reporting month is the unit of a backfill.
+"""The reporting cycle: settings, the monthly partitions of the compliance report, the month window
+a dbt build can be asked to rebuild, and the freshness the cycle implies.
 
-The dbt and publish assets are partitioned by calendar month from the first reporting month
-(``first_reporting_month`` in the reporting-settings seed) and use ``BackfillPolicy.single_run()``,
-so a backfill of any range of months is ONE run: one dbt build whose ``--vars`` carry the window
-(``pidc_period_start`` / ``pidc_period_end``, the first days of the first and last month), one
-publish. A run with no partition chosen (nightly build, ``make run``) covers every month.
+Only ``compliance_reminders`` is partitioned by month: it writes one report per reporting month.
+The dbt models and ``serving_database`` are not: every dbt build runs over the whole graph (its
+incremental facts decide for themselves which member-months to rebuild) and every publish copies
+every mart, so a month partition of them bought nothing (see docs/orchestration.md, "Partitions").
+A rebuild of chosen months is one run with ``first_month``/``last_month`` in the dbt step's
+config, passed to dbt as ``--vars`` (``pidc_period_start`` / ``pidc_period_end``).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from functools import cache
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
 from pidc.settings import SEEDS_DIR
 
@@ -72,18 +71,69 @@ def dbt_partition_vars(window_start: dt.date, window_end: dt.date) -> dict[str, 
     }
 
 
-def partition_range_tags(first_key: str, last_key: str) -> dict[str, str]:
-    """Run tags that make one run cover the partitions ``first_key`` to ``last_key``."""
-    return {ASSET_PARTITION_RANGE_START_TAG: first_key, ASSET_PARTITION_RANGE_END_TAG: last_key}
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-def all_months_tags(current_time: dt.datetime | None = None) -> dict[str, str]:
-    """Run tags for one run over every reporting month up to the last complete one.
+def month_window_vars(first_month: str, last_month: str) -> dict[str, str]:
+    """The dbt ``--vars`` that make a build rebuild the months ``first_month``..``last_month``.
 
-    The nightly build and ``make run`` use this: corrections can arrive for any past month.
+    Months are ``YYYY-MM``; e.g. ``2026-01``, ``2026-06`` -> ``2026-01-01`` and ``2026-06-01``.
     """
-    partitions = monthly_partitions()
-    keys = partitions.get_partition_keys(current_time=current_time)
-    if not keys:
-        raise ValueError("No reporting month has ended yet; nothing to build.")
-    return partition_range_tags(keys[0], keys[-1])
+    bounds = []
+    for month in (first_month, last_month):
+        matched = _MONTH.match(month)
+        if not matched:
+            raise ValueError(f"not a month (YYYY-MM): {month!r}")
+        bounds.append(dt.date(int(matched[1]), int(matched[2]), 1))
+    first, last = bounds
+    if last < first:
+        raise ValueError(f"empty month window: {first_month} to {last_month}")
+    following = (last + dt.timedelta(days=32)).replace(day=1)
+    return dbt_partition_vars(first, following)
+
+
+def day_after_deadline() -> int:
+    """Day of the month after the reporting deadline: returns are due by then.
+
+    Day 28 exists in every month; a deadline later than that still gets its day.
+    """
+    return min(deadline_day() + 1, 28)
+
+
+# When the freshness of a reporting cycle is judged: 09:00 the day after the deadline (Apia),
+# the moment the compliance job lists missing returns.
+CYCLE_CHECK_HOUR = 9
+# The shortest reporting cycle (February): a raw table updated within it, before the check,
+# received something in the cycle that just closed.
+CYCLE_DAYS = 28
+# The serving database is published every night; a missed night warns, two missed nights fail.
+SERVING_WARN_AFTER = dt.timedelta(hours=26)
+SERVING_FAIL_AFTER = dt.timedelta(hours=50)
+
+
+def cycle_deadline_cron() -> str:
+    """Cron of the moment a reporting cycle is judged (the day after each deadline, 09:00)."""
+    return f"0 {CYCLE_CHECK_HOUR} {day_after_deadline()} * *"
+
+
+def raw_freshness_policy() -> dg.FreshnessPolicy:
+    """Raw tables: some return arrived during each monthly reporting cycle.
+
+    Fails when, at 09:00 the day after a reporting deadline, intake has not updated the table in
+    the 28 days before: no member submitted anything all cycle (landing not watched, intake
+    failing, or the sensor off).
+    """
+    return dg.FreshnessPolicy.cron(
+        deadline_cron=cycle_deadline_cron(),
+        lower_bound_delta=dt.timedelta(days=CYCLE_DAYS),
+        timezone=reporting_timezone(),
+    )
+
+
+def serving_freshness_policy() -> dg.FreshnessPolicy:
+    """The serving database: published every night (lateness follows the calendar) and after
+    every intake, so a day without a publish warns and two fail.
+    """
+    return dg.FreshnessPolicy.time_window(
+        fail_window=SERVING_FAIL_AFTER, warn_window=SERVING_WARN_AFTER
+    )

@@ -20,7 +20,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.partitions import monthly_partitions
+from orchestration.automation import after_intake_condition
+from orchestration.partitions import serving_freshness_policy
 
 try:
     import fcntl
@@ -264,10 +265,10 @@ def build_serving_asset(upstream_marts: list[dg.AssetKey]) -> dg.AssetsDefinitio
         group_name=PUBLISH_GROUP,
         deps=upstream_marts,
         pool=WAREHOUSE_POOL,
-        partitions_def=monthly_partitions(),
-        # Publishing is whole-file: a backfill of many months publishes once, at its end.
-        backfill_policy=dg.BackfillPolicy.single_run(),
         retry_policy=TRANSIENT_RETRY_POLICY,
+        # Published in the same run as the dbt build that intake set off.
+        automation_condition=after_intake_condition(),
+        freshness_policy=serving_freshness_policy(),
         kinds={"duckdb"},
         description=(
             "The audited copy of the marts that the dashboard reads, swapped in atomically."

@@ -16,7 +16,6 @@ import dagster as dg
 
 from orchestration.definitions import build_definitions
 from orchestration.intake import INTAKE_ASSET_NAME
-from orchestration.partitions import all_months_tags
 from orchestration.publish import SERVING_ASSET_NAME
 from orchestration.schedules import PIPELINE_JOB_NAME
 from orchestration.transform import (
@@ -140,8 +139,6 @@ def run_pipeline(
                         run_config=run_config,
                         instance=run_instance,
                         raise_on_error=False,
-                        # One run over every reporting month (dbt and publish are monthly).
-                        tags=all_months_tags(),
                     )
                 write_run_log(run_instance, result.run_id, log)
     if not result.success:

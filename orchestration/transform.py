@@ -24,9 +24,12 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
+from pydantic import Field
 
-from orchestration.partitions import dbt_partition_vars, monthly_partitions
+from orchestration.automation import after_intake_condition
+from orchestration.partitions import month_window_vars
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
 from pidc.settings import DBT_PROJECT_DIR, Home, home
 
@@ -44,7 +47,23 @@ class DbtProjectNotReadyError(RuntimeError):
 class DbtBuildConfig(dg.Config):
     """Options for one dbt build run."""
 
-    full_refresh: bool = False
+    full_refresh: bool = Field(
+        default=False, description="Rebuild incremental models and changed seeds from scratch."
+    )
+    first_month: str | None = Field(
+        default=None,
+        description="With last_month (YYYY-MM): also rebuild every member-month of this window "
+        "(a backfill, e.g. after a mapping seed changed for those months).",
+    )
+    last_month: str | None = Field(default=None, description="Last month of the window (YYYY-MM).")
+
+    def dbt_vars(self) -> dict[str, str]:
+        """The window as dbt ``--vars`` (empty without one)."""
+        if not (self.first_month or self.last_month):
+            return {}
+        return month_window_vars(
+            self.first_month or self.last_month, self.last_month or self.first_month
+        )
 
 
 # Messages of failures that go away on their own: another process holds DuckDB's file lock
@@ -137,6 +156,15 @@ class PidcDbtTranslator(DagsterDbtTranslator):
             return SEED_GROUP
         fqn = dbt_resource_props.get("fqn", [])
         return _group_name(fqn[1]) if len(fqn) > 2 else "transform"
+
+    def get_automation_condition(
+        self, dbt_resource_props: Mapping[str, Any]
+    ) -> dg.AutomationCondition | None:
+        """Every model and seed rebuilds by itself after its parents update (see
+        ``orchestration.automation``); sources are the raw tables intake fills."""
+        if dbt_resource_props["resource_type"] == "source":
+            return None
+        return after_intake_condition()
 
 
 def dbt_executable() -> str:
@@ -233,9 +261,6 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         name=DBT_ASSETS_NAME,
         dagster_dbt_translator=PidcDbtTranslator(),
         pool=WAREHOUSE_POOL,
-        partitions_def=monthly_partitions(),
-        # A backfill of any range of months is one dbt build over the window, not one per month.
-        backfill_policy=dg.BackfillPolicy.single_run(),
         retry_policy=TRANSIENT_RETRY_POLICY,
     )
     def dbt_models(
@@ -244,9 +269,9 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         dbt: DbtCliResource,
         home: HomeResource,
     ):
-        window = context.partition_time_window
-        dbt_vars = dbt_partition_vars(window.start.date(), window.end.date())
-        context.log.info(f"dbt build for the months {dbt_vars}")
+        dbt_vars = config.dbt_vars()
+        if dbt_vars:
+            context.log.info(f"dbt build, rebuilding the months {dbt_vars}")
         # The environment is read when dbt's subprocess starts, i.e. inside cli().
         with scoped_environ(dbt_env(home.get_home())):
             invocation = dbt.cli(dbt_build_args(config.full_refresh, dbt_vars), context=context)
@@ -255,10 +280,18 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         # One step per model, seed, snapshot and data test the build selects.
         nodes = invocation.manifest.get("nodes", {})
         progress.current.start("dbt build", len(nodes) or None)
-        try:
-            for event in invocation.stream():
+
+        def counted(events: Iterator[Any]) -> Iterator[Any]:
+            # Counted as dbt reports them: with DuckDB, fetch_column_metadata() first waits for
+            # dbt to finish (to open the warehouse after dbt let go of it), then adds columns.
+            for event in events:
                 progress.current.advance()
                 yield event
+
+        try:
+            yield from DbtEventIterator(
+                counted(invocation.stream()), dbt_cli_invocation=invocation
+            ).fetch_column_metadata()
             progress.current.finish("dbt build", "models built and tested")
         except DagsterDbtCliRuntimeError as error:
             if is_transient_dbt_failure(str(error)):

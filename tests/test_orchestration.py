@@ -7,7 +7,6 @@ exists.
 
 import datetime as dt
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import duckdb
 import pytest
 
 from ingestion.raw_schema import raw_ddl, raw_tables
+from orchestration.automation import AFTER_INTAKE_LABEL
 from orchestration.checks import RAW_SUITE_CHECKS_NAME
 from orchestration.definitions import build_definitions
 from orchestration.intake import (
@@ -30,7 +30,7 @@ from orchestration.intake import (
     file_sha256,
     scan_landing,
 )
-from orchestration.partitions import all_months_tags, dbt_partition_vars, monthly_partitions
+from orchestration.partitions import dbt_partition_vars, month_window_vars, monthly_partitions
 from orchestration.publish import PublishError, publish_serving
 from orchestration.resources import WAREHOUSE_POOL, HomeResource
 from orchestration.transform import (
@@ -234,14 +234,14 @@ def test_every_warehouse_writer_shares_one_pool(fixture_defs):
     }
 
 
-def test_partitions_backfill_policy_and_retries(fixture_defs):
+def test_only_the_monthly_report_is_partitioned_and_steps_retry(fixture_defs):
     graph = fixture_defs.resolve_asset_graph()
     partitions = monthly_partitions()
     assert partitions.get_first_partition_key() == "2017-01-01"
+    # One report per reporting month; the dbt graph and the publish are whole (see the docs).
+    assert graph.get(dg.AssetKey("compliance_reminders")).partitions_def == partitions
     for key in (["marts", "mart_movement_totals"], ["serving_database"], ["members"]):
-        node = graph.get(dg.AssetKey(key))
-        assert node.partitions_def == partitions
-        assert node.backfill_policy == dg.BackfillPolicy.single_run()
+        assert graph.get(dg.AssetKey(key)).partitions_def is None
     assert graph.get(dg.AssetKey(["raw", "movements"])).partitions_def is None
     job = fixture_defs.resolve_job_def("pipeline_job")
     for node_name in (INTAKE_ASSET_NAME, DBT_ASSETS_NAME, "serving_database"):
@@ -260,12 +260,19 @@ def test_dbt_partition_vars_name_first_and_last_month():
         dbt_partition_vars(dt.date(2026, 2, 1), dt.date(2026, 2, 1))
 
 
-def test_all_months_tags_cover_every_complete_month():
-    tags = all_months_tags(dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
-    assert tags == {
-        "dagster/asset_partition_range_start": "2017-01-01",
-        "dagster/asset_partition_range_end": "2026-10-01",
+def test_month_window_vars_name_first_and_last_month():
+    assert month_window_vars("2026-01", "2026-06") == {
+        "pidc_period_start": "2026-01-01",
+        "pidc_period_end": "2026-06-01",
     }
+    assert month_window_vars("2025-12", "2025-12") == {
+        "pidc_period_start": "2025-12-01",
+        "pidc_period_end": "2025-12-01",
+    }
+    with pytest.raises(ValueError, match="empty month window"):
+        month_window_vars("2026-06", "2026-01")
+    with pytest.raises(ValueError, match="not a month"):
+        month_window_vars("2026-13", "2026-01")
 
 
 def test_transient_dbt_failures_are_told_apart_from_failed_tests():
@@ -615,120 +622,85 @@ def test_run_pipeline_on_an_empty_landing_folder_publishes_empty_marts(tmp_path)
     assert Path(summary["published_path"]).exists()
 
 
-BACKFILL_CODE_LOCATION = """
-from pathlib import Path
+class _RecordingReporter:
+    """A progress reporter (``orchestration.progress``) that remembers what it was told."""
 
-from orchestration.definitions import build_definitions
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
 
-defs = build_definitions(home_root={home!r}, dbt_project_dir=Path({project!r}))
-"""
+    def start(self, step: str, total: int | None = None) -> None:
+        self.calls.append(("start", step))
+
+    def advance(self, amount: int = 1) -> None:
+        self.calls.append(("advance", amount))
+
+    def finish(self, step: str, summary: str = "") -> None:
+        self.calls.append(("finish", step))
 
 
 @pytest.mark.slow
-def test_a_backfill_of_several_months_runs_as_one_run(tmp_path, fixture_dbt_project):
-    """A backfill launched the way the Dagster UI launches it (the backfill daemon) over six
-    months makes exactly one run, whose dbt build gets the six-month window in its vars.
+def test_a_rebuild_of_several_months_is_one_run_with_the_window_in_dbt_vars(
+    tmp_path, fixture_dbt_project
+):
+    """What a backfill was: six months rebuilt, launched as the UI launches ``refresh_job``
+    with the window in the dbt step's config. It is one run: one dbt build whose vars carry the
+    window, one publish; the models' columns reach Dagster and the progress bar moves.
     """
-    from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
-    from dagster._core.test_utils import create_test_daemon_workspace_context, instance_for_test
-    from dagster._core.workspace.load_target import PythonFileTarget
-    from dagster._daemon.backfill import execute_backfill_iteration
+    from orchestration import progress
 
     platform_home = home(tmp_path / "home").ensure()
-    connection = duckdb.connect(str(platform_home.warehouse))
-    try:
-        for statement in raw_ddl():
-            connection.execute(statement)
-        connection.execute(
-            "insert into raw.movements (member, period, count, submission_id, source_row) "
-            "values ('FJI', '2026-03', 12, 's1', 1)"
-        )
-    finally:
-        connection.close()
-    location = tmp_path / "backfill_location.py"
-    location.write_text(
-        BACKFILL_CODE_LOCATION.format(
-            home=str(platform_home.root), project=str(fixture_dbt_project)
-        )
+    # One return loaded as intake loads it, so the raw suites (run first) pass.
+    _fake_ingest_path(
+        _drop(platform_home.landing / "FJI" / "m1.csv", f"FJI,{_last_month()},12"), platform_home
     )
     definitions = build_definitions(
         home_root=platform_home.root, dbt_project_dir=fixture_dbt_project
     )
-    months = monthly_partitions().get_partition_keys_in_range(
-        dg.PartitionKeyRange("2026-01-01", "2026-06-01")
-    )
-    targets = [
-        dg.AssetKey("members"),
-        dg.AssetKey(["staging", "stg_raw__movements"]),
-        dg.AssetKey(["marts", "mart_movement_totals"]),
-        dg.AssetKey("serving_database"),
-    ]
-    environment = {
-        "PIDC_HOME": str(platform_home.root),
-        "PIDC_WAREHOUSE": str(platform_home.warehouse),
-    }
+    window = {"first_month": "2026-01", "last_month": "2026-06"}
+    reporter = _RecordingReporter()
     with (
-        pytest.MonkeyPatch.context() as patch,
-        instance_for_test(
-            synchronous_run_launcher=True, synchronous_run_coordinator=True
-        ) as instance,
+        dg.instance_for_test() as instance,
+        progress.reporting(reporter),
     ):
-        for name, value in environment.items():
-            patch.setenv(name, value)
-        target = PythonFileTarget(
-            python_file=str(location),
-            attribute="defs",
-            working_directory=str(PROJECT_ROOT),
-            location_name="backfill_test",
+        result = definitions.resolve_job_def("refresh_job").execute_in_process(
+            run_config={"ops": {DBT_ASSETS_NAME: {"config": window}}},
+            instance=instance,
+            raise_on_error=False,
         )
-        with create_test_daemon_workspace_context(target, instance) as workspace:
-            instance.add_backfill(
-                PartitionBackfill.from_asset_partitions(
-                    backfill_id="six_months",
-                    asset_graph=definitions.resolve_asset_graph(),
-                    partition_names=months,
-                    asset_selection=targets,
-                    backfill_timestamp=time.time(),
-                    tags={},
-                    dynamic_partitions_store=instance,
-                    all_partitions=False,
-                    title=None,
-                    description=None,
-                    run_config=None,
-                )
-            )
-            logger = logging.getLogger("backfill_test")
-            for _ in range(5):
-                list(execute_backfill_iteration(workspace, logger))
-                if instance.get_backfill("six_months").status != BulkActionStatus.REQUESTED:
-                    break
-            runs = instance.get_runs()
-            backfill_status = instance.get_backfill("six_months").status
-            # What went wrong, if anything: each failed or retried step's error, for the report.
-            failures = [
-                f"{entry.step_key}: {entry.message} {getattr(entry.dagster_event.event_specific_data, 'error', '')}"
-                for run in runs
-                for entry in (
-                    r.event_log_entry for r in instance.get_records_for_run(run.run_id).records
-                )
-                if entry.dagster_event is not None
-                and (entry.dagster_event.is_failure or entry.dagster_event.is_step_up_for_retry)
-            ]
-
+        runs = instance.get_runs()
+    # What went wrong, if anything: each failed or retried step's error.
+    failures = [
+        f"{event.step_key}: {event.message}"
+        for event in result.all_events
+        if event.is_failure or event.is_step_up_for_retry
+    ]
+    assert result.success, "\n".join(failures)
     assert len(runs) == 1
-    (run,) = runs
-    assert run.status == dg.DagsterRunStatus.SUCCESS, "\n".join(failures)
-    assert run.tags["dagster/asset_partition_range_start"] == "2026-01-01"
-    assert run.tags["dagster/asset_partition_range_end"] == "2026-06-01"
-    assert backfill_status == BulkActionStatus.COMPLETED_SUCCESS
     reader = duckdb.connect(str(platform_home.serving), read_only=True)
     try:
-        window = reader.execute(
+        published = reader.execute(
             "select distinct window_start, window_end from marts.mart_movement_totals"
         ).fetchall()
     finally:
         reader.close()
-    assert window == [("2026-01-01", "2026-06-01")]
+    assert published == [("2026-01-01", "2026-06-01")]
+    # fetch_column_metadata(): every model's columns, as DuckDB has them after the build.
+    [mart] = [
+        materialization
+        for materialization in result.asset_materializations_for_node(DBT_ASSETS_NAME)
+        if materialization.asset_key == dg.AssetKey(["marts", "mart_movement_totals"])
+    ]
+    schema = mart.metadata["dagster/column_schema"].value
+    assert [column.name for column in schema.columns] == [
+        "member",
+        "total_count",
+        "window_start",
+        "window_end",
+    ]
+    dbt_calls = reporter.calls[
+        reporter.calls.index(("start", "dbt build")) : reporter.calls.index(("finish", "dbt build"))
+    ]
+    assert dbt_calls.count(("advance", 1)) >= 3  # seed, two models and their tests
 
 
 def test_the_dagster_instance_runs_offline_without_sign_up_prompts(tmp_path):
@@ -741,8 +713,151 @@ def test_the_dagster_instance_runs_offline_without_sign_up_prompts(tmp_path):
     config = yaml.safe_load(write_instance_config(platform_home).read_text())
     assert config["telemetry"] == {"enabled": False}
     assert config["nux"] == {"enabled": False}
+    assert config["freshness"] == {"enabled": True}
     # An older home's file keeps its edits and gains the keys added since.
     older = platform_home.dagster_home / "dagster.yaml"
     older.write_text("telemetry:\n  enabled: false\n# mine\n")
     updated = write_instance_config(platform_home).read_text()
     assert "# mine" in updated and yaml.safe_load(updated)["nux"] == {"enabled": False}
+    assert yaml.safe_load(updated)["freshness"] == {"enabled": True}
+
+
+# --- automation after intake, freshness, the asset specs --------------------------------------
+
+BUILT_AFTER_INTAKE = {
+    dg.AssetKey(["staging", "stg_raw__movements"]),
+    dg.AssetKey(["marts", "mart_movement_totals"]),
+    dg.AssetKey("serving_database"),
+}
+
+
+def _intake_finished(instance: dg.DagsterInstance, *, suites_pass: bool = True) -> None:
+    """What an intake run leaves behind: every raw table updated, its blocking suites run."""
+    for table in raw_tables():
+        instance.report_runless_asset_event(dg.AssetMaterialization(dg.AssetKey(["raw", table])))
+    for name in load_contract().dataset_names:
+        instance.report_runless_asset_event(
+            dg.AssetCheckEvaluation(
+                asset_key=dg.AssetKey(["raw", name]),
+                check_name="rows_meet_contract",
+                passed=suites_pass,
+                severity=dg.AssetCheckSeverity.ERROR,
+            )
+        )
+    instance.report_runless_asset_event(
+        dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey(["raw", "submissions"]),
+            check_name="ledger_reconciles",
+            passed=True,
+        )
+    )
+
+
+def _build_ran(instance: dg.DagsterInstance) -> None:
+    """A build run over the assets an intake sets off (stand-ins with the same keys), recording
+    its asset selection as an automation run does."""
+
+    @dg.multi_asset(specs=[dg.AssetSpec(key) for key in BUILT_AFTER_INTAKE], can_subset=True)
+    def build(context: dg.AssetExecutionContext):
+        for key in context.selected_asset_keys:
+            yield dg.MaterializeResult(asset_key=key)
+
+    job = dg.Definitions(
+        assets=[build], jobs=[dg.define_asset_job("build", selection=list(BUILT_AFTER_INTAKE))]
+    ).resolve_job_def("build")
+    result = job.execute_in_process(instance=instance, asset_selection=list(BUILT_AFTER_INTAKE))
+    assert result.success
+
+
+def _requested_keys(definitions: dg.Definitions, result) -> set[dg.AssetKey]:
+    return {
+        key
+        for key in definitions.resolve_asset_graph().get_all_asset_keys()
+        if result.get_requested_partitions(key)
+    }
+
+
+def test_one_landing_batch_requests_one_build_and_publish(fixture_defs):
+    from dagster._core.definitions.automation_tick_evaluation_context import build_run_requests
+
+    selection = dg.AssetSelection.all() - dg.AssetSelection.groups("intake", "reports")
+
+    def tick(cursor=None):
+        return dg.evaluate_automation_conditions(
+            fixture_defs, instance=instance, asset_selection=selection, cursor=cursor
+        )
+
+    with dg.instance_for_test() as instance:
+        first = tick()
+        assert first.total_requested == 0  # turning automation on builds nothing by itself
+
+        _intake_finished(instance)
+        after_batch = tick(first.cursor)
+        # Everything downstream of the raw tables, and the publish, in the same tick (one run);
+        # the seed does not depend on raw data and is left to the nightly build.
+        assert _requested_keys(fixture_defs, after_batch) == BUILT_AFTER_INTAKE
+        # ... launched as one run (what the sensor does with one tick's requests).
+        [run_request] = build_run_requests(
+            after_batch._requested_subsets,
+            fixture_defs.resolve_asset_graph(),
+            run_tags={},
+            emit_backfills=True,
+        )
+        assert set(run_request.asset_selection) == BUILT_AFTER_INTAKE
+
+        again = tick(after_batch.cursor)
+        assert again.total_requested == 0  # the batch asked for one build, not one per tick
+        _build_ran(instance)
+        built = tick(again.cursor)
+        assert built.total_requested == 0  # the build does not set off another
+
+        # The next build ran, then a batch that had waited for the warehouse was loaded, all
+        # before the next tick: the batch still gets its own build.
+        _intake_finished(instance)
+        second = tick(built.cursor)
+        assert _requested_keys(fixture_defs, second) == BUILT_AFTER_INTAKE
+        third = tick(second.cursor)
+        _build_ran(instance)
+        _intake_finished(instance)
+        assert _requested_keys(fixture_defs, tick(third.cursor)) == BUILT_AFTER_INTAKE
+
+
+def test_a_raw_table_failing_its_suite_starts_no_build(fixture_defs):
+    selection = dg.AssetSelection.all() - dg.AssetSelection.groups("intake", "reports")
+    with dg.instance_for_test() as instance:
+        first = dg.evaluate_automation_conditions(
+            fixture_defs, instance=instance, asset_selection=selection
+        )
+        _intake_finished(instance, suites_pass=False)
+        after = dg.evaluate_automation_conditions(
+            fixture_defs, instance=instance, asset_selection=selection, cursor=first.cursor
+        )
+        assert after.total_requested == 0
+
+
+def _condition_tree(condition: dg.AutomationCondition, depth: int = 0) -> list[str]:
+    label = condition.get_label()
+    lines = ["  " * depth + condition.name + (f" [{label}]" if label else "")]
+    for child in condition.children:
+        lines += _condition_tree(child, depth + 1)
+    return lines
+
+
+def test_asset_specs_snapshot(fixture_defs, snapshot):
+    """Every asset's key, group, parents, automation condition, partitions and freshness, and
+    the after-intake condition itself: a change to any shows here (``--snapshot-update``)."""
+    graph = fixture_defs.resolve_asset_graph()
+    specs = {}
+    for node in sorted(graph.asset_nodes, key=lambda node: node.key.to_user_string()):
+        condition = node.automation_condition
+        specs[node.key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(key.to_user_string() for key in node.parent_keys),
+            "automation_condition": condition.get_label() if condition else None,
+            "partitions": str(node.partitions_def) if node.partitions_def else None,
+            "freshness_policy": repr(node.freshness_policy) if node.freshness_policy else None,
+        }
+    conditions = {node.automation_condition for node in graph.asset_nodes} - {None}
+    assert [condition.get_label() for condition in conditions] == [AFTER_INTAKE_LABEL]
+    (condition,) = conditions
+    assert {"specs": specs, "after_intake": _condition_tree(condition)} == snapshot
