@@ -38,6 +38,8 @@ class BenchConfig:
     end_period: str = "2026-09"
     seed: int = 2026
     run_end_to_end: bool = True
+    # Full renders per page, role and scale (each one is a whole script run, so fewer).
+    page_repeats: int = 3
     notes: list[str] = field(default_factory=list)
 
     @classmethod
@@ -77,6 +79,7 @@ class BenchConfig:
             end_period=self.end_period,
             seed=self.seed,
             run_end_to_end=bool(sizes),
+            page_repeats=self.page_repeats,
             notes=list(self.notes),
         )
 

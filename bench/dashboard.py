@@ -1,6 +1,6 @@
 """Dashboard latency: p50/p95 of each page's queries on a published serving database.
 
-Pages' queries are the functions of ``app/data_access.py`` they call. ``PAGE_QUERIES`` names them
+Pages' queries are the functions of ``app.data_access`` they call. ``PAGE_QUERIES`` names them
 per page; a page added later needs one entry here. Any other public function of ``data_access``
 that needs no arguments (or only the viewer) is measured too, under "not yet assigned to a page",
 so a new query is never silently left out; functions that need other arguments and are not
@@ -25,7 +25,13 @@ from bench.measure import percentile, ratio
 UNASSIGNED_PAGE = "not yet assigned to a page"
 # Plumbing of data_access, not a page's query; downloadable_tables loads every table at once for
 # scripts and the access tests, while the Downloads page loads only the chosen one.
-NOT_PAGE_QUERIES = {"serving_path", "serving_version", "query", "downloadable_tables"}
+NOT_PAGE_QUERIES = {
+    "serving_path",
+    "serving_version",
+    "query",
+    "downloadable_tables",
+    "grant_clause",
+}
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,10 @@ def planned_queries() -> tuple[dict[str, list[PageQuery]], list[str]]:
     for name, function in inspect.getmembers(data_access, inspect.isfunction):
         if name.startswith("_") or name in listed or name in NOT_PAGE_QUERIES:
             continue
-        if function.__module__ != data_access.__name__:
+        # The package's own public functions (its modules re-exported), not what it imports.
+        if not function.__module__.startswith(data_access.__name__) or name not in getattr(
+            data_access, "__all__", [name]
+        ):
             continue
         required = [
             parameter.name

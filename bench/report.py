@@ -187,7 +187,7 @@ def _memory_lines(result: dict[str, Any]) -> list[str]:
         if "error" not in item
         for label in ("history_load", "new_month", "full_rebuild")
     ]
-    lines = ["### 5. Peak memory (resident set size)", ""]
+    lines = ["### 6. Peak memory (resident set size)", ""]
     lines += _table(["size", "run", "pipeline process", "dbt process"], memory)
     return [*lines, ""]
 
@@ -236,6 +236,45 @@ def dashboard_lines(result: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def page_lines(result: dict[str, Any]) -> list[str]:
+    """Each page's full render per role: first view (caches cleared), revisit, interaction."""
+    pages = result.get("dashboard", {}).get("pages")
+    lines = ["### 5. Dashboard pages in full, per role (Streamlit AppTest script runs)", ""]
+    if not pages:
+        return [*lines, "Not measured in this run.", ""]
+    small, large = pages.get("sample_scale", {}), pages.get("largest_scale", {})
+    rows = []
+    for role, by_page in large.get("roles", {}).items():
+        for title, figures in by_page.items():
+            base = small.get("roles", {}).get(role, {}).get(title, {})
+            cells = [role, title]
+            for step in ("first", "again", "interaction"):
+                cells.append(
+                    f"{_ms(base.get(step, {}).get('p95'))} / {_ms(figures.get(step, {}).get('p95'))}"
+                )
+            cells.append("; ".join(figures.get("errors", []) + base.get("errors", [])) or "")
+            rows.append(cells)
+    lines += _table(
+        [
+            "role",
+            "page",
+            "first view p95 (sample / largest)",
+            "revisit p95",
+            "interaction p95",
+            "errors",
+        ],
+        rows,
+    )
+    lines.append("")
+    for scale in ("sample_scale", "largest_scale"):
+        for role, worst in pages.get("slowest", {}).get(scale, {}).items():
+            lines.append(
+                f"- {scale.replace('_', ' ')}, {role}: slowest p95 {_ms(worst['p95'])} "
+                f"({worst['page']}, {worst['step']})"
+            )
+    return [*lines, ""]
+
+
 def _startup_lines(result: dict[str, Any]) -> list[str]:
     startup = result.get("startup", {})
     rows = [["Python start and exit", _number(startup.get("python_start"), 2, " s")]]
@@ -245,7 +284,7 @@ def _startup_lines(result: dict[str, Any]) -> list[str]:
         rows.append(["`dbt --version` (dbt CLI start)", _number(startup["dbt_cli_start"], 2, " s")])
     if "dbt_parse" in startup:
         rows.append(["`dbt parse`", _number(startup.get("dbt_parse"), 2, " s")])
-    lines = ["### 6. Fixed costs (each in a fresh process)", "", *_table(["cost", "time"], rows)]
+    lines = ["### 7. Fixed costs (each in a fresh process)", "", *_table(["cost", "time"], rows)]
     fixed = result.get("ingestion_fixed_costs", {})
     if fixed:
         rows = [
@@ -303,6 +342,7 @@ def markdown_block(result: dict[str, Any]) -> str:
     lines += sandbox_lines(result)
     lines += _end_to_end_lines(result)
     lines += dashboard_lines(result)
+    lines += page_lines(result)
     lines += _memory_lines(result)
     lines += _startup_lines(result)
     lines.append(END_MARKER)

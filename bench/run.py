@@ -86,6 +86,7 @@ def run_benchmarks(
             "ingestion_file_limit": config.ingestion_file_limit,
             "sizes": [size.label for size in config.history_sizes],
             "query_repeats": config.query_repeats,
+            "page_repeats": config.page_repeats,
             "profile_files": config.profile_files,
             "end_period": config.end_period,
             "seed": config.seed,
@@ -158,12 +159,28 @@ def _dashboard(end_to_end: dict[str, Any], config: BenchConfig, measure_queries)
     small = published[0]
     large = max(published, key=lambda item: item["history_rows"])
     _say(f"dashboard queries at {small['size']} and {large['size']}")
-    return {
+    dashboard = {
         "sample_size": small["size"],
         "largest_size": large["size"],
         "sample_scale": measure_queries(Path(small["serving_home"]), config.query_repeats),
         "largest_scale": measure_queries(Path(large["serving_home"]), config.query_repeats),
     }
+    _say(f"dashboard pages in full, per role, at {small['size']} and {large['size']}")
+    dashboard["pages"] = _page_renders(
+        Path(small["serving_home"]), Path(large["serving_home"]), config.page_repeats
+    )
+    return dashboard
+
+
+def _page_renders(small: Path, large: Path, repeats: int) -> dict[str, Any]:
+    """Each page's full render per role at both scales, the slowest per role, and ratios."""
+    from bench.pages import compare_page_scales, measure_pages, slowest
+
+    pages = {"sample_scale": measure_pages(small, repeats)}
+    pages["largest_scale"] = measure_pages(large, repeats)
+    pages["slowest"] = {scale: slowest(pages[scale]) for scale in ("sample_scale", "largest_scale")}
+    pages["largest_vs_sample"] = compare_page_scales(pages["sample_scale"], pages["largest_scale"])
+    return pages
 
 
 def _dashboard_only(options: argparse.Namespace) -> int:
@@ -186,6 +203,8 @@ def _dashboard_only(options: argparse.Namespace) -> int:
     dashboard["largest_vs_sample"] = compare_scales(
         dashboard["sample_scale"], dashboard["largest_scale"]
     )
+    page_repeats = options.page_repeats or BenchConfig.full().page_repeats
+    dashboard["pages"] = _page_renders(homes[0], homes[1], page_repeats)
     result = {
         "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": machine(),
@@ -211,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ingestion-months", type=int, help="months of returns to ingest")
     parser.add_argument("--profile-files", type=int, help="files for the intake profile")
     parser.add_argument("--query-repeats", type=int, help="cold calls per dashboard query")
+    parser.add_argument(
+        "--page-repeats", type=int, help="full renders per dashboard page, role and scale"
+    )
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
     parser.add_argument(
         "--docs",
@@ -257,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         overrides["profile_files"] = options.profile_files
     if options.query_repeats:
         overrides["query_repeats"] = options.query_repeats
+    if options.page_repeats:
+        overrides["page_repeats"] = options.page_repeats
     if overrides:
         config = replace(config, **overrides)
     config.notes.extend(options.note)

@@ -274,3 +274,41 @@ def test_dashboard_only_mode_measures_two_kept_homes(tmp_path, capsys):
     assert "| page | query |" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="SMALL,LARGE"):
         main(["--dashboard-homes", str(tmp_path / "nowhere"), "--results-dir", str(results)])
+
+
+@pytest.mark.slow
+def test_page_renders_cover_every_page_each_role_may_open(tmp_path, monkeypatch):
+    """Each page's full render is timed per role; the pages come from the app's navigation."""
+    from test_app import build_serving
+
+    from app.navigation import entries_for
+    from bench.pages import ROLES, _viewer, measure_pages, slowest
+
+    build_serving(tmp_path / "serving.duckdb")
+    pages = measure_pages(tmp_path, repeats=1)
+    monkeypatch.setenv("PIDC_HOME", str(tmp_path))  # who may submit is read from the data
+    for role in ROLES:
+        expected = {e.title for e in entries_for(_viewer(role)) if e.file != "submit.py"}
+        measured = pages["roles"][role.label]
+        assert set(measured) == expected
+        for title, figures in measured.items():
+            assert figures["errors"] == [], (role.label, title)
+            assert _positive(figures["first"]["p95"]) and _positive(figures["again"]["p95"])
+    # The public never gets the member pages, so their renders are not timed as the public.
+    assert "Member profile" not in pages["roles"]["public"]
+    assert "Member profile" in pages["roles"]["Secretariat"]
+    # The explorer has choice boxes, so its interaction is timed.
+    assert _positive(pages["roles"]["Secretariat"]["Dataset explorer"]["interaction"]["p95"])
+    assert set(slowest(pages)) == {role.label for role in ROLES}
+    lines = report.page_lines(
+        {
+            "dashboard": {
+                "pages": {
+                    "sample_scale": pages,
+                    "largest_scale": pages,
+                    "slowest": {"sample_scale": slowest(pages)},
+                }
+            }
+        }
+    )
+    assert any("Dataset explorer" in line for line in lines)
