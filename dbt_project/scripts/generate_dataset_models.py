@@ -356,6 +356,11 @@ def fact_sql(dataset: Dataset) -> str:
         ),
 
         {% if is_incremental() %}
+            {#- a table built before a column was added or removed is rebuilt whole (the
+                columns are synchronised first: on_schema_change sync_all_columns) -#}
+            {%- set built_columns = adapter.get_columns_in_relation(this)
+                | map(attribute='name') | map('lower') | sort | list %}
+            {%- set columns_changed = built_columns != <<sorted_columns>> %}
             current_member_months as (
                 select
                     member_code,
@@ -413,6 +418,10 @@ def fact_sql(dataset: Dataset) -> str:
                     <> current_member_months.source_row_count
                     or built_member_months.observed_count <> current_member_months.observed_count
                     or latest_built_month.period_month is null
+                    {%- if columns_changed %}
+                        -- the table was built with other columns: rebuild every member-month
+                        or true
+                    {%- endif %}
                     {%- if var('pidc_period_start', '') and var('pidc_period_end', '') %}
                         -- a backfill of a window of months (Dagster partitions) rebuilds it all
                         or current_member_months.period_month
@@ -477,6 +486,9 @@ def fact_sql(dataset: Dataset) -> str:
         dataset=name,
         codes=_list(codes, 8, comma_after_last=True),
         key=key,
+        sorted_columns="[\n"
+        + _list(sorted(f"'{c['name']}'" for c in _fact_model(dataset)["columns"]), 8)
+        + "\n    ]",
         cast_codes=_list([f"cast({c} as varchar) as {c}" for c in codes], 8, comma_after_last=True),
     )
 

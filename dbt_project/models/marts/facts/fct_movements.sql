@@ -23,6 +23,28 @@ harmonised_rows as (
 ),
 
 {% if is_incremental() %}
+    {#- a table built before a column was added or removed is rebuilt whole (the
+        columns are synchronised first: on_schema_change sync_all_columns) -#}
+    {%- set built_columns = adapter.get_columns_in_relation(this)
+        | map(attribute='name') | map('lower') | sort | list %}
+    {%- set columns_changed = built_columns != [
+        'age_group_code',
+        'country_basis_code',
+        'country_code',
+        'direction_code',
+        'has_unmapped_value',
+        'is_counted_cross_section',
+        'member_code',
+        'mode_code',
+        'movements_key',
+        'observed_count',
+        'period_month',
+        'port_code',
+        'purpose_code',
+        'sex_code',
+        'source_row_count',
+        'traveller_type_code'
+    ] %}
     current_member_months as (
         select
             member_code,
@@ -80,6 +102,10 @@ harmonised_rows as (
             <> current_member_months.source_row_count
             or built_member_months.observed_count <> current_member_months.observed_count
             or latest_built_month.period_month is null
+            {%- if columns_changed %}
+                -- the table was built with other columns: rebuild every member-month
+                or true
+            {%- endif %}
             {%- if var('pidc_period_start', '') and var('pidc_period_end', '') %}
                 -- a backfill of a window of months (Dagster partitions) rebuilds it all
                 or current_member_months.period_month
