@@ -973,6 +973,38 @@ def test_explorer_filters_by_nationality(published):
     assert list(table["observed_count"]) == [234]
 
 
+def test_explorer_totals_count_a_two_way_table_once(published):
+    """FJI's November return gives 15 movements by country and the same 15 by sex (country
+    '_T'): the data layer's totals count them once, and a split by country leaves out the rows
+    that cannot be split by it."""
+    nov = dt.date(2026, 11, 1)
+    dataset = load_contract().dataset("movements")
+    rows = [({"country": "AUS", "sex": "_T"}, 10), ({"country": "CHN", "sex": "_T"}, 5)]
+    rows += [({"country": "_T", "sex": "M"}, 9), ({"country": "_T", "sex": "F"}, 6)]
+    with duckdb.connect(str(published / "serving.duckdb")) as connection:
+        for index, (codes, count) in enumerate(rows):
+            values = [codes.get(c.name, _default_code(c)) for c in dataset.breakdowns]
+            placeholders = ", ".join("?" for _ in range(len(values) + 6))
+            connection.execute(
+                f"insert into marts.fct_movements values ({placeholders})",
+                [f"n{index}", "FJI", nov, *values, count, 1, False],
+            )
+    data_access._cached_query.clear()
+    window = {"period_from": nov, "period_to": nov}
+    monthly = data_access.fact_totals(SECRETARIAT, "movements", **window)
+    assert list(monthly["observed_count"]) == [15]
+    by_country = data_access.fact_totals(SECRETARIAT, "movements", by="country_code", **window)
+    assert dict(zip(by_country["country_code"], by_country["observed_count"], strict=True)) == {
+        "AUS": 10,
+        "CHN": 5,
+    }
+    assert list(by_country.sort_values("value_rank")["country_code"]) == ["AUS", "CHN"]
+    assert data_access.fact_rows_total(SECRETARIAT, "movements", **window) == (4, 30)
+    assert data_access.fact_totals(PUBLIC, "movements", **window).empty
+    with pytest.raises(ValueError):
+        data_access.fact_totals(SECRETARIAT, "movements", by="1; drop table x")
+
+
 def test_explorer_for_the_public_shows_suppressed_cells_as_below_five(published):
     at = run_page("explorer", PUBLIC)
     at.radio(key="public_by").set_value("sub_region").run()

@@ -46,6 +46,9 @@ REFERENCE_TABLES = (
     "dim_codes",
     "dim_member_groups",
 )
+# A breakdown's "all values" code, and what an unmapped value (null code) counts under.
+TOTAL_CODE = "_T"
+UNMAPPED_LABEL = "(not mapped)"
 # A reader's argument -> the mart column it filters.
 ARGUMENT_COLUMNS = {
     "dataset": "dataset",
@@ -144,7 +147,7 @@ def _as_parameter(value: object) -> object:
     return pd.Timestamp(value).date() if isinstance(value, pd.Timestamp) else value
 
 
-def read_member_level(
+def member_level_sql(
     viewer: Viewer,
     spec: ReaderSpec,
     *,
@@ -154,8 +157,9 @@ def read_member_level(
     period_to: pd.Timestamp | None = None,
     limit: int | None = None,
     select: str = "t.*",
-) -> pd.DataFrame:
-    """Rows of the mart of ``spec`` that ``viewer`` may see, filtered by parameterised values.
+) -> tuple[str, list] | None:
+    """The parameterised query for the rows of ``spec``'s mart that ``viewer`` may see, or None
+    when the mart is not published.
 
     Filter keys must be published columns of the table (checked, never trusted). ``limit`` keeps
     only the first rows (``limit=1`` asks whether there is anything at all); ``select`` is the
@@ -163,7 +167,7 @@ def read_member_level(
     """
     table = spec.table
     if table not in published_tables():
-        return empty(table)
+        return None
     columns = published_columns(table)
     equals = {k: v for k, v in (equals or {}).items() if v is not None}
     within = {k: v for k, v in (within or {}).items() if v}
@@ -188,6 +192,15 @@ def read_member_level(
     sql = f"select {select} from {MARTS_SCHEMA}.{table} t where {' and '.join(where)} order by {order}"
     if limit is not None:
         sql += f" limit {int(limit)}"
+    return sql, params
+
+
+def read_member_level(viewer: Viewer, spec: ReaderSpec, **filters) -> pd.DataFrame:
+    """Rows of ``spec``'s mart that ``viewer`` may see (filters of :func:`member_level_sql`)."""
+    built = member_level_sql(viewer, spec, **filters)
+    if built is None:
+        return empty(spec.table)
+    sql, params = built
     return with_dates(query(sql, tuple(params)))
 
 
@@ -278,6 +291,113 @@ def fact_months(
         select="distinct t.period_month",
     )
     return list(rows["period_month"])
+
+
+def fact_totals(
+    viewer: Viewer,
+    dataset: str,
+    *,
+    by: str | None = None,
+    period_from: pd.Timestamp | None = None,
+    period_to: pd.Timestamp | None = None,
+    members: list[str] | None = None,
+    codes: dict[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """Monthly totals of the ``fct_<dataset>`` rows the viewer may see (filtered as
+    :func:`facts`), optionally by one ``<column>_code`` column ``by``, summed by the database.
+
+    A member may send the same count broken down two ways (rows with ``_T`` in a breakdown form
+    cross-sections); summing every row would count it twice. For each member and month the
+    largest cross-section is used, as ``ingestion.history.return_total`` does. Rows whose ``by``
+    value is ``_T`` cannot be split by it and are left out; an unmapped value (null code) counts
+    under ``UNMAPPED_LABEL``. With ``by``, ``value_rank`` ranks the values by their total over
+    the months (1 the largest), so a chart can keep the largest few.
+    """
+    spec = _fact_spec(dataset)
+    codes_of = [f"{c.name}_code" for c in load_contract().dataset(spec.dataset).breakdowns]
+    if by is not None and by not in codes_of:
+        raise ValueError(f"{spec.table} has no breakdown column {by!r}")
+    keys = ["period_month"] + ([by] if by else [])
+    built = member_level_sql(
+        viewer,
+        spec,
+        within={"member_code": members or [], **(codes or {})},
+        period_from=period_from,
+        period_to=period_to,
+    )
+    if built is None:
+        return pd.DataFrame(columns=[*keys, "observed_count"])
+    rows_sql, params = built
+    present = [c for c in codes_of if c in published_columns(spec.table)]
+    pattern = " || ".join(
+        f"case when r.{c} = '{TOTAL_CODE}' then '1' else '0' end" for c in present
+    )
+    splittable = f"where r.{by} is distinct from '{TOTAL_CODE}'" if by else ""
+    value = f", coalesce(p.{by}, ?) as {by}" if by else ""
+    sql = f"""
+        with rows as ({rows_sql}),
+        patterned as (
+            select r.*, {pattern or "''"} as cross_section from rows r {splittable}
+        ),
+        sums as (
+            select member_code, period_month, cross_section, sum(observed_count) as total
+            from patterned group by member_code, period_month, cross_section
+        ),
+        chosen as (
+            select member_code, period_month, cross_section from sums
+            qualify row_number() over (
+                partition by member_code, period_month order by total desc, cross_section
+            ) = 1
+        ),
+        totals as (
+            select p.period_month{value}, cast(sum(p.observed_count) as bigint) as observed_count
+            from patterned p
+            join chosen c using (member_code, period_month, cross_section)
+            group by all
+        )
+        select * from totals order by {", ".join(keys)}
+    """
+    if by:
+        params = [*params, UNMAPPED_LABEL]
+        sql = f"""
+            select *, dense_rank() over (order by value_total desc, {by}) as value_rank
+            from (
+                select *, sum(observed_count) over (partition by {by}) as value_total
+                from ({sql})
+            )
+            order by {", ".join(keys)}
+        """
+    totals = with_dates(query(sql, tuple(params)))
+    return totals.drop(columns=["value_total"], errors="ignore")
+
+
+def fact_rows_total(
+    viewer: Viewer,
+    dataset: str,
+    *,
+    period_from: pd.Timestamp | None = None,
+    period_to: pd.Timestamp | None = None,
+    members: list[str] | None = None,
+    codes: dict[str, list[str]] | None = None,
+) -> tuple[int, int]:
+    """How many ``fct_<dataset>`` rows the viewer may see (filtered as :func:`facts`), and the
+    sum of their ``observed_count`` (every row, two-way tables counted twice)."""
+    built = member_level_sql(
+        viewer,
+        _fact_spec(dataset),
+        within={"member_code": members or [], **(codes or {})},
+        period_from=period_from,
+        period_to=period_to,
+    )
+    if built is None:
+        return 0, 0
+    rows_sql, params = built
+    sql = (
+        "select count(*) as row_count, cast(coalesce(sum(observed_count), 0) as bigint) as counted"
+        f" from ({rows_sql})"
+    )
+    row = query(sql, tuple(params)).iloc[0]
+    return int(row["row_count"]), int(row["counted"])
 
 
 def viewer_compliance(viewer: Viewer, period_month: pd.Timestamp) -> pd.DataFrame:

@@ -1,13 +1,13 @@
 """Dataset explorer: one dataset, filtered by period, member, nationality and its own breakdowns."""
 
-import pandas as pd
 import streamlit as st
 
 from app import data_access, ui
-from app.views.explorer import breakdown_totals, code_columns, public_series
+from app.views.explorer import code_columns, public_series
 from pidc.contract import load_contract
 
 DEFAULT_WINDOW = 24  # months shown at first: two years, so a month can be read against last year
+TOP_VALUES = 12  # the breakdown chart draws the values with the largest totals
 
 st.title("Dataset explorer")
 ui.require_published()
@@ -93,14 +93,14 @@ if len(months) > 1:
         value=(months[max(0, len(months) - DEFAULT_WINDOW)], months[-1]),
         format_func=ui.month_label,
     )
-rows = data_access.facts(
-    viewer, name, members=chosen_members, codes=filters, period_from=start, period_to=end
-)
+chosen = {"members": chosen_members, "codes": filters, "period_from": start, "period_to": end}
+rows = data_access.facts(viewer, name, **chosen)
 if rows.empty:
     st.info("No returns match these filters in these months.")
     st.stop()
 
-monthly = breakdown_totals(rows, dataset)
+# Totals come from the data layer (two-way tables counted once), never summed here.
+monthly = data_access.fact_totals(viewer, name, **chosen)
 st.subheader("Total per month")
 st.line_chart(monthly, x="period_month", y="observed_count", x_label="Month", y_label="Count")
 
@@ -110,16 +110,15 @@ by_name = st.selectbox(
     format_func=lambda value: value.replace("_", " "),
 )
 by = columns[by_name]
-split = breakdown_totals(rows, dataset, by)
+split = data_access.fact_totals(viewer, name, by=by, **chosen)
 if split.empty:
     st.info("These returns are not broken down by this column.")
 else:
     column = dataset.column(by_name)
     labels = data_access.code_labels("country" if column.type == "country" else column.code_list)
     split["label"] = split[by].map(lambda code: labels.get(code, code))
-    top = split.groupby("label")["observed_count"].sum().nlargest(12).index
     st.bar_chart(
-        split[split["label"].isin(top)],
+        split[split["value_rank"] <= TOP_VALUES],
         x="period_month",
         y="observed_count",
         color="label",
@@ -131,7 +130,8 @@ st.subheader("Rows")
 table = rows.drop(columns=[c for c in rows.columns if c.endswith("_key")]).copy()
 table["period_month"] = table["period_month"].map(ui.month_label)
 st.dataframe(table, hide_index=True, width="stretch")
+row_count, counted = data_access.fact_rows_total(viewer, name, **chosen)
 st.caption(
-    f"{len(rows):,} rows; {int(pd.to_numeric(rows['observed_count']).sum()):,} counted in all rows"
+    f"{row_count:,} rows; {counted:,} counted in all rows"
     " (two-way tables are counted once in the charts)."
 )

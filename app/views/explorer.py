@@ -1,4 +1,5 @@
-"""Dataset explorer arithmetic (pure pandas): totals that count a two-way table once."""
+"""Dataset explorer: breakdown columns, and public cells laid out for a line chart (the totals
+are summed by the data layer, ``app.data_access.fact_totals``)."""
 
 from __future__ import annotations
 
@@ -6,44 +7,10 @@ import pandas as pd
 
 from pidc.contract import Dataset
 
-TOTAL = "_T"
-UNMAPPED_LABEL = "(not mapped)"
-
 
 def code_columns(dataset: Dataset) -> dict[str, str]:
     """Breakdown column -> its ``<column>_code`` fact column, in contract order."""
     return {column.name: f"{column.name}_code" for column in dataset.breakdowns}
-
-
-def breakdown_totals(rows: pd.DataFrame, dataset: Dataset, by: str | None = None) -> pd.DataFrame:
-    """Monthly totals of ``observed_count``, optionally by one ``<column>_code`` fact column.
-
-    A member may send the same count broken down two ways (rows with ``_T`` in a breakdown
-    form cross-sections); summing every row would count it twice. For each member and month the
-    largest cross-section is used, as ``ingestion.history.return_total`` does. Rows whose ``by``
-    value is ``_T`` cannot be split by it and are left out of a breakdown.
-    """
-    keys = ["period_month"] + ([by] if by else [])
-    if rows.empty:
-        return pd.DataFrame(columns=[*keys, "observed_count"])
-    columns = [c for c in code_columns(dataset).values() if c in rows.columns]
-    chosen = rows if by is None else rows[rows[by] != TOTAL]
-    if chosen.empty:
-        return pd.DataFrame(columns=[*keys, "observed_count"])
-    pattern = chosen[columns].eq(TOTAL).astype(int).astype(str).agg("".join, axis=1)
-    chosen = chosen.assign(cross_section=pattern)
-    sums = (
-        chosen.groupby(["member_code", "period_month", "cross_section"])["observed_count"]
-        .sum()
-        .reset_index()
-        .sort_values("observed_count", ascending=False, kind="stable")
-        .drop_duplicates(["member_code", "period_month"])
-    )
-    kept = chosen.merge(sums[["member_code", "period_month", "cross_section"]])
-    if by:
-        kept[by] = kept[by].astype("object").where(kept[by].notna(), UNMAPPED_LABEL)
-    totals = kept.groupby(keys)["observed_count"].sum().reset_index()
-    return totals.sort_values(keys).reset_index(drop=True)
 
 
 def public_series(cells: pd.DataFrame) -> pd.DataFrame:
