@@ -54,9 +54,10 @@ test: setup system-deps lint ## Everything CI runs: lint, pytest (incl. dbt buil
 test-fast: setup ## pytest without the slow end-to-end and browser tests
 	$(VENV)/bin/pytest -m "not slow and not browser"
 
-lint: setup ## ruff and sqlfluff
+lint: setup ## ruff, import-linter (the layers), sqlfluff
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} ../$(VENV)/bin/sqlfluff lint models tests --processes 1
 
 format: setup ## Fix what ruff and sqlfluff can fix
