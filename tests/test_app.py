@@ -867,6 +867,17 @@ def test_the_secretariat_gets_every_page_and_every_page_is_in_the_navigation(pub
     assert {entry.file for entry in NAVIGATION} == {path.name for path in PAGES.glob("*.py")}
 
 
+@pytest.mark.parametrize(
+    "viewer", [SECRETARIAT, FJI_OFFICER, PROFILING, PUBLIC], ids=lambda viewer: viewer.label
+)
+def test_every_page_the_navigation_offers_runs_for_that_viewer(published, viewer):
+    from app.navigation import entries_for
+
+    for entry in entries_for(viewer):
+        at = run_page(entry.file.removesuffix(".py"), viewer)
+        assert at.title[0].value, entry.title
+
+
 def test_main_navigation_for_a_signed_in_member_opens_the_overview(published):
     at = AppTest.from_file(MAIN, default_timeout=30)
     at.session_state["viewer"] = FJI_OFFICER
