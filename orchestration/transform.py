@@ -298,8 +298,31 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
                 raise  # the retry policy tries again after an exponential back-off
             # A failed test or model fails identically on a retry: fail now, visibly.
             raise dg.Failure(description=str(error), allow_retries=False) from error
+        finally:
+            release_warehouse(invocation)
 
     return dbt_models
+
+
+def release_warehouse(invocation: Any) -> None:
+    """Close the connections dagster-dbt's adapter opened in this process to read columns.
+
+    dbt-duckdb keeps the database open while any of them is (one per thread); left open, the
+    next step in this process (``pidc pipeline`` runs every step in one) could not open the
+    warehouse read-only, and the next dbt build could not take its write lock.
+    """
+    adapter = getattr(invocation, "adapter", None)
+    if adapter is None:
+        return
+    adapter.cleanup_connections()
+    # dbt-duckdb shares one database handle per process (its "environment") and keeps it open
+    # after the last connection closed; close it, and let the next use open a fresh one.
+    manager = type(adapter.connections)
+    environment = getattr(manager, "_ENV", None)
+    if environment is not None:
+        environment.close()
+    if hasattr(manager, "close_all_connections"):
+        manager.close_all_connections()
 
 
 def group_asset_keys(assets_def: dg.AssetsDefinition, group: str) -> list[dg.AssetKey]:
