@@ -388,7 +388,7 @@ def _sql_text(text: str) -> str:
 def test_datasets_are_listed_only_by_the_generated_models() -> None:
     """pidc/contract.yaml is the one list of datasets and columns: dbt has no variable, macro or
     seed lookup restating it, and reads no columns from the database (a fact only looks at its
-    own table, to rebuild it whole when it was built with other columns)."""
+    own table, to rebuild it whole when it was built without one of its columns)."""
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     assert "pidc_datasets" not in project["vars"]
     sql_files = [
@@ -630,7 +630,7 @@ def test_exposures_list_exactly_the_marts_the_app_reads() -> None:
     assert sorted(read - listed) == [], "app/ reads marts that no exposure lists"
 
 
-def test_a_fact_built_with_other_columns_is_rebuilt_whole(build: Build, tmp_path: Path) -> None:
+def test_a_fact_built_without_a_column_is_rebuilt_whole(build: Build, tmp_path: Path) -> None:
     """A warehouse whose fact was built by an older version of the project (here: without
     is_counted_cross_section) needs no --full-refresh: the next incremental run adds the column
     and rebuilds every member-month, so the table equals a fresh build."""

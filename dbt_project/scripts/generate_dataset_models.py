@@ -356,11 +356,11 @@ def fact_sql(dataset: Dataset) -> str:
         ),
 
         {% if is_incremental() %}
-            {#- a table built before a column was added or removed is rebuilt whole (the
-                columns are synchronised first: on_schema_change sync_all_columns) -#}
+            {#- a table built before a column was added is rebuilt whole (the column is added
+                first: on_schema_change append_new_columns) -#}
             {%- set built_columns = adapter.get_columns_in_relation(this)
-                | map(attribute='name') | map('lower') | sort | list %}
-            {%- set columns_changed = built_columns != <<sorted_columns>> %}
+                | map(attribute='name') | map('lower') | list %}
+            {%- set columns_missing = <<columns>> | reject('in', built_columns) | list %}
             current_member_months as (
                 select
                     member_code,
@@ -418,8 +418,8 @@ def fact_sql(dataset: Dataset) -> str:
                     <> current_member_months.source_row_count
                     or built_member_months.observed_count <> current_member_months.observed_count
                     or latest_built_month.period_month is null
-                    {%- if columns_changed %}
-                        -- the table was built with other columns: rebuild every member-month
+                    {%- if columns_missing %}
+                        -- the table was built without a column: rebuild every member-month
                         or true
                     {%- endif %}
                     {%- if var('pidc_period_start', '') and var('pidc_period_end', '') %}
@@ -486,8 +486,8 @@ def fact_sql(dataset: Dataset) -> str:
         dataset=name,
         codes=_list(codes, 8, comma_after_last=True),
         key=key,
-        sorted_columns="[\n"
-        + _list(sorted(f"'{c['name']}'" for c in _fact_model(dataset)["columns"]), 8)
+        columns="[\n"
+        + _list([f"'{c['name']}'" for c in _fact_model(dataset)["columns"]], 8)
         + "\n    ]",
         cast_codes=_list([f"cast({c} as varchar) as {c}" for c in codes], 8, comma_after_last=True),
     )

@@ -23,28 +23,28 @@ harmonised_rows as (
 ),
 
 {% if is_incremental() %}
-    {#- a table built before a column was added or removed is rebuilt whole (the
-        columns are synchronised first: on_schema_change sync_all_columns) -#}
+    {#- a table built before a column was added is rebuilt whole (the column is added
+        first: on_schema_change append_new_columns) -#}
     {%- set built_columns = adapter.get_columns_in_relation(this)
-        | map(attribute='name') | map('lower') | sort | list %}
-    {%- set columns_changed = built_columns != [
-        'age_group_code',
+        | map(attribute='name') | map('lower') | list %}
+    {%- set columns_missing = [
+        'movements_key',
+        'member_code',
+        'period_month',
+        'direction_code',
+        'traveller_type_code',
         'country_basis_code',
         'country_code',
-        'direction_code',
-        'has_unmapped_value',
-        'is_counted_cross_section',
-        'member_code',
-        'mode_code',
-        'movements_key',
-        'observed_count',
-        'period_month',
-        'port_code',
         'purpose_code',
+        'mode_code',
+        'port_code',
         'sex_code',
+        'age_group_code',
+        'observed_count',
         'source_row_count',
-        'traveller_type_code'
-    ] %}
+        'has_unmapped_value',
+        'is_counted_cross_section'
+    ] | reject('in', built_columns) | list %}
     current_member_months as (
         select
             member_code,
@@ -102,8 +102,8 @@ harmonised_rows as (
             <> current_member_months.source_row_count
             or built_member_months.observed_count <> current_member_months.observed_count
             or latest_built_month.period_month is null
-            {%- if columns_changed %}
-                -- the table was built with other columns: rebuild every member-month
+            {%- if columns_missing %}
+                -- the table was built without a column: rebuild every member-month
                 or true
             {%- endif %}
             {%- if var('pidc_period_start', '') and var('pidc_period_end', '') %}

@@ -23,22 +23,22 @@ harmonised_rows as (
 ),
 
 {% if is_incremental() %}
-    {#- a table built before a column was added or removed is rebuilt whole (the
-        columns are synchronised first: on_schema_change sync_all_columns) -#}
+    {#- a table built before a column was added is rebuilt whole (the column is added
+        first: on_schema_change append_new_columns) -#}
     {%- set built_columns = adapter.get_columns_in_relation(this)
-        | map(attribute='name') | map('lower') | sort | list %}
-    {%- set columns_changed = built_columns != [
-        'has_unmapped_value',
-        'is_counted_cross_section',
+        | map(attribute='name') | map('lower') | list %}
+    {%- set columns_missing = [
+        'refusals_key',
         'member_code',
-        'nationality_code',
-        'observed_count',
         'period_month',
         'port_code',
+        'nationality_code',
         'reason_code',
-        'refusals_key',
-        'source_row_count'
-    ] %}
+        'observed_count',
+        'source_row_count',
+        'has_unmapped_value',
+        'is_counted_cross_section'
+    ] | reject('in', built_columns) | list %}
     current_member_months as (
         select
             member_code,
@@ -96,8 +96,8 @@ harmonised_rows as (
             <> current_member_months.source_row_count
             or built_member_months.observed_count <> current_member_months.observed_count
             or latest_built_month.period_month is null
-            {%- if columns_changed %}
-                -- the table was built with other columns: rebuild every member-month
+            {%- if columns_missing %}
+                -- the table was built without a column: rebuild every member-month
                 or true
             {%- endif %}
             {%- if var('pidc_period_start', '') and var('pidc_period_end', '') %}
