@@ -4,9 +4,12 @@
 ``ingest_path`` record a ledger row for each new file, append accepted rows to raw, copy accepted
 files to the archive and rejected ones, with their report, to quarantine.
 
-Files are handled in arrival order, in chunks: each file is checked and parsed, the chunk's
-returns are validated together (one Great Expectations run per dataset, not per file), then each
-file in turn gets its history warnings, its report and its single load-or-quarantine transaction.
+Files are handled in arrival order, in batches (``CHUNK_FILES``): each file is checked and parsed,
+the batch's returns are validated together (one Great Expectations run over every new row of the
+batch, not one per file or dataset), then, in one transaction for the whole batch, each file in
+turn gets its history warnings, its report and its ledger row, and is loaded or quarantined; the
+accepted rows are appended once per dataset before the commit. A crash at any point leaves no
+file of the batch half-loaded: none of them is in the ledger, and the next run reads them again.
 
 Who sent a file is decided by where it comes from, never by what it says: its member folder
 (``landing/<MEMBER>/``), or the member given by the caller (``--member``, the signed-in officer).
@@ -24,6 +27,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,11 +45,18 @@ from ingestion.landing import (
     refused_link,
 )
 from ingestion.layout_schema import layouts_version
-from ingestion.loader import connect, known_submission, load_accepted, record_rejection
+from ingestion.loader import (
+    Batch,
+    append_batch,
+    connect,
+    known_submission,
+    record_rejection,
+    stage_accepted,
+)
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
 from ingestion.raw_schema import RAW_SCHEMA
 from ingestion.report import ERROR, Problem, ValidationReport
-from ingestion.sandbox import read_file
+from ingestion.sandbox import SandboxLimits, read_file
 from ingestion.statuses import FileStatus, LedgerStatus
 from ingestion.validate import validate_submissions
 from pidc.settings import Home
@@ -246,8 +257,11 @@ def validate_file(
     return candidate.report.cap()
 
 
-def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime):
-    """Write the report, then load (accepted) or quarantine (rejected) in one transaction."""
+def _settle(
+    candidate: _Candidate, home: Home, connection, received: dt.datetime, batch: Batch
+) -> IngestOutcome:
+    """Write the report, then load (accepted: staged in ``batch``) or quarantine (rejected), in
+    the batch's transaction."""
     path, report = candidate.path, candidate.report
     name = report.file_name  # as shown: invisible characters spelled out (ingestion.file_names)
     if report.accepted and candidate.returns:
@@ -280,7 +294,9 @@ def _settle(candidate: _Candidate, home: Home, connection, received: dt.datetime
         archived = home.archive / f"{report.file_sha256}{path.suffix.lower()}"
         if not archived.exists():
             shutil.copy2(path, archived)
-        ledger["rows_loaded"] = load_accepted(connection, ledger, candidate.returns, received)
+        ledger["rows_loaded"] = stage_accepted(
+            connection, ledger, candidate.returns, received, batch
+        )
     else:
         folder = home.quarantine / submission_id
         folder.mkdir(parents=True, exist_ok=True)
@@ -308,6 +324,17 @@ def _received_at(path: Path, given: dt.datetime | None) -> dt.datetime:
     return received.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _read_ahead(work: dict[int, tuple]) -> dict[int, Future]:
+    """:func:`_examine` of each (path, member, sha256, refusal), as many files at once as the
+    sandbox has workers (``PIDC_PARSE_WORKERS``); the (finished) futures by the same keys."""
+    if not work:
+        return {}
+    limits = SandboxLimits.from_environment()
+    workers = 1 if limits.in_process else max(1, min(limits.workers, len(work)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake-read") as pool:
+        return {key: pool.submit(_examine, *arguments) for key, arguments in work.items()}
+
+
 def _ingest_chunk(
     files: list[Path],
     home: Home,
@@ -323,7 +350,8 @@ def _ingest_chunk(
     outcomes: dict[int, IngestOutcome] = {}
     candidates: dict[int, _Candidate] = {}
     seen: dict[tuple, str] = {}
-    for index, path in enumerate(files):
+    known: list[tuple] = []
+    for path in files:
         who, refusal = sender(path, member, home)
         name = shown_file_name(path.name)
         # The ledger already has this landing file (same member, name and arrival time): it is
@@ -331,13 +359,24 @@ def _ingest_chunk(
         earlier = (received or {}).get((who, name, _received_at(path, received_at)))
         if earlier:
             submission_id, sha256, status = earlier
+            previous = (submission_id, status)
         else:
             sha256 = file_sha256(path)
             previous = known_submission(connection, sha256, who, name)
             if retrying and previous and previous[1] == LedgerStatus.REJECTED:
                 previous = None  # held for the Secretariat, read again with the new layouts
-            twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
-            submission_id, status = previous or (twin, "in this batch")
+        known.append((who, refusal, name, sha256, previous))
+    # New files are read (checked and parsed in the sandbox's workers) as many at once as there
+    # are workers, in arrival order; a file found below to repeat an earlier one of this batch
+    # was read for nothing, and its reading is dropped.
+    reading = _read_ahead(
+        {index: (path, who, sha256, refusal) for index, (path, (who, refusal, _, sha256, previous))
+         in enumerate(zip(files, known, strict=True)) if not previous}
+    )  # fmt: skip
+    for index, path in enumerate(files):
+        who, refusal, name, sha256, previous = known[index]
+        twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
+        submission_id, status = previous or (twin, "in this batch")
         if submission_id:
             outcomes[index] = IngestOutcome(
                 submission_id=submission_id,
@@ -353,19 +392,29 @@ def _ingest_chunk(
                 "not loaded again",
             )
             continue
-        candidates[index] = _examine(path, who, sha256, refusal)
+        candidates[index] = reading[index].result()
         # A file with rows is the same file whatever its name; an empty one only by name.
         key = (sha256, who) if candidates[index].report.rows_read else (sha256, who, path.name)
         seen[key] = path.name
     _validate(list(candidates.values()), today)
-    ordered = []
-    for index, path in enumerate(files):
-        if index in candidates:
-            received = _received_at(path, received_at)
-            outcomes[index] = _settle(candidates[index], home, connection, received)
-        ordered.append(outcomes[index])
+    if candidates:
+        # One transaction for the batch: every file's ledger row with its rows, or nothing.
+        batch = Batch()
+        connection.execute("begin transaction")
+        try:
+            for index, path in enumerate(files):
+                if index in candidates:
+                    arrived = _received_at(path, received_at)
+                    outcomes[index] = _settle(candidates[index], home, connection, arrived, batch)
+            append_batch(connection, batch)
+            connection.execute("commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise
+    ordered = [outcomes[index] for index in range(len(files))]
+    for outcome in ordered:
         if on_file:
-            on_file(outcomes[index])
+            on_file(outcome)
     return ordered
 
 

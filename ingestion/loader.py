@@ -1,14 +1,20 @@
-"""Append an accepted submission to raw, with its ledger row, in one transaction.
+"""Append accepted submissions to raw, with their ledger rows, in one transaction per batch.
 
-Either every row of the file and its ledger entry are in the warehouse, or none is: a crash or
-error mid-load rolls everything back, and the file can simply be ingested again.
+Intake opens one transaction for a batch of files: each file's ledger row and its returns
+(``raw.returns``) are written as the file is settled, in arrival order, so the next file's
+history check sees them; the rows themselves are staged in a :class:`Batch` and appended at the
+end, one insert per dataset, before the commit. Either every file of the batch, its rows and its
+ledger entry are in the warehouse, or none is: a crash or error mid-load rolls everything back,
+and the files can simply be ingested again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ingestion.history import return_total
@@ -52,13 +58,13 @@ _MARK_SUPERSEDED = f"""
 update {RAW_SCHEMA}.submissions as s
 set status = 'superseded'
 where s.status = 'accepted'
-  -- only submissions that share a return with the one just loaded can have become superseded
+  -- only submissions that share a return with one just loaded can have become superseded
   and s.submission_id in (
     select older.submission_id
     from {RAW_SCHEMA}.returns older
     join {RAW_SCHEMA}.returns latest on latest.member = older.member
         and latest.dataset = older.dataset and latest.period = older.period
-    where latest.submission_id = ? and older.submission_id <> latest.submission_id
+    where list_contains(?, latest.submission_id) and older.submission_id <> latest.submission_id
   )
   and exists (select 1 from {RAW_SCHEMA}.returns r where r.submission_id = s.submission_id)
   and not exists (
@@ -104,9 +110,89 @@ def _insert_ledger(connection: duckdb.DuckDBPyConnection, ledger: dict) -> None:
     )
 
 
+@dataclass
+class Batch:
+    """Rows of accepted files waiting to be appended, by dataset, and who they belong to."""
+
+    # dataset -> (submission id, rows) of each accepted return with rows, in arrival order
+    rows: dict[str, list[tuple[str, pd.DataFrame]]] = field(default_factory=dict)
+    submissions: list[str] = field(default_factory=list)
+
+
 def record_rejection(connection: duckdb.DuckDBPyConnection, ledger: dict) -> None:
     """Write the ledger row of a rejected file (no data rows are loaded)."""
     _insert_ledger(connection, ledger)
+
+
+def stage_accepted(
+    connection: duckdb.DuckDBPyConnection,
+    ledger: dict,
+    returns: list[ParsedReturn],
+    received_at: dt.datetime,
+    batch: Batch,
+) -> int:
+    """Write the ledger row and the returns of an accepted file (inside the caller's
+    transaction) and stage its rows in ``batch``; the number of rows it loads."""
+    contract = load_contract()
+    _insert_ledger(connection, ledger)
+    loaded = 0
+    entries = []
+    for parsed_return in returns:
+        total = (
+            None
+            if parsed_return.dataset == "observations"
+            else return_total(parsed_return.rows, contract.dataset(parsed_return.dataset))
+        )
+        entries.append(
+            [
+                ledger["submission_id"],
+                ledger["member"],
+                parsed_return.dataset,
+                parsed_return.period,
+                parsed_return.is_nil,
+                parsed_return.row_count,
+                received_at,
+                total,
+            ]
+        )
+        if parsed_return.rows.empty:
+            continue
+        batch.rows.setdefault(parsed_return.dataset, []).append(
+            (ledger["submission_id"], parsed_return.rows)
+        )
+        loaded += parsed_return.row_count
+    if entries:
+        connection.executemany(
+            f"insert into {RAW_SCHEMA}.returns (submission_id, member, dataset, period, "
+            "is_nil, row_count, received_at, total_count) values (?, ?, ?, ?, ?, ?, ?, ?)",
+            entries,
+        )
+    batch.submissions.append(ledger["submission_id"])
+    return loaded
+
+
+def append_batch(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """Append the staged rows, one insert per dataset, and mark the versions they supersede
+    (inside the caller's transaction)."""
+    import pyarrow as pa
+
+    for dataset, parts in batch.rows.items():
+        frames = [frame for _, frame in parts]
+        incoming = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+        incoming["submission_id"] = np.repeat(
+            [submission for submission, _ in parts], [len(frame) for frame in frames]
+        ).astype(object)
+        try:
+            table = pa.Table.from_pandas(pd.DataFrame(incoming), preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # a column of mixed types: DuckDB reads it
+            table = pd.DataFrame(incoming)
+        connection.register("incoming_rows", table)
+        connection.execute(
+            f"insert into {RAW_SCHEMA}.{dataset} by name select * from incoming_rows"
+        )
+        connection.unregister("incoming_rows")
+    if batch.submissions:
+        connection.execute(_MARK_SUPERSEDED, [batch.submissions])
 
 
 def load_accepted(
@@ -116,43 +202,11 @@ def load_accepted(
     received_at: dt.datetime,
 ) -> int:
     """Append ``returns`` and the ledger row atomically; return the number of rows loaded."""
-    contract = load_contract()
-    loaded = 0
+    batch = Batch()
     connection.execute("begin transaction")
     try:
-        _insert_ledger(connection, ledger)
-        for parsed_return in returns:
-            total = (
-                None
-                if parsed_return.dataset == "observations"
-                else return_total(parsed_return.rows, contract.dataset(parsed_return.dataset))
-            )
-            connection.execute(
-                f"insert into {RAW_SCHEMA}.returns (submission_id, member, dataset, period, "
-                "is_nil, row_count, received_at, total_count) values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    ledger["submission_id"],
-                    ledger["member"],
-                    parsed_return.dataset,
-                    parsed_return.period,
-                    parsed_return.is_nil,
-                    parsed_return.row_count,
-                    received_at,
-                    total,
-                ],
-            )
-            if parsed_return.rows.empty:
-                continue
-            incoming = parsed_return.rows.assign(submission_id=ledger["submission_id"])
-            incoming = pd.DataFrame(incoming)
-            connection.register("incoming_rows", incoming)
-            connection.execute(
-                f"insert into {RAW_SCHEMA}.{parsed_return.dataset} by name "
-                "select * from incoming_rows"
-            )
-            connection.unregister("incoming_rows")
-            loaded += len(incoming)
-        connection.execute(_MARK_SUPERSEDED, [ledger["submission_id"]])
+        loaded = stage_accepted(connection, ledger, returns, received_at, batch)
+        append_batch(connection, batch)
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")

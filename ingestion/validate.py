@@ -8,14 +8,23 @@ label that does not resolve is an error with "did you mean" suggestions.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
-from expectations.suites import dataset_rules, month_index, run_rules
+from expectations.suites import (
+    DATASET_COLUMN,
+    batch_rules,
+    dataset_rules,
+    month_index,
+    run_rules,
+)
 from ingestion.parsers.common import (
     LINEAGE,
     CountError,
@@ -274,96 +283,155 @@ def resolve_label(dataset: str, column: str, text, member: str) -> tuple[str | N
     return code, hints
 
 
-def _resolve_column(
-    frame: pd.DataFrame, column: Column, member: str, notes: dict
-) -> tuple[pd.Series, list[str]]:
-    """Resolved codes for one coded column, and the admissible set; notes what failed and why."""
+@functools.lru_cache(maxsize=200_000)
+def _resolved(kind: str, code_list: str | None, name: str, member: str, text, _type: type):
+    """:func:`_resolve_text` of one label, once per process (members repeat their labels)."""
+    column = Column(name=name, type=kind, description="", code_list=code_list)
+    return _resolve_text(column, member, text)
+
+
+@cache
+def _admissible(kind: str, code_list: str | None) -> list[str]:
+    """The codes a coded column may hold, sorted (from the contract and the reference seeds)."""
     reference = _reference()
-    contract = load_contract()
-    resolved: dict[str, str | None] = {}
-    for text in frame[column.name].unique():
-        code, hints, what, how = _resolve_text(column, member, text)
-        resolved[text] = code
-        if code is None:
-            blank = not str(text).strip()
-            message = (
-                f"The {column.name} is blank."
-                if blank
-                else f"{text!r} is not {what}; it was not guessed."
-            )
-            fix = how + (
-                f". Did you mean {' or '.join(hints[:3])}?" if hints and not blank else "."
-            )
-            notes[(column.name, text)] = (message, fix)
-    if column.type == "country":
+    if kind == "country":
         admissible = reference["country_codes"]
-    elif column.type == "port":
+    elif kind == "port":
         ports = reference["ports"]
         # Any port code passes the set check; a port of another member never resolves above.
         admissible = [*ports["port_code"], "_U", TOTAL]
     else:
-        admissible = list(contract.codes(column.code_list))
-    return frame[column.name].map(resolved), sorted(admissible)
+        admissible = list(load_contract().codes(code_list))
+    return sorted(admissible)
+
+
+def _each_once(values, read) -> list:
+    """``read(value)`` for each of ``values``, computed once per distinct value (and type)."""
+    seen: dict = {}
+    out = []
+    for value in values:
+        try:
+            key = (type(value), value)
+            if key not in seen:
+                seen[key] = read(value)
+            out.append(seen[key])
+        except TypeError:  # unhashable
+            out.append(read(value))
+    return out
+
+
+def _note_failures(
+    notes: dict[int, dict], items: list[int], name: str, values: list, outcomes: list
+) -> None:
+    """For each row whose ``outcomes`` entry is a (message, fix) pair (the value could not be
+    read), note why under its file (``items``) and its value, as the problem will say."""
+    for item, value, outcome in zip(items, values, outcomes, strict=True):
+        if outcome is not None:
+            notes[item][(name, value)] = outcome
+
+
+def _resolution(column: Column, member: str, text) -> tuple[str | None, tuple | None]:
+    """The code of one label, and (message, fix) when it does not resolve."""
+    try:
+        found = _resolved(column.type, column.code_list, column.name, member, text, type(text))
+    except TypeError:  # a value that cannot be a cache key
+        found = _resolve_text(column, member, text)
+    code, hints, what, how = found
+    if code is not None:
+        return code, None
+    blank = not str(text).strip()
+    message = (
+        f"The {column.name} is blank." if blank else f"{text!r} is not {what}; it was not guessed."
+    )
+    fix = how + (f". Did you mean {' or '.join(hints[:3])}?" if hints and not blank else ".")
+    return None, (message, fix)
+
+
+def _count(text) -> tuple[int | None, tuple | None]:
+    try:
+        return parse_count(text), None
+    except CountError as error:
+        return None, (f"The count {error}.", "")
+
+
+def _period(text) -> tuple[tuple[int, str] | tuple[None, None], tuple | None]:
+    try:
+        key = parse_period(text)
+        return (month_index(key), key), None
+    except PeriodError as error:
+        return (None, None), (f"The period cannot be read: {error}.", "")
 
 
 def _prepare(
-    frame: pd.DataFrame, dataset: Dataset, member: str, notes: dict
+    frame: pd.DataFrame, dataset: Dataset, members: dict[int, str], notes: dict[int, dict]
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """Add the checkable columns the suite reads, noting per-cell reasons for failures."""
-    prepared = frame.copy()
+    """Add the checkable columns the suite reads to ``frame`` (the rows of one dataset from every
+    file of a batch; ``__item`` says which file, ``members`` who sent it), noting per file and
+    value the reasons for failures. Each distinct value of a column is read once per batch.
+    """
+    added: dict[str, object] = {}
     admissible: dict[str, list[str]] = {}
+    items = frame["__item"].tolist()
+    senders = [members[item] for item in items]
     for column in dataset.columns:
         name = column.name
+        values = frame[name].tolist()
         if column.type in ("code", "country", "port"):
-            prepared[f"{name}__code"], admissible[name] = _resolve_column(
-                frame, column, member, notes
-            )
+            seen: dict = {}
+            read = []
+            for member, text in zip(senders, values, strict=True):
+                try:
+                    key = (member, type(text), text)
+                    if key not in seen:
+                        seen[key] = _resolution(column, member, text)
+                    read.append(seen[key])
+                except TypeError:  # unhashable
+                    read.append(_resolution(column, member, text))
+            added[f"{name}__code"] = pd.Series([code for code, _ in read], dtype=object)
+            _note_failures(notes, items, name, values, [why for _, why in read])
+            admissible[name] = _admissible(column.type, column.code_list)
         elif column.type == "count":
-            values = []
-            for text in frame[name]:
-                try:
-                    values.append(parse_count(text))
-                except CountError as error:
-                    notes[(name, text)] = (f"The count {error}.", "")
-                    values.append(None)
-            prepared["count__value"] = pd.array(values, dtype="Int64")
+            read = _each_once(values, _count)
+            added["count__value"] = pd.array([value for value, _ in read], dtype="Int64")
+            _note_failures(notes, items, name, values, [why for _, why in read])
         elif column.type == "period":
-            indexes, keys = [], []
-            for text in frame[name]:
-                try:
-                    period = parse_period(text)
-                    indexes.append(month_index(period))
-                    keys.append(period)
-                except PeriodError as error:
-                    notes[(name, text)] = (f"The period cannot be read: {error}.", "")
-                    indexes.append(None)
-                    keys.append(None)
-            prepared["period__index"] = pd.array(indexes, dtype="Int64")
-            prepared["period__key"] = keys
+            read = _each_once(values, _period)
+            added["period__index"] = pd.array([index for (index, _), _ in read], dtype="Int64")
+            added["period__key"] = [key for (_, key), _ in read]
+            _note_failures(notes, items, name, values, [why for _, why in read])
         elif column.type == "member":
-            prepared["member__code"] = frame[name].astype(str).str.strip().str.upper()
-            prepared["member__key"] = prepared["member__code"]
+            codes = frame[name].astype(str).str.strip().str.upper()
+            added["member__code"] = codes
+            added["member__key"] = codes
+            added["member__is_submitter"] = codes.to_numpy() == pd.Series(senders).to_numpy()
             # The suite only sees whether a row's member is the submitter; say which it is.
-            for text in frame[name].unique():
+            for item, text in dict.fromkeys(zip(items, values, strict=True)):
+                member = members[item]
                 written = str(text).strip().upper()
                 if not written:
-                    notes[(name, text)] = (
+                    notes[item][(name, text)] = (
                         "The member is blank.",
                         f"Write your member code ({member}) in every row.",
                     )
                 elif written != member:
-                    notes[(name, text)] = (
+                    notes[item][(name, text)] = (
                         f"The member in this row is {written}, but the file was submitted by "
                         f"{member}.",
                         "",
                     )
         elif column.type == "boolean":
             lowered = frame[name].astype(str).str.strip().str.lower()
-            prepared[f"{name}__value"] = lowered.map(
+            added[f"{name}__value"] = lowered.map(
                 lambda v: True if v in YES_WORDS else (False if v in NO_WORDS else None)
             )
         elif column.type == "text":
-            prepared[f"{name}__value"] = frame[name].map(lambda v: str(v).strip() or None)
+            added[f"{name}__value"] = frame[name].map(lambda v: str(v).strip() or None)
+    extra = pd.DataFrame(
+        {name: (value.to_numpy() if isinstance(value, pd.Series) else value)
+         for name, value in added.items()},
+        index=frame.index,
+    )  # fmt: skip
+    prepared = pd.concat([frame.drop(columns=list(extra.columns), errors="ignore"), extra], axis=1)
     return prepared, admissible
 
 
@@ -459,9 +527,8 @@ def _returns_of(
     return returns
 
 
-def _rule_problem(combined: pd.DataFrame, index, rule, dataset: str, notes: dict) -> Problem:
-    """The problem a failed rule makes of one row of ``combined``."""
-    row = combined.loc[index]
+def _rule_problem(row: pd.Series, rule, dataset: str, notes: dict) -> Problem:
+    """The problem a failed rule makes of one prepared ``row``."""
     value = str(row[rule.column]) if rule.column else None
     if rule.message:
         message, fix = rule.message, rule.fix
@@ -481,14 +548,106 @@ def _rule_problem(combined: pd.DataFrame, index, rule, dataset: str, notes: dict
     )
 
 
+def _check_batch(
+    per_dataset: dict[str, list[pd.DataFrame]],
+    admissible: dict[str, dict[str, list[str]]],
+    first: str,
+    last: str,
+    outcomes: list[Validated],
+    notes: dict[int, dict],
+    limit: int,
+) -> None:
+    """Run ONE Great Expectations validation over every row of the batch (all files, all
+    datasets: ``__dataset`` and ``__item`` say whose a row is) and hand each failure back to the
+    file it came from, dataset by dataset and rule by rule in the order of each dataset's suite.
+    """
+    if not per_dataset:
+        return
+    contract = load_contract()
+    frames, starts, spans, columns = [], [], {}, {}
+    start = 0
+    for name, prepared in per_dataset.items():
+        spans[name] = (start, start + sum(len(frame) for frame in prepared))
+        columns[name] = set(prepared[0].columns)
+        for frame in prepared:
+            frames.append(frame)
+            starts.append(start)
+            start += len(frame)
+    combined = pd.concat(frames, ignore_index=True)
+    combined[DATASET_COLUMN] = np.repeat(
+        list(spans), [high - low for low, high in spans.values()]
+    ).astype(object)
+
+    def row_at(index: int) -> pd.Series:
+        # From the file's own frame: the batch's table may have widened a column's type.
+        place = bisect.bisect_right(starts, index) - 1
+        return frames[place].iloc[index - starts[place]]
+
+    own_rules = {
+        name: dataset_rules(
+            contract.dataset(name),
+            admissible=admissible[name],
+            first_period=first,
+            last_period=last,
+        )
+        for name in per_dataset
+    }
+    suite = batch_rules(own_rules, columns)
+    # Great Expectations sees only what its rules read (filtering rows by dataset copies every
+    # column); the problems quote the files' own frames (``row_at``).
+    checked = [DATASET_COLUMN, "__item"]
+    for rule in suite.rules:
+        checked += rule.kwargs.get("column_list") or [rule.kwargs["column"]]
+    combined = combined[list(dict.fromkeys(checked))]
+    position_of = {id(rule): position for position, rule in enumerate(suite.rules)}
+    failed = {
+        position_of[id(rule)]: indexes
+        for rule, indexes in run_rules(combined, suite.rules, "batch_contract")
+    }
+    items = combined["__item"].to_numpy()
+    for name, rules in suite.own.items():
+        low, high = spans[name]
+        for rule, position in rules:
+            if position not in failed:
+                continue
+            indexes = [i for i in failed[position] if low <= i < high]
+            if rule.expectation == "ExpectCompoundColumnsToBeUnique" and indexes:
+                # Rows whose breakdowns did not all resolve are not compared: each unresolved
+                # value is an error of its own, and two different unknown labels are not the
+                # same breakdown (both would otherwise read as null and "repeat" each other).
+                key = [column for column in rule.kwargs["column_list"] if column != "__item"]
+                resolved = combined.loc[indexes, key].notna().all(axis=1).to_numpy()
+                indexes = [i for i, keep in zip(indexes, resolved, strict=True) if keep]
+            # A file lists its first PIDC_MAX_PROBLEMS problems; the rest are only counted,
+            # so a file of a million bad rows never builds a million problems.
+            by_item: dict[int, list] = {}
+            for index in indexes:
+                by_item.setdefault(int(items[index]), []).append(index)
+            for item, failing in by_item.items():
+                room = max(0, limit - len(outcomes[item].problems))
+                for place, index in enumerate(failing[: room + 1]):
+                    problem = _rule_problem(row_at(index), rule, name, notes[item])
+                    if place < room:
+                        outcomes[item].problems.append(problem)
+                    else:
+                        count_unlisted(outcomes[item].unlisted, problem, len(failing) - room)
+
+
+def _empty_like(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The prepared frame of a file whose ``name`` frame has no rows: no rows either."""
+    columns = list(dict.fromkeys(column for frame in frames for column in frame.columns))
+    return pd.DataFrame(columns=columns)
+
+
 def validate_submissions(
     batch: list[tuple[ParsedSubmission, str]], *, today: dt.date | None = None
 ) -> list[Validated]:
     """Validate many submissions at once; one :class:`Validated` per (parsed, member) pair.
 
-    Each dataset's rows from every file are checked in ONE Great Expectations run (its cost is
-    per run and per expectation, not per row), then every failure is handed back to the file and
-    row it came from. The verdict of a file never depends on the other files in the batch.
+    The rows of every file and dataset are prepared together (each distinct value read once) and
+    checked in ONE Great Expectations run (its cost is per run and per expectation, not per row),
+    then every failure is handed back to the file and row it came from. The verdict of a file
+    never depends on the other files in the batch.
     """
     contract = load_contract()
     outcomes = [
@@ -502,23 +661,43 @@ def validate_submissions(
     # Each file's nil returns inside the reporting window (the others are reported, not loaded).
     nil_kept: dict[int, dict[str, set[str]]] = {}
     admissible: dict[str, dict[str, list[str]]] = {}
+    members: dict[int, str] = {}
+    incoming: dict[str, list[pd.DataFrame]] = {}
     for item, (parsed, member) in enumerate(batch):
         if member not in _reference()["members"]:
             outcomes[item].problems.append(_unknown_member(member))
             continue
         notes[item] = {}
-        file_frames = {}
+        members[item] = member
         for name, frame in parsed.frames.items():
-            dataset = contract.dataset(name)
-            # A frame without an optional breakdown (sex, age_group) is a total over it (_T).
-            frame = fill_defaults(frame, dataset).reset_index(drop=True)
-            prepared, codes = _prepare(frame, dataset, member, notes[item])
+            incoming.setdefault(name, []).append((item, frame))
+    # Each dataset's rows from every file are prepared at once, then handed back file by file.
+    by_item: dict[int, dict[str, pd.DataFrame]] = {}
+    for name, parts in incoming.items():
+        dataset = contract.dataset(name)
+        frames = [frame for _, frame in parts]
+        combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+        combined["__item"] = np.repeat([item for item, _ in parts], [len(f) for f in frames])
+        # A frame without an optional breakdown (sex, age_group) is a total over it (_T).
+        combined = fill_defaults(combined.reset_index(drop=True), dataset)
+        prepared, codes = _prepare(combined, dataset, members, notes)
+        admissible[name] = codes
+        if len(frames) == 1 and not prepared.empty:
+            by_item.setdefault(int(prepared["__item"].iat[0]), {})[name] = prepared
+            continue
+        for item, part in prepared.groupby("__item", sort=False):
+            by_item.setdefault(int(item), {})[name] = part.reset_index(drop=True)
+    for item, (parsed, _) in enumerate(batch):
+        if item not in members:
+            continue
+        file_frames = {}
+        for name in parsed.frames:
+            # A file's frame with no rows at all is still its frame (a nil return, say).
+            prepared = by_item.get(item, {}).get(name)
+            if prepared is None:
+                prepared = _empty_like([frame for _, frame in incoming[name]])
             outcomes[item].problems += _mixed_age_bandings(prepared, name)
-            prepared["__item"] = item
-            if "member__code" in prepared:
-                prepared["member__is_submitter"] = prepared["member__code"] == member
             file_frames[name] = prepared
-            admissible.setdefault(name, codes)
         # Nil returns obey the same window as rows: none before the floor, none for a month
         # that has not ended.
         kept_nil, nil_problems, future_nil = _nil_returns_in_window(parsed.nil_returns, first, last)
@@ -533,39 +712,13 @@ def validate_submissions(
             for name, periods in future_nil.items()
         ]
         for name, prepared in file_frames.items():
-            per_dataset.setdefault(name, []).append(prepared)
+            if not prepared.empty:
+                per_dataset.setdefault(name, []).append(prepared)
     prepared_by_item: dict[int, dict[str, pd.DataFrame]] = {}
     for name, frames in per_dataset.items():
-        combined = pd.concat(frames, ignore_index=True)
-        rules = dataset_rules(
-            contract.dataset(name),
-            admissible=admissible[name],
-            first_period=first,
-            last_period=last,
-        )
-        for rule, indexes in run_rules(combined, rules, f"{name}_contract"):
-            if rule.expectation == "ExpectCompoundColumnsToBeUnique" and indexes:
-                # Rows whose breakdowns did not all resolve are not compared: each unresolved
-                # value is an error of its own, and two different unknown labels are not the
-                # same breakdown (both would otherwise read as null and "repeat" each other).
-                key = [column for column in rule.kwargs["column_list"] if column != "__item"]
-                resolved = combined.loc[indexes, key].notna().all(axis=1).to_numpy()
-                indexes = [i for i, keep in zip(indexes, resolved, strict=True) if keep]
-            # A file lists its first PIDC_MAX_PROBLEMS problems; the rest are only counted,
-            # so a file of a million bad rows never builds a million problems.
-            by_item: dict[int, list] = {}
-            for index, item in zip(indexes, combined["__item"].to_numpy()[indexes], strict=True):
-                by_item.setdefault(int(item), []).append(index)
-            for item, failing in by_item.items():
-                room = max(0, limit - len(outcomes[item].problems))
-                for position, index in enumerate(failing[: room + 1]):
-                    problem = _rule_problem(combined, index, rule, name, notes[item])
-                    if position < room:
-                        outcomes[item].problems.append(problem)
-                    else:
-                        count_unlisted(outcomes[item].unlisted, problem, len(failing) - room)
-        for item, prepared in combined.groupby("__item", sort=False):
-            prepared_by_item.setdefault(int(item), {})[name] = prepared.reset_index(drop=True)
+        for prepared in frames:
+            prepared_by_item.setdefault(int(prepared["__item"].iat[0]), {})[name] = prepared
+    _check_batch(per_dataset, admissible, first, last, outcomes, notes, limit)
     for item in range(len(batch)):
         outcome = outcomes[item]
         # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
