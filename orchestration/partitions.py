@@ -21,7 +21,7 @@ import dagster as dg
 from pidc.settings import SEEDS_DIR
 
 REPORTING_SETTINGS_SEED = SEEDS_DIR / "reference" / "reporting_settings.csv"
-# The dbt vars naming the partition window; models that build incrementally by month read them.
+# The dbt vars naming a window of months to rebuild; the incremental facts read them.
 PERIOD_START_VAR = "pidc_period_start"
 PERIOD_END_VAR = "pidc_period_end"
 

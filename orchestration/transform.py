@@ -81,7 +81,7 @@ def dbt_build_args(
     """The dbt command for a pipeline run: ``build`` runs seeds, models and tests in DAG order.
 
     ``--full-refresh`` rebuilds incremental models and reloads seeds whose columns changed;
-    ``dbt_vars`` (the partition window) go to ``--vars`` as JSON.
+    ``dbt_vars`` (a window of months to rebuild) go to ``--vars`` as JSON.
     """
     args = ["build", *(["--full-refresh"] if full_refresh else [])]
     if dbt_vars:

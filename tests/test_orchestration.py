@@ -35,6 +35,7 @@ from orchestration.publish import PublishError, publish_serving
 from orchestration.resources import WAREHOUSE_POOL, HomeResource
 from orchestration.transform import (
     DBT_ASSETS_NAME,
+    DbtBuildConfig,
     PidcDbtTranslator,
     dbt_build_args,
     is_transient_dbt_failure,
@@ -273,6 +274,12 @@ def test_month_window_vars_name_first_and_last_month():
         month_window_vars("2026-06", "2026-01")
     with pytest.raises(ValueError, match="not a month"):
         month_window_vars("2026-13", "2026-01")
+    # The dbt step's config: no window by default, one month when only one end is given.
+    assert DbtBuildConfig().dbt_vars() == {}
+    assert DbtBuildConfig(first_month="2026-03").dbt_vars() == {
+        "pidc_period_start": "2026-03-01",
+        "pidc_period_end": "2026-03-01",
+    }
 
 
 def test_transient_dbt_failures_are_told_apart_from_failed_tests():
