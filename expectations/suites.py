@@ -10,6 +10,7 @@ inside the functions here: importing it costs seconds, so only a process that va
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -239,8 +240,26 @@ def batch_rules(per_dataset: dict[str, list[Rule]], columns: dict[str, set[str]]
     return BatchRules(merged, own)
 
 
-@cache
+_CONTEXT_LOCK = threading.Lock()
+
+
 def _context():
+    """Great Expectations and the batch definition every run uses, made once per process."""
+    with _CONTEXT_LOCK:  # a warm-up thread (warm_up) may be making it right now
+        return _make_context()
+
+
+def warm_up() -> threading.Thread:
+    """Import Great Expectations and make its context in a background thread (it takes
+    seconds), so that a process reading files in the sandbox's workers meanwhile does not wait
+    for it when it validates; the thread, to join."""
+    thread = threading.Thread(target=_context, name="gx-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@cache
+def _make_context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig

@@ -8,6 +8,7 @@ A warning asks the officer to double-check; the return is still accepted.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from ingestion.parsers.common import ParsedReturn
@@ -31,9 +32,19 @@ def return_total(rows: pd.DataFrame, dataset: Dataset) -> int:
         return 0
     breakdowns = [c.name for c in dataset.breakdowns]
     # Which breakdowns are totals, as one integer per row (a bit per breakdown).
-    weights = [1 << position for position in range(len(breakdowns))]
-    pattern = rows[breakdowns].eq(TOTAL).to_numpy(dtype="int64") @ weights
-    return int(rows["count"].groupby(pattern).sum().max())
+    weights = np.array([1 << position for position in range(len(breakdowns))], dtype="int64")
+    pattern = (rows[breakdowns].to_numpy(dtype=object) == TOTAL).astype("int64") @ weights
+    _, cross_section = np.unique(pattern, return_inverse=True)
+    sums = np.zeros(int(cross_section.max()) + 1, dtype="int64")
+    np.add.at(sums, cross_section, rows["count"].to_numpy(dtype="int64"))
+    return int(sums.max())
+
+
+def total_of(parsed_return: ParsedReturn, dataset: Dataset) -> int:
+    """:func:`return_total` of ``parsed_return``, worked out once (history, then the load)."""
+    if parsed_return.total is None:
+        parsed_return.total = return_total(parsed_return.rows, dataset)
+    return parsed_return.total
 
 
 # The newest accepted version of each earlier month; its total was stored at load time.
@@ -72,7 +83,7 @@ def history_warnings(
         totals = pd.Series([total for _, total in history], dtype="float64")
         if len(totals) < MIN_HISTORY_MONTHS:
             continue
-        value = return_total(parsed_return.rows, dataset)
+        value = total_of(parsed_return, dataset)
         median = float(totals.median())
         mad = float((totals - median).abs().median())
         if mad == 0:

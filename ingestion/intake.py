@@ -33,6 +33,7 @@ from pathlib import Path
 
 import duckdb
 
+from expectations.suites import warm_up
 from ingestion.errors import IntakeError
 from ingestion.file_names import file_name_problem, shown_file_name
 from ingestion.history import history_warnings
@@ -49,7 +50,7 @@ from ingestion.loader import (
     Batch,
     append_batch,
     connect,
-    known_submission,
+    known_submissions,
     record_rejection,
     stage_accepted,
 )
@@ -214,6 +215,11 @@ def _examine(
     return candidate
 
 
+def _to_be_read(path: Path, refusal: Problem | None) -> bool:
+    """Whether :func:`_examine` will have ``path`` parsed (its name and sender are fine)."""
+    return refusal is None and not file_name_problem(path.name)
+
+
 def _validate(candidates: list[_Candidate], today: dt.date | None) -> None:
     """Validate every parsed candidate together; fill in their problems and returns."""
     parsed = [c for c in candidates if c.parsed is not None]
@@ -247,6 +253,8 @@ def validate_file(
         report.problems.append(Problem(ERROR, refused.message, "", rule="refused_unread"))
         return report
     who, refusal = sender(path, member, home)
+    if _to_be_read(path, refusal):
+        warm_up()  # Great Expectations gets ready while the sandbox reads the file
     candidate = _examine(path, who, file_sha256(path), refusal)
     _validate([candidate], today)
     if candidate.returns and home is not None and home.warehouse.exists():
@@ -359,16 +367,28 @@ def _ingest_chunk(
         earlier = (received or {}).get((who, name, _received_at(path, received_at)))
         if earlier:
             submission_id, sha256, status = earlier
-            previous = (submission_id, status)
+            known.append([who, refusal, name, sha256, (submission_id, status)])
         else:
-            sha256 = file_sha256(path)
-            previous = known_submission(connection, sha256, who, name)
+            known.append([who, refusal, name, file_sha256(path), None])
+    # The same bytes received before (one query for the batch; see loader.known_submission).
+    earlier_arrivals = known_submissions(
+        connection,
+        [(sha256, who, name) for who, _, name, sha256, previous in known if not previous],
+    )
+    for entry in known:
+        who, _, name, sha256, previous = entry
+        if previous is None:
+            previous = earlier_arrivals.get((sha256, who, name))
             if retrying and previous and previous[1] == LedgerStatus.REJECTED:
                 previous = None  # held for the Secretariat, read again with the new layouts
-        known.append((who, refusal, name, sha256, previous))
+            entry[4] = previous
     # New files are read (checked and parsed in the sandbox's workers) as many at once as there
     # are workers, in arrival order; a file found below to repeat an earlier one of this batch
-    # was read for nothing, and its reading is dropped.
+    # was read for nothing, and its reading is dropped. Meanwhile, this process gets Great
+    # Expectations ready for their validation.
+    to_read = [path for path, (_, refusal, *_, previous) in zip(files, known, strict=True)
+               if not previous and _to_be_read(path, refusal)]  # fmt: skip
+    warming = warm_up() if to_read else None
     reading = _read_ahead(
         {index: (path, who, sha256, refusal) for index, (path, (who, refusal, _, sha256, previous))
          in enumerate(zip(files, known, strict=True)) if not previous}
@@ -397,6 +417,8 @@ def _ingest_chunk(
         key = (sha256, who) if candidates[index].report.rows_read else (sha256, who, path.name)
         seen[key] = path.name
     _validate(list(candidates.values()), today)
+    if warming is not None:
+        warming.join()  # never left importing when the process exits
     if candidates:
         # One transaction for the batch: every file's ledger row with its rows, or nothing.
         batch = Batch()

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ingestion.history import return_total
+from ingestion.history import total_of
 from ingestion.parsers.common import ParsedReturn
 from ingestion.raw_schema import RAW_SCHEMA, raw_ddl
 from pidc.contract import load_contract
@@ -101,6 +101,28 @@ def known_submission(
     ).fetchone()
 
 
+def known_submissions(
+    connection: duckdb.DuckDBPyConnection, wanted: list[tuple[str, str | None, str]]
+) -> dict[tuple[str, str | None, str], tuple]:
+    """:func:`known_submission` of each (sha256, member, file name) in ``wanted``, in one query:
+    those with an earlier arrival, by the same triple."""
+    if not wanted:
+        return {}
+    rows = connection.execute(
+        f"select submission_id, status, file_sha256, member, rows_read, file_name "
+        f"from {RAW_SCHEMA}.submissions where list_contains(?, file_sha256) "
+        "order by received_at",
+        [sorted({sha256 for sha256, _, _ in wanted})],
+    ).fetchall()
+    found = {}
+    for sha256, member, file_name in wanted:
+        for submission_id, status, sha, who, rows_read, name in rows:
+            if sha == sha256 and who == member and (rows_read > 0 or name == file_name):
+                found[(sha256, member, file_name)] = (submission_id, status)
+                break
+    return found
+
+
 def _insert_ledger(connection: duckdb.DuckDBPyConnection, ledger: dict) -> None:
     placeholders = ", ".join("?" for _ in LEDGER_COLUMNS)
     connection.execute(
@@ -141,7 +163,7 @@ def stage_accepted(
         total = (
             None
             if parsed_return.dataset == "observations"
-            else return_total(parsed_return.rows, contract.dataset(parsed_return.dataset))
+            else total_of(parsed_return, contract.dataset(parsed_return.dataset))
         )
         entries.append(
             [

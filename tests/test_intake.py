@@ -466,3 +466,91 @@ def test_the_pipeline_and_the_sensor_pick_the_same_landing_files(home):
     assert statuses[".trash"] == "skipped"
     assert statuses["linked.csv"] == statuses["LINKED"] == "refused"
     assert "partial or temporary" in not_a_return("FJI_refusals_2026-11.csv.part")
+
+
+def test_each_file_of_a_batch_gets_the_report_it_would_get_alone(home):
+    """One validation runs over the whole batch (every file and dataset in one table); each
+    file's problems are still its own, row by row and in the same order, and a rejected file
+    does not keep the others from loading."""
+    from ingestion.template import write_template
+
+    movements = (
+        "member,period,direction,traveller_type,country_basis,country,purpose,mode,port,count\n"
+    )
+    files = [
+        land(home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER + (
+            "FJI,2026-10,FJNAN,Fijji,C,1\nFJI,2026-10,FJNAN,CHN,Z,-1\n"
+            "FJI,2026-10,FJNAN,VNM,G,1\nFJI,2026-10,FJNAN,Vietnam,G,2\n"
+        ), mtime=1_790_000_000),
+        land(home, "TON", "TON_refusals_2026-10.csv", REFUSALS_HEADER + (
+            "TON,2026-10,TOTBU,CHN,C,4\nTON,2026-10,TOTBU,IND,C,2\n"
+        ), mtime=1_790_000_100),
+        land(home, "FJI", "FJI_movements_2026-10.csv", movements + (
+            "FJI,2026-10,ARR,VIS,NAT,CHN,HOL,AIR,FJNAN,10\n"
+            "FJI,2026-10,ARR,VIS,NAT,,HOL,AIR,FJNAN,3\n"
+            "FJI,2026-10,DEP,VIS,NAT,CHN,HOL,AIR,FJNAN,\n"
+        ), mtime=1_790_000_200),
+    ]  # fmt: skip
+    template = home.landing / "WSM" / "WSM_2026-10.xlsx"
+    template.parent.mkdir(parents=True)
+    refusals = pd.DataFrame(
+        {"port": ["WSAPW", "WSAPW"], "nationality": ["Chinese", "Chinese"], "reason": ["C"] * 2,
+         "count": [4, 1]}
+    )  # fmt: skip
+    write_template(template, "WSM", "2026-10", returns={"refusals": refusals})
+    os.utime(template, (1_790_000_300, 1_790_000_300))
+    files.append(template)
+    alone = {path.name: validate_file(path, today=TODAY, home=home).to_json() for path in files}
+    outcomes = {o.file_name: o for o in ingest_path(home.landing, home, today=TODAY)}
+    assert {name: o.status for name, o in outcomes.items()} == {
+        "FJI_refusals_2026-10.csv": "rejected",
+        "TON_refusals_2026-10.csv": "accepted",
+        "FJI_movements_2026-10.csv": "rejected",
+        "WSM_2026-10.xlsx": "rejected",
+    }
+    for name, outcome in outcomes.items():
+        batched = json.loads((outcome.report_path.parent / "report.json").read_text("utf-8"))
+        assert batched["problems"] == json.loads(alone[name])["problems"], name
+    assert rows(home, "select member, count(*) from raw.refusals group by all") == [("TON", 2)]
+
+
+def test_a_process_killed_mid_batch_leaves_no_file_of_the_batch(home, tmp_path):
+    """kill -9 between the ledger rows and the commit: none of the batch's files is in the
+    warehouse, and the next run ingests them all."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for member, port in (("FJI", "FJNAN"), ("TON", "TOTBU")):
+        land(home, member, f"{member}_refusals_2026-10.csv",
+             REFUSALS_HEADER + f"{member},2026-10,{port},CHN,C,4\n")  # fmt: skip
+    signal_file = tmp_path / "ledger-written"
+    script = f"""
+import datetime as dt, time
+from pathlib import Path
+from ingestion import intake, loader
+from ingestion.intake import ingest_path
+from pidc.settings import home
+
+def stall(connection, batch):
+    Path({str(signal_file)!r}).write_text("1")
+    time.sleep(600)
+
+intake.append_batch = stall
+ingest_path(Path({str(home.landing)!r}), home({str(home.root)!r}), today=dt.date(2026, 11, 20))
+"""
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=os.getcwd())
+    try:
+        deadline = time.monotonic() + 120
+        while not signal_file.exists():
+            assert child.poll() is None and time.monotonic() < deadline, "the batch never loaded"
+            time.sleep(0.1)
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    for table in ("submissions", "returns", "refusals"):
+        assert rows(home, f"select count(*) from raw.{table}") == [(0,)], table
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [o.status for o in outcomes] == ["accepted", "accepted"]
+    assert rows(home, "select count(*) from raw.refusals") == [(2,)]

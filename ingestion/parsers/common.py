@@ -148,6 +148,8 @@ class ParsedReturn:
     period: str
     is_nil: bool
     rows: pd.DataFrame
+    # The return's total (ingestion.history.total_of), once worked out.
+    total: int | None = field(default=None, compare=False, repr=False)
 
     @property
     def row_count(self) -> int:
