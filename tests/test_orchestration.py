@@ -38,6 +38,7 @@ from orchestration.transform import (
     DbtBuildConfig,
     PidcDbtTranslator,
     dbt_build_args,
+    dbt_env,
     is_transient_dbt_failure,
 )
 from pidc.contract import load_contract
@@ -868,3 +869,63 @@ def test_asset_specs_snapshot(fixture_defs, snapshot):
     assert [condition.get_label() for condition in conditions] == [AFTER_INTAKE_LABEL]
     (condition,) = conditions
     assert {"specs": specs, "after_intake": _condition_tree(condition)} == snapshot
+
+
+@pytest.mark.slow
+def test_an_intake_run_sets_off_one_build_that_publishes(
+    tmp_path, fixture_dbt_project, monkeypatch
+):
+    """End to end on an instance: the intake job (with the raw suites), the automation's tick,
+    and the one run it asks for, launched with the selection it names."""
+    from dagster._core.definitions.automation_tick_evaluation_context import build_run_requests
+
+    fake = types.ModuleType("ingestion.intake")
+    fake.ingest_path = _fake_ingest_path
+    monkeypatch.setitem(sys.modules, "ingestion.intake", fake)
+    platform_home = home(tmp_path / "home").ensure()
+    for name, value in {**dbt_env(platform_home), "PIDC_HOME": str(platform_home.root)}.items():
+        monkeypatch.setenv(name, value)
+    definitions = build_definitions(
+        home_root=platform_home.root, dbt_project_dir=fixture_dbt_project
+    )
+    selection = dg.AssetSelection.all() - dg.AssetSelection.groups("intake", "reports")
+    with dg.instance_for_test() as instance:
+        # Built once before (the seed is left to the nightly build after that).
+        assert (
+            definitions.resolve_implicit_global_asset_job_def()
+            .execute_in_process(instance=instance, asset_selection=[dg.AssetKey("members")])
+            .success
+        )
+        start = dg.evaluate_automation_conditions(
+            definitions, instance=instance, asset_selection=selection
+        )
+        _drop(platform_home.landing / "FJI" / "m1.csv", f"FJI,{_last_month()},12")
+        intake = definitions.resolve_job_def("intake_job").execute_in_process(instance=instance)
+        assert intake.success
+        suites = {evaluation.check_name for evaluation in intake.get_asset_check_evaluations()}
+        assert {"rows_meet_contract", "ledger_reconciles"} <= suites  # the intake run ran them
+        tick = dg.evaluate_automation_conditions(
+            definitions, instance=instance, asset_selection=selection, cursor=start.cursor
+        )
+        [request] = build_run_requests(
+            tick._requested_subsets, definitions.resolve_asset_graph(), {}, emit_backfills=True
+        )
+        build = definitions.resolve_implicit_global_asset_job_def().execute_in_process(
+            instance=instance, asset_selection=list(request.asset_selection), raise_on_error=False
+        )
+        failures = [
+            f"{event.step_key}: {event.message}" for event in build.all_events if event.is_failure
+        ]
+        assert build.success, "\n".join(failures)
+        built = {event.asset_key for event in build.get_asset_materialization_events()}
+        assert built == BUILT_AFTER_INTAKE
+        after = dg.evaluate_automation_conditions(
+            definitions, instance=instance, asset_selection=selection, cursor=tick.cursor
+        )
+        assert after.total_requested == 0
+    reader = duckdb.connect(str(platform_home.serving), read_only=True)
+    try:
+        published = reader.execute("select member, total_count from marts.mart_movement_totals")
+        assert published.fetchall() == [("FJI", 12)]
+    finally:
+        reader.close()
