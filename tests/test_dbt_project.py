@@ -649,3 +649,77 @@ def test_a_fact_built_without_a_column_is_rebuilt_whole(build: Build, tmp_path: 
     with duckdb.connect(str(home / build.warehouse.name), read_only=True) as connection:
         rebuilt = connection.execute("select * from marts.fct_movements order by all").fetchall()
     assert rebuilt == fresh
+
+
+# Tonga's refusals of January 2026 sent as a table broken down two ways: by nationality (reason
+# _T) and by reason (nationality _T), 10 persons each way. source row, nationality, reason, count
+TWO_WAY_REFUSALS = [
+    (2, "CHN", "_T", 6),
+    (3, "IND", "_T", 4),
+    (4, "_T", "A", 7),
+    (5, "_T", "B", 3),
+]
+
+
+def test_the_documented_sum_over_a_fact_counts_a_two_way_table_once(
+    build: Build, tmp_path: Path
+) -> None:
+    """The sum an analyst writes over a fact with the filter docs/analysts.md documents gives the
+    published total of a return sent as a table broken down two ways, where the plain sum of
+    every row counts its people twice."""
+    import shutil
+
+    home = tmp_path / "two_way_home"
+    home.mkdir()
+    for path in build.home.glob(f"{build.warehouse.name}*"):
+        shutil.copy(path, home / path.name)
+    with duckdb.connect(str(home / build.warehouse.name)) as connection:
+        connection.execute(
+            "insert into raw.submissions (submission_id, member, file_name, file_sha256,"
+            " received_at, status, rows_read, rows_loaded, rows_rejected)"
+            " values ('S9', 'TON', 'S9.xlsx', 'S9', '2026-02-11 09:00:00', 'accepted', 4, 4, 0)"
+        )
+        connection.execute(
+            "insert into raw.returns (submission_id, member, dataset, period, is_nil, row_count,"
+            " received_at) values ('S9', 'TON', 'refusals', '2026-01', false, 4,"
+            " '2026-02-11 09:00:00')"
+        )
+        for row, nationality, reason, count in TWO_WAY_REFUSALS:
+            connection.execute(
+                "insert into raw.refusals (member, period, port, nationality, reason, count,"
+                " submission_id, source_sheet, source_row)"
+                " values ('TON', '2026-01', 'FJNAN', ?, ?, ?, 'S9', 'refusals', ?)",
+                [nationality, reason, count, row],
+            )
+    with _pidc_home(home):
+        result = _dbt(["build"], tmp_path / "target")
+    assert result.success, result.exception
+    analysts_doc = (DBT_PROJECT_DIR.parent / "docs" / "analysts.md").read_text(encoding="utf-8")
+    assert "where facts.is_counted_cross_section" in analysts_doc
+    with duckdb.connect(str(home / build.warehouse.name), read_only=True) as connection:
+
+        def one(sql: str) -> object:
+            return connection.execute(sql).fetchone()[0]
+
+        where = "where facts.member_code = 'TON' and facts.period_month = date '2026-01-01'"
+        documented = one(
+            "select sum(facts.observed_count) from marts.fct_refusals as facts"
+            f" {where} and facts.is_counted_cross_section"
+        )
+        everything = one(
+            f"select sum(facts.observed_count) from marts.fct_refusals as facts {where}"
+        )
+        published = one(
+            "select total_count from marts.mart_return_totals as facts"
+            f" {where} and facts.dataset = 'refusals'"
+        )
+        regional = one(
+            "select total_count from marts.mart_regional_trends"
+            " where dataset = 'refusals' and period_month = date '2026-01-01'"
+        )
+        regional_sum = one(
+            "select sum(observed_count) from marts.fct_refusals"
+            " where period_month = date '2026-01-01' and is_counted_cross_section"
+        )
+    assert (documented, everything, published) == (10, 20, 10)
+    assert regional_sum == regional
