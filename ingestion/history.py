@@ -47,16 +47,14 @@ def total_of(parsed_return: ParsedReturn, dataset: Dataset) -> int:
     return parsed_return.total
 
 
-# The newest accepted version of each earlier month; its total was stored at load time.
+# Every accepted (or since superseded) return of the given member x dataset pairs with its total,
+# which was stored at load time; :class:`History` keeps the newest version of each month.
 HISTORY_SQL = f"""
-select period, total_count
+select r.member, r.dataset, r.period, r.received_at, r.submission_id, r.total_count
 from {RAW_SCHEMA}.returns r
 join {RAW_SCHEMA}.submissions s on s.submission_id = r.submission_id
-where s.status in ('accepted', 'superseded') and r.member = ? and r.dataset = ?
-  and r.period < ? and r.period >= ? and r.total_count is not null
-qualify row_number() over (
-    partition by r.period order by r.received_at desc, r.submission_id desc) = 1
-order by period
+where s.status in ('accepted', 'superseded') and r.total_count is not null
+  and list_contains(?, r.member || '/' || r.dataset)
 """
 
 
@@ -66,21 +64,58 @@ def _months_before(period: str, months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+class History:
+    """The monthly totals of some members' datasets: what the warehouse had when it was read
+    (one query), plus the returns accepted since in the same batch (:meth:`add`), in arrival
+    order, so each file of a batch is compared with what was loaded before it."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, pairs: set[tuple[str, str]]):
+        # (member, dataset) -> period -> (received_at, submission_id, total) of the newest version
+        self._months: dict[tuple[str, str], dict[str, tuple]] = {}
+        if not pairs:
+            return
+        wanted = sorted(f"{member}/{dataset}" for member, dataset in pairs)
+        for member, dataset, period, received, submission, total in connection.execute(
+            HISTORY_SQL, [wanted]
+        ).fetchall():
+            self.add(member, dataset, period, received, submission, total)
+
+    def add(self, member, dataset, period, received_at, submission_id, total) -> None:
+        """A version of one return (accepted): kept if it is the month's newest."""
+        months = self._months.setdefault((member, dataset), {})
+        current = months.get(period)
+        if current is None or (received_at, submission_id) > current[:2]:
+            months[period] = (received_at, submission_id, total)
+
+    def totals(self, member: str, dataset: str, period: str) -> list[int]:
+        """The newest totals of the 24 months before ``period``, oldest first."""
+        months = self._months.get((member, dataset), {})
+        floor = _months_before(period, 24)
+        return [months[p][2] for p in sorted(months) if floor <= p < period]
+
+
 def history_warnings(
-    connection: duckdb.DuckDBPyConnection, member: str, returns: list[ParsedReturn]
+    connection: duckdb.DuckDBPyConnection,
+    member: str,
+    returns: list[ParsedReturn],
+    history: History | None = None,
 ) -> list[Problem]:
-    """Warnings for returns whose total is far from the member's previous 24 months."""
+    """Warnings for returns whose total is far from the member's previous 24 months.
+
+    ``history`` (read once for a batch) saves a query per file; without it, it is read here.
+    """
     contract = load_contract()
+    if history is None:
+        pairs = {(member, r.dataset) for r in returns if r.dataset != "observations"}
+        history = History(connection, pairs)
     warnings: list[Problem] = []
     for parsed_return in returns:
         if parsed_return.dataset == "observations":
             continue
         dataset = contract.dataset(parsed_return.dataset)
-        history = connection.execute(
-            HISTORY_SQL,
-            [member, dataset.name, parsed_return.period, _months_before(parsed_return.period, 24)],
-        ).fetchall()
-        totals = pd.Series([total for _, total in history], dtype="float64")
+        totals = pd.Series(
+            history.totals(member, dataset.name, parsed_return.period), dtype="float64"
+        )
         if len(totals) < MIN_HISTORY_MONTHS:
             continue
         value = total_of(parsed_return, dataset)

@@ -36,7 +36,7 @@ import duckdb
 from expectations.suites import warm_up
 from ingestion.errors import IntakeError
 from ingestion.file_names import file_name_problem, shown_file_name
-from ingestion.history import history_warnings
+from ingestion.history import History, history_warnings
 from ingestion.landing import (
     SetAside,
     file_sha256,
@@ -51,13 +51,13 @@ from ingestion.loader import (
     append_batch,
     connect,
     known_submissions,
-    record_rejection,
     stage_accepted,
+    stage_rejection,
 )
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
 from ingestion.raw_schema import RAW_SCHEMA
 from ingestion.report import ERROR, Problem, ValidationReport
-from ingestion.sandbox import SandboxLimits, read_file
+from ingestion.sandbox import SandboxLimits, idle_workers, read_file
 from ingestion.statuses import FileStatus, LedgerStatus
 from ingestion.validate import validate_submissions
 from pidc.settings import Home
@@ -266,14 +266,14 @@ def validate_file(
 
 
 def _settle(
-    candidate: _Candidate, home: Home, connection, received: dt.datetime, batch: Batch
+    candidate: _Candidate, home: Home, received: dt.datetime, batch: Batch, history: History
 ) -> IngestOutcome:
-    """Write the report, then load (accepted: staged in ``batch``) or quarantine (rejected), in
-    the batch's transaction."""
+    """Write the report, then load (accepted) or quarantine (rejected): the ledger row and the
+    rows are kept in ``batch``, which the caller writes in one transaction."""
     path, report = candidate.path, candidate.report
     name = report.file_name  # as shown: invisible characters spelled out (ingestion.file_names)
     if report.accepted and candidate.returns:
-        report.problems += history_warnings(connection, report.member, candidate.returns)
+        report.problems += history_warnings(None, report.member, candidate.returns, history)
     # Unique per arrival: identical bytes under another name (a nil return) are another one.
     arrival = hashlib.sha256(f"{report.file_sha256}:{report.member}:{name}".encode())
     submission_id = f"{received:%Y%m%dT%H%M%S}-{arrival.hexdigest()[:12]}"
@@ -302,16 +302,19 @@ def _settle(
         archived = home.archive / f"{report.file_sha256}{path.suffix.lower()}"
         if not archived.exists():
             shutil.copy2(path, archived)
-        ledger["rows_loaded"] = stage_accepted(
-            connection, ledger, candidate.returns, received, batch
-        )
+        ledger["rows_loaded"] = stage_accepted(batch, ledger, candidate.returns, received)
+        # The next files of the batch are compared with this one's totals too.
+        for parsed_return in candidate.returns:
+            if parsed_return.total is not None:
+                history.add(report.member, parsed_return.dataset, parsed_return.period,
+                            received, submission_id, parsed_return.total)  # fmt: skip
     else:
         folder = home.quarantine / submission_id
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, folder / name)
         for produced in report_path.parent.iterdir():
             shutil.copy2(produced, folder / produced.name)
-        record_rejection(connection, ledger)
+        stage_rejection(batch, ledger)
     return IngestOutcome(
         submission_id=submission_id,
         file_name=name,
@@ -338,7 +341,10 @@ def _read_ahead(work: dict[int, tuple]) -> dict[int, Future]:
     if not work:
         return {}
     limits = SandboxLimits.from_environment()
-    workers = 1 if limits.in_process else max(1, min(limits.workers, len(work)))
+    # Starting a worker takes a second or two, far longer than reading most files: a process
+    # with workers already started reads with those; one with none starts them all at once.
+    workers = idle_workers() or limits.workers
+    workers = 1 if limits.in_process else max(1, min(workers, limits.workers, len(work)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake-read") as pool:
         return {key: pool.submit(_examine, *arguments) for key, arguments in work.items()}
 
@@ -420,14 +426,20 @@ def _ingest_chunk(
     if warming is not None:
         warming.join()  # never left importing when the process exits
     if candidates:
-        # One transaction for the batch: every file's ledger row with its rows, or nothing.
+        # Each file's history warnings compare it with the warehouse and the batch's earlier
+        # files; then one transaction writes the batch: every file's ledger row with its rows,
+        # or nothing.
         batch = Batch()
+        history = History(connection, {
+            (c.report.member, r.dataset) for c in candidates.values()
+            for r in c.returns if r.dataset != "observations"
+        })  # fmt: skip
+        for index, path in enumerate(files):
+            if index in candidates:
+                arrived = _received_at(path, received_at)
+                outcomes[index] = _settle(candidates[index], home, arrived, batch, history)
         connection.execute("begin transaction")
         try:
-            for index, path in enumerate(files):
-                if index in candidates:
-                    arrived = _received_at(path, received_at)
-                    outcomes[index] = _settle(candidates[index], home, connection, arrived, batch)
             append_batch(connection, batch)
             connection.execute("commit")
         except BaseException:

@@ -1,9 +1,8 @@
 """Append accepted submissions to raw, with their ledger rows, in one transaction per batch.
 
-Intake opens one transaction for a batch of files: each file's ledger row and its returns
-(``raw.returns``) are written as the file is settled, in arrival order, so the next file's
-history check sees them; the rows themselves are staged in a :class:`Batch` and appended at the
-end, one insert per dataset, before the commit. Either every file of the batch, its rows and its
+Intake keeps what a batch of files writes in a :class:`Batch` (each file's ledger row, its returns
+and its rows) as each file is settled, in arrival order, then writes it all in one transaction:
+the ledger rows, the returns, and the rows, one insert per dataset. Either every file of the batch, its rows and its
 ledger entry are in the warehouse, or none is: a crash or error mid-load rolls everything back,
 and the files can simply be ingested again.
 """
@@ -123,19 +122,45 @@ def known_submissions(
     return found
 
 
+def _insert_rows(connection: duckdb.DuckDBPyConnection, table: str, columns, rows) -> None:
+    """Insert ``rows`` (lists of values in ``columns``' order) with multi-row statements."""
+    width = len(columns)
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        values = ", ".join(["(" + ", ".join("?" * width) + ")"] * len(chunk))
+        connection.execute(
+            f"insert into {RAW_SCHEMA}.{table} ({', '.join(columns)}) values {values}",
+            [value for row in chunk for value in row],
+        )
+
+
 def _insert_ledger(connection: duckdb.DuckDBPyConnection, ledger: dict) -> None:
-    placeholders = ", ".join("?" for _ in LEDGER_COLUMNS)
-    connection.execute(
-        f"insert into {RAW_SCHEMA}.submissions ({', '.join(LEDGER_COLUMNS)}) "
-        f"values ({placeholders})",
-        [ledger.get(column) for column in LEDGER_COLUMNS],
-    )
+    _insert_rows(connection, "submissions", LEDGER_COLUMNS, [_ledger_row(ledger)])
+
+
+def _ledger_row(ledger: dict) -> list:
+    return [ledger.get(column) for column in LEDGER_COLUMNS]
+
+
+RETURN_COLUMNS = [
+    "submission_id",
+    "member",
+    "dataset",
+    "period",
+    "is_nil",
+    "row_count",
+    "received_at",
+    "total_count",
+]
 
 
 @dataclass
 class Batch:
-    """Rows of accepted files waiting to be appended, by dataset, and who they belong to."""
+    """What a batch of files writes, kept until :func:`append_batch` writes it all at once: the
+    ledger rows, the returns, and the accepted rows by dataset."""
 
+    ledger: list[list] = field(default_factory=list)
+    returns: list[list] = field(default_factory=list)
     # dataset -> (submission id, rows) of each accepted return with rows, in arrival order
     rows: dict[str, list[tuple[str, pd.DataFrame]]] = field(default_factory=dict)
     submissions: list[str] = field(default_factory=list)
@@ -146,26 +171,25 @@ def record_rejection(connection: duckdb.DuckDBPyConnection, ledger: dict) -> Non
     _insert_ledger(connection, ledger)
 
 
+def stage_rejection(batch: Batch, ledger: dict) -> None:
+    """Keep the ledger row of a rejected file for :func:`append_batch`."""
+    batch.ledger.append(_ledger_row(ledger))
+
+
 def stage_accepted(
-    connection: duckdb.DuckDBPyConnection,
-    ledger: dict,
-    returns: list[ParsedReturn],
-    received_at: dt.datetime,
-    batch: Batch,
+    batch: Batch, ledger: dict, returns: list[ParsedReturn], received_at: dt.datetime
 ) -> int:
-    """Write the ledger row and the returns of an accepted file (inside the caller's
-    transaction) and stage its rows in ``batch``; the number of rows it loads."""
+    """Keep the ledger row, the returns and the rows of an accepted file for
+    :func:`append_batch`; the number of rows it loads."""
     contract = load_contract()
-    _insert_ledger(connection, ledger)
     loaded = 0
-    entries = []
     for parsed_return in returns:
         total = (
             None
             if parsed_return.dataset == "observations"
             else total_of(parsed_return, contract.dataset(parsed_return.dataset))
         )
-        entries.append(
+        batch.returns.append(
             [
                 ledger["submission_id"],
                 ledger["member"],
@@ -183,21 +207,18 @@ def stage_accepted(
             (ledger["submission_id"], parsed_return.rows)
         )
         loaded += parsed_return.row_count
-    if entries:
-        connection.executemany(
-            f"insert into {RAW_SCHEMA}.returns (submission_id, member, dataset, period, "
-            "is_nil, row_count, received_at, total_count) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            entries,
-        )
     batch.submissions.append(ledger["submission_id"])
+    batch.ledger.append(_ledger_row({**ledger, "rows_loaded": loaded}))
     return loaded
 
 
 def append_batch(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
-    """Append the staged rows, one insert per dataset, and mark the versions they supersede
-    (inside the caller's transaction)."""
+    """Write the batch (inside the caller's transaction): the ledger rows, the returns, then the
+    accepted rows, one insert per dataset; then mark the versions they supersede."""
     import pyarrow as pa
 
+    _insert_rows(connection, "submissions", LEDGER_COLUMNS, batch.ledger)
+    _insert_rows(connection, "returns", RETURN_COLUMNS, batch.returns)
     for dataset, parts in batch.rows.items():
         frames = [frame for _, frame in parts]
         incoming = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
@@ -227,7 +248,7 @@ def load_accepted(
     batch = Batch()
     connection.execute("begin transaction")
     try:
-        loaded = stage_accepted(connection, ledger, returns, received_at, batch)
+        loaded = stage_accepted(batch, ledger, returns, received_at)
         append_batch(connection, batch)
         connection.execute("commit")
     except BaseException:

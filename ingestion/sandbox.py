@@ -376,6 +376,16 @@ def _pool(limits: SandboxLimits) -> _Pool:
         return pool
 
 
+def idle_workers() -> int:
+    """How many of this process's workers are started and waiting for a file."""
+    with _POOL_LOCK:
+        pool = _POOL
+    if pool is None or pool.owner != os.getpid():
+        return 0
+    with pool.lock:
+        return sum(worker.alive for worker in pool.idle)
+
+
 def warm_up() -> None:
     """Start a worker now (it takes about a second), so the first file does not wait for it."""
     limits = SandboxLimits.from_environment()
