@@ -84,6 +84,9 @@ PAGE_QUERIES: dict[str, list[PageQuery]] = {
             (SECRETARIAT, "movements"),
             {"period_from": "2024-10-01", "period_to": "2026-09-01"},
         ),
+        PageQuery("fact_totals", (SECRETARIAT, "movements")),
+        PageQuery("fact_totals", (SECRETARIAT, "movements"), {"by": "country"}),
+        PageQuery("fact_rows_total", (SECRETARIAT, "movements")),
     ],
     "Member profile": [
         PageQuery("visible_members", (SECRETARIAT,)),
@@ -95,13 +98,20 @@ PAGE_QUERIES: dict[str, list[PageQuery]] = {
         PageQuery("route_trends", (SECRETARIAT, "FJI")),
         PageQuery("nationality_trends", (SECRETARIAT, "irregular", "FJI")),
     ],
-    "Monthly bulletin": [PageQuery("regional_series", (PUBLIC,))],
+    "Monthly bulletin": [
+        PageQuery("regional_series", (PUBLIC,)),
+        PageQuery("notable_changes", (SECRETARIAT, "2026-09-01")),
+        PageQuery("viewer_compliance", (SECRETARIAT, "2026-09-01")),
+    ],
     "Downloads": [
         PageQuery("downloadable_table_names", (SECRETARIAT,)),
         PageQuery("download_table", (SECRETARIAT, "fct_movements")),
         PageQuery("sdmx_public"),
     ],
-    "Reporting compliance": [PageQuery("reporting_compliance", (SECRETARIAT, "movements"))],
+    "Reporting compliance": [
+        PageQuery("reporting_compliance", (SECRETARIAT, "movements")),
+        PageQuery("compliance_rates", (SECRETARIAT, "movements")),
+    ],
     "Data quality": [
         PageQuery("submissions", (SECRETARIAT,)),
         PageQuery("unmapped_values", (SECRETARIAT,)),

@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         "--dashboard-homes",
         metavar="SMALL,LARGE",
         help="only measure the dashboard queries on two kept homes (from --work-dir of an "
-        "earlier run), for example after a change to app/data_access.py; prints the table",
+        "earlier run), for example after a change to app/data_access; prints the table",
     )
     options = parser.parse_args(argv)
     if options.dashboard_homes:
