@@ -501,27 +501,60 @@ def _unknown_member(member: str) -> Problem:
     )
 
 
-def _returns_of(
-    prepared_frames: dict[str, pd.DataFrame], nil_returns: dict[str, set[str]]
-) -> list[ParsedReturn]:
+def _loadable(prepared: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
+    """The rows as the member labelled them (contract columns and lineage), with the member,
+    month, count and flag as read."""
+    read = {"member": "member__code", "period": "period__key", "shareable": "shareable__value"}
+    columns = {}
+    for column in [*dataset.column_names, *LINEAGE]:
+        if column == "count" and dataset.measure:
+            columns[column] = prepared["count__value"].astype("int64")
+        elif column == "shareable":
+            columns[column] = prepared[read[column]].astype(bool)
+        elif column in read:
+            columns[column] = prepared[read[column]]
+        elif column in prepared:
+            columns[column] = prepared[column]
+        else:  # source_column: a parser with one record per row may omit it
+            columns[column] = pd.Series(None, index=prepared.index, dtype=object)
+    return pd.DataFrame(columns, index=prepared.index).reset_index(drop=True)
+
+
+def _loadable_by_item(
+    per_dataset: dict[str, list[pd.DataFrame]], items: set[int]
+) -> dict[int, dict[str, pd.DataFrame]]:
+    """:func:`_loadable` rows of each of ``items`` (files without errors) by dataset, built once
+    per dataset."""
     contract = load_contract()
+    found: dict[int, dict[str, pd.DataFrame]] = {}
+    for name, every in per_dataset.items():
+        frames = [frame for frame in every if int(frame["__item"].iat[0]) in items]
+        if not frames:
+            continue
+        stacked = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        rows = _loadable(stacked, contract.dataset(name))
+        start = 0
+        for frame in frames:
+            part = rows.iloc[start : start + len(frame)]
+            found.setdefault(int(frame["__item"].iat[0]), {})[name] = part.reset_index(drop=True)
+            start += len(frame)
+    return found
+
+
+def _returns_of(
+    rows_by_dataset: dict[str, pd.DataFrame], nil_returns: dict[str, set[str]]
+) -> list[ParsedReturn]:
+    """One file's returns: its rows (:func:`_loadable`) by dataset and month, and its nil
+    returns."""
     returns = []
-    for name, prepared in prepared_frames.items():
-        dataset = contract.dataset(name)
-        if "source_column" not in prepared:  # a parser with one record per row may omit it
-            prepared = prepared.assign(source_column=None)
-        rows = prepared[[*dataset.column_names, *LINEAGE]].copy()
-        if "member" in rows:
-            rows["member"] = prepared["member__code"]
-        if "period" in rows:
-            rows["period"] = prepared["period__key"]
-        if dataset.measure:
-            rows["count"] = prepared["count__value"].astype("int64")
-        if "shareable" in rows:
-            rows["shareable"] = prepared["shareable__value"].astype(bool)
-        periods = sorted(set(rows["period"]) | nil_returns.get(name, set()))
+    for name, rows in rows_by_dataset.items():
+        present = set(rows["period"])
+        periods = sorted(present | nil_returns.get(name, set()))
         for period in periods:
-            subset = rows[rows["period"] == period].reset_index(drop=True)
+            if present == {period}:
+                subset = rows  # the usual return: one month, every row
+            else:
+                subset = rows[rows["period"] == period].reset_index(drop=True)
             is_nil = period in nil_returns.get(name, set())
             returns.append(ParsedReturn(name, period, is_nil, subset))
     return returns
@@ -573,10 +606,6 @@ def _check_batch(
             frames.append(frame)
             starts.append(start)
             start += len(frame)
-    combined = pd.concat(frames, ignore_index=True)
-    combined[DATASET_COLUMN] = np.repeat(
-        list(spans), [high - low for low, high in spans.values()]
-    ).astype(object)
 
     def row_at(index: int) -> pd.Series:
         # From the file's own frame: the batch's table may have widened a column's type.
@@ -594,11 +623,20 @@ def _check_batch(
     }
     suite = batch_rules(own_rules, columns)
     # Great Expectations sees only what its rules read (filtering rows by dataset copies every
-    # column); the problems quote the files' own frames (``row_at``).
+    # column); the problems quote the files' own frames (``row_at``). Each dataset's files are
+    # stacked first (same columns), then the datasets.
     checked = [DATASET_COLUMN, "__item"]
     for rule in suite.rules:
         checked += rule.kwargs.get("column_list") or [rule.kwargs["column"]]
-    combined = combined[list(dict.fromkeys(checked))]
+    checked = list(dict.fromkeys(checked))
+    tables = []
+    for name, prepared in per_dataset.items():
+        stacked = pd.concat(prepared, ignore_index=True) if len(prepared) > 1 else prepared[0]
+        tables.append(stacked[[column for column in checked if column in columns[name]]])
+    combined = pd.concat(tables, ignore_index=True).reindex(columns=checked)
+    combined[DATASET_COLUMN] = np.repeat(
+        list(spans), [high - low for low, high in spans.values()]
+    ).astype(object)
     position_of = {id(rule): position for position, rule in enumerate(suite.rules)}
     failed = {
         position_of[id(rule)]: indexes
@@ -714,11 +752,9 @@ def validate_submissions(
         for name, prepared in file_frames.items():
             if not prepared.empty:
                 per_dataset.setdefault(name, []).append(prepared)
-    prepared_by_item: dict[int, dict[str, pd.DataFrame]] = {}
-    for name, frames in per_dataset.items():
-        for prepared in frames:
-            prepared_by_item.setdefault(int(prepared["__item"].iat[0]), {})[name] = prepared
     _check_batch(per_dataset, admissible, first, last, outcomes, notes, limit)
+    loading = {item for item in notes if not outcomes[item].has_errors}
+    prepared_by_item = _loadable_by_item(per_dataset, loading)
     for item in range(len(batch)):
         outcome = outcomes[item]
         # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
