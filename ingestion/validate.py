@@ -155,9 +155,11 @@ def _set_aside_future(
     kept, future = {}, {}
     for name, frame in prepared.items():
         later = _future_rows(frame, last)
+        if not later.any():
+            kept[name] = frame  # the usual return: every row for a month that has ended
+            continue
         kept[name] = frame[~later].reset_index(drop=True)
-        if later.any():
-            future[name] = frame[later]
+        future[name] = frame[later]
     refused = not has_nil_returns and all(frame.empty for frame in kept.values())
     problems = [_future_summary(name, rows, last, refused=refused) for name, rows in future.items()]
     return kept, problems
@@ -446,6 +448,20 @@ def _age_span(code: object) -> tuple[float, float] | None:
     return None
 
 
+def _overlap(codes) -> tuple[str, str] | None:
+    """Two of the age group ``codes`` that overlap (the first found), or None."""
+    spans = sorted((span, code) for code in codes if (span := _age_span(code)) is not None)
+    # Sorted by first year, two groups overlap only if two neighbours do.
+    return next(
+        (
+            (spans[index - 1][1], code)
+            for index, (span, code) in enumerate(spans)
+            if index and span[0] <= spans[index - 1][0][1]
+        ),
+        None,
+    )
+
+
 def _mixed_age_bandings(prepared: pd.DataFrame, dataset: str) -> list[Problem]:
     """One error per return whose rows use two age groups that overlap (Y0T17 and Y15T19).
 
@@ -454,22 +470,11 @@ def _mixed_age_bandings(prepared: pd.DataFrame, dataset: str) -> list[Problem]:
     """
     if "age_group__code" not in prepared or "period__key" not in prepared:
         return []
+    if _overlap(prepared["age_group__code"].dropna().unique()) is None:
+        return []  # no two of the file's age groups overlap, so none in any one month
     problems = []
     for period, rows in prepared.groupby("period__key", sort=True):
-        spans = sorted(
-            (span, code)
-            for code in rows["age_group__code"].dropna().unique()
-            if (span := _age_span(code)) is not None
-        )
-        # Sorted by first year, two groups overlap only if two neighbours do.
-        clash = next(
-            (
-                (spans[index - 1][1], code)
-                for index, (span, code) in enumerate(spans)
-                if index and span[0] <= spans[index - 1][0][1]
-            ),
-            None,
-        )
+        clash = _overlap(rows["age_group__code"].dropna().unique())
         if clash is None:
             continue
         row = rows[rows["age_group__code"] == clash[1]].iloc[0]
