@@ -183,3 +183,108 @@ def alert_history_figure(history: pd.DataFrame, baseline_median: float | None) -
             )
         )
     return _layout(figure, "Count", len(months))
+
+
+def _month_range(frame: pd.DataFrame, column: str = "period_month") -> pd.DatetimeIndex:
+    months = pd.to_datetime(frame[column])
+    return pd.date_range(months.min(), months.max(), freq="MS")
+
+
+def monthly_total_figure(totals: pd.DataFrame, y_title: str = "Count") -> go.Figure:
+    """Monthly totals (``period_month``, ``observed_count``) as a line over every month: a
+    month without rows is a gap, never a 0."""
+    figure = go.Figure()
+    if totals.empty:
+        return _layout(figure, y_title)
+    months = every_month(totals[["period_month", "observed_count"]])
+    figure.add_trace(
+        go.Scatter(
+            x=months["period_month"],
+            y=_numbers(months["observed_count"]),
+            mode="lines+markers",
+            name="Total",
+            line={"color": LINE_COLOUR},
+            marker={"color": LINE_COLOUR, "size": 6},
+            connectgaps=False,
+            cliponaxis=False,
+            hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>",
+        )
+    )
+    return _layout(figure, y_title, len(months))
+
+
+def monthly_lines_figure(wide: pd.DataFrame, y_title: str = "Count") -> go.Figure:
+    """One line per column of ``wide`` (index: months), every month on the axis; a missing or
+    hidden value (NaN) is a gap in its line, never a 0."""
+    figure = go.Figure()
+    if wide.empty:
+        return _layout(figure, y_title)
+    months = pd.date_range(
+        pd.Timestamp(wide.index.min()), pd.Timestamp(wide.index.max()), freq="MS"
+    )
+    wide = wide.set_axis(pd.to_datetime(wide.index)).reindex(months)
+    for column in wide.columns:
+        figure.add_trace(
+            go.Scatter(
+                x=wide.index,
+                y=_numbers(wide[column]),
+                mode="lines+markers",
+                name=str(column),
+                connectgaps=False,
+                cliponaxis=False,
+                hovertemplate=f"{column}: %{{y:,.0f}}<extra></extra>",
+            )
+        )
+    return _layout(figure, y_title, len(months))
+
+
+def monthly_bars_figure(
+    split: pd.DataFrame, label: str = "label", y_title: str = "Count"
+) -> go.Figure:
+    """Monthly totals split by ``label`` as stacked bars, largest values first in the legend."""
+    figure = go.Figure()
+    if split.empty:
+        return _layout(figure, y_title)
+    order = split.groupby(label, sort=False)["observed_count"].sum().sort_values(ascending=False)
+    for value in order.index:
+        rows = split[split[label] == value]
+        figure.add_trace(
+            go.Bar(
+                x=rows["period_month"],
+                y=_numbers(rows["observed_count"]),
+                name=str(value),
+                hovertemplate=f"{value}: %{{y:,.0f}}<extra></extra>",
+            )
+        )
+    figure.update_layout(barmode="stack")
+    return _layout(figure, y_title, len(_month_range(split)))
+
+
+def small_multiple_figure(series: pd.DataFrame, title: str) -> go.Figure:
+    """One dataset's monthly totals for one member (``mart_member_trends`` rows) as a small
+    chart with its own y-axis: a month without a return is a gap, a nil return a point at 0."""
+    figure = go.Figure()
+    if not series.empty:
+        months = every_month(series[["period_month", "total_count"]])
+        figure.add_trace(
+            go.Scatter(
+                x=months["period_month"],
+                y=_numbers(months["total_count"]),
+                mode="lines+markers",
+                name=title,
+                line={"color": LINE_COLOUR},
+                marker={"color": LINE_COLOUR, "size": 5},
+                connectgaps=False,
+                cliponaxis=False,
+                hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>",
+            )
+        )
+    _layout(figure, "Count", 0 if series.empty else len(_month_range(series)))
+    figure.update_layout(
+        title={"text": title, "font": {"size": 14}},
+        height=240,
+        margin={"l": 60, "r": 10, "t": 40, "b": 10},
+        showlegend=False,
+    )
+    figure.update_xaxes(title=None)
+    return figure

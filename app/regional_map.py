@@ -18,6 +18,9 @@ HIDDEN_COLOUR = "#b0b7c3"
 LAND_COLOUR = "#f2efe6"
 COAST_COLOUR = "#9a9484"
 SHOWN_COLOUR = "#1f6f8b"
+NO_RETURN_COLOUR = "#ffffff"
+NOT_SHARED_NAME = "no figure shown: not shared with you"
+NO_RETURN_NAME = "no figure shown: no return this month"
 
 
 def pacific_longitude(longitude: pd.Series) -> pd.Series:
@@ -25,16 +28,25 @@ def pacific_longitude(longitude: pd.Series) -> pd.Series:
     return longitude.astype(float) % 360
 
 
-def member_map(members: pd.DataFrame, totals: dict[str, float], indicator: str) -> go.Figure:
-    """Members as circles sized by ``totals`` (member -> figure); members without a figure the
-    viewer may see are small grey dots labelled 'not shown'."""
+def member_map(
+    members: pd.DataFrame,
+    totals: dict[str, float],
+    indicator: str,
+    visible: set[str] | None = None,
+) -> go.Figure:
+    """Members as circles sized by ``totals`` (member -> figure). A member without a figure is
+    a small dot: grey when its figures are not shared with the viewer, white when they are
+    (``visible``) but it sent no return that month; the legend names the two apart."""
+    visible = set() if visible is None else set(visible)
     frame = members.assign(
         x=pacific_longitude(members["longitude"]),
         y=members["latitude"].astype(float),
         figure=members["member_code"].map(totals),
     )
     shown = frame[frame["figure"].notna()]
-    hidden = frame[frame["figure"].isna()]
+    missing = frame[frame["figure"].isna()]
+    no_return = missing[missing["member_code"].isin(visible)]
+    not_shared = missing[~missing["member_code"].isin(visible)]
     figure = go.Figure()
     coast_x, coast_y = coastline_path()
     figure.add_trace(
@@ -50,17 +62,22 @@ def member_map(members: pd.DataFrame, totals: dict[str, float], indicator: str) 
             name="coastline",
         )
     )
-    if not hidden.empty:
+    for rows, name, colour, why in (
+        (not_shared, NOT_SHARED_NAME, HIDDEN_COLOUR, "not shared with you"),
+        (no_return, NO_RETURN_NAME, NO_RETURN_COLOUR, "no return this month"),
+    ):
+        if rows.empty:
+            continue
         figure.add_trace(
             go.Scatter(
-                x=hidden["x"],
-                y=hidden["y"],
+                x=rows["x"],
+                y=rows["y"],
                 mode="markers+text",
-                text=hidden["member_code"],
+                text=rows["member_code"],
                 textposition="top center",
-                marker={"size": 8, "color": HIDDEN_COLOUR},
-                name="no figure shown",
-                hovertext=hidden["member_name"] + ": no figure shown",
+                marker={"size": 9, "color": colour, "line": {"color": "#5b6270", "width": 1}},
+                name=name,
+                hovertext=rows["member_name"] + f": no figure shown ({why})",
                 hoverinfo="text",
             )
         )

@@ -1054,12 +1054,15 @@ def test_member_profile_for_the_public_asks_to_sign_in(published):
 
 def test_compliance_grid_for_the_secretariat(published):
     at = run_page("compliance", SECRETARIAT)
-    grid = at.dataframe[0].value
-    assert grid.loc["Tonga (TON)", "Sep 2026"] == "✅ on time · nil"
-    assert grid.loc["Fiji (FJI)", "Sep 2026"] == "🕒 late"
-    assert grid.loc["Tokelau (TKL)", "Aug 2026"] == "❌ missing"
-    assert grid.loc["New Zealand (NZL)", "Sep 2026"] == "✅ on time · corrected"
-    rates = at.dataframe[1].value.set_index("member_code")
+    # Material icons (emoji render as empty boxes without an emoji font), in a Markdown table.
+    grid = at.table[0].value
+    assert grid.loc["Tonga (TON)", "Sep 2026"] == ":green[:material/check_circle:] on time · nil"
+    assert grid.loc["Fiji (FJI)", "Sep 2026"] == ":orange[:material/schedule:] late"
+    assert grid.loc["Tokelau (TKL)", "Aug 2026"] == ":red[:material/cancel:] missing"
+    assert grid.loc["New Zealand (NZL)", "Sep 2026"] == (
+        ":green[:material/check_circle:] on time · corrected"
+    )
+    rates = at.dataframe[0].value.set_index("member_code")
     assert rates.loc["TKL", "completeness_rate"] == 0
     assert rates.loc["FJI", "timeliness_rate"] == 0.5
     assert (rates["completeness_rate"] <= 1).all()
@@ -1078,7 +1081,7 @@ def test_compliance_rates_and_the_bulletins_compliance_are_read_from_their_marts
         "update marts.mart_dashboard_compliance_rates set timeliness_rate = 0.123 "
         "where member_code = 'FJI' and dataset = 'movements'",
     )
-    rates = run_page("compliance", SECRETARIAT).dataframe[1].value.set_index("member_code")
+    rates = run_page("compliance", SECRETARIAT).dataframe[0].value.set_index("member_code")
     assert rates.loc["FJI", "timeliness_rate"] == 0.123
     _update_serving(
         published,
@@ -1103,7 +1106,7 @@ def test_the_suppression_threshold_shown_comes_from_the_published_settings(publi
 
 def test_compliance_for_a_member_hides_unshared_members(published):
     at = run_page("compliance", FJI_OFFICER)
-    members = set(at.dataframe[0].value.index)
+    members = set(at.table[0].value.index)
     assert members == {"Fiji (FJI)", "New Zealand (NZL)"}  # TON and TKL do not share movements
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -259,14 +259,20 @@ def facts(
     members: list[str] | None = None,
     codes: dict[str, list[str]] | None = None,
     limit: int | None = None,
+    newest_first: bool = False,
 ) -> pd.DataFrame:
     """Rows of ``fct_<dataset>`` the viewer may see; ``codes`` filters ``<column>_code`` columns.
 
-    The measure is ``observed_count`` (``person_count`` in older publications is renamed).
+    Oldest month first, or ``newest_first`` (with ``limit``, the latest rows: what a page shows
+    of a table it does not send whole). The measure is ``observed_count`` (``person_count`` in
+    older publications is renamed).
     """
+    spec = _fact_spec(dataset)
+    if newest_first:
+        spec = replace(spec, order_by="period_month desc, member_code")
     rows = read_member_level(
         viewer,
-        _fact_spec(dataset),
+        spec,
         within={"member_code": members or [], **(codes or {})},
         period_from=period_from,
         period_to=period_to,

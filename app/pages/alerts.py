@@ -18,6 +18,10 @@ severities = st.multiselect(
     "Severity", ["high", "medium", "low"], default=["high", "medium", "low"]
 )
 rows = rows[rows["severity"].isin(severities)]
+st.caption(
+    f"{len(rows):,} alert{'' if len(rows) == 1 else 's'}, newest first."
+    " Open one to see its numbers and history."
+)
 names = ui.member_names()
 titles = ui.dataset_titles()
 for alert in rows.itertuples():
@@ -27,7 +31,17 @@ for alert in rows.itertuples():
         f" ({alert.dimension_value}) · {alert.severity}"
     )
     # Labels and messages quote values from returns: escaped, never rendered as Markdown.
-    with st.expander(escape_markdown(heading), expanded=alert.Index == rows.index[0]):
+    # The expander reruns the page when opened or closed, and only an open one is drawn: a
+    # page of alerts never draws every history chart at once.
+    section = st.expander(
+        escape_markdown(heading),
+        expanded=alert.Index == rows.index[0],
+        key=f"alert_{alert.alert_id}",
+        on_change="rerun",
+    )
+    if not section.open:
+        continue
+    with section:
         st.markdown(escape_markdown(alert.message))
         columns = st.columns(4)
         columns[0].metric("Observed", ui.count_text(alert.observed_count))

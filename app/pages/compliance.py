@@ -1,9 +1,14 @@
 """Reporting compliance: the member x month grid and completeness and timeliness rates."""
 
+import pandas as pd
 import streamlit as st
 
 from app import data_access, ui
+from app.tables import show_table
 from app.views.compliance import compliance_grid
+
+GRID_MONTHS = 12  # the grid opens on the latest year
+PERCENT_COLUMNS = ("completeness_rate", "timeliness_rate")
 
 st.title("Reporting compliance")
 ui.require_published()
@@ -18,21 +23,21 @@ st.caption(
     "Completeness = returns received / returns expected; timeliness = on time / expected. "
     "A nil return (nothing to report) counts as received; missing never counts as zero."
 )
-st.dataframe(compliance_grid(rows, ui.member_names()), width="stretch")
+months = sorted(pd.Timestamp(month) for month in rows["period_month"].unique())
+if len(months) > 1:
+    # Opens on the latest months (the grid reads newest first); older ones are a slide away.
+    start, end = st.select_slider(
+        "Months",
+        options=months,
+        value=(months[max(0, len(months) - GRID_MONTHS)], months[-1]),
+        format_func=ui.month_label,
+        key="compliance_months",
+    )
+    rows = rows[(rows["period_month"] >= start) & (rows["period_month"] <= end)]
+st.table(compliance_grid(rows, ui.member_names()))
 
 rates = data_access.compliance_rates(viewer, name)
 if not rates.empty:
     st.subheader("Rates")
-    st.dataframe(
-        rates.drop(columns=["dataset"]),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "completeness_rate": st.column_config.ProgressColumn(
-                "completeness", format="percent", min_value=0, max_value=1
-            ),
-            "timeliness_rate": st.column_config.ProgressColumn(
-                "timeliness", format="percent", min_value=0, max_value=1
-            ),
-        },
-    )
+    st.caption("Over every month due so far.")
+    show_table(rates, hide=("dataset", "dataset_label"), percent=PERCENT_COLUMNS)

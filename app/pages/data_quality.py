@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import data_access, ui
+from app.tables import show_table
 from ingestion.report import ValidationReport
 
 st.title("Data quality")
@@ -21,9 +22,7 @@ st.subheader("Submissions")
 if ledger.empty:
     st.info("No submissions yet.")
 else:
-    st.dataframe(
-        ledger.drop(columns=["report_path"], errors="ignore"), hide_index=True, width="stretch"
-    )
+    show_table(ledger.drop(columns=["report_path"], errors="ignore"))
     choice = st.selectbox(
         "Validation report of",
         list(ledger["submission_id"].astype(str)),
@@ -48,4 +47,4 @@ if unmapped.empty:
     st.info("Every value was mapped onto the regional code lists.")
 else:
     st.caption("Add these spellings to the mapping seeds so they count under the right code.")
-    st.dataframe(unmapped, hide_index=True, width="stretch")
+    show_table(unmapped)

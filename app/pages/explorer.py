@@ -3,7 +3,16 @@
 import streamlit as st
 
 from app import data_access, ui
-from app.views.explorer import code_columns, public_series
+from app.charts import monthly_bars_figure, monthly_lines_figure, monthly_total_figure
+from app.tables import show_table
+from app.views.explorer import (
+    DETAIL_ROWS,
+    REGION_LABELS,
+    code_columns,
+    code_kinds,
+    figure_text,
+    public_series,
+)
 from pidc.contract import load_contract
 
 DEFAULT_WINDOW = 24  # months shown at first: two years, so a month can be read against last year
@@ -31,8 +40,12 @@ if not data_access.has_grants(viewer):
     if cells.empty:
         st.info(f"No published regional figures for this dataset by {breakdown.replace('_', ' ')}.")
         st.stop()
-    if breakdown in ("sex", "age_group"):
-        labels = data_access.code_labels(breakdown)
+    if breakdown in ("nationality", "sex", "age_group", "region"):
+        labels = (
+            REGION_LABELS
+            if breakdown == "region"
+            else data_access.code_labels("country" if breakdown == "nationality" else breakdown)
+        )
         cells = cells.assign(
             breakdown_value=cells["breakdown_value"].map(lambda code: labels.get(code, code))
         )
@@ -42,10 +55,24 @@ if not data_access.has_grants(viewer):
     )
     cells = cells[(cells["period_month"] >= start) & (cells["period_month"] <= end)]
     # A hidden figure is a gap in its line, never a 0 (app.views.explorer.public_series).
-    st.line_chart(public_series(cells), x_label="Month", y_label="Count (gaps: hidden figures)")
-    table = cells[["period_month", "breakdown_value", "display_value", "conf_status"]].copy()
-    table["period_month"] = table["period_month"].map(ui.month_label)
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.plotly_chart(
+        monthly_lines_figure(public_series(cells), "Count (gaps: hidden figures)"),
+        width="stretch",
+        key="public_chart",
+    )
+    table = cells[["period_month", "breakdown_value", "display_value", "conf_status"]].assign(
+        display_value=figure_text(cells)
+    )
+    show_table(
+        table,
+        codes={"conf_status": "conf_status"},
+        column_config={
+            "breakdown_value": st.column_config.TextColumn(
+                breakdown.replace("_", "-").capitalize()
+            ),
+            "display_value": st.column_config.TextColumn("Figure", alignment="right"),
+        },
+    )
     st.caption(
         f"'{ui.small_count_label()}' marks a count too small to show (below"
         f" {ui.smallest_shown_count()}). 'x' is a figure hidden because too few members make it"
@@ -94,15 +121,16 @@ if len(months) > 1:
         format_func=ui.month_label,
     )
 chosen = {"members": chosen_members, "codes": filters, "period_from": start, "period_to": end}
-rows = data_access.facts(viewer, name, **chosen)
-if rows.empty:
+# Counted in SQL: the page never reads every row of the window.
+row_count, counted = data_access.fact_rows_total(viewer, name, **chosen)
+if not row_count:
     st.info("No returns match these filters in these months.")
     st.stop()
 
 # Totals come from the data layer (two-way tables counted once), never summed here.
 monthly = data_access.fact_totals(viewer, name, **chosen)
 st.subheader("Total per month")
-st.line_chart(monthly, x="period_month", y="observed_count", x_label="Month", y_label="Count")
+st.plotly_chart(monthly_total_figure(monthly), width="stretch", key="total_chart")
 
 by_name = st.selectbox(
     "Break down by",
@@ -117,21 +145,25 @@ else:
     column = dataset.column(by_name)
     labels = data_access.code_labels("country" if column.type == "country" else column.code_list)
     split["label"] = split[by].map(lambda code: labels.get(code, code))
-    st.bar_chart(
-        split[split["value_rank"] <= TOP_VALUES],
-        x="period_month",
-        y="observed_count",
-        color="label",
-        x_label="Month",
-        y_label="Count",
-    )
+    top = split[split["value_rank"] <= TOP_VALUES]
+    if split["value_rank"].max() > TOP_VALUES:
+        st.caption(f"The {TOP_VALUES} values with the largest totals over these months.")
+    st.plotly_chart(monthly_bars_figure(top), width="stretch", key="split_chart")
 
 st.subheader("Rows")
-table = rows.drop(columns=[c for c in rows.columns if c.endswith("_key")]).copy()
-table["period_month"] = table["period_month"].map(ui.month_label)
-st.dataframe(table, hide_index=True, width="stretch")
-row_count, counted = data_access.fact_rows_total(viewer, name, **chosen)
+# The latest rows only: the table never carries the whole window to the browser.
+rows = data_access.facts(viewer, name, **chosen, limit=DETAIL_ROWS, newest_first=True)
+show_table(
+    rows,
+    codes=code_kinds(dataset),
+    hide=tuple(c for c in rows.columns if c.endswith("_key")),
+)
+shown = (
+    f"All {row_count:,} rows"
+    if row_count <= len(rows)
+    else f"The latest {len(rows):,} of {row_count:,} rows"
+)
 st.caption(
-    f"{row_count:,} rows; {counted:,} counted in all rows"
-    " (two-way tables are counted once in the charts)."
+    f"{shown}; {counted:,} counted in all rows (two-way tables are counted once in the"
+    f" charts). Every row, with its codes, is on the Downloads page (table fct_{name})."
 )

@@ -1,8 +1,10 @@
 """Member profile: one member's returns, trends and share of the region."""
 
+import pandas as pd
 import streamlit as st
 
 from app import data_access, ui
+from app.charts import small_multiple_figure
 
 st.title("Member profile")
 ui.require_published()
@@ -38,24 +40,44 @@ else:
     )
     ordered = [ui.month_label(m) for m in sorted(totals["period_month"].unique())]
     table = grid.pivot_table(index="title", columns="month", values="value", aggfunc="first")
-    st.dataframe(table.reindex(columns=ordered).fillna("—"), width="stretch")
+    # Datasets in the contract's order, months oldest first; "—": no return that month.
+    rows = [title for title in titles.values() if title in table.index]
+    st.dataframe(
+        table.reindex(index=rows, columns=ordered).fillna("—").rename_axis("Dataset"),
+        width="stretch",
+    )
 
 trends = data_access.member_trends(viewer, member=member)
 if not trends.empty:
+    # One small chart per dataset, each with its own axis: border movements count in the
+    # thousands and people smuggling in ones, so one shared axis would flatten all but one.
     st.subheader("Trends")
-    chart = trends.assign(title=trends["dataset"].map(titles))
-    st.line_chart(
-        chart, x="period_month", y="total_count", color="title", x_label="Month", y_label="Count"
-    )
-    latest = trends[trends["period_month"] == trends["period_month"].max()]
-    st.subheader(f"Share of the region, {ui.month_label(latest['period_month'].iloc[0])}")
-    columns = st.columns(4)
-    for index, share in enumerate(latest.itertuples()):
-        pct = share.share_of_regional_pct
-        columns[index % 4].metric(
-            titles.get(share.dataset, share.dataset),
-            ui.count_text(share.total_count),
-            help="Share of the regional total",
-            delta=None if pct is None or pct != pct else f"{float(pct):.1f}% of region",
-            delta_color="off",
+    datasets = [name for name in titles if name in set(trends["dataset"])]
+    grid = st.columns(3)
+    for index, dataset in enumerate(datasets):
+        grid[index % 3].plotly_chart(
+            small_multiple_figure(trends[trends["dataset"] == dataset], titles[dataset]),
+            width="stretch",
+            key=f"trend_{dataset}",
         )
+    st.caption(
+        "Each chart has its own scale. A gap is a month without a return; a nil return is 0."
+    )
+    month = trends["period_month"].max()
+    latest = trends[trends["period_month"] == month].set_index("dataset")
+    st.subheader(f"Share of the region, {ui.month_label(month)}")
+    st.caption(
+        f"{names.get(member, member)}'s figure as a share of the regional total of the month"
+        " (a share, not a change)."
+    )
+    columns = st.columns(4)
+    for index, dataset in enumerate(name for name in titles if name in latest.index):
+        share = latest.loc[dataset]
+        pct = share["share_of_regional_pct"]
+        column = columns[index % 4]
+        column.metric(
+            titles[dataset],
+            "—" if pct is None or pd.isna(pct) else f"{float(pct):.1f}%",
+            help="Share of the regional total of the month",
+        )
+        column.caption(f"{ui.count_text(share['total_count'])} of the regional total")

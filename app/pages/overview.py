@@ -83,7 +83,9 @@ else:
         totals = dict(zip(latest["member_code"], latest["total_count"].astype(float), strict=True))
     if not data_access.has_grants(viewer):
         st.caption(ui.SIGN_IN_MESSAGE)
-    st.plotly_chart(member_map(members, totals, titles[indicator]), width="stretch")
+    # A member without a figure: not shared with the viewer, or shared but no return this month.
+    visible = set(data_access.visible_members(viewer, indicator))
+    st.plotly_chart(member_map(members, totals, titles[indicator], visible), width="stretch")
 
 for headline in headlines:
     st.subheader(headline.title)

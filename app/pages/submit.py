@@ -1,6 +1,7 @@
 """Submit a return: the template for your member and month, upload, the report at once."""
 
 import datetime as dt
+import math
 
 import pandas as pd
 import streamlit as st
@@ -8,6 +9,7 @@ import streamlit as st
 from app import ui
 from app.data_access import may_submit_for
 from app.submission import submit_return, template_bytes
+from ingestion.safety import Limits
 from pidc.heartbeat import when_published
 from pidc.settings import home
 
@@ -24,7 +26,12 @@ member = st.selectbox(
 )
 today = pd.Timestamp(dt.date.today()).to_period("M")
 periods = [str(today - offset) for offset in range(1, 25)]
-period = st.selectbox("Month of the return", periods)
+period = st.selectbox(
+    "Month of the template",
+    periods,
+    help="Only the template below is made for this month. An uploaded return is read for the"
+    " month(s) written in the file itself, whatever is chosen here.",
+)
 
 st.subheader("1. Template")
 st.download_button(
@@ -35,7 +42,14 @@ st.download_button(
 )
 
 st.subheader("2. Upload your return")
-upload = st.file_uploader("Return file (.xlsx or .csv)", type=["xlsx", "csv"])
+# The limit the intake applies (PIDC_MAX_FILE_MB, 25 MB), so the uploader says it too.
+max_mb = max(1, math.ceil(Limits.from_environment().max_file_mb))
+upload = st.file_uploader(
+    "Return file (.xlsx or .csv)",
+    type=["xlsx", "csv"],
+    max_upload_size=max_mb,
+    help=f"Up to {max_mb} MB. The months of the return are read from the file.",
+)
 if upload is not None:
     with st.spinner("Checking the file..."):
         outcome = submit_return(viewer, member, upload.name, upload.getvalue(), home())

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+# Streamlit's bundled Material icons (st.table renders the cells as Markdown): emoji render as
+# empty boxes on a machine without an emoji font.
 STATUS_SYMBOLS = {
-    "on_time": "✅ on time",
-    "late": "🕒 late",
-    "missing": "❌ missing",
-    "not_yet_due": "… not yet due",
+    "on_time": ":green[:material/check_circle:] on time",
+    "late": ":orange[:material/schedule:] late",
+    "missing": ":red[:material/cancel:] missing",
+    "not_yet_due": ":gray[:material/hourglass_empty:] not yet due",
 }
 
 
@@ -24,7 +26,8 @@ def cell_text(row: pd.Series) -> str:
 
 
 def compliance_grid(rows: pd.DataFrame, member_names: dict[str, str]) -> pd.DataFrame:
-    """Member (rows) x month (columns 'Oct 2026') grid of one dataset's return statuses."""
+    """Member (rows) x month (columns 'Oct 2026', the latest first) grid of one dataset's
+    return statuses, each cell Markdown with a Material icon."""
     if rows.empty:
         return pd.DataFrame()
     cells = rows.assign(
@@ -32,6 +35,6 @@ def compliance_grid(rows: pd.DataFrame, member_names: dict[str, str]) -> pd.Data
         member=rows["member_code"].map(lambda code: f"{member_names.get(code, code)} ({code})"),
     )
     grid = cells.pivot_table(index="member", columns="period_month", values="cell", aggfunc="first")
-    grid = grid.reindex(sorted(grid.columns), axis=1)
+    grid = grid.reindex(sorted(grid.columns, reverse=True), axis=1)
     grid.columns = [f"{pd.Timestamp(month):%b %Y}" for month in grid.columns]
-    return grid.fillna("")
+    return grid.fillna("").rename_axis("Member", axis=0)

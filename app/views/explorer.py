@@ -27,3 +27,29 @@ def public_series(cells: pd.DataFrame) -> pd.DataFrame:
         index="period_month", columns="breakdown_value", values="obs_value"
     )
     return wide.sort_index().rename_axis(columns=None)
+
+
+# The detail table shows at most this many rows, the latest first: the charts' totals are summed
+# in SQL over every row, and the Downloads page gives the whole table.
+DETAIL_ROWS = 1_000
+REGION_LABELS = {"PACIFIC": "Pacific"}
+
+
+def code_kinds(dataset: Dataset) -> dict[str, str]:
+    """``<column>_code`` fact column -> what labels its codes (``country`` or a code list);
+    ports are left as codes."""
+    kinds = {}
+    for column in dataset.breakdowns:
+        if column.type == "country":
+            kinds[f"{column.name}_code"] = "country"
+        elif column.type != "port" and column.code_list:
+            kinds[f"{column.name}_code"] = column.code_list
+    return kinds
+
+
+def figure_text(cells: pd.DataFrame) -> pd.Series:
+    """A public cell as the table shows it: the count with thousands separators, or the mark of
+    a hidden figure ('<5' or 'x') as published."""
+    values = pd.to_numeric(cells["obs_value"], errors="coerce")
+    shown = values.notna() & ~cells["is_suppressed"].astype(bool)
+    return cells["display_value"].where(~shown, values.map(lambda v: f"{v:,.0f}"))
