@@ -190,6 +190,35 @@ class BatchRules:
 
     rules: list[Rule]
     own: dict[str, list[tuple[Rule, int]]]
+    # column -> (value, datasets): the batch's table holds ``value`` in ``column`` for the rows of
+    # ``datasets``, which do not have the column, so that a check every other row must pass
+    # (not null) needs no row condition; the value passes every rule on the column.
+    fills: dict[str, tuple[Any, tuple[str, ...]]]
+
+
+_NO_FILL = object()
+
+
+def _filler(rules: list[Rule]) -> Any:
+    """A value that passes every one of ``rules`` (all on one column), or ``_NO_FILL``."""
+    allowed: set | None = None
+    bounds = None
+    for rule in rules:
+        if rule.expectation == "ExpectColumnValuesToBeInSet":
+            values = set(rule.kwargs["value_set"])
+            allowed = values if allowed is None else allowed & values
+        elif rule.expectation == "ExpectColumnValuesToBeBetween":
+            if bounds is not None:
+                return _NO_FILL
+            bounds = (rule.kwargs.get("min_value"), rule.kwargs.get("max_value"))
+        elif rule.expectation != "ExpectColumnValuesToNotBeNull":
+            return _NO_FILL
+    if bounds is not None:
+        low, high = bounds
+        return _NO_FILL if allowed is not None else (low if low is not None else high or 0)
+    if allowed is None:
+        return "-"
+    return sorted(allowed, key=repr)[0] if allowed else _NO_FILL
 
 
 def batch_rules(per_dataset: dict[str, list[Rule]], columns: dict[str, set[str]]) -> BatchRules:
@@ -216,6 +245,7 @@ def batch_rules(per_dataset: dict[str, list[Rule]], columns: dict[str, set[str]]
             users[positions[key]].add(name)
             own[name].append((rule, positions[key]))
     everyone = set(per_dataset)
+    fills: dict[str, tuple[Any, tuple[str, ...]]] = {}
     for position, rule in enumerate(merged):
         others = everyone - users[position]
         if rule.expectation == "ExpectCompoundColumnsToBeUnique":
@@ -232,12 +262,20 @@ def batch_rules(per_dataset: dict[str, list[Rule]], columns: dict[str, set[str]]
         at_risk = rule.expectation == "ExpectColumnValuesToNotBeNull" or any(
             column in columns.get(name, ()) for name in others
         )
+        if others and at_risk and not any(column in columns.get(name, ()) for name in others):
+            # Not null, for the datasets that have the column: the others' rows get a value that
+            # passes every rule on it (cheaper for Great Expectations than a row condition).
+            on_column = [r for r in merged if r.kwargs.get("column") == column]
+            value, lacking = _filler(on_column), tuple(sorted(others))
+            if value is not _NO_FILL and fills.get(column, (value, lacking))[1] == lacking:
+                fills[column] = (value, lacking)
+                continue
         if others and at_risk:
             where = (DATASET_COLUMN, tuple(sorted(users[position])))
             merged[position] = Rule(
                 rule.expectation, rule.kwargs, rule.column, rule.message, rule.fix, where
             )
-    return BatchRules(merged, own)
+    return BatchRules(merged, own, fills)
 
 
 _CONTEXT_LOCK = threading.Lock()

@@ -642,6 +642,8 @@ def _check_batch(
     combined[DATASET_COLUMN] = np.repeat(
         list(spans), [high - low for low, high in spans.values()]
     ).astype(object)
+    for column, (value, lacking) in suite.fills.items():
+        combined.loc[combined[DATASET_COLUMN].isin(lacking), column] = value
     position_of = {id(rule): position for position, rule in enumerate(suite.rules)}
     failed = {
         position_of[id(rule)]: indexes

@@ -497,7 +497,11 @@ def test_each_file_of_a_batch_gets_the_report_it_would_get_alone(home):
         {"port": ["WSAPW", "WSAPW"], "nationality": ["Chinese", "Chinese"], "reason": ["C"] * 2,
          "count": [4, 1]}
     )  # fmt: skip
-    write_template(template, "WSM", "2026-10", returns={"refusals": refusals})
+    notes = pd.DataFrame(
+        {"dataset": ["refusals", "refusals"], "topic": ["TREND", "BOGUS"],
+         "note": ["More refusals at the airport", ""], "shareable": ["yes", "no"]}
+    )  # fmt: skip
+    write_template(template, "WSM", "2026-10", returns={"refusals": refusals}, observations=notes)
     os.utime(template, (1_790_000_300, 1_790_000_300))
     files.append(template)
     alone = {path.name: validate_file(path, today=TODAY, home=home).to_json() for path in files}
