@@ -16,12 +16,14 @@ import pandas as pd
 import streamlit as st
 
 from app import data_access
+from pidc.contract import load_contract
 from pidc.disclosure import CONFIDENTIAL, FREE, SECONDARY, SMALL
 
-# Column -> what its codes are: "member", "dataset", "country" or a contract code list.
+# Column -> what its codes are: "member", "dataset", "country", "port" or a contract code list.
 MEMBER = "member"
 DATASET = "dataset"
 COUNTRY = "country"
+PORT = "port"
 KNOWN_CODE_COLUMNS = {
     "member_code": MEMBER,
     "dataset": DATASET,
@@ -85,6 +87,12 @@ def _labels_of(kind: str) -> Mapping[str, str]:
     if kind == DATASET:
         datasets = data_access.reference("dim_datasets")
         return dict(zip(datasets["dataset"], datasets["title"], strict=False))
+    if kind == PORT:
+        ports = data_access.reference("dim_ports")
+        named = dict(zip(ports["port_code"], ports["port_name"], strict=False))
+        return {**load_contract().special_codes, **named}  # '_U': 'Unknown'
+    if kind == COUNTRY:
+        return {**load_contract().special_codes, **data_access.code_labels(COUNTRY)}
     if kind == "conf_status":
         return status_words()
     return data_access.code_labels(kind)

@@ -1225,3 +1225,185 @@ def test_submit_for_a_member_offers_its_own_member_only(published):
     at = run_page("submit", FJI_OFFICER)
     assert at.selectbox[0].options == ["Fiji (FJI)"]
     assert len(at.get("download_button")) == 1  # the template
+
+
+# --- tables, charts and words (issue 16) ------------------------------------------------------
+
+
+def _column_config(table) -> dict:
+    return json.loads(table.proto.columns)
+
+
+def _time_axes(at: AppTest) -> list[dict]:
+    """The x-axes of a page's plotly charts that carry months (the map's longitude is not)."""
+    axes = []
+    for chart in at.get("plotly_chart"):
+        layout = json.loads(chart.proto.spec)["layout"]
+        for name, axis in layout.items():
+            title = str((axis.get("title") or {}).get("text", "")) if name.startswith("x") else ""
+            if name.startswith("xaxis") and not title.startswith("Longitude"):
+                axes.append(axis)
+    return axes
+
+
+def test_explorer_rows_show_labels_separators_and_months_keeping_the_codes_in_the_data(
+    published,
+):
+    at = run_page("explorer", SECRETARIAT)
+    table = at.dataframe[0]
+    shown = list(table.proto.column_order)
+    # Names and labels in place of codes; the codes stay in the data, hidden from view.
+    assert "member" in shown and "member_code" not in shown
+    assert "country_label" in shown and "country_code" not in shown
+    frame = table.value
+    assert set(frame["member"]) == {"Fiji", "Tonga", "New Zealand"}
+    assert {"Australia", "China", "New Zealand", "Fiji"} >= set(frame["country_label"])
+    config = _column_config(table)
+    assert config["observed_count"]["type_config"] == {"type": "number", "format": "%,d"}
+    assert config["period_month"]["type_config"] == {"type": "date", "format": "MMM YYYY"}
+    assert config["member"]["label"] == "Member"
+    assert table.proto.placeholder == ""  # nothing is a blank, never "None"
+
+
+def test_the_public_explorer_explains_hidden_figures_in_words(published):
+    at = run_page("explorer", PUBLIC)
+    at.radio(key="public_by").set_value("sub_region").run()
+    table = at.dataframe[0]
+    assert "conf_status" not in table.proto.column_order
+    assert set(table.value["conf_status_label"]) == {
+        "shown",
+        "hidden: a small count (<5)",  # A
+        "hidden: it would let another hidden figure be worked out",  # D
+    }
+    at.radio(key="public_by").set_value("region").run()
+    assert set(at.dataframe[0].value["breakdown_value"]) == {"Pacific"}
+    assert set(at.dataframe[0].value["display_value"]) == {"108,213", "81,787"}
+
+
+def test_the_public_explorer_shows_nationalities_by_name(published):
+    at = run_page("explorer", PUBLIC)
+    at.selectbox(key="dataset").set_value("refusals").run()
+    at.radio(key="public_by").set_value("nationality").run()
+    assert set(at.dataframe[0].value["breakdown_value"]) == {"China", "United States"}
+
+
+@pytest.mark.parametrize(
+    ("page", "viewer"),
+    [
+        ("overview", SECRETARIAT),
+        ("explorer", SECRETARIAT),
+        ("explorer", PUBLIC),
+        ("member_profile", SECRETARIAT),
+        ("alerts", SECRETARIAT),
+    ],
+    ids=lambda value: value.label if isinstance(value, Viewer) else value,
+)
+def test_every_time_axis_shows_the_year(published, page, viewer):
+    axes = _time_axes(run_page(page, viewer))
+    assert axes
+    assert all("%Y" in axis.get("tickformat", "") for axis in axes)
+
+
+def test_member_profile_draws_one_small_chart_per_dataset_in_contract_order(published):
+    at = run_page("member_profile", SECRETARIAT)  # Fiji: movements, irregular, refusals
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    titles = dataset_titles()
+    assert [chart["layout"]["title"]["text"] for chart in charts] == [
+        titles[name] for name in titles if name in {"movements", "irregular", "refusals"}
+    ]
+    # Each its own y-axis, one line each: refusals (919) is not flattened by movements (61,234).
+    assert all(len(chart["data"]) == 1 for chart in charts)
+    assert all("range" not in chart["layout"].get("yaxis", {}) for chart in charts)
+
+
+def test_member_profile_shares_are_shares_without_arrows_in_a_fixed_order(published):
+    at = run_page("member_profile", SECRETARIAT)
+    at.selectbox[0].set_value("TON").run()
+    titles = dataset_titles()
+    assert [metric.label for metric in at.metric] == [titles["movements"], titles["refusals"]]
+    assert [metric.value for metric in at.metric] == ["0.0%", "0.3%"]
+    assert all(not metric.delta for metric in at.metric)  # a share is not a change: no arrow
+
+
+def test_the_overview_map_names_members_without_a_return(published):
+    from app.regional_map import NO_RETURN_NAME, NOT_SHARED_NAME
+
+    spec = json.loads(run_page("overview", SECRETARIAT).get("plotly_chart")[0].proto.spec)
+    legend = {trace["name"]: set(trace["text"]) for trace in spec["data"] if "text" in trace}
+    assert legend[NO_RETURN_NAME] == {"TKL"}  # no movements return for September
+    assert NOT_SHARED_NAME not in legend  # the Secretariat sees everything
+    spec = json.loads(run_page("overview", FJI_OFFICER).get("plotly_chart")[0].proto.spec)
+    legend = {trace["name"]: set(trace["text"]) for trace in spec["data"] if "text" in trace}
+    assert legend[NOT_SHARED_NAME] == {"TON", "TKL"}
+
+
+def test_compliance_opens_on_the_latest_month_with_one_decimal_rates(published):
+    at = run_page("compliance", SECRETARIAT)
+    grid = at.table[0].value
+    assert list(grid.columns) == ["Sep 2026", "Aug 2026"]  # the latest month first
+    assert at.select_slider(key="compliance_months").value[1] == pd.Timestamp(SEP)
+    assert "✅" not in page_text(at) and "❌" not in page_text(at)
+    rates = at.dataframe[0]
+    shown = list(rates.proto.column_order)
+    assert "completeness_pct" in shown and "completeness_rate" not in shown
+    assert "member" in shown and "member_code" not in shown
+    config = _column_config(rates)
+    assert config["timeliness_pct"]["type_config"]["format"] == "%.1f%%"
+    frame = rates.value.set_index("member_code")
+    assert frame.loc["FJI", "timeliness_pct"] == 50.0
+
+
+def test_compliance_opens_on_the_latest_year_of_a_long_history(published):
+    months = pd.date_range("2024-01-01", "2026-07-01", freq="MS")
+    rows = ", ".join(
+        f"('FJI', 'movements', date '{m:%Y-%m-%d}', date '{m:%Y-%m}-28', true, 'on_time',"
+        " false, false, 1, null, null)"
+        for m in months
+    )
+    _update_serving(published, f"insert into marts.mart_reporting_compliance values {rows}")
+    at = run_page("compliance", SECRETARIAT)
+    start, end = at.select_slider(key="compliance_months").value
+    assert end == pd.Timestamp(SEP) and start == pd.Timestamp("2025-10-01")
+    assert at.table[0].value.columns[0] == "Sep 2026"
+    assert len(at.table[0].value.columns) == 12
+
+
+def test_the_explorer_caps_its_detail_table_and_says_where_every_row_is(published, monkeypatch):
+    import app.views.explorer
+
+    monkeypatch.setattr(app.views.explorer, "DETAIL_ROWS", 2)
+    at = run_page("explorer", SECRETARIAT)
+    frame = at.dataframe[0].value
+    assert len(frame) == 2
+    assert set(frame["period_month"]) == {pd.Timestamp(SEP)}  # the latest rows
+    text = page_text(at)
+    assert "The latest 2 of 5 rows" in text and "Downloads page" in text
+    # The charts still count every row: the totals are summed in SQL.
+    totals = chart_traces(at, 0)["Total"]
+    assert totals[SEP] == 61_234 + NZL_MOVEMENTS_SEP
+
+
+def test_alerts_draw_only_the_alert_that_is_open(published):
+    at = run_page("alerts", SECRETARIAT)
+    assert len(at.expander) == 2 and len(at.get("plotly_chart")) == 1
+    assert len(at.metric) == 4  # the open alert's numbers only
+    at.session_state["alert_a2"] = True
+    at.run()
+    assert len(at.get("plotly_chart")) == 1  # a2 has no history published: a caption
+    assert any("Tonga recorded" in markdown.value for markdown in at.markdown)
+    at.session_state["alert_a1"] = False
+    at.run()
+    assert not at.get("plotly_chart")
+
+
+def test_the_uploader_says_the_intakes_limit(published):
+    import tomllib
+
+    from ingestion.safety import Limits
+
+    at = run_page("submit", FJI_OFFICER)
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.max_upload_size_mb == 25 == Limits().max_file_mb
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == 25
+    assert "only the template" in at.selectbox[1].help.lower()

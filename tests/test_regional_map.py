@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from app.coastlines import EAST, WEST, coastline_path, pacific_coastlines
-from app.regional_map import member_map
+from app.regional_map import NO_RETURN_NAME, NOT_SHARED_NAME, member_map
 from pidc.settings import SEEDS_DIR
 
 
@@ -35,3 +35,15 @@ def test_member_map_draws_coastlines_under_members_in_0_to_360_longitudes():
     shown = next(trace for trace in markers if trace.name == "refusals")
     positions = dict(zip(shown.text, shown.x, strict=True))
     assert 177 < positions["FJI"] < 180 and 187 < positions["WSM"] < 189
+
+
+def test_member_map_tells_not_shared_from_no_return_in_the_legend():
+    """'No figure shown' is two things: not shared with the viewer, or no return that month."""
+    members = pd.read_csv(SEEDS_DIR / "reference" / "members.csv")
+    figure = member_map(members, {"FJI": 120}, "refusals", visible={"FJI", "WSM"})
+    legend = {trace.name: set(trace.text) for trace in figure.data if trace.name != "coastline"}
+    assert legend["refusals"] == {"FJI"}
+    assert legend[NO_RETURN_NAME] == {"WSM"}
+    assert legend[NOT_SHARED_NAME] == set(members["member_code"]) - {"FJI", "WSM"}
+    public = member_map(members, {}, "refusals")
+    assert [trace.name for trace in public.data] == ["coastline", NOT_SHARED_NAME]

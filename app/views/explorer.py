@@ -36,13 +36,13 @@ REGION_LABELS = {"PACIFIC": "Pacific"}
 
 
 def code_kinds(dataset: Dataset) -> dict[str, str]:
-    """``<column>_code`` fact column -> what labels its codes (``country`` or a code list);
-    ports are left as codes."""
+    """``<column>_code`` fact column -> what labels its codes (``country``, ``port`` or a code
+    list; see ``app.tables``)."""
     kinds = {}
     for column in dataset.breakdowns:
-        if column.type == "country":
-            kinds[f"{column.name}_code"] = "country"
-        elif column.type != "port" and column.code_list:
+        if column.type in ("country", "port"):
+            kinds[f"{column.name}_code"] = column.type
+        elif column.code_list:
             kinds[f"{column.name}_code"] = column.code_list
     return kinds
 
