@@ -256,16 +256,27 @@ def monthly_bars_figure(
                 hovertemplate=f"{value}: %{{y:,.0f}}<extra></extra>",
             )
         )
-    figure.update_layout(barmode="stack")
+    figure.update_layout(barmode="stack", showlegend=True)
     return _layout(figure, y_title, len(_month_range(split)))
 
 
-def small_multiple_figure(series: pd.DataFrame, title: str) -> go.Figure:
+def small_multiple_figure(
+    series: pd.DataFrame, title: str, window: tuple[pd.Timestamp, pd.Timestamp] | None = None
+) -> go.Figure:
     """One dataset's monthly totals for one member (``mart_member_trends`` rows) as a small
-    chart with its own y-axis: a month without a return is a gap, a nil return a point at 0."""
+    chart with its own y-axis: a month without a return is a gap, a nil return a point at 0.
+    ``window`` (first and last month) puts every small chart of a page on the same months."""
     figure = go.Figure()
     if not series.empty:
         months = every_month(series[["period_month", "total_count"]])
+        if window is not None:
+            every = pd.date_range(pd.Timestamp(window[0]), pd.Timestamp(window[1]), freq="MS")
+            months = (
+                months.set_index("period_month")
+                .reindex(every)
+                .rename_axis("period_month")
+                .reset_index()
+            )
         figure.add_trace(
             go.Scatter(
                 x=months["period_month"],
@@ -279,7 +290,16 @@ def small_multiple_figure(series: pd.DataFrame, title: str) -> go.Figure:
                 hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>",
             )
         )
-    _layout(figure, "Count", 0 if series.empty else len(_month_range(series)))
+    span = len(_month_range(series)) if window is None and not series.empty else 0
+    if window is not None:
+        span = len(pd.date_range(pd.Timestamp(window[0]), pd.Timestamp(window[1]), freq="MS"))
+        figure.update_xaxes(
+            range=[
+                pd.Timestamp(window[0]) - pd.Timedelta(days=10),
+                pd.Timestamp(window[1]) + pd.Timedelta(days=10),
+            ]
+        )
+    _layout(figure, "Count", span)
     figure.update_layout(
         title={"text": title, "font": {"size": 14}},
         height=240,

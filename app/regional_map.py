@@ -111,8 +111,9 @@ def member_map(
     figure.update_yaxes(range=[-50, 20], title="Latitude", scaleanchor="x", scaleratio=1)
     figure.update_layout(
         height=480,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
         plot_bgcolor="#e8f1f8",
-        legend={"orientation": "h"},
+        # Above the map: below it, the legend ran into the longitude axis title.
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
     )
     return figure

@@ -143,6 +143,8 @@ def column_config(frame: pd.DataFrame) -> dict[str, object]:
             )
         elif name == "period_month":
             config[name] = st.column_config.DateColumn(title, format=MONTH_FORMAT)
+        elif name in ("conf_status_label", "summary", "note"):
+            config[name] = st.column_config.TextColumn(title, width="large")
         elif pd.api.types.is_datetime64_any_dtype(values):
             config[name] = st.column_config.DatetimeColumn(title, format="D MMM YYYY, HH:mm")
         elif pd.api.types.is_bool_dtype(values):

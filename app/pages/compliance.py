@@ -34,6 +34,7 @@ if len(months) > 1:
         key="compliance_months",
     )
     rows = rows[(rows["period_month"] >= start) & (rows["period_month"] <= end)]
+st.caption("The latest month first.")
 st.table(compliance_grid(rows, ui.member_names()))
 
 rates = data_access.compliance_rates(viewer, name)

@@ -1,5 +1,6 @@
 """Dataset explorer: one dataset, filtered by period, member, nationality and its own breakdowns."""
 
+import pandas as pd
 import streamlit as st
 
 from app import data_access, ui
@@ -49,10 +50,12 @@ if not data_access.has_grants(viewer):
         cells = cells.assign(
             breakdown_value=cells["breakdown_value"].map(lambda code: labels.get(code, code))
         )
-    months = sorted(cells["period_month"].unique())
-    start, end = st.select_slider(
-        "Months", options=months, value=(months[0], months[-1]), format_func=ui.month_label
-    )
+    months = sorted(pd.Timestamp(month) for month in cells["period_month"].unique())
+    start, end = months[0], months[-1]
+    if len(months) > 1:
+        start, end = st.select_slider(
+            "Months", options=months, value=(start, end), format_func=ui.month_label
+        )
     cells = cells[(cells["period_month"] >= start) & (cells["period_month"] <= end)]
     # A hidden figure is a gap in its line, never a 0 (app.views.explorer.public_series).
     st.plotly_chart(

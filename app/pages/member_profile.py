@@ -53,10 +53,11 @@ if not trends.empty:
     # thousands and people smuggling in ones, so one shared axis would flatten all but one.
     st.subheader("Trends")
     datasets = [name for name in titles if name in set(trends["dataset"])]
+    window = (trends["period_month"].min(), trends["period_month"].max())  # the same months
     grid = st.columns(3)
     for index, dataset in enumerate(datasets):
         grid[index % 3].plotly_chart(
-            small_multiple_figure(trends[trends["dataset"] == dataset], titles[dataset]),
+            small_multiple_figure(trends[trends["dataset"] == dataset], titles[dataset], window),
             width="stretch",
             key=f"trend_{dataset}",
         )
@@ -80,4 +81,4 @@ if not trends.empty:
             "—" if pct is None or pd.isna(pct) else f"{float(pct):.1f}%",
             help="Share of the regional total of the month",
         )
-        column.caption(f"{ui.count_text(share['total_count'])} of the regional total")
+        column.caption(f"{names.get(member, member)}: {ui.count_text(share['total_count'])}")
