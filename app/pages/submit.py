@@ -29,6 +29,7 @@ periods = [str(today - offset) for offset in range(1, 25)]
 period = st.selectbox(
     "Month of the template",
     periods,
+    format_func=lambda value: ui.month_label(pd.Period(value).to_timestamp()),
     help="Only the template below is made for this month. An uploaded return is read for the"
     " month(s) written in the file itself, whatever is chosen here.",
 )
