@@ -326,7 +326,7 @@ def _suite(suite_name: str, rules: list[Rule], positions: list[int]):
         gx, _ = _context()
         from great_expectations.expectations.row_conditions import Column
 
-        suite = gx.ExpectationSuite(name=suite_name)
+        expectations = []
         for position in positions:
             rule = rules[position]
             kwargs = dict(rule.kwargs)
@@ -334,7 +334,9 @@ def _suite(suite_name: str, rules: list[Rule], positions: list[int]):
                 kwargs["row_condition"] = Column(rule.where[0]).is_in(list(rule.where[1]))
             expectation = getattr(gx.expectations, rule.expectation)(**kwargs)
             expectation.meta = {"rule": position}
-            suite.add_expectation(expectation)
+            expectations.append(expectation)
+        # Given at once, not added one by one (each addition compares with every one before).
+        suite = gx.ExpectationSuite(name=suite_name, expectations=expectations)
         if len(_SUITES) >= _SUITES_KEPT:
             _SUITES.pop(next(iter(_SUITES)))
         _SUITES[key] = suite
