@@ -2,7 +2,8 @@
 
 Intake first turns every cell into a checkable form (``<column>__code`` for resolved codes,
 ``count__value`` for the parsed count, ``period__index`` for the month), then one suite per dataset
-states the contract's rules on those columns. Failures come back as row-level
+states the contract's rules on those columns; intake merges the suites of a batch's datasets into
+one (:func:`batch_rules`) and validates the whole batch in one run. Failures come back as row-level
 :class:`ingestion.report.Problem` objects in the member's words. Great Expectations is imported
 inside the functions here: importing it costs seconds, so only a process that validates pays.
 """

@@ -1,8 +1,10 @@
 """Validate a parsed submission against the contract and the reference data, all at once.
 
 Each cell is first resolved into a checkable form (codes through the alias and label seeds,
-counts and months parsed), then the dataset's Great Expectations suite runs, and every failure
-becomes a row-level problem that says what is wrong and how to fix it. Nothing is guessed: a
+counts and months parsed; each distinct value once per batch), then one Great Expectations run
+checks every row of the batch against its dataset's suite (the suites merged into one, see
+``expectations.suites.batch_rules``), and every failure becomes a row-level problem of the file it
+came from that says what is wrong and how to fix it. Nothing is guessed: a
 label that does not resolve is an error with "did you mean" suggestions.
 """
 
