@@ -213,3 +213,50 @@ def test_a_signed_in_officer_stays_signed_in_across_reloads_and_tabs(dashboard):
         expect(page.get_by_text("Public (not signed in)")).to_be_visible(timeout=30_000)
         page.wait_for_function("!document.cookie.includes('pidc_session=v1.')", timeout=10_000)
         browser.close()
+
+
+def test_tables_charts_and_words_in_a_real_browser(dashboard):
+    """Issue 16 as a person sees it: labels and "Sep 2026" in the explorer's grid, small
+    multiples on the member profile, Material icons in the compliance grid, the upload limit."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = dashboard
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        # Tall enough that a full-page screenshot holds the whole page (the app scrolls inside).
+        page = browser.new_page(viewport={"width": 1400, "height": 2400})
+        page.goto(url)
+        expect(page.get_by_text("Public (not signed in)")).to_be_visible(timeout=30_000)
+        page.get_by_label("User name").fill("fji.officer")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("FJI officer")).to_be_visible(timeout=20_000)
+
+        page.get_by_role("link", name="Dataset explorer").click()
+        expect(page.get_by_role("heading", name="Rows")).to_be_visible(timeout=20_000)
+        # The grid draws on a canvas; its cells are in the DOM for screen readers (with raw
+        # values: "61,000" and "Sep 2026" are drawn from the column formats, see test_app).
+        expect(page.get_by_text("New Zealand", exact=True).first).to_be_attached()
+        cells = page.locator("[data-testid=stDataFrame] td").all_inner_texts()
+        assert {"Fiji", "New Zealand", "Australia"} <= set(cells)
+        assert not {"FJI", "NZL", "AUS"} & set(cells)  # names and labels, not codes
+        page.wait_for_timeout(1500)
+        page.screenshot(path=ARTIFACTS / "05-explorer.png", full_page=True)
+
+        page.get_by_role("link", name="Member profile").click()
+        expect(page.get_by_role("heading", name="Trends")).to_be_visible(timeout=20_000)
+        expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=20_000)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=ARTIFACTS / "06-member-profile.png", full_page=True)
+
+        page.get_by_role("link", name="Reporting compliance").click()
+        expect(page.get_by_role("heading", name="Rates")).to_be_visible(timeout=20_000)
+        # Material icons are a bundled font: a ligature, never an emoji drawn as a box.
+        expect(page.locator("[data-testid=stIconMaterial]").first).to_be_visible()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=ARTIFACTS / "07-compliance.png", full_page=True)
+
+        page.get_by_role("link", name="Submit a return").click()
+        expect(page.get_by_text("25MB per file")).to_be_visible(timeout=20_000)
+        browser.close()
