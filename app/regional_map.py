@@ -36,7 +36,7 @@ def member_map(
 ) -> go.Figure:
     """Members as circles sized by ``totals`` (member -> figure). A member without a figure is
     a small dot: grey when its figures are not shared with the viewer, white when they are
-    (``visible``) but it sent no return that month; the legend names the two apart."""
+    (``visible``) but it sent no return that month; the legend always names the two apart."""
     visible = set() if visible is None else set(visible)
     frame = members.assign(
         x=pacific_longitude(members["longitude"]),
@@ -66,8 +66,7 @@ def member_map(
         (not_shared, NOT_SHARED_NAME, HIDDEN_COLOUR, "not shared with you"),
         (no_return, NO_RETURN_NAME, NO_RETURN_COLOUR, "no return this month"),
     ):
-        if rows.empty:
-            continue
+        # Both always in the legend, so a reader learns what grey and white mean.
         figure.add_trace(
             go.Scatter(
                 x=rows["x"],

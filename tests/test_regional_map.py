@@ -46,4 +46,6 @@ def test_member_map_tells_not_shared_from_no_return_in_the_legend():
     assert legend[NO_RETURN_NAME] == {"WSM"}
     assert legend[NOT_SHARED_NAME] == set(members["member_code"]) - {"FJI", "WSM"}
     public = member_map(members, {}, "refusals")
-    assert [trace.name for trace in public.data] == ["coastline", NOT_SHARED_NAME]
+    # Both entries always, so the legend says what each dot means even when one has none.
+    assert [trace.name for trace in public.data] == ["coastline", NOT_SHARED_NAME, NO_RETURN_NAME]
+    assert len(public.data[1].x) == len(members) and len(public.data[2].x) == 0
