@@ -1117,6 +1117,7 @@ def test_alerts_for_the_profiling_group_show_shared_alerts_with_history(publishe
     at = run_page("alerts", PROFILING)
     labels = [expander.label for expander in at.expander]
     assert len(labels) == 1 and "Fiji" in labels[0]
+    assert "China" in labels[0] and "CHN" not in labels[0]
     assert "57" in at.markdown[0].value
     assert at.metric[0].value == "57"
     assert len(at.get("plotly_chart")) == 1

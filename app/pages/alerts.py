@@ -24,11 +24,12 @@ st.caption(
 )
 names = ui.member_names()
 titles = ui.dataset_titles()
+countries = data_access.code_labels("country")  # a nationality's alert names the country
 for alert in rows.itertuples():
     heading = (
         f"{ui.month_label(alert.period_month)} · {names.get(alert.member_code, alert.member_code)}"
         f" · {titles.get(alert.dataset, alert.dataset)} · {alert.alert_type.replace('_', ' ')}"
-        f" ({alert.dimension_value}) · {alert.severity}"
+        f" ({countries.get(alert.dimension_value, alert.dimension_value)}) · {alert.severity}"
     )
     # Labels and messages quote values from returns: escaped, never rendered as Markdown.
     # The expander reruns the page when opened or closed, and only an open one is drawn: a
