@@ -54,11 +54,12 @@ test: setup system-deps lint ## Everything CI runs: lint, pytest (incl. dbt buil
 test-fast: setup ## pytest without the slow end-to-end and browser tests
 	$(VENV)/bin/pytest -m "not slow and not browser"
 
-lint: setup ## ruff, import-linter (the layers), sqlfluff
+lint: setup ## ruff, import-linter (the layers), sqlfluff, the dbt DAG's one-way rules
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} ../$(VENV)/bin/sqlfluff lint models tests --processes 1
+	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} ../$(VENV)/bin/dbt parse --quiet --project-dir . --profiles-dir . --target-path target && ../$(VENV)/bin/python scripts/check_dag.py target/manifest.json
 
 format: setup ## Fix what ruff and sqlfluff can fix
 	$(VENV)/bin/ruff check --fix .
