@@ -289,12 +289,27 @@ def _context():
 
 
 def warm_up() -> threading.Thread:
-    """Import Great Expectations and make its context in a background thread (it takes
-    seconds), so that a process reading files in the sandbox's workers meanwhile does not wait
-    for it when it validates; the thread, to join."""
-    thread = threading.Thread(target=_context, name="gx-warm-up", daemon=True)
+    """Import Great Expectations, make its context and run a tiny validation (its first run
+    loads much more) in a background thread: it takes seconds, so a process that reads files in
+    the sandbox's workers meanwhile does not wait for it when it validates; the thread, to join."""
+    thread = threading.Thread(target=_warm, name="gx-warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def _warm() -> None:
+    frame = pd.DataFrame({"code": ["A", None], "count": [1, 2]})
+    rules = [
+        Rule("ExpectColumnValuesToNotBeNull", {"column": "code"}, "code", "", ""),
+        Rule("ExpectColumnValuesToBeInSet", {"column": "code", "value_set": ["B"]}, "code", "", ""),
+        Rule("ExpectColumnValuesToBeBetween", {"column": "count", "min_value": 0}, "count", "", ""),
+        Rule("ExpectCompoundColumnsToBeUnique", {"column_list": ["code", "count"]}, None, "", ""),
+    ]
+    run_rules(frame, rules, "warm_up")
+
+
+# One validation at a time per process (the warm-up's and intake's share one context).
+_RUN_LOCK = threading.Lock()
 
 
 @cache
@@ -356,6 +371,11 @@ def run_rules(frame: pd.DataFrame, rules: list[Rule], suite_name: str) -> list[t
     """
     if frame.empty:
         return []
+    with _RUN_LOCK:
+        return _run_rules(frame, rules, suite_name)
+
+
+def _run_rules(frame: pd.DataFrame, rules: list[Rule], suite_name: str) -> list[tuple[Rule, list]]:
     _, batch_definition = _context()
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     everything = list(range(len(rules)))
