@@ -18,7 +18,7 @@ every dbt file that depends on it, as plain SQL and YAML that are committed, rea
   their documentation, contracts and tests.
 
 Run ``make contract`` (or ``.venv/bin/python dbt_project/scripts/generate_dataset_models.py``)
-after editing the contract; tests/test_dbt_project.py fails when a committed file is out of date.
+after editing the contract; tests/warehouse/test_dbt_project.py fails when a committed file is out of date.
 """
 
 from __future__ import annotations
@@ -345,7 +345,7 @@ def fact_sql(dataset: Dataset) -> str:
         "window pidc_period_start..pidc_period_end when a (Dagster partition) backfill passes "
         "one. The post-hook delete_stale_fact_rows removes member-months whose current return "
         "became nil or disappeared. A --full-refresh gives the same table "
-        "(tests/test_dbt_marts.py).",
+        "(tests/warehouse/test_dbt_marts.py).",
         """
         -- depends_on: {{ ref('int_<<dataset>>_current_rows') }}
         -- depends_on: {{ ref('int_return_versions') }}

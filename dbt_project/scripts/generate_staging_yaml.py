@@ -4,7 +4,7 @@ The seven dataset staging models are generated from the data contract
 (generate_dataset_models.py), so their YAML is generated too, instead of restating column names
 and descriptions by hand. Run
 ``.venv/bin/python dbt_project/scripts/generate_staging_yaml.py`` after editing the contract;
-tests/test_dbt_project.py fails when the committed file is out of date.
+tests/warehouse/test_dbt_project.py fails when the committed file is out of date.
 """
 
 from __future__ import annotations

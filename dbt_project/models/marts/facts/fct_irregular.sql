@@ -13,7 +13,7 @@
 -- every member-month of the window pidc_period_start..pidc_period_end when a (Dagster partition)
 -- backfill passes one. The post-hook delete_stale_fact_rows removes member-months whose current
 -- return became nil or disappeared. A --full-refresh gives the same table
--- (tests/test_dbt_marts.py).
+-- (tests/warehouse/test_dbt_marts.py).
 -- depends_on: {{ ref('int_irregular_current_rows') }}
 -- depends_on: {{ ref('int_return_versions') }}
 with

@@ -2,7 +2,7 @@
 
 The queries are read from the ```sql blocks of the page, so the documentation cannot drift from
 the marts: the serving database is published from the sample warehouse built by
-tests/test_dbt_marts.py (the same session build, made once) with
+tests/warehouse/test_dbt_marts.py (the same session build, made once) with
 orchestration.publish.publish_serving, and each query must return rows.
 """
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_dbt_marts import sample_build_once
+from support.warehouse import sample_build_once
 
 from orchestration.publish import publish_serving
 from pidc.contract import load_contract
 
-ANALYSTS_DOC = Path(__file__).resolve().parent.parent / "docs" / "analysts.md"
+ANALYSTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "analysts.md"
 SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.DOTALL)
 # The filter docs/analysts.md tells analysts to put on every sum over a fact.
 COUNTED_FILTER = "is_counted_cross_section"
@@ -69,7 +69,7 @@ def test_the_documented_sum_over_a_fact_gives_the_published_totals(serving: Path
     """The plain sum(observed_count) an analyst writes over a fact, with the one filter the page
     documents, equals each return's total in mart_return_totals and each month's regional total
     in mart_regional_trends (a return sent as a table broken down two ways, whose unfiltered
-    sum counts people twice, is tested in tests/test_dbt_project.py)."""
+    sum counts people twice, is tested in tests/warehouse/test_dbt_project.py)."""
     assert f"where facts.{COUNTED_FILTER}" in ANALYSTS_DOC.read_text(encoding="utf-8")
     with duckdb.connect(str(serving), read_only=True) as connection:
         for dataset in load_contract().dataset_names:

@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from test_safety import far_cell_workbook, hand_written_workbook
+from support.workbooks import far_cell_workbook, hand_written_workbook
 from typer.testing import CliRunner
 
 from ingestion import intake
@@ -419,7 +419,7 @@ def _assert_words(case: Case, text: str) -> None:
 def _assert_inert_reports(case: Case, folder: Path) -> None:
     """The report files show every value as text: Markdown renders no link, image or HTML;
     the HTML page has no tag but its own and loads nothing; no raw bidi control."""
-    from test_escaping import assert_inert  # (it imports the dashboard's test data)
+    from support.escaping import assert_inert
 
     markdown = (folder / "report.md").read_text(encoding="utf-8")
     page = (folder / "report.html").read_text(encoding="utf-8")
@@ -549,7 +549,7 @@ def test_nothing_hostile_reached_the_raw_tables(corpus, ingested):
     # TON's figures are TON's own file's, not the linked template's 4 from FJI's folder.
     assert ton == [(3,)]
     # Free text is loaded as sent (payloads included): it is neutralised where it leaves, at
-    # publish and in every export (tests/test_escaping.py), and shown inert in every report.
+    # publish and in every export (tests/dashboard/test_escaping.py), and shown inert in every report.
     with duckdb.connect(str(corpus.warehouse), read_only=True) as connection:
         notes = connection.execute("select note from raw.observations order by note").fetchall()
     assert [note for (note,) in notes] == sorted(note.strip() for note in NOTES["note"])
@@ -610,7 +610,7 @@ UPLOADED = ["far_cell", "zip_bomb", "macro_xlsx", "real_extent_bomb", "payload_m
 
 @pytest.fixture(scope="module")
 def serving(tmp_path_factory):
-    from test_app import build_serving
+    from support.dashboard import build_serving
 
     return build_serving(tmp_path_factory.mktemp("serving") / "serving.duckdb")
 
@@ -631,7 +631,7 @@ def dashboard_home(tmp_path, monkeypatch, environment, serving):
 
 def test_the_submit_page_rejects_hostile_uploads_and_goes_on(corpus, dashboard_home):
     from streamlit.testing.v1 import AppTest
-    from test_app import FJI_OFFICER, PAGES, page_text
+    from support.dashboard import FJI_OFFICER, PAGES, page_text
 
     at = AppTest.from_file(str(PAGES / "submit.py"), default_timeout=120)
     at.session_state["viewer"] = FJI_OFFICER  # signed in as FJI's officer
@@ -684,7 +684,7 @@ def test_a_long_neutralised_name_is_quarantined_not_a_crash(tmp_path, name):
 
 
 def test_the_submit_page_refuses_a_name_too_long_in_bytes(tmp_path):
-    from test_app import FJI_OFFICER
+    from support.dashboard import FJI_OFFICER
 
     from app.submission import submit_return
     from pidc.settings import home as make_home

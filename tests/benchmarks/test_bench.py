@@ -254,7 +254,7 @@ def test_dashboard_plan_covers_every_data_access_query():
 
 def test_dashboard_only_mode_measures_two_kept_homes(tmp_path, capsys):
     """``--dashboard-homes`` re-measures the page queries after an app change, without a run."""
-    from test_app import build_serving
+    from support.dashboard import build_serving
 
     homes = []
     for name in ("small", "large"):
@@ -279,7 +279,7 @@ def test_dashboard_only_mode_measures_two_kept_homes(tmp_path, capsys):
 @pytest.mark.slow
 def test_page_renders_cover_every_page_each_role_may_open(tmp_path, monkeypatch):
     """Each page's full render is timed per role; the pages come from the app's navigation."""
-    from test_app import build_serving
+    from support.dashboard import build_serving
 
     from app.navigation import entries_for
     from bench.pages import ROLES, _viewer, measure_pages, slowest

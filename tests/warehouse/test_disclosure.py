@@ -292,12 +292,12 @@ def test_closed_form_bounds_equal_the_linear_programs(cells: pd.DataFrame, data)
 
 @pytest.fixture
 def public_home(tmp_path, monkeypatch):
-    """The hand-made serving database of tests/test_app.py, plus a Polynesia movements line
+    """The hand-made serving database of support.dashboard, plus a Polynesia movements line
     whose middle month is hidden: 48,000 in August, '<5' in September, 50,100 in October."""
     import duckdb
+    from support.dashboard import AUG, SEP, build_serving
 
     from app import data_access
-    from tests.test_app import AUG, SEP, build_serving
 
     monkeypatch.setenv("PIDC_HOME", str(tmp_path))
     serving = build_serving(tmp_path / "serving.duckdb")
@@ -326,7 +326,7 @@ def _chart_rows(at) -> pd.DataFrame:
 
 
 def test_public_explorer_draws_a_hidden_cell_as_a_gap_not_a_zero(public_home) -> None:
-    from tests.test_app import PUBLIC, run_page
+    from support.dashboard import PUBLIC, run_page
 
     september = pd.Timestamp(public_home)
     at = run_page("explorer", PUBLIC)
@@ -386,12 +386,11 @@ def test_publish_refuses_public_figures_that_disclose_and_keeps_the_old_serving(
 def test_on_the_sample_the_old_rule_leaks_and_the_published_cells_do_not(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    """The sample of tests/test_dbt_marts.py (one shared build): published as the old rule did,
+    """The sample of tests/warehouse/test_dbt_marts.py (one shared build): published as the old rule did,
     the audit finds one-member regions and hidden cells worked out by subtraction; the marts as
     built pass it (dbt build ran the same audit) and hide more."""
     import duckdb
-
-    from tests.test_dbt_marts import sample_build_once
+    from support.warehouse import sample_build_once
 
     sample = sample_build_once(tmp_path_factory)
     with duckdb.connect(str(sample.warehouse), read_only=True) as connection:

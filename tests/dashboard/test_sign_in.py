@@ -2,7 +2,7 @@
 signed, expiring sessions that survive a reload or a new tab and end at sign-out.
 
 The browser's side (the page writing the ``pidc_session`` cookie) is driven through AppTest with
-the cookies a reloaded page would send; tests/test_browser.py does the same in a real browser.
+the cookies a reloaded page would send; tests/dashboard/test_browser.py does the same in a real browser.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import bcrypt
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_app import PAGES, SECRETARIAT
+from support.dashboard import PAGES, SECRETARIAT
 from typer.testing import CliRunner
 
 import app.auth

@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_safety import far_cell_workbook
+from support.workbooks import far_cell_workbook
 
 from ingestion import sandbox
 from ingestion.intake import ingest_path, validate_file

@@ -2,7 +2,7 @@
 jump when one member files early, a month with a large member missing is marked incomplete, and
 changes compare the same members.
 
-Starts from the session's sample build (tests/test_dbt_marts.py: 14 months to September 2026, in
+Starts from the session's sample build (tests/warehouse/test_dbt_marts.py: 14 months to September 2026, in
 which Australia, Papua New Guinea and Vanuatu have not sent September). A copy of its warehouse
 then goes through four stages, each rebuilt with `dbt run` and published as the pipeline does
 (orchestration.publish.publish_serving), and the overview page is run on each publication with
@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_dbt_marts import dbt_vars, run_dbt, sample_build_once
+from support.warehouse import dbt_vars, run_dbt, sample_build_once
 
 from app import data_access
 from app.charts import INCOMPLETE_NAME, PROVISIONAL_NAME
@@ -38,7 +38,7 @@ from sample_data import generate_samples
 
 pytestmark = pytest.mark.slow
 
-PAGES = Path(__file__).resolve().parent.parent / "app" / "pages"
+PAGES = Path(__file__).resolve().parents[2] / "app" / "pages"
 PUBLIC = Viewer.public()
 SECRETARIAT = Viewer(role="secretariat", name="Secretariat")
 BEFORE_DEADLINE = dt.date(2026, 11, 5)

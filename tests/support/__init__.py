@@ -1,0 +1,1 @@
+"""Helpers the tests share: hand-made and sample-built homes, hostile workbooks."""

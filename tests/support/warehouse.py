@@ -1,0 +1,137 @@
+"""The session's sample warehouse: a realistic sample ingested and built by dbt, once.
+
+The sample generator writes 14 months of returns for every member (so a 12-month alert baseline
+exists); the files received before a cut-off are ingested (ingestion.intake.ingest_path) and
+`dbt build` runs; the rest (the last months, late returns, corrections) are ingested and
+`dbt build` runs again, so the facts take their incremental path. A copy of that warehouse is
+then rebuilt with `--full-refresh`. Shared by every test that only reads it (the ``sample``
+fixture of tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.transform import scoped_environ
+from pidc.settings import DBT_PROJECT_DIR, Home
+from sample_data import generate_samples
+from sample_data.manifest import MANIFEST_NAME, SampleManifest
+
+SAMPLE_MONTHS = 14
+SAMPLE_END = "2026-09"
+
+
+@dataclass(frozen=True)
+class SampleBuild:
+    """A sample ingested and built twice (full, then incremental), plus a full-refresh copy."""
+
+    home: Home
+    manifest: SampleManifest
+    as_of: dt.date
+    failures: list[str]
+    full_refresh_warehouse: Path
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home.warehouse
+
+    def query(self, sql: str, parameters: list | None = None) -> list[tuple]:
+        """Rows of ``sql`` on a short read-only connection to the built warehouse."""
+        with duckdb.connect(str(self.warehouse), read_only=True) as connection:
+            return connection.execute(sql, parameters or []).fetchall()
+
+
+def _pidc_home(root: Path):
+    """PIDC_HOME set to ``root`` for dbt's profile, restored afterwards."""
+    return scoped_environ({"PIDC_HOME": str(root)})
+
+
+def dbt_vars(manifest: SampleManifest, as_of: dt.date) -> str:
+    """The `--vars` that pin "today" and start expected returns at the sample's first month."""
+    return f'{{pidc_as_of: "{as_of.isoformat()}", pidc_first_reporting_month: "{manifest.periods[0]}"}}'
+
+
+def run_dbt(root: Path, args: list[str], target_path: Path) -> list[str]:
+    """Run dbt in-process on the warehouse under ``root``; returns the failed nodes."""
+    from dbt.cli.main import dbtRunner
+
+    common = [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(target_path / "logs"),
+    ]
+    with _pidc_home(root):
+        result = dbtRunner().invoke([*args, *common])
+    failures = [
+        f"{node.node.name}: {node.status} {node.message}"
+        for node in (result.result or [])
+        if str(node.status) in {"error", "fail"}
+    ]
+    if result.exception is not None:
+        failures.append(repr(result.exception))
+    if not result.success and not failures:
+        failures.append(f"dbt {' '.join(args)} failed")
+    return failures
+
+
+def _ingest(home: Home, files: list[Path]) -> None:
+    from ingestion.intake import ingest_path
+
+    for path in files:
+        for outcome in ingest_path(path, home):
+            assert outcome.status == "accepted", outcome.summary
+
+
+_BUILDS: dict[str, SampleBuild] = {}
+
+
+def sample_build_once(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
+    """The session's sample build (made on first call; test_analyst_queries reuses it)."""
+    if "sample" in _BUILDS:
+        return _BUILDS["sample"]
+    home = Home(tmp_path_factory.mktemp("pidc_sample_home")).ensure()
+    manifest = generate_samples(home.landing, months=SAMPLE_MONTHS, end_period=SAMPLE_END)
+    received = {
+        home.landing / entry.path: dt.datetime.fromisoformat(entry.received_at)
+        for entry in manifest.files
+    }
+    as_of = max(received.values()).date() + dt.timedelta(days=1)
+    # Everything received before the last three months' deadlines first; the rest afterwards,
+    # so the second build is incremental and includes new months, late files and corrections.
+    cutoff = dt.datetime.fromisoformat(f"{manifest.periods[-3]}-01")
+    ordered = sorted(received, key=lambda path: (received[path], path.name))
+    failures: list[str] = []
+    variables = dbt_vars(manifest, as_of)
+    target = home.root / "dbt_target"
+    _ingest(home, [path for path in ordered if received[path] < cutoff])
+    failures += run_dbt(home.root, ["build", "--vars", variables], target)
+    _ingest(home, [path for path in ordered if received[path] >= cutoff])
+    failures += run_dbt(home.root, ["build", "--vars", variables], target)
+    # The same warehouse rebuilt from scratch must give the same facts.
+    refresh_root = tmp_path_factory.mktemp("pidc_full_refresh_home")
+    for path in home.root.glob(f"{home.warehouse.name}*"):  # the file and any WAL beside it
+        shutil.copy(path, refresh_root / path.name)
+    failures += run_dbt(
+        refresh_root,
+        ["run", "--full-refresh", "--select", "fct_*", "--vars", variables],
+        refresh_root / "dbt_target",
+    )
+    _BUILDS["sample"] = SampleBuild(
+        home=home,
+        manifest=SampleManifest.load(home.root / MANIFEST_NAME),
+        as_of=as_of,
+        failures=failures,
+        full_refresh_warehouse=refresh_root / home.warehouse.name,
+    )
+    return _BUILDS["sample"]
