@@ -305,6 +305,14 @@ def log_entries(
         return [tuple(row) for row in rows.fetchall()]
 
 
+def log_for(viewer, limit: int = 100) -> list[tuple[str, str, str, str, str]] | None:
+    """The sign-in log as ``viewer`` may read it: the latest ``limit`` lines for the Secretariat,
+    ``None`` for anyone else (the log names every account and address that tried to sign in)."""
+    if not viewer.is_secretariat:
+        return None
+    return log_entries(limit=limit)
+
+
 # --- sessions -------------------------------------------------------------------------------
 
 

@@ -7,14 +7,13 @@ from app import sign_in, ui
 from pidc.escaping import neutralise_formula, visible_controls
 
 st.title("Sign-in log")
-viewer = ui.viewer()
-if not viewer.is_secretariat:
+limit = st.number_input("Latest attempts", min_value=10, max_value=10_000, value=200, step=50)
+entries = sign_in.log_for(ui.viewer(), limit=int(limit))  # who may read it: app.sign_in
+if entries is None:
     st.info("Only the PIDC Secretariat sees the sign-in log.")
     st.stop()
-
-limit = st.number_input("Latest attempts", min_value=10, max_value=10_000, value=200, step=50)
 columns = ["at (UTC)", "user name", "source", "outcome", "detail"]
-log = pd.DataFrame(sign_in.log_entries(limit=int(limit)), columns=columns)
+log = pd.DataFrame(entries, columns=columns)
 if log.empty:
     st.info("No sign-in attempts yet.")
     st.stop()
