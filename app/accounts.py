@@ -28,6 +28,8 @@ from typing import Annotated
 import bcrypt
 import typer
 
+from pidc import i18n
+from pidc.i18n import N_
 from pidc.reference.seeds import read_seed, seed_exists
 from pidc.settings import home
 
@@ -66,6 +68,8 @@ class Account:
     group_code: str | None = None
     display_name: str = ""
     email: str = ""
+    # The dashboard language the account chose ('en' or 'fr'); None until it picks one.
+    language: str | None = None
 
 
 def accounts_path() -> Path:
@@ -103,6 +107,7 @@ def load_accounts(path: Path | None = None) -> dict[str, Account]:
             group_code=entry.get("group_code") or None,
             display_name=entry.get("display_name", ""),
             email=entry.get("email", ""),
+            language=i18n.normalise(entry.get("language")),
         )
     return accounts
 
@@ -126,6 +131,8 @@ def save_accounts(accounts: dict[str, Account], path: Path | None = None) -> Pat
                 lines.append(f"{key} = {_toml_string(value)}")
         lines.append(f"display_name = {_toml_string(account.display_name)}")
         lines.append(f"email = {_toml_string(account.email)}")
+        if account.language:
+            lines.append(f"language = {_toml_string(account.language)}")
         lines.append(f"password_hash = {_toml_string(account.password_hash)}")
         lines.append("")
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".accounts-", suffix=".toml")
@@ -228,6 +235,28 @@ def set_password(username: str, password: str, path: Path | None = None) -> Acco
     return accounts[username]
 
 
+def account_language(username: str, path: Path | None = None) -> str | None:
+    """The language ``username`` chose for the dashboard, or None (no choice, no account)."""
+    account = load_accounts(path).get(username)
+    return account.language if account else None
+
+
+def set_account_language(username: str, language: str, path: Path | None = None) -> Account:
+    """Remember ``language`` ('en' or 'fr') for ``username``'s next sessions."""
+    code = i18n.normalise(language)
+    if code is None:
+        raise AccountError(
+            f"{language!r} is not a language the platform speaks: use one of "
+            f"{', '.join(i18n.SUPPORTED)}."
+        )
+    accounts = load_accounts(path)
+    if username not in accounts:
+        raise AccountError(f"There is no account {username!r}.")
+    accounts[username] = replace(accounts[username], language=code)
+    save_accounts(accounts, path)
+    return accounts[username]
+
+
 def authenticate(username: str, password: str, path: Path | None = None) -> Account | None:
     """The account if ``password`` is right for ``username``, else None (never says which failed)."""
     account = load_accounts(path).get(username.strip().lower())
@@ -249,7 +278,7 @@ def account_for_email(email: str, path: Path | None = None) -> Account | None:
     return None
 
 
-users_app = typer.Typer(help="Dashboard accounts (local sign-in with salted bcrypt hashes).")
+users_app = typer.Typer(help=N_("Dashboard accounts (local sign-in with salted bcrypt hashes)."))
 
 PasswordOption = Annotated[
     str,

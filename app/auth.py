@@ -180,3 +180,13 @@ def sign_in_panel() -> Viewer:
         if oidc_configured() and st.button("Sign in with your organisation"):
             st.login()
     return viewer
+
+
+def signed_in_username() -> str | None:
+    """The user name of the local account signed in on this tab, or None (public, or a
+    sign-in through the organisation's identity provider, which has no local account)."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None:
+        return None
+    account = sign_in.resume_session(token)
+    return account.username if account else None

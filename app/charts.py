@@ -13,6 +13,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from pidc import i18n
+from pidc.i18n import _, ngettext
+
 LINE_COLOUR = "#1f6f8b"
 INCOMPLETE_COLOUR = "#c26a00"
 PROVISIONAL_COLOUR = "#7a7f87"
@@ -53,20 +56,32 @@ def _numbers(values: pd.Series) -> list[float | None]:
 
 
 def coverage_text(row) -> str:
-    """'20 of 21 members, 87% of usual volume' for a regional trend row."""
+    """'20 of 21 members, 87% of usual volume' for a regional trend row (current language)."""
+    reporting = int(row["member_count_reporting"])
     if pd.isna(row.get("members_expected")):
-        return f"{int(row['member_count_reporting'])} members reporting"
-    text = f"{int(row['member_count_reporting'])} of {int(row['members_expected'])} members"
+        return ngettext("{count} member reporting", "{count} members reporting", reporting).format(
+            count=reporting
+        )
+    expected = int(row["members_expected"])
+    text = ngettext(
+        "{reporting} of {expected} member", "{reporting} of {expected} members", expected
+    ).format(reporting=reporting, expected=expected)
     coverage = row.get("coverage_pct")
     if coverage is None or pd.isna(coverage):
         return text
-    coverage = float(coverage)
-    if not row.get("coverage_is_rounded") or coverage >= 100:
-        return text + f", {coverage:.0f}% of usual volume"
+    share = i18n.format_percent(float(coverage) / 100, digits=0)
+    if not row.get("coverage_is_rounded") or float(coverage) >= 100:
+        return text + ", " + _("{share} of usual volume").format(share=share)
     # the public's figure is rounded down to a multiple of 10
-    if coverage < 10:
-        return text + ", less than 10% of usual volume"
-    return text + f", at least {coverage:.0f}% of usual volume"
+    if float(coverage) < 10:
+        return (
+            text
+            + ", "
+            + _("less than {share} of usual volume").format(
+                share=i18n.format_percent(0.1, digits=0)
+            )
+        )
+    return text + ", " + _("at least {share} of usual volume").format(share=share)
 
 
 def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total") -> go.Figure:
@@ -79,7 +94,7 @@ def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total")
     status = months["completeness_status"].fillna("")
     hover = [
         "" if pd.isna(row["member_count_reporting"]) else coverage_text(row)
-        for _, row in months.iterrows()
+        for _index, row in months.iterrows()
     ]
     settled = months["total_count"].where(status != "provisional")
     figure.add_trace(

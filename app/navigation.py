@@ -13,6 +13,7 @@ import streamlit as st
 
 from app import data_access
 from app.data_access import Viewer
+from pidc.i18n import N_, _
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -37,7 +38,8 @@ def administers(viewer: Viewer) -> bool:
 
 @dataclass(frozen=True)
 class PageEntry:
-    """One page of the navigation and who may open it."""
+    """One page of the navigation and who may open it (section and title in English, marked for
+    translation: ``pages_for`` shows them in the current language)."""
 
     section: str
     file: str
@@ -47,16 +49,18 @@ class PageEntry:
 
 
 NAVIGATION = (
-    PageEntry("Regional picture", "overview.py", "Regional overview", everyone, default=True),
-    PageEntry("Regional picture", "explorer.py", "Dataset explorer", everyone),
-    PageEntry("Regional picture", "member_profile.py", "Member profile", signed_in),
-    PageEntry("Regional picture", "alerts.py", "Alerts", signed_in),
-    PageEntry("Regional picture", "bulletin.py", "Monthly bulletin", everyone),
-    PageEntry("Regional picture", "downloads.py", "Downloads", everyone),
-    PageEntry("Reporting", "compliance.py", "Reporting compliance", signed_in),
-    PageEntry("Reporting", "data_quality.py", "Data quality", submits_returns),
-    PageEntry("Reporting", "submit.py", "Submit a return", submits_returns),
-    PageEntry("Administration", "sign_in_log.py", "Sign-in log", administers),
+    PageEntry(
+        N_("Regional picture"), "overview.py", N_("Regional overview"), everyone, default=True
+    ),
+    PageEntry(N_("Regional picture"), "explorer.py", N_("Dataset explorer"), everyone),
+    PageEntry(N_("Regional picture"), "member_profile.py", N_("Member profile"), signed_in),
+    PageEntry(N_("Regional picture"), "alerts.py", N_("Alerts"), signed_in),
+    PageEntry(N_("Regional picture"), "bulletin.py", N_("Monthly bulletin"), everyone),
+    PageEntry(N_("Regional picture"), "downloads.py", N_("Downloads"), everyone),
+    PageEntry(N_("Reporting"), "compliance.py", N_("Reporting compliance"), signed_in),
+    PageEntry(N_("Reporting"), "data_quality.py", N_("Data quality"), submits_returns),
+    PageEntry(N_("Reporting"), "submit.py", N_("Submit a return"), submits_returns),
+    PageEntry(N_("Administration"), "sign_in_log.py", N_("Sign-in log"), administers),
 )
 
 
@@ -69,6 +73,6 @@ def pages_for(viewer: Viewer) -> dict[str, list[st.Page]]:
     """The navigation's sections and pages for ``viewer``, in order (for ``st.navigation``)."""
     pages: dict[str, list[st.Page]] = {}
     for entry in entries_for(viewer):
-        page = st.Page(PAGES / entry.file, title=entry.title, default=entry.default)
-        pages.setdefault(entry.section, []).append(page)
+        page = st.Page(PAGES / entry.file, title=_(entry.title), default=entry.default)
+        pages.setdefault(_(entry.section), []).append(page)
     return pages

@@ -9,8 +9,12 @@ from app import data_access
 from app.auth import current_viewer
 from app.data_access import Viewer
 from pidc.contract import load_contract
+from pidc.i18n import N_
 
-SIGN_IN_MESSAGE = "Sign in to see member-level figures; the public sees regional aggregates only."
+# In English, marked for translation: show it with ``_``.
+SIGN_IN_MESSAGE = N_(
+    "Sign in to see member-level figures; the public sees regional aggregates only."
+)
 
 
 def viewer() -> Viewer:

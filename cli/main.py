@@ -7,31 +7,100 @@ import datetime as dt
 import os
 import subprocess
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from app.accounts import users_app
+from pidc import i18n
+from pidc.i18n import N_, _
 from pidc.settings import PROJECT_ROOT, home
 
+
+def _language_in(args: list[str]) -> str | None:
+    """The value of ``--lang`` in ``args`` (``--lang fr`` or ``--lang=fr``), if any."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if arg == "--lang" and index + 1 < len(args):
+            return args[index + 1]
+    return None
+
+
+def _translate_help(command: click.Command) -> None:
+    """Every help text of ``command`` and its subcommands, in the current language.
+
+    The texts are written in English (marked with ``N_`` for extraction); Typer builds fresh
+    click commands on each run, so translating them in place changes nothing for the next run.
+    """
+    for name in ("help", "short_help", "epilog"):
+        text = getattr(command, name, None)
+        if text:
+            setattr(command, name, _(text))
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = _(param.help)
+    for sub in getattr(command, "commands", {}).values():
+        _translate_help(sub)
+
+
+class TranslatedGroup(TyperGroup):
+    """``pidc``: picks the language before anything is parsed, so ``--help`` is translated too."""
+
+    def main(self, args=None, *rest, **options):
+        argv = list(sys.argv[1:] if args is None else args)
+        code = i18n.normalise(_language_in(argv)) or i18n.language_from_env()
+        # The language holds for this run only: the previous one comes back (tests, embedding).
+        with i18n.language(code):
+            _translate_help(self)
+            return super().main(args, *rest, **options)
+
+
 app = typer.Typer(
-    help="PIDC regional border data platform.", no_args_is_help=True, add_completion=False
+    cls=TranslatedGroup,
+    help=N_("PIDC regional border data platform."),
+    no_args_is_help=True,
+    add_completion=False,
 )
 console = Console(stderr=True)
+
+
+Language = StrEnum("Language", {code: code for code in i18n.SUPPORTED})
+
+
+@app.callback()
+def main(
+    lang: Annotated[
+        Language | None,
+        typer.Option(
+            "--lang",
+            case_sensitive=False,
+            help=N_("Language of messages and reports: en or fr (default: $PIDC_LANG, else en)."),
+        ),
+    ] = None,
+) -> None:
+    """Set the language for the whole run (``TranslatedGroup`` has already chosen it)."""
+    i18n.set_language(lang or i18n.language_from_env())
+
 
 # Local dashboard accounts: `pidc users add|remove|list|set-password`.
 app.add_typer(users_app, name="users")
 
 HomeOption = Annotated[
     Path | None,
-    typer.Option("--home", help="Platform home folder (default: $PIDC_HOME or .home)."),
+    typer.Option("--home", help=N_("Platform home folder (default: $PIDC_HOME or .home).")),
 ]
 
 
-@app.command()
+@app.command(help=N_("Write realistic sample returns for all members into the landing folder."))
 def sample(
     home_dir: HomeOption = None,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 2026,
@@ -39,7 +108,6 @@ def sample(
     end_period: Annotated[str, typer.Option(help="Last month generated (YYYY-MM).")] = "2026-09",
     scale: Annotated[int, typer.Option(help="Multiplies breakdown rows, for benchmarks.")] = 1,
 ) -> None:
-    """Write realistic sample returns for all members into the landing folder."""
     from sample_data import generate_samples
 
     target = home(home_dir).ensure()
@@ -49,34 +117,34 @@ def sample(
     console.print(f"wrote {len(manifest.files)} sample files into {target.landing}")
 
 
-@app.command()
+@app.command(help=N_("Write an empty regional template workbook for one member and month."))
 def template(
-    member: Annotated[str, typer.Option(help="Member code, e.g. FJI.")],
-    period: Annotated[str, typer.Option(help="Month of the return, YYYY-MM.")],
-    out: Annotated[Path | None, typer.Option(help="Where to write the workbook.")] = None,
+    member: Annotated[str, typer.Option(help=N_("Member code, e.g. FJI."))],
+    period: Annotated[str, typer.Option(help=N_("Month of the return, YYYY-MM."))],
+    out: Annotated[Path | None, typer.Option(help=N_("Where to write the workbook."))] = None,
 ) -> None:
-    """Write an empty regional template workbook for one member and month."""
     from ingestion.parsers.common import PeriodError, parse_period
     from ingestion.template import write_template
 
     try:
         month = parse_period(period)
     except PeriodError as error:
-        console.print(f"[red]{error}[/red]: write the month as YYYY-MM, e.g. 2026-10")
+        console.print(f"[red]{error}[/red]: " + _("write the month as YYYY-MM, e.g. 2026-10"))
         raise typer.Exit(2) from None
     target = out or Path(f"PIDC_return_{member.upper()}_{month}.xlsx")
     write_template(target, member.upper(), month)
-    console.print(f"wrote {target}")
+    console.print(_("wrote {path}").format(path=target))
 
 
-@app.command()
+@app.command(
+    help=N_("Dry run: print the validation report; load nothing. Exit code 0 accepted, 1 rejected.")
+)
 def validate(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The return file.")],
-    member: Annotated[str | None, typer.Option(help="Submitting member, e.g. FJI.")] = None,
-    output: Annotated[str, typer.Option("--format", help="markdown or json")] = "markdown",
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=N_("The return file."))],
+    member: Annotated[str | None, typer.Option(help=N_("Submitting member, e.g. FJI."))] = None,
+    output: Annotated[str, typer.Option("--format", help=N_("markdown or json"))] = "markdown",
     home_dir: HomeOption = None,
 ) -> None:
-    """Dry run: print the validation report; load nothing. Exit code 0 accepted, 1 rejected."""
     from ingestion.intake import validate_file
 
     report = validate_file(file, member.upper() if member else None, home=home(home_dir))
@@ -84,16 +152,19 @@ def validate(
     raise typer.Exit(0 if report.accepted else 1)
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Ingest a file or a folder: load accepted returns, quarantine rejected ones.\n\n"
+        "Links are refused unread and hidden and lock files skipped; each is listed."
+    )
+)
 def ingest(
-    path: Annotated[Path, typer.Argument(exists=True, help="A return file or a folder of them.")],
-    member: Annotated[str | None, typer.Option(help="Submitting member, e.g. FJI.")] = None,
+    path: Annotated[
+        Path, typer.Argument(exists=True, help=N_("A return file or a folder of them."))
+    ],
+    member: Annotated[str | None, typer.Option(help=N_("Submitting member, e.g. FJI."))] = None,
     home_dir: HomeOption = None,
 ) -> None:
-    """Ingest a file or a folder: load accepted returns, quarantine rejected ones.
-
-    Links are refused unread and hidden and lock files skipped; each is listed.
-    """
     from rich.progress import Progress
 
     from ingestion.intake import ingest_path
@@ -128,7 +199,14 @@ def ingest(
     raise typer.Exit(1 if failed and not path.is_dir() else 0)
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Withdraw a loaded submission: its figures leave the next publication "
+        "(docs/operations.md).\n\n"
+        "Nothing is deleted: the ledger marks it withdrawn and records who, when and why; an "
+        "earlier accepted version of the same member, dataset and month, if any, counts again."
+    )
+)
 def withdraw(
     submission_id: Annotated[str, typer.Argument(help="The submission id, from the ledger.")],
     reason: Annotated[str, typer.Option(help="Why it is withdrawn; recorded in the ledger.")],
@@ -138,11 +216,6 @@ def withdraw(
     ] = None,
     home_dir: HomeOption = None,
 ) -> None:
-    """Withdraw a loaded submission: its figures leave the next publication (docs/operations.md).
-
-    Nothing is deleted: the ledger marks it withdrawn and records who, when and why; an earlier
-    accepted version of the same member, dataset and month, if any, counts again.
-    """
     import getpass
 
     from ingestion.loader import connect
@@ -167,17 +240,18 @@ def withdraw(
     console.print(escape(done.summary()))
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Ingest the landing folder, build and test the warehouse, publish the serving "
+        "database.\n\nShows a progress bar per step; the whole log goes to $PIDC_HOME/logs."
+    )
+)
 def pipeline(
     home_dir: HomeOption = None,
     verbose: Annotated[
         bool, typer.Option(help="Print Dagster's and dbt's whole log here as well.")
     ] = False,
 ) -> None:
-    """Ingest the landing folder, build and test the warehouse, publish the serving database.
-
-    Shows a progress bar per step; the whole log goes to $PIDC_HOME/logs.
-    """
     from orchestration import progress
     from orchestration.runner import PipelineError, run_pipeline
 
@@ -246,7 +320,7 @@ class StepProgress:
             self.bar.console.print(f"  {step}: {summary}")
 
 
-@app.command()
+@app.command(help=N_("Start the Streamlit dashboard on the published serving database."))
 def dashboard(
     home_dir: HomeOption = None,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
@@ -259,7 +333,6 @@ def dashboard(
         ),
     ] = True,
 ) -> None:
-    """Start the Streamlit dashboard on the published serving database."""
     environment = {**os.environ, "PIDC_HOME": str(home(home_dir).root)}
     watcher = None
     if watch_landing:
@@ -291,29 +364,33 @@ def dashboard(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Watch landing and run the pipeline whenever new files arrive (what `make run` starts)."
+    )
+)
 def watch(
     home_dir: HomeOption = None,
     interval: Annotated[int, typer.Option(help="Seconds between looks at landing.")] = 60,
 ) -> None:
-    """Watch landing and run the pipeline whenever new files arrive (what `make run` starts)."""
     from orchestration.watcher import watch as watch_landing
 
     with contextlib.suppress(KeyboardInterrupt):
         watch_landing(home(home_dir).ensure(), interval)
 
 
-@app.command()
+@app.command(
+    help=N_(
+        "Quick start: sample data (if landing is empty), the pipeline, then the dashboard.\n\n"
+        "Run again, it only runs the pipeline when landing holds something new (or a file held "
+        "for the Secretariat is due for another read), so a second `make run` serves at once."
+    )
+)
 def run(
     home_dir: HomeOption = None,
     port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
     serve: Annotated[bool, typer.Option(help="Start the dashboard at the end.")] = True,
 ) -> None:
-    """Quick start: sample data (if landing is empty), the pipeline, then the dashboard.
-
-    Run again, it only runs the pipeline when landing holds something new (or a file held for
-    the Secretariat is due for another read), so a second `make run` serves at once.
-    """
     from ingestion.intake import pending_files
 
     target = home(home_dir).ensure()
@@ -352,7 +429,7 @@ def port_is_free(port: int) -> bool:
 
 
 layout_app = typer.Typer(
-    help="Declared layouts: read members' own publications (docs/layouts.md).",
+    help=N_("Declared layouts: read members' own publications (docs/layouts.md)."),
     no_args_is_help=True,
 )
 app.add_typer(layout_app, name="layout")
@@ -392,9 +469,8 @@ def layout_reference(
     console.print(f"wrote the layout key reference into {write}")
 
 
-@app.command()
+@app.command(help=N_("Regenerate the seeds and docs that come from the data contract."))
 def contract() -> None:
-    """Regenerate the seeds and docs that come from the data contract."""
     from pidc.contract_outputs import write_generated_files
 
     for path in write_generated_files():

@@ -3,7 +3,9 @@
 One report per file, written as JSON (for machines), Markdown and HTML (for people). A report
 lists at most ``PIDC_MAX_PROBLEMS`` problems (1,000): past that, problems are only counted, per
 kind (severity, dataset, column, rule), and the report says how many of each were not listed, so
-a file of a million bad rows costs a report of a thousand. Everything a
+a file of a million bad rows costs a report of a thousand. The report's own words (headings,
+verdict, column titles) are in the current language (``pidc.i18n``); the one-line ``summary`` kept
+in the ledger is always English. Everything a
 file supplies (its name, sheet names, cell values, and messages that quote them) is escaped in the
 Markdown and HTML, so a value reads as its characters and never as a link, an image or markup
 (``pidc.escaping``).
@@ -19,7 +21,9 @@ from enum import StrEnum
 from pathlib import Path
 
 from ingestion.statuses import FileStatus
+from pidc import i18n
 from pidc.escaping import escape_markdown, visible_controls
+from pidc.i18n import N_, _, ngettext
 
 
 class Severity(StrEnum):
@@ -45,6 +49,22 @@ SECRETARIAT = Audience.SECRETARIAT
 DEFAULT_MAX_PROBLEMS = 1000
 MAX_VALUE_CHARS = 200
 MAX_MESSAGE_CHARS = 1000
+# The words a report shows for a verdict and a severity (the stored values stay English).
+WORDS = {
+    "accepted": N_("accepted"),
+    "rejected": N_("rejected"),
+    "error": N_("error"),
+    "warning": N_("warning"),
+    "note": N_("note"),
+}
+
+
+def word(value: str) -> str:
+    """A verdict or severity in the current language (anything else as it is)."""
+    text = str(value)
+    return _(WORDS[text]) if text in WORDS else text
+
+
 # The HTML report may load nothing (no images, scripts, frames or fonts); only its own styles.
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
@@ -81,12 +101,12 @@ class Problem:
         """Where to look, in the words of the spreadsheet: sheet, row, column."""
         parts = []
         if self.sheet:
-            parts.append(f"sheet {self.sheet}")
+            parts.append(_("sheet {sheet}").format(sheet=self.sheet))
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(_("row {row}").format(row=self.row))
         if self.column:
-            parts.append(f"column {self.column}")
-        return ", ".join(parts) or "whole file"
+            parts.append(_("column {column}").format(column=self.column))
+        return ", ".join(parts) or _("whole file")
 
 
 def max_problems() -> int:
@@ -194,13 +214,28 @@ class ValidationReport:
         return FileStatus.ACCEPTED if self.accepted else FileStatus.REJECTED
 
     def summary(self) -> str:
-        """One line for the ledger and the command line."""
-        text = f"{self.verdict}: {self.rows_read} rows read, {self.error_count} errors, "
-        text += f"{self.warning_count} warnings"
+        """One line for the ledger (always English, whatever the current language)."""
+        with i18n.language("en"):
+            return self.summary_text()
+
+    def summary_text(self) -> str:
+        """The one-line summary in the current language (what a report shows)."""
+        text = _("{verdict}: {rows} rows read, {errors} errors, {warnings} warnings").format(
+            verdict=word(self.verdict),
+            rows=self.rows_read,
+            errors=self.error_count,
+            warnings=self.warning_count,
+        )
         if self.unlisted:
-            text += f" ({unlisted_count(self.unlisted):,} problems not listed)"
+            count = unlisted_count(self.unlisted)
+            text += " " + ngettext(
+                "({count} problem not listed)", "({count} problems not listed)", count
+            ).format(count=i18n.format_count(count))
         if self.errors:
-            text += f"; first: {self.errors[0].location()}: {self.errors[0].message}"
+            first = self.errors[0]
+            text += "; " + _("first: {where}: {message}").format(
+                where=first.location(), message=first.message
+            )
         return text
 
     def to_dict(self) -> dict:
@@ -245,40 +280,51 @@ class ValidationReport:
     def to_markdown(self) -> str:
         md = escape_markdown
         lines = [
-            f"# Validation report: {md(self.file_name)}",
+            _("# Validation report: {file}").format(file=md(self.file_name)),
             "",
-            f"**Verdict: {self.verdict.upper()}**. {md(self.summary().rstrip('.'))}.",
+            _("**Verdict: {verdict}**.").format(verdict=word(self.verdict).upper())
+            + f" {md(self.summary_text().rstrip('.'))}.",
             "",
         ]
         if self.member:
-            lines.append(f"- Member: {md(self.member)}")
+            lines.append(_("- Member: {member}").format(member=md(self.member)))
         for item in self.returns:
-            nil = " (nil return)" if item.get("is_nil") else ""
+            text = (
+                _("- Return: {dataset} {period}, {rows} rows (nil return)")
+                if item.get("is_nil")
+                else _("- Return: {dataset} {period}, {rows} rows")
+            )
             lines.append(
-                f"- Return: {md(item['dataset'])} {md(item['period'])}, "
-                f"{md(item['rows'])} rows{nil}"
+                text.format(
+                    dataset=md(item["dataset"]), period=md(item["period"]), rows=md(item["rows"])
+                )
             )
         lines.append("")
         member_errors = [p for p in self.errors if p.audience != SECRETARIAT]
         layout_errors = [p for p in self.errors if p.audience == SECRETARIAT]
         notes = [p for p in self.problems if p.severity == NOTE]
         sections = (
-            ("For the Secretariat: the declared layout or a mapping must change", layout_errors),
-            ("Errors (must be fixed)", member_errors),
-            ("Warnings", self.warnings),
-            ("Notes (what was read and how; nothing to do)", notes),
+            (_("For the Secretariat: the declared layout or a mapping must change"), layout_errors),
+            (_("Errors (must be fixed)"), member_errors),
+            (_("Warnings"), self.warnings),
+            (_("Notes (what was read and how; nothing to do)"), notes),
         )
         if layout_errors and not member_errors:
             lines += [
-                "The member has nothing to correct: the file is held in quarantine, and the "
-                "next intake after the Secretariat has fixed what is listed below reads it "
-                "again from there.",
+                _(
+                    "The member has nothing to correct: the file is held in quarantine, and the "
+                    "next intake after the Secretariat has fixed what is listed below reads it "
+                    "again from there."
+                ),
                 "",
             ]
+        header = "| {} | {} | {} | {} |".format(
+            _("where"), _("value"), _("what is wrong"), _("how to fix")
+        )
         for title, items in sections:
             if not items:
                 continue
-            lines += [f"## {title}", "", "| where | value | what is wrong | how to fix |"]
+            lines += [f"## {title}", "", header]
             lines.append("|---|---|---|---|")
             for p in items:
                 cells = [p.location(), p.value or "", p.message, p.fix]
@@ -286,25 +332,41 @@ class ValidationReport:
             lines.append("")
         if self.unlisted:
             lines += [
-                "## Not listed",
+                "## " + _("Not listed"),
                 "",
-                f"This report lists {len(self.problems):,} problems; "
-                f"{unlisted_count(self.unlisted):,} more were found and are only counted here, "
-                "by kind. Fix those listed and submit again to see the rest.",
+                self._not_listed_text()
+                + " "
+                + _("Fix those listed and submit again to see the rest."),
                 "",
-                "| kind | dataset | column | how many more | for example | how to fix |",
+                "| {} | {} | {} | {} | {} | {} |".format(*self._not_listed_headings()),
                 "|---|---|---|---|---|---|",
             ]
             for entry in self.unlisted:
                 cells = [
-                    entry["severity"], entry["dataset"] or "", entry["column"] or "",
-                    f"{entry['count']:,}", entry["example"], entry["fix"],
+                    word(entry["severity"]), entry["dataset"] or "", entry["column"] or "",
+                    i18n.format_count(entry["count"]), entry["example"], entry["fix"],
                 ]  # fmt: skip
                 lines.append("| " + " | ".join(md(c) for c in cells) + " |")
             lines.append("")
         if not self.problems:
-            lines.append("No problems found.")
+            lines.append(_("No problems found."))
         return "\n".join(lines) + "\n"
+
+    def _not_listed_text(self) -> str:
+        return _(
+            "This report lists {listed} problems; {more} more were found and are only counted "
+            "here, by kind."
+        ).format(
+            listed=i18n.format_count(len(self.problems)),
+            more=i18n.format_count(unlisted_count(self.unlisted)),
+        )
+
+    @staticmethod
+    def _not_listed_headings() -> tuple[str, ...]:
+        return (
+            _("kind"), _("dataset"), _("column"), _("how many more"), _("for example"),
+            _("how to fix"),
+        )  # fmt: skip
 
     def to_html(self) -> str:
         """A self-contained page: nothing is loaded from elsewhere, whatever the file held."""
@@ -313,38 +375,43 @@ class ValidationReport:
             return html.escape(visible_controls(str(text)))
 
         rows = "".join(
-            f"<tr class='{esc(p.severity)}'><td>{esc(p.severity)}</td><td>{esc(p.location())}</td>"
+            f"<tr class='{esc(p.severity)}'><td>{esc(word(p.severity))}</td>"
+            f"<td>{esc(p.location())}</td>"
             f"<td>{esc(p.value or '')}</td><td>{esc(p.message)}</td><td>{esc(p.fix)}</td></tr>"
             for p in self.problems
         )
+        headings = (_("severity"), _("where"), _("value"), _("what is wrong"), _("how to fix"))
         table = (
-            "<table><thead><tr><th>severity</th><th>where</th><th>value</th>"
-            f"<th>what is wrong</th><th>how to fix</th></tr></thead><tbody>{rows}</tbody></table>"
+            "<table><thead><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in headings)
+            + f"</tr></thead><tbody>{rows}</tbody></table>"
             if self.problems
-            else "<p>No problems found.</p>"
+            else f"<p>{esc(_('No problems found.'))}</p>"
         )
         if self.unlisted:
             counted = "".join(
-                f"<tr class='{esc(e['severity'])}'><td>{esc(e['severity'])}</td>"
+                f"<tr class='{esc(e['severity'])}'><td>{esc(word(e['severity']))}</td>"
                 f"<td>{esc(e['dataset'] or '')}</td><td>{esc(e['column'] or '')}</td>"
-                f"<td>{e['count']:,}</td><td>{esc(e['example'])}</td><td>{esc(e['fix'])}</td></tr>"
+                f"<td>{esc(i18n.format_count(e['count']))}</td><td>{esc(e['example'])}</td>"
+                f"<td>{esc(e['fix'])}</td></tr>"
                 for e in self.unlisted
             )
             table += (
-                f"<h2>Not listed</h2><p>This report lists {len(self.problems):,} problems; "
-                f"{unlisted_count(self.unlisted):,} more were found and are only counted here, "
-                "by kind.</p><table><thead><tr><th>kind</th><th>dataset</th><th>column</th>"
-                "<th>how many more</th><th>for example</th><th>how to fix</th></tr></thead>"
-                f"<tbody>{counted}</tbody></table>"
+                f"<h2>{esc(_('Not listed'))}</h2><p>{esc(self._not_listed_text())}</p>"
+                "<table><thead><tr>"
+                + "".join(f"<th>{esc(h)}</th>" for h in self._not_listed_headings())
+                + f"</tr></thead><tbody>{counted}</tbody></table>"
             )
+        title = esc(_("Validation report: {file}").format(file=self.file_name))
         return (
-            "<!doctype html><html><head><meta charset='utf-8'>"
+            f"<!doctype html><html lang='{esc(i18n.get_language())}'><head><meta charset='utf-8'>"
             f"<meta http-equiv='Content-Security-Policy' content=\"{CONTENT_SECURITY_POLICY}\">"
-            f"<title>Validation report: {esc(self.file_name)}</title>"
+            f"<title>{title}</title>"
             "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px}"
             "tr.error td:first-child{color:#b00}tr.warning td:first-child{color:#a60}</style>"
-            f"</head><body><h1>Validation report: {esc(self.file_name)}</h1>"
-            f"<p><strong>{esc(self.verdict.upper())}</strong>. {esc(self.summary())}.</p>"
+            f"</head><body><h1>{title}</h1>"
+            f"<p><strong>{esc(word(self.verdict).upper())}</strong>. "
+            f"{esc(self.summary_text())}.</p>"
             f"{table}</body></html>"
         )
 

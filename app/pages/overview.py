@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import data_access, ui
+from app import data_access, language, ui
 from app.charts import regional_trend_figure
 from app.regional_map import member_map
 from app.views.overview import (
@@ -14,8 +14,10 @@ from app.views.overview import (
     latest_month_headlines,
     provisional_months,
 )
+from pidc.i18n import _, format_month_long
 
-st.title("Regional overview")
+language.apply()
+st.title(_("Regional overview"))
 ui.require_published()
 viewer = ui.viewer()
 
@@ -23,7 +25,7 @@ trends = data_access.regional_series(viewer)
 month = latest_month(trends)
 if trends.empty or month is None:
     st.info(
-        "The published data holds no regional trends yet - run `make run` after returns arrive."
+        _("The published data holds no regional trends yet - run `make run` after returns arrive.")
     )
     st.stop()
 
@@ -31,31 +33,36 @@ published = data_access.published_at()
 headlines = latest_month_headlines(trends, month)
 incomplete = any(h.completeness_status == "incomplete" for h in headlines)
 st.caption(
-    f"Latest month: {month:%B %Y}, "
-    + (
-        "past its deadline; figures marked ⚠ do not cover every member."
+    (
+        _("Latest month: {month}, past its deadline; figures marked ⚠ do not cover every member.")
         if incomplete
-        else "complete."
+        else _("Latest month: {month}, complete.")
+    ).format(month=format_month_long(month))
+    + (
+        " " + _("Published {when} UTC.").format(when=f"{published:%Y-%m-%d %H:%M}")
+        if published
+        else ""
     )
-    + (f" Published {published:%Y-%m-%d %H:%M} UTC." if published else "")
 )
 # Everyone but the Secretariat reads the published totals: small counts are hidden.
 sees_provisional = data_access.holds_secretariat_grant(viewer)
 if not sees_provisional:
     st.caption(
-        "Regional totals with small counts suppressed"
-        f" (shown only when {ui.smallest_shown_count()} or more)."
+        _("Regional totals with small counts suppressed (shown only when {least} or more).").format(
+            least=ui.smallest_shown_count()
+        )
     )
 newer = [later for later in provisional_months(trends) if later > month]
 if newer:
     st.info(
-        "Provisional, shown to the Secretariat only: "
-        + ", ".join(f"{later:%B %Y}" for later in newer)
-        + ". Not every member has reported and the deadline has not passed, so these months"
-        " are not published and not compared; the charts draw them dashed."
+        _(
+            "Provisional, shown to the Secretariat only: {months}. Not every member has "
+            "reported and the deadline has not passed, so these months are not published and "
+            "not compared; the charts draw them dashed."
+        ).format(months=", ".join(format_month_long(later) for later in newer))
     )
 
-st.subheader(f"{month:%B %Y}")
+st.subheader(format_month_long(month))
 columns = st.columns(min(4, len(headlines)))
 for index, headline in enumerate(headlines):
     column = columns[index % len(columns)]
@@ -69,20 +76,20 @@ for index, headline in enumerate(headlines):
     )
     column.caption(headline_caption(headline))
 
-st.subheader("Map of the region")
+st.subheader(_("Map of the region"))
 members = data_access.reference("dim_members")
 if members.empty:
-    st.info("No members published yet.")
+    st.info(_("No members published yet."))
 else:
     titles = ui.dataset_titles()
-    indicator = ui.choose_dataset("Size members by", key="map_dataset")
+    indicator = ui.choose_dataset(_("Size members by"), key="map_dataset")
     member_trends = data_access.member_trends(viewer, indicator)
     totals: dict[str, float] = {}
     if not member_trends.empty:
         latest = member_trends[member_trends["period_month"] == month]
         totals = dict(zip(latest["member_code"], latest["total_count"].astype(float), strict=True))
     if not data_access.has_grants(viewer):
-        st.caption(ui.SIGN_IN_MESSAGE)
+        st.caption(_(ui.SIGN_IN_MESSAGE))
     # A member without a figure: not shared with the viewer, or shared but no return this month.
     visible = set(data_access.visible_members(viewer, indicator))
     st.plotly_chart(member_map(members, totals, titles[indicator], visible), width="stretch")

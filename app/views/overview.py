@@ -10,13 +10,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from app.charts import coverage_text
+from pidc import i18n
 from pidc.contract import load_contract
+from pidc.i18n import N_, _, ngettext
 
+# In English, marked for translation: shown with ``_`` (the current language).
 STATUS_LABELS = {
-    "complete": "Complete",
-    "incomplete": "Incomplete: the deadline has passed and not every member has reported",
-    "provisional": "Provisional: before the deadline, more returns are expected",
+    "complete": N_("Complete"),
+    "incomplete": N_("Incomplete: the deadline has passed and not every member has reported"),
+    "provisional": N_("Provisional: before the deadline, more returns are expected"),
 }
+PREVIOUS_MONTH = "previous month"
+SAME_MONTH_LAST_YEAR = "same month last year"
 
 
 @dataclass(frozen=True)
@@ -148,17 +153,33 @@ def latest_month_headlines(
 
 
 def format_count(total: int | None) -> str:
-    """A count with thousands separators; an em dash when there is no figure."""
-    return "—" if total is None else f"{total:,}"
+    """A count with the current language's thousands separators; an em dash without a figure."""
+    return "—" if total is None else i18n.format_count(total)
+
+
+def _signed_percent(change_pct: float) -> str:
+    """``+12.5%`` / ``-43.4%`` (``+12,5 %`` in French)."""
+    text = i18n.format_percent(abs(change_pct) / 100, digits=1)
+    return ("-" if round(change_pct, 1) < 0 else "+") + text
 
 
 def format_change(change_pct: float | None, against: str) -> str | None:
-    """``+12.5% on previous month``; None when there is nothing to compare against."""
-    return None if change_pct is None else f"{change_pct:+.1f}% on {against}"
+    """``+12.5% on previous month``; None when there is nothing to compare against.
+
+    ``against`` is ``PREVIOUS_MONTH`` or ``SAME_MONTH_LAST_YEAR``."""
+    if change_pct is None:
+        return None
+    template = (
+        _("{change} on previous month")
+        if against == PREVIOUS_MONTH
+        else _("{change} on the same month last year")
+    )
+    return template.format(change=_signed_percent(change_pct))
 
 
 def _members(count: int | None) -> str:
-    return "1 member" if count == 1 else f"{count} members"
+    count = count or 0
+    return ngettext("{count} member", "{count} members", count).format(count=count)
 
 
 def _fewer_compared(compared: int | None, *reporting: int | None) -> bool:
@@ -169,58 +190,74 @@ def _fewer_compared(compared: int | None, *reporting: int | None) -> bool:
 def headline_delta(headline: Headline) -> str | None:
     """The change on the previous month as the metric shows it, saying when it compares only
     some of the members (like for like: the members that reported both months)."""
-    text = format_change(headline.mom_change_pct, "previous month")
+    text = format_change(headline.mom_change_pct, PREVIOUS_MONTH)
     compared = headline.mom_members_compared
     if text and _fewer_compared(
         compared, headline.members_reporting, headline.previous_month_members
     ):
-        text += f" (same {_members(compared)})"
+        text += " " + _("(same {members})").format(members=_members(compared))
     return text
 
 
 def _change_sentence(headline: Headline, change: float | None, against: str) -> str:
-    if against == "previous month":
+    previous = against == PREVIOUS_MONTH
+    if previous:
         compared, base = headline.mom_members_compared, headline.previous_month_members
-        text = format_change(change, against)
     else:
         compared, base = headline.yoy_members_compared, headline.last_year_members
-        text = format_change(change, f"the {against}")
+    text = format_change(change, against)
     if text:
         if _fewer_compared(compared, headline.members_reporting, base):
-            return f"{text}, comparing only the {_members(compared)} that reported both months."
-        return f"{text}, the same {_members(compared)} reporting both months."
+            return _("{change}, comparing only the {members} that reported both months.").format(
+                change=text, members=_members(compared)
+            )
+        return _("{change}, the same {members} reporting both months.").format(
+            change=text, members=_members(compared)
+        )
     if base is None:
-        return f"No figure for the {against} to compare with."
+        return (
+            _("No figure for the previous month to compare with.")
+            if previous
+            else _("No figure for the same month last year to compare with.")
+        )
     if compared is None or _fewer_compared(compared, headline.members_reporting, base):
         return (
-            f"No change on the {against} shown: different members reported in the two months, "
-            "so the totals do not compare like with like."
+            _("No change on the previous month shown: ")
+            if previous
+            else _("No change on the same month last year shown: ")
+        ) + _(
+            "different members reported in the two months, so the totals do not compare like "
+            "with like."
         )
-    return f"No change on the {against} can be computed."
+    return (
+        _("No change on the previous month can be computed.")
+        if previous
+        else _("No change on the same month last year can be computed.")
+    )
 
 
 def headline_help(headline: Headline) -> str:
     """The tooltip of a headline: coverage, completeness and both changes, in words."""
     if headline.total is None and not headline.is_suppressed:
-        return "No returns for this month yet (not the same as zero)."
+        return _("No returns for this month yet (not the same as zero).")
     parts = []
     if headline.is_suppressed:
-        parts.append("Not published: it could reveal a single member's figure.")
+        parts.append(_("Not published: it could reveal a single member's figure."))
     parts.append(f"{headline.coverage}.")
     if headline.completeness_status in STATUS_LABELS:
-        parts.append(f"{STATUS_LABELS[headline.completeness_status]}.")
-    parts.append(_change_sentence(headline, headline.mom_change_pct, "previous month"))
-    parts.append(_change_sentence(headline, headline.yoy_change_pct, "same month last year"))
+        parts.append(f"{_(STATUS_LABELS[headline.completeness_status])}.")
+    parts.append(_change_sentence(headline, headline.mom_change_pct, PREVIOUS_MONTH))
+    parts.append(_change_sentence(headline, headline.yoy_change_pct, SAME_MONTH_LAST_YEAR))
     return " ".join(parts)
 
 
 def headline_caption(headline: Headline) -> str:
     """The line under a headline: who it covers, and a warning when it is not complete."""
     if headline.total is None and not headline.is_suppressed:
-        return "No returns yet"
+        return _("No returns yet")
     text = headline.coverage
     if headline.completeness_status == "incomplete":
-        text = f"⚠ Incomplete: {text}"
+        text = _("⚠ Incomplete: {coverage}").format(coverage=text)
     elif headline.completeness_status == "provisional":
-        text = f"Provisional: {text}"
+        text = _("Provisional: {coverage}").format(coverage=text)
     return text

@@ -74,3 +74,37 @@ def test_run_stops_at_once_when_the_dashboard_port_is_taken(tmp_path):
     assert f"Port {port} is already in use" in result.output
     assert f"make run PORT={port + 1}" in result.output
     assert not any((tmp_path / "landing").rglob("*.*"))  # nothing generated, nothing run
+
+
+def test_validate_speaks_french_with_lang_fr(tmp_path, monkeypatch):
+    """`pidc --lang fr validate` (issue 16): the report's own words in French, the figures and
+    the verdict's meaning unchanged; the language ends with the run."""
+    from pidc import i18n
+
+    monkeypatch.delenv("PIDC_LANG", raising=False)
+    home = tmp_path / "home"
+    bad = tmp_path / "FJI_refusals_2026-08.csv"
+    bad.write_text(HEADER + "FJI,2026-08,FJNAN,Fijji,C,3\n")
+    args = ["validate", str(bad), "--member", "FJI", "--home", str(home)]
+    result = runner.invoke(app, ["--lang", "fr", *args])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("# Rapport de validation : FJI")
+    assert "**Verdict : REJETÉE**" in result.output
+    assert "## Erreurs (à corriger)" in result.output
+    assert "| où | valeur | ce qui ne va pas | comment corriger |" in result.output
+    assert "Fijji" in result.output
+    assert i18n.get_language() == "en"
+    # PIDC_LANG is the default; --lang wins over it
+    monkeypatch.setenv("PIDC_LANG", "fr")
+    assert "Rapport de validation" in runner.invoke(app, args).output
+    assert "Validation report" in runner.invoke(app, ["--lang", "en", *args]).output
+
+
+def test_help_speaks_french_with_lang_fr():
+    result = runner.invoke(app, ["--lang", "fr", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Plateforme régionale de données frontalières du PIDC." in result.output
+    assert "Essai à blanc" in result.output  # validate's help, in the command list
+    result = runner.invoke(app, ["--lang", "fr", "validate", "--help"])
+    assert "Membre déclarant, par ex. FJI." in result.output
+    assert "Submitting member" in runner.invoke(app, ["validate", "--help"]).output
