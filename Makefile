@@ -15,7 +15,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup system-deps run pipeline dashboard dagster test test-fast lint format contract seeds bench bench-quick docs clean
+.PHONY: help setup system-deps run pipeline dashboard dagster test test-fast lint format contract seeds i18n bench bench-quick docs clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,6 +70,10 @@ contract: setup ## Regenerate seeds, dbt YAML/macros and docs that come from the
 	$(PY) dbt_project/scripts/generate_staging_yaml.py
 	$(PY) dbt_project/scripts/generate_dataset_models.py
 	$(VENV)/bin/pidc layout reference --write docs/layouts.md
+
+i18n: setup ## Extract the texts to translate and update the French catalog (then translate what is empty or fuzzy)
+	$(VENV)/bin/pybabel extract -F babel.cfg -o pidc/locale/messages.pot --project="PIDC platform" --no-wrap .
+	$(VENV)/bin/pybabel update -i pidc/locale/messages.pot -d pidc/locale -l fr --no-wrap
 
 seeds: setup ## Regenerate the reference seeds
 	$(PY) -m pidc.reference.build_seeds
