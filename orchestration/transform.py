@@ -6,6 +6,7 @@ when it is missing (or on every load under ``dagster dev``, so edits show up).
 """
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -38,6 +39,27 @@ DBT_ASSETS_NAME = "dbt_models"
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 RAW_SOURCE_PREFIX = "raw"
 SEED_GROUP = "seeds"
+
+
+class PythonModelLineageFilter(logging.Filter):
+    """Drop dagster-dbt's warning that a Python model's column lineage could not be built.
+
+    ``fetch_column_metadata()`` parses every built model's code as SQL (sqlglot) to derive
+    column lineage. The two Python models (the disclosure suppression and its audit) are not SQL,
+    so each build logged a 40-line traceback per model to the terminal, which looks like a failure
+    and is not one: those models simply have no SQL lineage. Every other warning passes.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            message.startswith("An error occurred while building column lineage metadata")
+            and ".py`" in message.split("\n", 1)[0]
+        )
+
+
+# dagster-dbt logs through Dagster's built-in logger (dagster.get_dagster_logger()).
+logging.getLogger("dagster.builtin").addFilter(PythonModelLineageFilter())
 
 
 class DbtProjectNotReadyError(RuntimeError):
@@ -300,6 +322,7 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
             raise dg.Failure(description=str(error), allow_retries=False) from error
         finally:
             release_warehouse(invocation)
+            prune_run_targets(Path(invocation.target_path).parent)
 
     return dbt_models
 
@@ -323,6 +346,29 @@ def release_warehouse(invocation: Any) -> None:
         environment.close()
     if hasattr(manager, "close_all_connections"):
         manager.close_all_connections()
+
+
+RUN_TARGET_PREFIX = f"{DBT_ASSETS_NAME}-"
+RUN_TARGETS_KEPT = 5
+
+
+def prune_run_targets(target_root: Path, keep: int = RUN_TARGETS_KEPT) -> list[Path]:
+    """Remove all but the ``keep`` newest per-run dbt target folders; return those removed.
+
+    dagster-dbt gives every build its own target folder (``target/dbt_models-<run>-<id>``, about
+    25 MB: manifest, compiled SQL, dbt.log). Nothing reads them after the run, so on a platform
+    that builds every night they would fill the disk; the newest few stay for debugging. Only
+    folders with that prefix are touched: ``target/manifest.json`` and partial parsing stay.
+    """
+    runs = sorted(
+        (path for path in target_root.glob(f"{RUN_TARGET_PREFIX}*") if path.is_dir()),
+        key=lambda path: path.stat().st_mtime_ns,
+        reverse=True,
+    )
+    removed = runs[keep:]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 def group_asset_keys(assets_def: dg.AssetsDefinition, group: str) -> list[dg.AssetKey]:

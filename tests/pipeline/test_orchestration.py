@@ -7,6 +7,7 @@ exists.
 
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -921,3 +922,43 @@ def test_an_intake_run_sets_off_one_build_that_publishes(
         assert published.fetchall() == [("FJI", 12)]
     finally:
         reader.close()
+
+
+def test_a_python_models_lineage_warning_is_dropped_and_other_warnings_kept(caplog):
+    """dagster-dbt parses every model as SQL for column lineage; the Python models are not SQL,
+    and their 40-line tracebacks on every build looked like failures on the terminal."""
+    from dagster_dbt.core import dbt_event_iterator
+
+    lineage = (
+        "An error occurred while building column lineage metadata for the dbt resource "
+        "`models/{path}`. Lineage metadata will not be included in the event.\n\nException: x"
+    )
+    with caplog.at_level(logging.WARNING, logger=dbt_event_iterator.logger.name):
+        dbt_event_iterator.logger.warning(lineage.format(path="audits/int_audit.py"))
+        dbt_event_iterator.logger.warning(lineage.format(path="marts/fct_movements.sql"))
+        dbt_event_iterator.logger.warning("some other warning")
+    messages = [record.getMessage() for record in caplog.records]
+    assert not any("int_audit.py" in message for message in messages)
+    assert any("fct_movements.sql" in message for message in messages)
+    assert "some other warning" in messages
+
+
+def test_only_the_newest_per_run_dbt_target_folders_are_kept(tmp_path):
+    """Every build gets its own ~25 MB target folder; a nightly platform must not fill its disk."""
+    from orchestration.transform import RUN_TARGETS_KEPT, prune_run_targets
+
+    runs = []
+    for age in range(RUN_TARGETS_KEPT + 3):
+        run = tmp_path / f"dbt_models-{age:07d}-abc"
+        (run / "compiled").mkdir(parents=True)
+        (run / "manifest.json").write_text("{}")
+        os.utime(run, ns=(10**18 - age * 10**9, 10**18 - age * 10**9))
+        runs.append(run)
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "dbt_docs").mkdir()
+
+    removed = prune_run_targets(tmp_path)
+
+    assert sorted(removed) == sorted(runs[RUN_TARGETS_KEPT:])
+    assert all(run.exists() for run in runs[:RUN_TARGETS_KEPT])
+    assert (tmp_path / "manifest.json").exists() and (tmp_path / "dbt_docs").exists()
