@@ -101,7 +101,7 @@ def member_map(
                 marker={"size": sizes, "color": SHOWN_COLOUR, "opacity": 0.7},
                 name=indicator,
                 hovertext=[
-                    f"{name}: {i18n.format_count(value)}"
+                    _("{member}: {count}").format(member=name, count=i18n.format_count(value))
                     for name, value in zip(shown["member_name"], shown["figure"], strict=True)
                 ],
                 hoverinfo="text",

@@ -137,14 +137,26 @@ def test_picking_a_language_in_public_remembers_nothing(published):
 
 # --- every page in French, for every role (issue 16) -----------------------------------------
 
-FRENCH_PAGES = ("alerts", "compliance", "explorer", "member_profile", "downloads", "sign_in_log")
+FRENCH_PAGES = (
+    "overview",
+    "alerts",
+    "compliance",
+    "explorer",
+    "member_profile",
+    "downloads",
+    "sign_in_log",
+)
 ROLES = {"public": PUBLIC, "member officer": FJI_OFFICER, "Secretariat": SECRETARIAT}
 # Texts the same in English and French that are neither numbers nor codes: proper nouns and the
 # few words French writes the same way.
-SAME_IN_BOTH = {"Tonga", "Tokelau", "Total", "Transit", "SDMX-CSV", "CSV", "Excel", "fji.officer"}
+SAME_IN_BOTH = {
+    *("Tonga", "Tokelau", "fji.officer"),  # names
+    *("Total", "Transit", "Latitude"),  # French words too
+    *("SDMX-CSV", "CSV", "Excel"),  # file formats
+}
 # Numbers, months in digits, dashes, marks of hidden figures ("<5", "x"), percentages.
 NEUTRAL = re.compile(r"^[\d\s\u202f\u00a0.,:;%<>x—+\-/()°]*$")
-CODE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+CODE = re.compile(r"^[A-Z_][A-Z0-9_]*$|^\d+°E$")  # and east longitudes (the map's ticks)
 NAMED_CODE = re.compile(r"^(?P<name>.+) \((?P<code>[A-Z_][A-Z0-9_]*)\)$")  # "Tonga (TON)"
 
 
