@@ -281,7 +281,12 @@ FRENCH_SHOWN = {
         "Mouvements aux frontières",
     ],
     ("explorer", "Secretariat"): ["Chine", f"48{NNBSP}213", "août 2026", "Homme"],
-    ("alerts", "member officer"): ["Médiane de référence (6,0)", "sept. 2026", "juil. 2026"],
+    ("alerts", "member officer"): [
+        "Médiane de référence (6,0)",
+        "juil. 2026",
+        "Fidji, Détections de migration irrégulière (Chine) : 57 en sept. 2026, pour une "
+        "médiane de 6,0 sur les 12 mois précédents",
+    ],
     ("alerts", "Secretariat"): ["Tonga", "Chine", "août 2026", "élevée", "moyenne", "+22,9"],
     ("compliance", "Secretariat"): ["Fidji (FJI)", "sept. 2026", f"100,0{NBSP}%", "Exhaustivité"],
     ("member_profile", "member officer"): [
@@ -313,6 +318,36 @@ def test_french_pages_show_french_names_numbers_and_months(sign_in_attempts, pag
     # No English month name and no comma thousands separator left anywhere.
     assert not re.search(r"\b(Aug|Sep|Oct) 2026\b", everything)
     assert not re.search(r"\d,\d{3}\b", everything)
+
+
+def _public_explorer(dataset: str, by: str) -> AppTest:
+    at = AppTest.from_file(str(PAGES / "explorer.py"), default_timeout=60)
+    at.session_state["viewer"] = PUBLIC
+    at.session_state[LANGUAGE_KEY] = "fr"
+    # Chosen before the first run: AppTest looks a widget's value up among the options as shown
+    # (in French), which a set_value of the option itself does not match.
+    at.session_state["dataset"] = dataset
+    at.session_state["public_by"] = by
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_public_explorer_in_french_names_countries_regions_and_hidden_figures(published):
+    at = _public_explorer("refusals", "nationality")
+    assert set(at.dataframe[0].value["breakdown_value"]) == {"Chine", "États-Unis"}
+    table = _public_explorer("movements", "sub_region").dataframe[0].value
+    assert set(table["breakdown_value"]) == {
+        "Mélanésie",
+        "Polynésie",
+        "Australie et Nouvelle-Zélande",
+    }
+    assert set(table["conf_status_label"]) == {
+        "affiché",
+        "masqué : effectif trop faible (<5)",
+        "masqué : il permettrait de déduire un autre chiffre masqué",
+    }
+    assert set(table["display_value"]) == {f"61{NNBSP}234", "<5"}
 
 
 def test_the_sign_in_form_in_french():
