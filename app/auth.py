@@ -23,6 +23,7 @@ import streamlit as st
 from app import sign_in
 from app.accounts import Account, account_for_email
 from app.data_access import Viewer
+from pidc.i18n import _
 
 SESSION_KEY = "viewer"
 # The token behind a local sign-in in this browser session.
@@ -151,10 +152,10 @@ def sign_in_panel() -> Viewer:
     """The sidebar's sign-in / sign-out controls; returns the current viewer."""
     viewer = current_viewer()
     with st.sidebar:
-        st.caption(f"Viewing as: **{viewer.label}**")
+        st.caption(_("Viewing as: **{viewer}**").format(viewer=viewer.label))
         _keep_cookie_in_step()
         if not viewer.is_public:
-            if st.button("Sign out", key="sign_out"):
+            if st.button(_("Sign out"), key="sign_out"):
                 token = st.session_state.pop(TOKEN_KEY, None)
                 if token is not None:
                     sign_in.end_session(token, source=client_address())
@@ -165,9 +166,9 @@ def sign_in_panel() -> Viewer:
                 st.rerun()
             return viewer
         with st.form("sign_in", clear_on_submit=False):
-            username = st.text_input("User name", key="sign_in_user")
-            password = st.text_input("Password", type="password", key="sign_in_password")
-            submitted = st.form_submit_button("Sign in")
+            username = st.text_input(_("User name"), key="sign_in_user")
+            password = st.text_input(_("Password"), type="password", key="sign_in_password")
+            submitted = st.form_submit_button(_("Sign in"))
         if submitted:
             result = sign_in.attempt(username, password, source=client_address())
             if result.account is None:
@@ -177,7 +178,7 @@ def sign_in_panel() -> Viewer:
                 st.session_state[TOKEN_KEY] = sign_in.issue_session(result.account)
                 st.session_state.pop(SIGNED_OUT_KEY, None)
                 st.rerun()
-        if oidc_configured() and st.button("Sign in with your organisation"):
+        if oidc_configured() and st.button(_("Sign in with your organisation")):
             st.login()
     return viewer
 

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from pidc import i18n
-from pidc.i18n import _, ngettext
+from pidc.i18n import N_, _, ngettext
 
 LINE_COLOUR = "#1f6f8b"
 INCOMPLETE_COLOUR = "#c26a00"
@@ -22,8 +22,12 @@ PROVISIONAL_COLOUR = "#7a7f87"
 BASELINE_COLOUR = "#7a7f87"
 ALERT_COLOUR = "#b03a2e"
 
-INCOMPLETE_NAME = "Incomplete: deadline passed, not every member reported"
-PROVISIONAL_NAME = "Provisional: before the deadline, more returns expected"
+# Legend entries in English, marked for translation: shown with ``_`` (the current language).
+INCOMPLETE_NAME = N_("Incomplete: deadline passed, not every member reported")
+PROVISIONAL_NAME = N_("Provisional: before the deadline, more returns expected")
+REGIONAL_TOTAL_NAME = N_("Regional total")
+# Plotly's decimal and thousands separators per language (its d3 formats read them).
+SEPARATORS = {"en": ".,", "fr": ",\u202f"}
 
 
 def every_month(frame: pd.DataFrame, column: str = "period_month") -> pd.DataFrame:
@@ -36,18 +40,36 @@ def every_month(frame: pd.DataFrame, column: str = "period_month") -> pd.DataFra
     return frame.set_index(column).reindex(months).rename_axis(column).reset_index()
 
 
-def _layout(figure: go.Figure, y_title: str, months: int = 0) -> go.Figure:
-    # A tick on months, never on weeks (a point on 1 June must not read as 31 May).
-    step = 1 if months <= 15 else 3 if months <= 48 else 12
+def month_ticks(months: pd.DatetimeIndex) -> dict[str, object]:
+    """The x-axis ticks of ``months``: a tick on months, never on weeks (a point on 1 June must
+    not read as 31 May), written by Python in the current language ("oct. 2026" in French:
+    plotly's own month names are English only)."""
+    step = 1 if len(months) <= 15 else 3 if len(months) <= 48 else 12
+    shown = list(months[::step])
+    return {
+        "tickmode": "array",
+        "tickvals": shown,
+        "ticktext": [i18n.format_month(month.date()) for month in shown],
+    }
+
+
+def _layout(figure: go.Figure, y_title: str, months: pd.DatetimeIndex | None = None) -> go.Figure:
+    ticks = month_ticks(months) if months is not None and len(months) else {}
     figure.update_layout(
         height=320,
         margin={"l": 70, "r": 10, "t": 10, "b": 10},
-        xaxis={"title": "Month", "tickformat": "%b %Y", "dtick": f"M{step}"},
+        # The hover header is the month in digits (09/2026), the same in every language.
+        xaxis={"title": _("Month"), "hoverformat": "%m/%Y", **ticks},
         yaxis={"title": y_title, "rangemode": "tozero", "tickformat": ",~r"},
         legend={"orientation": "h", "y": -0.3},
         hovermode="x unified",
+        separators=SEPARATORS.get(i18n.get_language(), SEPARATORS["en"]),
     )
     return figure
+
+
+def _months_of(frame: pd.DataFrame, column: str = "period_month") -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(pd.to_datetime(frame[column]))
 
 
 def _numbers(values: pd.Series) -> list[float | None]:
@@ -84,9 +106,10 @@ def coverage_text(row) -> str:
     return text + ", " + _("at least {share} of usual volume").format(share=share)
 
 
-def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total") -> go.Figure:
+def regional_trend_figure(series: pd.DataFrame, y_title: str | None = None) -> go.Figure:
     """One dataset's regional totals (rows of ``REGIONAL_TREND_COLUMNS``) as a line over every
     month; incomplete months hollow and named in the legend, provisional months dashed."""
+    y_title = y_title or _(REGIONAL_TOTAL_NAME)
     figure = go.Figure()
     if series.empty:
         return _layout(figure, y_title)
@@ -102,7 +125,7 @@ def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total")
             x=months["period_month"],
             y=_numbers(settled),
             mode="lines+markers",
-            name="Regional total",
+            name=_(REGIONAL_TOTAL_NAME),
             line={"color": LINE_COLOUR},
             marker={"color": LINE_COLOUR, "size": 6},
             connectgaps=False,
@@ -118,7 +141,7 @@ def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total")
                 x=months["period_month"],
                 y=_numbers(incomplete),
                 mode="markers",
-                name=INCOMPLETE_NAME,
+                name=_(INCOMPLETE_NAME),
                 marker={
                     "symbol": "circle-open",
                     "size": 13,
@@ -141,16 +164,16 @@ def regional_trend_figure(series: pd.DataFrame, y_title: str = "Regional total")
                 x=months["period_month"],
                 y=_numbers(provisional),
                 mode="lines+markers",
-                name=PROVISIONAL_NAME,
+                name=_(PROVISIONAL_NAME),
                 line={"color": PROVISIONAL_COLOUR, "dash": "dash"},
                 marker={"symbol": "diamond-open", "size": 9, "color": PROVISIONAL_COLOUR},
                 connectgaps=False,
                 cliponaxis=False,
                 text=hover,
-                hovertemplate="%{y:,.0f} provisional (%{text})<extra></extra>",
+                hovertemplate="%{y:,.0f} " + _("provisional") + " (%{text})<extra></extra>",
             )
         )
-    return _layout(figure, y_title, len(months))
+    return _layout(figure, y_title, _months_of(months))
 
 
 def alert_history_figure(history: pd.DataFrame, baseline_median: float | None) -> go.Figure:
@@ -159,14 +182,14 @@ def alert_history_figure(history: pd.DataFrame, baseline_median: float | None) -
     the alert's month as a red point."""
     figure = go.Figure()
     if history.empty:
-        return _layout(figure, "Count")
+        return _layout(figure, _("Count"))
     months = every_month(history)
     figure.add_trace(
         go.Scatter(
             x=months["period_month"],
             y=_numbers(months["observed_count"]),
             mode="lines+markers",
-            name="Reported (a gap: no return that month)",
+            name=_("Reported (a gap: no return that month)"),
             line={"color": LINE_COLOUR},
             marker={"color": LINE_COLOUR, "size": 6},
             connectgaps=False,
@@ -182,7 +205,9 @@ def alert_history_figure(history: pd.DataFrame, baseline_median: float | None) -
                     x=[baseline_months.min(), baseline_months.max()],
                     y=[float(baseline_median)] * 2,
                     mode="lines",
-                    name=f"Baseline median ({float(baseline_median):,.1f})",
+                    name=_("Baseline median ({median})").format(
+                        median=i18n.format_decimal(float(baseline_median), digits=1)
+                    ),
                     line={"color": BASELINE_COLOUR, "dash": "dot"},
                 )
             )
@@ -193,11 +218,11 @@ def alert_history_figure(history: pd.DataFrame, baseline_median: float | None) -
                 x=alert["period_month"],
                 y=_numbers(alert["observed_count"]),
                 mode="markers",
-                name="Alert",
+                name=_("Alert"),
                 marker={"color": ALERT_COLOUR, "size": 11},
             )
         )
-    return _layout(figure, "Count", len(months))
+    return _layout(figure, _("Count"), _months_of(months))
 
 
 def _month_range(frame: pd.DataFrame, column: str = "period_month") -> pd.DatetimeIndex:
@@ -205,9 +230,10 @@ def _month_range(frame: pd.DataFrame, column: str = "period_month") -> pd.Dateti
     return pd.date_range(months.min(), months.max(), freq="MS")
 
 
-def monthly_total_figure(totals: pd.DataFrame, y_title: str = "Count") -> go.Figure:
+def monthly_total_figure(totals: pd.DataFrame, y_title: str | None = None) -> go.Figure:
     """Monthly totals (``period_month``, ``observed_count``) as a line over every month: a
     month without rows is a gap, never a 0."""
+    y_title = y_title or _("Count")
     figure = go.Figure()
     if totals.empty:
         return _layout(figure, y_title)
@@ -217,20 +243,22 @@ def monthly_total_figure(totals: pd.DataFrame, y_title: str = "Count") -> go.Fig
             x=months["period_month"],
             y=_numbers(months["observed_count"]),
             mode="lines+markers",
-            name="Total",
+            name=_("Total"),
             line={"color": LINE_COLOUR},
             marker={"color": LINE_COLOUR, "size": 6},
             connectgaps=False,
             cliponaxis=False,
-            hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>",
+            text=[i18n.format_month(month.date()) for month in months["period_month"]],
+            hovertemplate="%{text}: %{y:,.0f}<extra></extra>",
         )
     )
-    return _layout(figure, y_title, len(months))
+    return _layout(figure, y_title, _months_of(months))
 
 
-def monthly_lines_figure(wide: pd.DataFrame, y_title: str = "Count") -> go.Figure:
+def monthly_lines_figure(wide: pd.DataFrame, y_title: str | None = None) -> go.Figure:
     """One line per column of ``wide`` (index: months), every month on the axis; a missing or
     hidden value (NaN) is a gap in its line, never a 0."""
+    y_title = y_title or _("Count")
     figure = go.Figure()
     if wide.empty:
         return _layout(figure, y_title)
@@ -250,13 +278,14 @@ def monthly_lines_figure(wide: pd.DataFrame, y_title: str = "Count") -> go.Figur
                 hovertemplate=f"{column}: %{{y:,.0f}}<extra></extra>",
             )
         )
-    return _layout(figure, y_title, len(months))
+    return _layout(figure, y_title, months)
 
 
 def monthly_bars_figure(
-    split: pd.DataFrame, label: str = "label", y_title: str = "Count"
+    split: pd.DataFrame, label: str = "label", y_title: str | None = None
 ) -> go.Figure:
     """Monthly totals split by ``label`` as stacked bars, largest values first in the legend."""
+    y_title = y_title or _("Count")
     figure = go.Figure()
     if split.empty:
         return _layout(figure, y_title)
@@ -272,7 +301,7 @@ def monthly_bars_figure(
             )
         )
     figure.update_layout(barmode="stack", showlegend=True)
-    return _layout(figure, y_title, len(_month_range(split)))
+    return _layout(figure, y_title, _month_range(split))
 
 
 def small_multiple_figure(
@@ -302,19 +331,20 @@ def small_multiple_figure(
                 marker={"color": LINE_COLOUR, "size": 5},
                 connectgaps=False,
                 cliponaxis=False,
-                hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>",
+                text=[i18n.format_month(month.date()) for month in months["period_month"]],
+                hovertemplate="%{text}: %{y:,.0f}<extra></extra>",
             )
         )
-    span = len(_month_range(series)) if window is None and not series.empty else 0
+    span = _month_range(series) if window is None and not series.empty else None
     if window is not None:
-        span = len(pd.date_range(pd.Timestamp(window[0]), pd.Timestamp(window[1]), freq="MS"))
+        span = pd.date_range(pd.Timestamp(window[0]), pd.Timestamp(window[1]), freq="MS")
         figure.update_xaxes(
             range=[
                 pd.Timestamp(window[0]) - pd.Timedelta(days=10),
                 pd.Timestamp(window[1]) + pd.Timedelta(days=10),
             ]
         )
-    _layout(figure, "Count", span)
+    _layout(figure, _("Count"), span)
     figure.update_layout(
         title={"text": title, "font": {"size": 14}},
         height=240,

@@ -13,14 +13,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from app.coastlines import coastline_path
+from pidc import i18n
+from pidc.i18n import N_, _
 
 HIDDEN_COLOUR = "#b0b7c3"
 LAND_COLOUR = "#f2efe6"
 COAST_COLOUR = "#9a9484"
 SHOWN_COLOUR = "#1f6f8b"
 NO_RETURN_COLOUR = "#ffffff"
-NOT_SHARED_NAME = "no figure shown: not shared with you"
-NO_RETURN_NAME = "no figure shown: no return this month"
+# Legend entries in English, marked for translation: shown with ``_`` (the current language).
+NOT_SHARED_NAME = N_("no figure shown: not shared with you")
+NO_RETURN_NAME = N_("no figure shown: no return this month")
+NOT_SHARED_WHY = N_("not shared with you")
+NO_RETURN_WHY = N_("no return this month")
 
 
 def pacific_longitude(longitude: pd.Series) -> pd.Series:
@@ -63,9 +68,10 @@ def member_map(
         )
     )
     for rows, name, colour, why in (
-        (not_shared, NOT_SHARED_NAME, HIDDEN_COLOUR, "not shared with you"),
-        (no_return, NO_RETURN_NAME, NO_RETURN_COLOUR, "no return this month"),
+        (not_shared, NOT_SHARED_NAME, HIDDEN_COLOUR, NOT_SHARED_WHY),
+        (no_return, NO_RETURN_NAME, NO_RETURN_COLOUR, NO_RETURN_WHY),
     ):
+        hover = _("{member}: no figure shown ({why})")
         # Both always in the legend, so a reader learns what grey and white mean.
         figure.add_trace(
             go.Scatter(
@@ -75,8 +81,10 @@ def member_map(
                 text=rows["member_code"],
                 textposition="top center",
                 marker={"size": 9, "color": colour, "line": {"color": "#5b6270", "width": 1}},
-                name=name,
-                hovertext=rows["member_name"] + f": no figure shown ({why})",
+                name=_(name),
+                hovertext=[
+                    hover.format(member=member, why=_(why)) for member in rows["member_name"]
+                ],
                 hoverinfo="text",
             )
         )
@@ -93,7 +101,7 @@ def member_map(
                 marker={"size": sizes, "color": SHOWN_COLOUR, "opacity": 0.7},
                 name=indicator,
                 hovertext=[
-                    f"{name}: {value:,.0f}"
+                    _("{member}: {count}").format(member=name, count=i18n.format_count(value))
                     for name, value in zip(shown["member_name"], shown["figure"], strict=True)
                 ],
                 hoverinfo="text",
@@ -102,12 +110,12 @@ def member_map(
     figure.add_vline(x=180, line_dash="dot", line_color="#999", annotation_text="180°")
     figure.update_xaxes(
         range=[105, 235],
-        title="Longitude (°E; 180° is the antimeridian)",
+        title=_("Longitude (°E; 180° is the antimeridian)"),
         tickvals=[120, 150, 180, 210],
-        ticktext=["120°E", "150°E", "180°", "150°W"],
+        ticktext=["120°E", "150°E", "180°", _("150°W")],
         showgrid=True,
     )
-    figure.update_yaxes(range=[-50, 20], title="Latitude", scaleanchor="x", scaleratio=1)
+    figure.update_yaxes(range=[-50, 20], title=_("Latitude"), scaleanchor="x", scaleratio=1)
     figure.update_layout(
         height=480,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},

@@ -38,6 +38,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from app.accounts import Account, accounts_path, authenticate, load_accounts
+from pidc.i18n import N_, _
 
 SIGN_IN_DB_ENV = "PIDC_SIGN_IN_DB"
 MAX_FAILURES_ENV = "PIDC_SIGN_IN_MAX_FAILURES"
@@ -70,7 +71,8 @@ SIGNED_OUT = Outcome.SIGNED_OUT
 UNLOCKED = Outcome.UNLOCKED
 NO_ACCOUNT = Outcome.NO_ACCOUNT
 
-NOT_RECOGNISED = "User name or password not recognised."
+# In English, marked for translation: shown with ``_`` (the signing-in tab's language).
+NOT_RECOGNISED = N_("User name or password not recognised.")
 # Longest user name kept in the log: real names are at most 64 characters.
 _MAX_LOGGED_NAME = 100
 _TOKEN = re.compile(
@@ -260,8 +262,10 @@ def attempt(
         return SignInResult(
             None,
             LOCKED,
-            f"Too many failed sign-ins: signing in is paused until {until:%H:%M} UTC. "
-            "Ask the PIDC Secretariat if you need access sooner.",
+            _(
+                "Too many failed sign-ins: signing in is paused until {time} UTC. "
+                "Ask the PIDC Secretariat if you need access sooner."
+            ).format(time=f"{until:%H:%M}"),
             until,
         )
     account = authenticate(username, password, path)
@@ -270,9 +274,11 @@ def attempt(
         detail = "wrong password" if known else "unknown user name"
         record(username, FAILED, source=source, detail=detail, now=moment)
         until = locked_until(username, source, moment)
-        message = NOT_RECOGNISED
+        message = _(NOT_RECOGNISED)
         if until is not None:
-            message += f" Too many failed sign-ins: signing in is paused until {until:%H:%M} UTC."
+            message += " " + _(
+                "Too many failed sign-ins: signing in is paused until {time} UTC."
+            ).format(time=f"{until:%H:%M}")
         return SignInResult(None, FAILED, message, until)
     record(account.username, SIGNED_IN, source=source, now=moment)
     return SignInResult(account, SIGNED_IN)

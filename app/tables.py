@@ -6,6 +6,11 @@ column as its label from ``dim_codes`` or ``dim_countries``, counts with thousan
 months as "Oct 2023", nothing as a blank. The codes stay in the frame (hidden from view) and in
 every download (the Downloads page and the CSV/SDMX files are left as they are), where analysts
 want them.
+
+Headers, labels and status words are in the current language (issue 16). Streamlit's grid
+writes numbers and dates the English way only (printf and moment.js formats), so in French the
+shown months, counts, rates and times are text written by ``pidc.i18n`` ("oct. 2023",
+"4 025 589", "87,5 %"), right-aligned; the English grid keeps its number formats.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ import pandas as pd
 import streamlit as st
 
 from app import data_access
+from pidc import i18n
 from pidc.contract import load_contract
 from pidc.disclosure import CONFIDENTIAL, FREE, SECONDARY, SMALL
+from pidc.i18n import N_, _
 
 # Column -> what its codes are: "member", "dataset", "country", "port" or a contract code list.
 MEMBER = "member"
@@ -31,39 +38,85 @@ KNOWN_CODE_COLUMNS = {
     "embarkation_country_code": COUNTRY,
     "conf_status": "conf_status",
 }
-# Friendly headers of columns that appear on several pages.
+# Friendly headers of columns that appear on several pages (English, shown with ``_``).
 HEADERS = {
-    "member_code": "Member code",
-    "member": "Member",
-    "period_month": "Month",
-    "observed_count": "Count",
-    "total_count": "Count",
-    "source_row_count": "Rows in the file",
-    "has_unmapped_value": "Has an unmapped value",
-    "dataset": "Dataset code",
-    "dataset_label": "Dataset",
-    "received_at": "Received (UTC)",
-    "due_date": "Due",
-    "rows_read": "Rows read",
-    "rows_loaded": "Rows loaded",
-    "rows_rejected": "Rows rejected",
-    "row_count": "Rows",
-    "person_count": "Count",
-    "raw_value": "Value as sent",
-    "column_name": "Column",
-    "file_name": "File",
-    "file_format": "Format",
-    "submission_id": "Submission",
-    "display_value": "Figure",
-    "conf_status_label": "Shown or hidden",
-    "expected_returns": "Expected",
-    "received_returns": "Received",
-    "on_time_returns": "On time",
-    "late_returns": "Late",
-    "missing_returns": "Missing",
-    "nil_returns": "Nil returns",
-    "completeness_pct": "Completeness",
-    "timeliness_pct": "Timeliness",
+    "member_code": N_("Member code"),
+    "member": N_("Member"),
+    "period_month": N_("Month"),
+    "observed_count": N_("Count"),
+    "total_count": N_("Count"),
+    "source_row_count": N_("Rows in the file"),
+    "has_unmapped_value": N_("Has an unmapped value"),
+    "dataset": N_("Dataset code"),
+    "dataset_label": N_("Dataset"),
+    "received_at": N_("Received (UTC)"),
+    "due_date": N_("Due"),
+    "rows_read": N_("Rows read"),
+    "rows_loaded": N_("Rows loaded"),
+    "rows_rejected": N_("Rows rejected"),
+    "row_count": N_("Rows"),
+    "person_count": N_("Count"),
+    "raw_value": N_("Value as sent"),
+    "column_name": N_("Column"),
+    "file_name": N_("File"),
+    "file_format": N_("Format"),
+    "submission_id": N_("Submission"),
+    "display_value": N_("Figure"),
+    "conf_status_label": N_("Shown or hidden"),
+    "expected_returns": N_("Expected"),
+    "received_returns": N_("Received"),
+    "on_time_returns": N_("On time"),
+    "late_returns": N_("Late"),
+    "missing_returns": N_("Missing"),
+    "nil_returns": N_("Nil returns"),
+    "completeness_pct": N_("Completeness"),
+    "timeliness_pct": N_("Timeliness"),
+}
+# The data contract's breakdown columns, in words (English, shown with ``_``).
+COLUMN_WORDS = {
+    "age_group": N_("Age group"),
+    "case_type": N_("Case type"),
+    "category": N_("Category"),
+    "country": N_("Country"),
+    "country_basis": N_("Country basis"),
+    "destination_country": N_("Destination country"),
+    "detection_location": N_("Detection location"),
+    "direction": N_("Direction"),
+    "document_type": N_("Document type"),
+    "embarkation_country": N_("Embarkation country"),
+    "fraud_type": N_("Fraud type"),
+    "issuing_country": N_("Issuing country"),
+    "mode": N_("Mode"),
+    "nationality": N_("Nationality"),
+    "permit_type": N_("Permit type"),
+    "port": N_("Port"),
+    "purpose": N_("Purpose"),
+    "reason": N_("Reason"),
+    "removal_type": N_("Removal type"),
+    "role": N_("Role"),
+    "sex": N_("Sex"),
+    "traveller_type": N_("Traveller type"),
+    "region": N_("Region"),
+    "sub_region": N_("Sub-region"),
+    "breakdown_value": N_("Breakdown value"),
+    "severity": N_("Severity"),
+    "alert_type": N_("Alert type"),
+    "status": N_("Status"),
+    "topic": N_("Topic"),
+    "note": N_("Note"),
+    "summary": N_("Summary"),
+    "datasets": N_("Datasets"),
+    "periods": N_("Periods"),
+}
+# The data contract's special codes (``_T``, ``_U``, ``_Z``), in English: shown with ``_``.
+SPECIAL_CODE_LABELS = (N_("Total (all values)"), N_("Unknown"), N_("Not applicable"))
+# Regions and sub-regions of the public figures (UN M49 names; dim_countries has no French yet).
+REGION_WORDS = {
+    "PACIFIC": N_("Pacific"),
+    "Melanesia": N_("Melanesia"),
+    "Micronesia": N_("Micronesia"),
+    "Polynesia": N_("Polynesia"),
+    "Australia and New Zealand": N_("Australia and New Zealand"),
 }
 MONTH_FORMAT = "MMM YYYY"  # "Oct 2023"
 COUNT_FORMAT = "%,d"  # "4,025,589"
@@ -73,36 +126,53 @@ def status_words() -> dict[str, str]:
     """What a public figure's status flag (``conf_status``) means, in words."""
     small = data_access.disclosure_settings().small_label
     return {
-        FREE: "shown",
-        SMALL: f"hidden: a small count ({small})",
-        CONFIDENTIAL: "hidden: too few members make it up, or one member most of it",
-        SECONDARY: "hidden: it would let another hidden figure be worked out",
+        FREE: _("shown"),
+        SMALL: _("hidden: a small count ({label})").format(label=small),
+        CONFIDENTIAL: _("hidden: too few members make it up, or one member most of it"),
+        SECONDARY: _("hidden: it would let another hidden figure be worked out"),
     }
+
+
+def special_codes() -> dict[str, str]:
+    """The contract's special codes in the current language: '_U' -> 'Unknown' ('Inconnu')."""
+    return {code: _(label) for code, label in load_contract().special_codes.items()}
+
+
+def region_label(value: str) -> str:
+    """A region or sub-region of the public figures in the current language."""
+    return _(REGION_WORDS[value]) if value in REGION_WORDS else value
 
 
 def _labels_of(kind: str) -> Mapping[str, str]:
     if kind == MEMBER:
-        members = data_access.reference("dim_members")
-        return dict(zip(members["member_code"], members["member_name"], strict=False))
+        return data_access.member_names()
     if kind == DATASET:
-        datasets = data_access.reference("dim_datasets")
-        return dict(zip(datasets["dataset"], datasets["title"], strict=False))
+        return data_access.dataset_titles()
     if kind == PORT:
         ports = data_access.reference("dim_ports")
         named = dict(zip(ports["port_code"], ports["port_name"], strict=False))
-        return {**load_contract().special_codes, **named}  # '_U': 'Unknown'
+        return {**special_codes(), **named}  # '_U': 'Unknown'
     if kind == COUNTRY:
-        return {**load_contract().special_codes, **data_access.code_labels(COUNTRY)}
+        return {**special_codes(), **data_access.code_labels(COUNTRY)}
     if kind == "conf_status":
         return status_words()
     return data_access.code_labels(kind)
 
 
 def header(column: str) -> str:
-    """A column's header: a known one, else its name in words ('sex_code' -> 'Sex')."""
+    """A column's header in the current language: a known one, else its name in words
+    ('sex_code' -> 'Sex')."""
     if column in HEADERS:
-        return HEADERS[column]
-    words = column.removesuffix("_code").removesuffix("_label").replace("_", " ")
+        return _(HEADERS[column])
+    name = column.removesuffix("_code").removesuffix("_label")
+    return column_words(name)
+
+
+def column_words(name: str) -> str:
+    """A column's name in words in the current language ('age_group' -> 'Age group')."""
+    if name in COLUMN_WORDS:
+        return _(COLUMN_WORDS[name])
+    words = name.replace("_", " ")
     return words[:1].upper() + words[1:]
 
 
@@ -130,14 +200,65 @@ def label_column(column: str) -> str:
     return "member" if column == "member_code" else f"{column.removesuffix('_code')}_label"
 
 
-def column_config(frame: pd.DataFrame) -> dict[str, object]:
-    """Headers and formats for every column of ``frame``, from its names and types."""
+def _written(values: pd.Series, write) -> pd.Series:
+    """``values`` written by ``write``; a missing value stays missing (a blank)."""
+    return values.map(lambda value: None if value is None or pd.isna(value) else write(value))
+
+
+def _month_text(value) -> str:
+    return i18n.format_month(pd.Timestamp(value).date())
+
+
+def _time_text(value) -> str:
+    moment = pd.Timestamp(value)
+    return f"{i18n.format_date(moment.date())}, {moment:%H:%M}"
+
+
+def _percent_text(value) -> str:
+    return i18n.format_percent(float(value) / 100)
+
+
+def written_out(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, set[str]]:
+    """``frame`` with its month, date, count and rate ``columns`` written as text the current
+    language's way ("oct. 2023", "4 025 589", "87,5 %"), and the names of the columns so
+    written. English: nothing is written out (the grid's own formats write English)."""
+    if i18n.get_language() == i18n.DEFAULT:
+        return frame, set()
+    out = frame.copy()
+    written: set[str] = set()
+    for name in columns:
+        values = out[name]
+        if name in ("completeness_pct", "timeliness_pct"):
+            write = _percent_text
+        elif name == "period_month":
+            write = _month_text
+        elif pd.api.types.is_bool_dtype(values):
+            continue
+        elif pd.api.types.is_datetime64_any_dtype(values):
+            write = _time_text
+        elif pd.api.types.is_integer_dtype(values):
+            write = i18n.format_count
+        elif pd.api.types.is_float_dtype(values):
+            whole = values.dropna().eq(values.dropna().round()).all()
+            write = i18n.format_count if whole else i18n.format_decimal
+        else:
+            continue
+        out[name] = _written(values, write)
+        written.add(name)
+    return out, written
+
+
+def column_config(frame: pd.DataFrame, written: set[str] = frozenset()) -> dict[str, object]:
+    """Headers and formats for every column of ``frame``, from its names and types; the
+    ``written`` columns (text from :func:`written_out`) are right-aligned text."""
     config: dict[str, object] = {}
     for column in frame.columns:
         name = str(column)
         title = header(name)
         values = frame[column]
-        if name in ("completeness_pct", "timeliness_pct"):
+        if name in written:
+            config[name] = st.column_config.TextColumn(title, alignment="right")
+        elif name in ("completeness_pct", "timeliness_pct"):
             config[name] = st.column_config.ProgressColumn(
                 title, format="%.1f%%", min_value=0, max_value=100
             )
@@ -186,10 +307,12 @@ def show_table(
             hidden.add(column)
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
+    shown = [c for c in table.columns if c not in hidden]
+    table, written = written_out(table, shown)
     st.dataframe(
         table,
-        column_order=[c for c in table.columns if c not in hidden],
-        column_config={**column_config(table), **options.pop("column_config", {})},
+        column_order=shown,
+        column_config={**column_config(table, written), **options.pop("column_config", {})},
         placeholder="",
         **options,
     )

@@ -1,4 +1,8 @@
-"""Small helpers every page shares: the viewer, empty states, people-friendly formats."""
+"""Small helpers every page shares: the viewer, empty states, people-friendly formats.
+
+Every text here is in the current language (``pidc.i18n``): names, titles and labels from the
+published reference data, months and counts written the current language's way.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ import streamlit as st
 from app import data_access
 from app.auth import current_viewer
 from app.data_access import Viewer
-from pidc.contract import load_contract
-from pidc.i18n import N_
+from pidc import i18n
+from pidc.i18n import N_, _
 
 # In English, marked for translation: show it with ``_``.
 SIGN_IN_MESSAGE = N_(
@@ -25,30 +29,34 @@ def viewer() -> Viewer:
 def require_published() -> None:
     """Stop the page with a clear message when nothing has been published yet."""
     if not data_access.has_published_data():
-        st.info(data_access.EMPTY_STATE_MESSAGE)
+        st.info(_(data_access.EMPTY_STATE_MESSAGE))
         st.stop()
 
 
 def dataset_titles() -> dict[str, str]:
-    """Dataset name -> title, in contract order."""
-    contract = load_contract()
-    return {name: contract.dataset(name).title for name in contract.dataset_names}
+    """Dataset name -> title in the current language (``dim_datasets``), in contract order."""
+    return data_access.dataset_titles()
 
 
-def choose_dataset(label: str = "Dataset", key: str = "dataset") -> str:
-    """A dataset picker labelled with contract titles."""
+def choose_dataset(label: str | None = None, key: str = "dataset") -> str:
+    """A dataset picker labelled with the datasets' titles ("Dataset" by default)."""
     titles = dataset_titles()
-    return st.selectbox(label, list(titles), format_func=titles.get, key=key)
+    return st.selectbox(label or _("Dataset"), list(titles), format_func=titles.get, key=key)
 
 
 def month_label(month) -> str:
-    """'Oct 2026' for a month; an em dash when there is none."""
-    return "—" if month is None or pd.isna(month) else f"{pd.Timestamp(month):%b %Y}"
+    """'Oct 2026' ('oct. 2026' in French) for a month; an em dash when there is none."""
+    return "—" if month is None or pd.isna(month) else i18n.format_month(pd.Timestamp(month).date())
 
 
 def count_text(value) -> str:
-    """A count with thousands separators; an em dash when missing (never a zero)."""
-    return "—" if value is None or pd.isna(value) else f"{int(value):,}"
+    """A count with the current language's separators; an em dash when missing (never a zero)."""
+    return "—" if value is None or pd.isna(value) else i18n.format_count(int(value))
+
+
+def member_label(code: str, names: dict[str, str]) -> str:
+    """'Fiji (FJI)': a member's name in the current language, and its code."""
+    return f"{names.get(code, code)} ({code})"
 
 
 def small_count_label() -> str:
@@ -62,6 +70,5 @@ def smallest_shown_count() -> int:
 
 
 def member_names() -> dict[str, str]:
-    """Member code -> name from ``dim_members``."""
-    members = data_access.reference("dim_members")
-    return dict(zip(members["member_code"], members["member_name"], strict=False))
+    """Member code -> name in the current language, from ``dim_members``."""
+    return data_access.member_names()

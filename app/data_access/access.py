@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from app.data_access.serving import MARTS_SCHEMA, published_tables, query
+from pidc.i18n import _
 
 GRANTS = "mart_dashboard_grants"
 
@@ -72,12 +73,14 @@ class Viewer:
 
     @property
     def label(self) -> str:
-        """How the sidebar names the viewer's role."""
+        """How the sidebar names the viewer's role, in the current language."""
         if self.role == "member":
-            return f"{self.member_code} officer"
+            return _("{member} officer").format(member=self.member_code)
         if self.role == "group":
-            return f"{self.group_code} group member"
-        return {"secretariat": "PIDC Secretariat", "public": "Public (not signed in)"}[self.role]
+            return _("{group} group member").format(group=self.group_code)
+        if self.role == "secretariat":
+            return _("PIDC Secretariat")
+        return _("Public (not signed in)")
 
 
 def grant_clause(

@@ -35,6 +35,7 @@ from app.data_access.serving import (
 from ingestion.report import ValidationReport
 from pidc.contract import load_contract
 from pidc.disclosure import DisclosureSettings
+from pidc.i18n import N_, get_language
 from pidc.settings import home
 
 # Reference tables hold no member figures: anyone, the public included, may read them.
@@ -46,9 +47,19 @@ REFERENCE_TABLES = (
     "dim_codes",
     "dim_member_groups",
 )
+# A reference table's English text column -> the column holding it in French (issue 16). A
+# French reader gets the French text, or the English one where the French is absent or empty
+# (an older publication has no French columns at all).
+FRENCH_COLUMNS: dict[str, dict[str, str]] = {
+    "dim_codes": {"label": "label_fr"},
+    "dim_countries": {"country_name": "country_name_fr"},
+    "dim_members": {"member_name": "member_name_fr"},
+    "dim_datasets": {"title": "title_fr", "description": "description_fr"},
+    "dim_member_groups": {"group_name": "group_name_fr"},
+}
 # A breakdown's "all values" code, and what an unmapped value (null code) counts under.
 TOTAL_CODE = "_T"
-UNMAPPED_LABEL = "(not mapped)"
+UNMAPPED_LABEL = N_("(not mapped)")  # translated where shown
 # A reader's argument -> the mart column it filters.
 ARGUMENT_COLUMNS = {
     "dataset": "dataset",
@@ -448,23 +459,89 @@ def validation_report(viewer: Viewer, submission_id: str) -> ValidationReport | 
 # --- reference data and settings (no member figures) -----------------------------------------
 
 
+def _localised_columns(table: str, language: str) -> str:
+    """The select list of reference ``table`` in ``language``: ``*``, with each English text
+    column replaced by its French one (where not empty) for a French reader."""
+    if language != "fr":
+        return "*"
+    present = published_columns(table)
+    replaced = [
+        f"coalesce(nullif(trim({french}), ''), {english}) as {english}"
+        for english, french in FRENCH_COLUMNS.get(table, {}).items()
+        if english in present and french in present
+    ]
+    return f"* replace ({', '.join(replaced)})" if replaced else "*"
+
+
 def reference(table: str) -> pd.DataFrame:
-    """A reference table (members, countries, ports, datasets, codes, groups), or an empty frame."""
+    """A reference table (members, countries, ports, datasets, codes, groups), or an empty frame.
+
+    Names, labels, titles and descriptions are in the current language: a French reader gets
+    ``member_name`` (and the like) from ``member_name_fr`` where the publication has it.
+    """
     if table not in REFERENCE_TABLES:
         raise ValueError(f"{table} is not a reference table")
     if table not in published_tables():
         return empty(table)
-    return with_dates(query(f"select * from {MARTS_SCHEMA}.{table}"))
+    language = get_language()
+    columns = _localised_columns(table, language)
+    return with_dates(query(f"select {columns} from {MARTS_SCHEMA}.{table}", language=language))
 
 
 def code_labels(code_list: str) -> dict[str, str]:
-    """Code -> label for a code list (``dim_codes``), or for countries (``country``)."""
+    """Code -> label for a code list (``dim_codes``), or for countries (``country``), in the
+    current language (English where a French label is missing)."""
     if code_list == "country":
         countries = reference("dim_countries")
         return dict(zip(countries["country_code"], countries["country_name"], strict=False))
     codes = reference("dim_codes")
     codes = codes[codes["code_list"] == code_list]
     return dict(zip(codes["code"], codes["label"], strict=False))
+
+
+def member_names() -> dict[str, str]:
+    """Member code -> the member's name in the current language (``dim_members``)."""
+    members = reference("dim_members")
+    return dict(zip(members["member_code"], members["member_name"], strict=False))
+
+
+def dataset_titles() -> dict[str, str]:
+    """Dataset -> its published title in the current language (``dim_datasets``), in the data
+    contract's order; a dataset the publication does not describe keeps the contract's title."""
+    contract = load_contract()
+    datasets = reference("dim_datasets")
+    published = dict(zip(datasets["dataset"], datasets["title"], strict=False))
+    return {
+        name: published.get(name) or contract.dataset(name).title for name in contract.dataset_names
+    }
+
+
+def dataset_description(dataset: str) -> str:
+    """A dataset's published description in the current language (the contract's otherwise)."""
+    datasets = reference("dim_datasets")
+    found = datasets.loc[datasets["dataset"] == dataset, "description"]
+    text = found.iloc[0] if not found.empty else None
+    return text if isinstance(text, str) and text else load_contract().dataset(dataset).description
+
+
+def latest_released_month() -> pd.Timestamp | None:
+    """The latest released month (``is_latest_month`` of the completeness marts): every dataset
+    complete or past its deadline. A month some members filed early stays provisional and is
+    not it. None before anything is released."""
+    for table in (
+        "mart_regional_completeness",
+        "mart_public_regional_trends",
+        "mart_regional_trends",
+    ):
+        if table not in published_tables() or "is_latest_month" not in published_columns(table):
+            continue
+        rows = query(
+            f"select max(period_month) as month from {MARTS_SCHEMA}.{table} where is_latest_month"
+        )
+        month = rows["month"].iloc[0]
+        if month is not None and not pd.isna(month):
+            return pd.Timestamp(str(month))
+    return None
 
 
 def reporting_settings() -> dict[str, str]:

@@ -16,12 +16,14 @@ import pandas as pd
 import streamlit as st
 
 from pidc.contract import load_contract
+from pidc.i18n import N_
 from pidc.settings import home
 
 # Bounded so an old publication never lingers in memory for long.
 CACHE_TTL_SECONDS = 600
 MARTS_SCHEMA = "marts"
-EMPTY_STATE_MESSAGE = "No published data yet - run `make run`"
+# In English, marked for translation: shown with ``_``.
+EMPTY_STATE_MESSAGE = N_("No published data yet - run `make run`")
 
 REGIONAL_TREND_COLUMNS = [
     "dataset",
@@ -248,9 +250,13 @@ def has_published_data() -> bool:
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
-def _cached_query(path: str, version: int, sql: str, params: tuple) -> pd.DataFrame:
-    # `version` is part of the cache key only: a new publication gets a new mtime.
-    del version
+def _cached_query(
+    path: str, version: int, sql: str, params: tuple, language: str = ""
+) -> pd.DataFrame:
+    # `version` and `language` are part of the cache key only: a new publication gets a new
+    # mtime, and a table read in French (labels of the viewer's language) is never served to an
+    # English reader, nor the other way round.
+    del version, language
     connection = duckdb.connect(path, read_only=True)
     try:
         return connection.execute(sql, list(params)).df()
@@ -258,10 +264,12 @@ def _cached_query(path: str, version: int, sql: str, params: tuple) -> pd.DataFr
         connection.close()
 
 
-def query(sql: str, params: tuple = ()) -> pd.DataFrame:
+def query(sql: str, params: tuple = (), *, language: str = "") -> pd.DataFrame:
     """Run one parameterised query on the serving database and return its rows.
 
-    Raises ``ServingDatabaseMissingError`` when nothing has been published yet.
+    ``language`` is set by readers whose rows depend on the viewer's language (labels): it is
+    part of the cache key. Raises ``ServingDatabaseMissingError`` when nothing has been published
+    yet.
     """
     path = serving_path()
     version = serving_version(path)
@@ -269,7 +277,7 @@ def query(sql: str, params: tuple = ()) -> pd.DataFrame:
         raise ServingDatabaseMissingError(
             f"No serving database at {path}. {EMPTY_STATE_MESSAGE} to publish one."
         )
-    return _cached_query(str(path), version, sql, tuple(params))
+    return _cached_query(str(path), version, sql, tuple(params), language)
 
 
 def published_tables() -> set[str]:

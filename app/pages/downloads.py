@@ -2,25 +2,35 @@
 
 import streamlit as st
 
-from app import data_access, ui
+from app import data_access, language, ui
 from app.exports import EXCEL_MAX_ROWS, to_csv_bytes, to_excel_bytes, to_sdmx_csv_bytes
+from pidc import i18n
+from pidc.i18n import _, ngettext
 
-st.title("Downloads")
+language.apply()
+st.title(_("Downloads"))
 ui.require_published()
 viewer = ui.viewer()
 if not data_access.has_grants(viewer):
-    st.caption(ui.SIGN_IN_MESSAGE)
+    st.caption(_(ui.SIGN_IN_MESSAGE))
 
 # Only the chosen table is read: fact tables grow with history and members (docs/benchmarks.md).
 available = data_access.downloadable_table_names(viewer)
 if not available:
-    st.info("Nothing to download yet.")
+    st.info(_("Nothing to download yet."))
 else:
-    name = st.selectbox("Table", available)
+    # Table names are the files' names, the same in every language.
+    name = st.selectbox(_("Table"), available)
     rows = data_access.download_table(viewer, name)
     st.caption(
-        f"{len(rows):,} rows. Text a spreadsheet could run as a formula (starting with = + - @,"
-        " tab or carriage return, even after spaces) starts with an apostrophe (')."
+        ngettext("{count} row.", "{count} rows.", len(rows)).format(
+            count=i18n.format_count(len(rows))
+        )
+        + " "
+        + _(
+            "Text a spreadsheet could run as a formula (starting with = + - @, tab or carriage "
+            "return, even after spaces) starts with an apostrophe (')."
+        )
     )
     left, right = st.columns(2)
     # The files are made when a button is pressed, not on every rerun of the page.
@@ -39,16 +49,16 @@ else:
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         on_click="ignore",
         disabled=not fits_excel,
-        help=None if fits_excel else "More rows than one Excel sheet holds: download the CSV.",
+        help=None if fits_excel else _("More rows than one Excel sheet holds: download the CSV."),
     )
     st.dataframe(rows.head(200), hide_index=True, width="stretch")
 
 st.subheader("SDMX-CSV")
 sdmx = data_access.sdmx_public()
 if sdmx.empty:
-    st.info("No SDMX-CSV publication yet.")
+    st.info(_("No SDMX-CSV publication yet."))
 else:
-    st.caption("Public regional aggregates; suppressed cells have an empty OBS_VALUE.")
+    st.caption(_("Public regional aggregates; suppressed cells have an empty OBS_VALUE."))
     st.download_button(
         "SDMX-CSV", to_sdmx_csv_bytes(sdmx), file_name="pidc-public.sdmx.csv", mime="text/csv"
     )

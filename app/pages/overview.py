@@ -30,7 +30,7 @@ if trends.empty or month is None:
     st.stop()
 
 published = data_access.published_at()
-headlines = latest_month_headlines(trends, month)
+headlines = latest_month_headlines(trends, month, ui.dataset_titles())
 incomplete = any(h.completeness_status == "incomplete" for h in headlines)
 st.caption(
     (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from pidc import i18n
 from pidc.contract import Dataset
 
 
@@ -32,7 +33,6 @@ def public_series(cells: pd.DataFrame) -> pd.DataFrame:
 # The detail table shows at most this many rows, the latest first: the charts' totals are summed
 # in SQL over every row, and the Downloads page gives the whole table.
 DETAIL_ROWS = 1_000
-REGION_LABELS = {"PACIFIC": "Pacific"}
 
 
 def code_kinds(dataset: Dataset) -> dict[str, str]:
@@ -48,8 +48,10 @@ def code_kinds(dataset: Dataset) -> dict[str, str]:
 
 
 def figure_text(cells: pd.DataFrame) -> pd.Series:
-    """A public cell as the table shows it: the count with thousands separators, or the mark of
-    a hidden figure ('<5' or 'x') as published."""
+    """A public cell as the table shows it: the count with the current language's thousands
+    separators, or the mark of a hidden figure ('<5' or 'x') as published."""
     values = pd.to_numeric(cells["obs_value"], errors="coerce")
     shown = values.notna() & ~cells["is_suppressed"].astype(bool)
-    return cells["display_value"].where(~shown, values.map(lambda v: f"{v:,.0f}"))
+    return cells["display_value"].where(
+        ~shown, values.map(lambda v: "" if pd.isna(v) else i18n.format_count(v))
+    )

@@ -109,14 +109,18 @@ def provisional_months(trends: pd.DataFrame) -> list[pd.Timestamp]:
 
 
 def latest_month_headlines(
-    trends: pd.DataFrame, month: pd.Timestamp | None = None
+    trends: pd.DataFrame,
+    month: pd.Timestamp | None = None,
+    titles: dict[str, str] | None = None,
 ) -> list[Headline]:
     """One headline per dataset for ``month`` (default :func:`latest_month`), in contract order.
 
-    A dataset with no row for that month gets ``total=None`` (not 0: missing is not zero).
+    ``titles`` names the datasets (the published titles in the viewer's language; the data
+    contract's by default). A dataset with no row for that month gets ``total=None`` (not 0:
+    missing is not zero).
     """
     month = latest_month(trends) if month is None else pd.Timestamp(month)
-    titles = dataset_titles()
+    titles = dataset_titles() if titles is None else titles
     names = [name for name in titles if name in set(trends["dataset"])]
     names += sorted(set(trends["dataset"]) - set(titles))
     headlines = []

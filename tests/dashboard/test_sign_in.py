@@ -299,7 +299,7 @@ def test_the_sign_in_log_page_is_for_the_secretariat(officer):
     at.run()
     assert not at.exception
     log = at.dataframe[0].value
-    assert list(log["outcome"]) == ["signed_in", "failed"]
+    assert list(log["outcome"]) == ["signed in", "failed"]  # in words
     assert log["user name"].iloc[1].startswith("'=")  # neutralised for the grid's CSV
     officer_view = AppTest.from_file(str(PAGES / "sign_in_log.py"), default_timeout=30)
     officer_view.session_state["viewer"] = Viewer(role="member", member_code="FJI", name="x")

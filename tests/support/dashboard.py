@@ -37,6 +37,161 @@ MEMBERS = [
     ("NZL", "New Zealand", "Australia and New Zealand", "Wellington", -41.29, 174.78),
     ("TKL", "Tokelau", "Polynesia", "Nukunonu", -9.2, -171.85),
 ]
+# French names and labels (issue 16): the columns the published dimension marts carry beside
+# the English ones (dim_members.member_name_fr, dim_countries.country_name_fr, ...).
+MEMBER_NAMES_FR = {
+    "FJI": "Fidji",
+    "TON": "Tonga",
+    "NZL": "Nouvelle-Zélande",
+    "TKL": "Tokelau",
+}
+COUNTRIES = [
+    # code, name, French name, region, sub-region
+    ("AUS", "Australia", "Australie", "Oceania", "Australia and New Zealand"),
+    ("CHN", "China", "Chine", "Asia", "Eastern Asia"),
+    ("FJI", "Fiji", "Fidji", "Oceania", "Melanesia"),
+    ("IND", "India", "Inde", "Asia", "Southern Asia"),
+    ("NCL", "New Caledonia", "Nouvelle-Calédonie", "Oceania", "Melanesia"),
+    ("NZL", "New Zealand", "Nouvelle-Zélande", "Oceania", "Australia and New Zealand"),
+    ("USA", "United States", "États-Unis", "Americas", "Northern America"),
+]
+GROUP_NAMES = {
+    "PROFILING": ("Profiling Group", "Groupe de profilage"),
+    "MARITIME": ("Maritime Group", "Groupe maritime"),
+}
+DATASETS_FR = {
+    # dataset: (title, description)
+    "movements": (
+        "Mouvements aux frontières",
+        "Arrivées et départs réguliers de voyageurs par les ports du membre.",
+    ),
+    "permits": ("Visas et titres délivrés", "Visas et titres délivrés par le membre dans le mois."),
+    "irregular": (
+        "Détections de migration irrégulière",
+        "Personnes détectées en situation irrégulière.",
+    ),
+    "refusals": ("Refus d'entrée", "Personnes non admises à la frontière."),
+    "document_fraud": (
+        "Documents frauduleux détectés",
+        "Documents de voyage ou d'identité frauduleux détectés.",
+    ),
+    "facilitation": (
+        "Trafic illicite de migrants et traite des personnes",
+        "Personnes impliquées dans des affaires de trafic illicite de migrants ou de traite.",
+    ),
+    "removals": (
+        "Éloignements et retours",
+        "Personnes éloignées ou renvoyées du territoire du membre.",
+    ),
+}
+CODE_LABELS_FR = {
+    "_T": "Total (toutes valeurs)",
+    "_U": "Inconnu",
+    "_Z": "Sans objet",
+    "ARR": "Arrivée",
+    "DEP": "Départ",
+    "CIT": "Citoyen",
+    "RES": "Résident (non-citoyen)",
+    "VIS": "Visiteur",
+    "CRW": "Équipage",
+    "TRN": "Passager en transit",
+    "RST": "Résident habituel (citoyens et résidents)",
+    "NAT": "Nationalité",
+    "DST": "Pays de destination finale",
+    "HOL": "Vacances",
+    "BUS": "Affaires",
+    "VFR": "Visite à des amis ou à la famille",
+    "EDU": "Études ou formation",
+    "EMP": "Emploi",
+    "OFF": "Mission officielle ou conférence",
+    "OTH": "Autre",
+    "AIR": "Aérien",
+    "SEA": "Maritime",
+    "VISITOR": "Visiteur",
+    "WORK": "Travail",
+    "LABOUR_MOBILITY": "Programme de mobilité de main-d'œuvre",
+    "STUDENT": "Étudiant",
+    "RESIDENCE": "Résidence",
+    "OTHER": "Autre",
+    "IRREGULAR_ENTRY": "Entrée irrégulière",
+    "OVERSTAY": "Dépassement de la durée de séjour",
+    "VISA_BREACH": "Non-respect des conditions du visa",
+    "ABSCONDED_CREW": "Membre d'équipage en fuite",
+    "STOWAWAY": "Passager clandestin",
+    "UNAUTHORISED_WORK": "Travail non autorisé",
+    "M": "Homme",
+    "F": "Femme",
+    "X": "Autre",
+    "Y0T17": "Moins de 18 ans",
+    "Y18T34": "18 à 34 ans",
+    "Y35T54": "35 à 54 ans",
+    "Y_GE55": "55 ans et plus",
+    "Y0T4": "0 à 4 ans",
+    "Y5T9": "5 à 9 ans",
+    "Y10T14": "10 à 14 ans",
+    "Y15T19": "15 à 19 ans",
+    "Y20T24": "20 à 24 ans",
+    "Y25T29": "25 à 29 ans",
+    "Y30T34": "30 à 34 ans",
+    "Y35T39": "35 à 39 ans",
+    "Y40T44": "40 à 44 ans",
+    "Y45T49": "45 à 49 ans",
+    "Y50T54": "50 à 54 ans",
+    "Y55T59": "55 à 59 ans",
+    "Y60T64": "60 à 64 ans",
+    "Y_GE65": "65 ans et plus",
+    "AIRPORT": "Aéroport",
+    "SEAPORT": "Port maritime",
+    "INLAND": "Intérieur du territoire",
+    "AT_SEA": "En mer",
+    "A": "Pas de document de voyage valable",
+    "B": "Document de voyage faux, contrefait ou falsifié",
+    "C": "Pas de visa ou de titre de séjour valable",
+    "D": "Visa ou titre de séjour faux, contrefait ou falsifié",
+    "E": "Objet et conditions du séjour non justifiés",
+    "F_REASON": "Dépassement antérieur de la durée de séjour",
+    "G": "Moyens de subsistance insuffisants",
+    "H": "Signalement ou liste de surveillance",
+    "I": "Menace pour l'ordre public, la sécurité ou la santé",
+    "PASSPORT": "Passeport",
+    "VISA": "Visa",
+    "ID_CARD": "Carte d'identité",
+    "RESIDENCE_PERMIT": "Titre de séjour",
+    "COUNTERFEIT": "Contrefait",
+    "FORGED": "Falsifié",
+    "FRAUD_OBTAINED": "Authentique obtenu frauduleusement",
+    "IMPOSTOR": "Usurpation d'identité",
+    "PSEUDO": "Pseudo-document",
+    "STOLEN_BLANK": "Vierge volé",
+    "SMUGGLING": "Trafic illicite de migrants",
+    "TRAFFICKING": "Traite des personnes",
+    "FACILITATOR": "Passeur",
+    "SMUGGLED_PERSON": "Personne ayant fait l'objet d'un trafic illicite",
+    "VICTIM": "Victime",
+    "DEPORTATION": "Expulsion",
+    "REMOVAL": "Éloignement",
+    "VOLUNTARY_DEPARTURE": "Départ volontaire",
+    "ASSISTED_RETURN": "Retour aidé",
+    "TREND": "Tendance",
+    "MODUS_OPERANDI": "Mode opératoire",
+    "ROUTE": "Itinéraire",
+}
+# A code's label depends on its list where the same code means two things.
+CODE_LABELS_FR_BY_LIST = {
+    ("country_basis", "RES"): "Pays de résidence",
+    ("purpose", "TRN"): "Transit",
+    ("refusal_reason", "F"): CODE_LABELS_FR["F_REASON"],
+    ("refusal_reason", "OTH"): "Autre",
+}
+
+
+def code_label_fr(code_list: str, code: str) -> str:
+    """The French label of ``code`` in ``code_list`` (the dataset list: the French title)."""
+    if code_list == "dataset":
+        return DATASETS_FR[code][0]
+    return CODE_LABELS_FR_BY_LIST.get((code_list, code)) or CODE_LABELS_FR[code]
+
+
 GROUPS = [("PROFILING", "FJI"), ("PROFILING", "NZL"), ("MARITIME", "TON"), ("MARITIME", "TKL")]
 # owner, dataset -> audience; anything not listed is secretariat_only.
 SHARING = {
@@ -295,29 +450,22 @@ def build_serving(path: Path) -> Path:
         "dim_members",
         "member_code varchar, member_name varchar, sub_region varchar, capital varchar, "
         "latitude double, longitude double, member_since date, member_until date, "
-        "is_current_member bool",
-        [(*m, dt.date(2017, 1, 1), None, True) for m in MEMBERS],
+        "is_current_member bool, member_name_fr varchar",
+        [(*m, dt.date(2017, 1, 1), None, True, MEMBER_NAMES_FR[m[0]]) for m in MEMBERS],
     )
     _insert(
         connection,
         "dim_countries",
         "country_code varchar, country_name varchar, region varchar, sub_region varchar, "
-        "is_group bool",
-        [
-            ("AUS", "Australia", "Oceania", "Australia and New Zealand", False),
-            ("CHN", "China", "Asia", "Eastern Asia", False),
-            ("FJI", "Fiji", "Oceania", "Melanesia", False),
-            ("IND", "India", "Asia", "Southern Asia", False),
-            ("NZL", "New Zealand", "Oceania", "Australia and New Zealand", False),
-            ("USA", "United States", "Americas", "Northern America", False),
-        ],
+        "is_group bool, country_name_fr varchar",
+        [(code, name, region, sub, False, fr) for code, name, fr, region, sub in COUNTRIES],
     )
     _insert(
         connection,
         "dim_codes",
-        "code_list varchar, code varchar, label varchar, sort_order integer",
+        "code_list varchar, code varchar, label varchar, sort_order integer, label_fr varchar",
         [
-            (name, code, label, order)
+            (name, code, label, order, code_label_fr(name, code))
             for name in contract.code_lists
             for order, (code, label) in enumerate(contract.codes(name).items())
         ],
@@ -325,7 +473,8 @@ def build_serving(path: Path) -> Path:
     _insert(
         connection,
         "dim_datasets",
-        "dataset varchar, title varchar, description varchar, has_nationality bool, has_route bool",
+        "dataset varchar, title varchar, description varchar, has_nationality bool, "
+        "has_route bool, title_fr varchar, description_fr varchar",
         [
             (
                 name,
@@ -333,16 +482,16 @@ def build_serving(path: Path) -> Path:
                 contract.dataset(name).description,
                 "nationality" in contract.dataset(name).column_names,
                 name == "document_fraud",
+                *DATASETS_FR[name],
             )
             for name in contract.dataset_names
         ],
     )
-    group_names = {"PROFILING": "Profiling Group", "MARITIME": "Maritime Group"}
     _insert(
         connection,
         "dim_member_groups",
-        "group_code varchar, group_name varchar, member_code varchar",
-        [(group, group_names[group], member) for group, member in GROUPS],
+        "group_code varchar, group_name varchar, member_code varchar, group_name_fr varchar",
+        [(group, GROUP_NAMES[group][0], member, GROUP_NAMES[group][1]) for group, member in GROUPS],
     )
     _insert(
         connection,
