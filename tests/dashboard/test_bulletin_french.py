@@ -21,6 +21,7 @@ from support.dashboard import (
     SHARED_NOTE,
     page_text,
 )
+from support.french import publish_french_names
 
 from app import data_access
 from app.language import LANGUAGE_KEY
@@ -29,18 +30,6 @@ from pidc import i18n
 from pidc.contract import load_contract
 
 NNBSP = "\u202f"
-FRENCH_TITLES = {
-    "movements": "Mouvements aux frontières",
-    "permits": "Visas et titres délivrés",
-    "irregular": "Détections de migration irrégulière",
-    "refusals": "Refus d’entrée",
-    "document_fraud": "Documents frauduleux détectés",
-    "facilitation": "Trafic illicite et traite de personnes",
-    "removals": "Éloignements et retours",
-}
-FRENCH_MEMBERS = {"FJI": "Fidji", "NZL": "Nouvelle-Zélande"}  # Tonga, Tokelau: the same name
-FRENCH_COUNTRIES = {"CHN": "Chine"}
-FRENCH_TOPICS = {"TREND": "Tendance"}
 FRENCH_HEADINGS = [
     "Bulletin frontalier régional du PIDC - septembre 2026",
     "Chiffres clés",
@@ -58,29 +47,12 @@ def english_after(monkeypatch):
         yield
 
 
-def _add_french_column(connection, table: str, key: str, column: str, names: dict) -> None:
-    connection.execute(f"alter table marts.{table} add column {column} varchar")
-    for code, name in names.items():
-        connection.execute(f"update marts.{table} set {column} = ? where {key} = ?", [name, code])
-
-
 @pytest.fixture
 def french_marts(published):
     """The published marts with their French columns (as the reference marts publish them), and
     the alert messages worded as ``mart_alerts`` words them (the hand-made ones are shorter)."""
+    publish_french_names(published / "serving.duckdb")
     with duckdb.connect(str(published / "serving.duckdb")) as connection:
-        _add_french_column(connection, "dim_datasets", "dataset", "title_fr", FRENCH_TITLES)
-        _add_french_column(connection, "dim_members", "member_code", "member_name_fr", {})
-        connection.execute("update marts.dim_members set member_name_fr = member_name")
-        for code, name in FRENCH_MEMBERS.items():
-            connection.execute(
-                "update marts.dim_members set member_name_fr = ? where member_code = ?",
-                [name, code],
-            )
-        _add_french_column(
-            connection, "dim_countries", "country_code", "country_name_fr", FRENCH_COUNTRIES
-        )
-        _add_french_column(connection, "dim_codes", "code", "label_fr", FRENCH_TOPICS)
         connection.execute(
             "update marts.mart_alerts set message = member_code || ' reported ' || observed_count"
             " || ' for irregular of ' || dimension_value || ' nationals in Sep 2026, against a"
