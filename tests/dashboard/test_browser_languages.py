@@ -41,8 +41,6 @@ from app.data_access import Viewer
 from app.navigation import entries_for
 from pidc import i18n
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 WIDTH = 1400
@@ -335,6 +333,8 @@ def expected_paths(root: Path, viewer: Viewer, monkeypatch) -> list[str]:
         data_access._cached_query.clear()
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_in_both_languages(
     role, walk_dashboard, chromium, catalog, proper_nouns, monkeypatch
@@ -393,3 +393,40 @@ def test_every_page_in_both_languages(
         f"{len(report)} page(s) with problems for {role} (screenshots in {SCREENSHOTS}):\n"
         + "\n".join(report)
     )
+
+
+# --- the walk's rules, without a browser ------------------------------------------------------
+
+
+def test_the_walk_flags_english_catalog_messages_in_french(catalog):
+    assert why_english("Month", set(), catalog, []) == "'Month'"
+    assert why_english("Mois", set(), catalog, []) is None
+    # a message with placeholders matches however they are filled
+    line = "Latest month: September 2026, complete."
+    assert "catalog: 'Latest month: {month}, complete.'" in why_english(line, set(), catalog, [])
+    assert why_english("Dernier mois : septembre 2026, complet.", set(), catalog, []) is None
+    # nothing but punctuation around placeholders matches nothing: '{severity}: {message}'
+    assert why_english("Gravité élevée : Fidji a déclaré 57", set(), catalog, []) is None
+
+
+def test_the_walk_flags_texts_left_the_same_unless_names_codes_or_numbers(catalog):
+    def same(line: str, cells: frozenset = frozenset()) -> str | None:
+        return why_english(line, {line}, catalog, ["Fiji", "Tonga"], set(cells))
+
+    assert (
+        same("Tonga, Border movements")
+        == "'Tonga, Border movements' (the same on the English page)"
+    )
+    assert same("Sep 2026") is not None  # a month the English way
+    for kept in (
+        "Fiji (FJI)",
+        "81 787",
+        "2026-10-16 06:00 UTC",
+        "FJI_2026-09.xlsx",
+        "fct_movements",
+    ):
+        assert same(kept) is None, kept
+    assert same("Observations") is None  # the catalog keeps it: the same word in French
+    assert same("English") is None and same("Drag and drop file here") is None
+    assert same("movements", {"movements"}) is None  # a value of the data in a table
+    assert same("movements") is not None
