@@ -7,21 +7,15 @@ return, and saves screenshots into ``test-artifacts/``.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from support.dashboard import build_serving
+from support.browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, running_dashboard
 
-from app import accounts
 from ingestion.template import write_template
 from pidc.contract import load_contract
 
@@ -29,36 +23,6 @@ pytestmark = pytest.mark.browser
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct horse battery"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"streamlit did not answer on {url}")
 
 
 @pytest.fixture(scope="module")
@@ -66,56 +30,9 @@ def dashboard(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is not installed (make system-deps installs it)")
     root = tmp_path_factory.mktemp("browser-home")
-    build_serving(root / "serving.duckdb")
-    environment = {
-        **os.environ,
-        "PIDC_HOME": str(root),
-        "PIDC_ACCOUNTS_FILE": str(root / "accounts.toml"),
-    }
-    previous = {key: os.environ.get(key) for key in ("PIDC_HOME", "PIDC_ACCOUNTS_FILE")}
-    os.environ.update({key: environment[key] for key in previous})
-    try:
-        accounts.add_account("fji.officer", PASSWORD, "member", member_code="FJI")
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    port = _free_port()
-    log = (root / "streamlit.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(PROJECT_ROOT / "app" / "main.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, process)
+    officer = {"role": "member", "member_code": "FJI"}
+    with running_dashboard(root, {"fji.officer": officer}) as url:
         yield url, root
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _returns(folder: Path) -> tuple[Path, Path]:
