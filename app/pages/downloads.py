@@ -51,7 +51,15 @@ else:
         disabled=not fits_excel,
         help=None if fits_excel else _("More rows than one Excel sheet holds: download the CSV."),
     )
-    st.dataframe(rows.head(200), hide_index=True, width="stretch")
+    # The file as it downloads: column names and codes are the same in every language, where
+    # analysts want them (the browser walk reads this container as data, not as page text).
+    with st.container(key="file-preview"):
+        st.caption(
+            _(
+                "The first {count} rows, as in the file: its column names and codes stay the same in every language."
+            ).format(count=i18n.format_count(min(len(rows), 200)))
+        )
+        st.dataframe(rows.head(200), hide_index=True, width="stretch")
 
 st.subheader("SDMX-CSV")
 sdmx = data_access.sdmx_public()

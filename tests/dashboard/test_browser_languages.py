@@ -91,19 +91,26 @@ TEXT_SCRIPT = """() => {
         [...document.querySelectorAll('[data-testid=stIconMaterial]')]
             .map(icon => icon.textContent.trim())
     );
+    // A file's preview (Downloads) is data as the file holds it, the same in every language.
+    const previews = [...document.querySelectorAll(`[class*='${FILE_PREVIEW}']`)];
+    previews.forEach(preview => { preview.style.display = 'none'; });
+    const inPreview = cell => Boolean(cell.closest(`[class*='${FILE_PREVIEW}']`));
     const lines = id => {
         const element = document.querySelector(`[data-testid=${id}]`);
         if (!element) return [];
         const cells = [...element.querySelectorAll('[data-testid=stDataFrame] th, '
-            + '[data-testid=stDataFrame] td')].map(cell => cell.textContent);
+            + '[data-testid=stDataFrame] td')].filter(cell => !inPreview(cell))
+            .map(cell => cell.textContent);
         return [...element.innerText.split('\\n'), ...cells]
             .map(line => line.split(/\\s+/).filter(word => !icons.has(word)).join(' ').trim())
             .filter(line => line);
     };
     const cells = [...document.querySelectorAll('[data-testid=stDataFrame] td')]
-        .map(cell => cell.textContent.trim());
-    return {sidebar: lines('stSidebar'), main: lines('stMain'), cells: cells};
-}"""
+        .filter(cell => !inPreview(cell)).map(cell => cell.textContent.trim());
+    const texts = {sidebar: lines('stSidebar'), main: lines('stMain'), cells: cells};
+    previews.forEach(preview => { preview.style.display = ''; });
+    return texts;
+}""".replace("${FILE_PREVIEW}", "st-key-file-preview")
 
 
 @pytest.fixture(scope="module")
