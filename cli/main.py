@@ -256,7 +256,8 @@ def withdraw(
             connection, submission_id, reason=reason, withdrawn_by=by or getpass.getuser()
         )
     except WithdrawalError as error:
-        console.print(f"[red]{escape(_('Not withdrawn'))}[/red]: {escape(str(error))}")
+        said = _("Not withdrawn")
+        console.print(f"[red]{escape(said)}[/red]: {escape(str(error))}")
         raise typer.Exit(1) from None
     finally:
         connection.close()

@@ -4,8 +4,11 @@ One report per file, written as JSON (for machines), Markdown and HTML (for peop
 lists at most ``PIDC_MAX_PROBLEMS`` problems (1,000): past that, problems are only counted, per
 kind (severity, dataset, column, rule), and the report says how many of each were not listed, so
 a file of a million bad rows costs a report of a thousand. The report's own words (headings,
-verdict, column titles) are in the current language (``pidc.i18n``); the one-line ``summary`` kept
-in the ledger is always English. Everything a
+verdict, column titles) are in the current language (``pidc.i18n``), and so are its problems: each
+keeps its English template (the gettext msgid) and params (ingestion.messages) and is rendered
+when the report is shown or written, so a report.json written in English reads in French on the
+dashboard. The stored ``message`` and ``fix`` stay English, and the one-line ``summary`` kept in
+the ledger is always English. Everything a
 file supplies (its name, sheet names, cell values, and messages that quote them) is escaped in the
 Markdown and HTML, so a value reads as its characters and never as a link, an image or markup
 (``pidc.escaping``).

@@ -210,3 +210,76 @@ def test_reports_written_during_intake_are_in_the_current_language(home):
     stored = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     assert stored["problems"][0]["message"].isascii()  # English for analysts, as stored
     assert outcome.message.startswith("rejected: ")  # the ledger's summary stays English
+
+
+def test_the_pipelines_intake_step_writes_reports_in_pidc_lang(home, monkeypatch):
+    import dagster as dg
+
+    from orchestration.intake import build_intake_assets
+    from orchestration.resources import HomeResource
+
+    monkeypatch.setenv("PIDC_LANG", "fr")
+    land(home, "FJI", "FJI_refusals_2026-08.csv", REFUSALS_HEADER + "FJI,2026-08,FJNAN,Fijji,C,3\n")
+    result = dg.materialize(
+        [build_intake_assets()], resources={"home": HomeResource(root=str(home.root))}
+    )
+    assert result.success
+    [markdown] = home.reports.glob("*/report.md")
+    text = markdown.read_text(encoding="utf-8")
+    assert text.startswith("# Rapport de validation")
+    assert "n’est pas un pays, une nationalité ou un groupe de pays" in text
+    [document] = home.reports.glob("*/report.json")
+    stored = json.loads(document.read_text(encoding="utf-8"))
+    assert stored["problems"][0]["message"].startswith("'Fijji' is not a country")
+    assert i18n.get_language() == "en"  # the step's language ended with it
+
+
+# --- the dashboard's Data quality and Submit pages, in French ------------------------------------
+
+
+def _page_in(page: str, viewer, code: str):
+    from streamlit.testing.v1 import AppTest
+    from support.dashboard import PAGES
+
+    from app.language import LANGUAGE_KEY
+
+    at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=30)
+    at.session_state["viewer"] = viewer
+    at.session_state[LANGUAGE_KEY] = code
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_data_quality_shows_a_stored_report_in_the_viewers_language(published, monkeypatch):
+    from support.dashboard import FJI_OFFICER, page_text
+
+    monkeypatch.delenv("PIDC_LANG", raising=False)
+    path = published / "FJI_refusals_2026-10.csv"
+    path.write_text(ERRONEOUS, encoding="utf-8")
+    with i18n.language("en"):  # written in English, as a pipeline without PIDC_LANG writes it
+        validate_file(path, "FJI", today=TODAY).write(published / "reports" / "sub-fji-1")
+    french = page_text(_page_in("data_quality", FJI_OFFICER, "fr"))
+    english = page_text(_page_in("data_quality", FJI_OFFICER, "en"))
+    assert "Qualité des données" in french and "Soumissions" in french
+    assert "Valeurs sans correspondance" in french
+    assert escape_markdown("'Fijji' n’est pas un pays") in french
+    assert escape_markdown("'Fijji' is not a country") in english
+    assert "is not a country" not in french and "Data quality" not in french
+    assert "# Rapport de validation" in french
+
+
+def test_submit_page_in_french(published, monkeypatch):
+    from support.dashboard import FJI_OFFICER, PUBLIC, page_text
+
+    monkeypatch.delenv("PIDC_LANG", raising=False)
+    at = _page_in("submit", FJI_OFFICER, "fr")
+    assert [title.value for title in at.title] == ["Soumettre une déclaration"]
+    assert [sub.value for sub in at.subheader] == ["1. Modèle", "2. Déposer votre déclaration"]
+    assert at.selectbox[0].label == "Membre" and at.selectbox[1].label == "Mois du modèle"
+    assert "Seul le modèle ci-dessous" in at.selectbox[1].help
+    (uploader,) = at.get("file_uploader")
+    assert uploader.proto.label == "Fichier de la déclaration (.xlsx ou .csv)"
+    assert "Submit" not in page_text(at)
+    public = _page_in("submit", PUBLIC, "fr")
+    assert "Connectez-vous en tant qu’agent d’un membre" in public.info[0].value
