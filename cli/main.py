@@ -48,8 +48,32 @@ def _translate_help(command: click.Command) -> None:
     for param in command.params:
         if getattr(param, "help", None):
             param.help = _(param.help)
+    # The --help option click adds to every command says what it does in our words too.
+    make_help_option = command.get_help_option
+
+    def get_help_option(ctx, make=make_help_option):
+        option = make(ctx)
+        if option is not None:
+            option.help = _(HELP_OPTION)
+        return option
+
+    command.get_help_option = get_help_option
     for sub in getattr(command, "commands", {}).values():
         _translate_help(sub)
+
+
+# Texts of click and Typer that every help screen shows (their own catalogs are English only).
+HELP_OPTION = N_("Show this message and exit.")
+REQUIRED = N_("[required]")
+COMMANDS = N_("Commands")
+
+
+def _translate_typer_words() -> None:
+    """Typer's panel words in the current language (module settings, set again on each run)."""
+    from typer import rich_utils
+
+    rich_utils.REQUIRED_LONG_STRING = _(REQUIRED)
+    rich_utils.COMMANDS_PANEL_TITLE = _(COMMANDS)
 
 
 class TranslatedGroup(TyperGroup):
@@ -61,6 +85,7 @@ class TranslatedGroup(TyperGroup):
         # The language holds for this run only: the previous one comes back (tests, embedding).
         with i18n.language(code):
             _translate_help(self)
+            _translate_typer_words()
             return super().main(args, *rest, **options)
 
 

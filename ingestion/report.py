@@ -179,7 +179,10 @@ def _shown(template: str, params: dict, stored: str) -> str:
     stored (English) text when there is no template."""
     if not template:
         return stored
-    return clip(render(template, params), MAX_MESSAGE_CHARS)
+    try:
+        return clip(render(template, params), MAX_MESSAGE_CHARS)
+    except (KeyError, IndexError, ValueError, TypeError):  # a report.json edited by hand
+        return stored
 
 
 def entry_text(entry: dict) -> tuple[str, str]:

@@ -139,6 +139,13 @@ def test_an_old_report_without_templates_still_renders_as_stored(erroneous_repor
     assert "# Rapport de validation" in markdown  # the report's own words are translated
     for problem in erroneous_report.problems:
         assert escape_markdown(problem.message) in markdown  # stored English, shown as is
+    # A template whose params do not fit (a report.json edited by hand) shows the stored text.
+    document = erroneous_report.to_dict()
+    document["problems"][0]["params"] = {}
+    broken = ValidationReport.from_dict(document)
+    with i18n.language("fr"):
+        assert broken.problems[0].text() == erroneous_report.problems[0].message
+        broken.to_markdown()
 
 
 def test_a_nil_return_for_a_month_that_has_not_ended_is_refused_in_french(home):

@@ -172,3 +172,19 @@ def test_withdraw_errors_in_french(tmp_path, monkeypatch):
     assert "Non retirée" in result.output
     assert "Il n’y a pas de soumission 'nope' dans le registre." in result.output
     assert "There is no submission" in runner.invoke(app, args).output
+
+
+def test_every_help_screen_is_french_down_to_the_help_option(monkeypatch):
+    monkeypatch.delenv("PIDC_LANG", raising=False)
+    french = " ".join(runner.invoke(app, ["--lang", "fr", "--help"]).output.split())
+    assert "Commandes" in french and "Afficher ce message et quitter." in french
+    for command in (["ingest"], ["withdraw"], ["sample"], ["layout", "check"], ["pipeline"]):
+        said = " ".join(runner.invoke(app, ["--lang", "fr", *command, "--help"]).output.split())
+        assert "Afficher ce message et quitter." in said, command
+        assert "Show this message" not in said, command
+    said = " ".join(runner.invoke(app, ["--lang", "fr", "withdraw", "--help"]).output.split())
+    assert "Motif du retrait ; consigné dans le registre." in said
+    assert "[obligatoire]" in said
+    # The next run in English has its own words back (Typer's settings are set on each run).
+    english = " ".join(runner.invoke(app, ["withdraw", "--help"]).output.split())
+    assert "[required]" in english and "Show this message and exit." in english
