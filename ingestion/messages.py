@@ -56,7 +56,7 @@ def each(items: Iterable[Any]) -> dict:
 
 def _shown(value: Any) -> Any:
     """One param as text in the current language (see the module's docstring)."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         if "template" in value:
             return render(str(value["template"]), value.get("params") or {})
         if "count" in value:
@@ -110,9 +110,9 @@ def clip_params(params: Mapping[str, Any], limit: int) -> dict:
     for name, value in params.items():
         if isinstance(value, str) and len(value) > limit:
             value = phrase(CLIPPED, start=value[:limit], length=number(len(value)))
-        elif isinstance(value, Mapping) and "params" in value:
+        elif isinstance(value, dict) and "params" in value:
             value = {**value, "params": clip_params(value["params"] or {}, limit)}
-        elif isinstance(value, Mapping):
+        elif isinstance(value, dict):
             value = {
                 key: [clip_params({"v": item}, limit)["v"] for item in items]
                 if isinstance(items, list)
