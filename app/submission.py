@@ -11,9 +11,10 @@ from pathlib import Path
 from app.data_access import AccessDeniedError, Viewer, may_submit_for
 from ingestion.errors import IntakeError
 from ingestion.intake import validate_file
-from ingestion.report import ERROR, Problem, ValidationReport
+from ingestion.report import Problem, ValidationReport
 from ingestion.safety import safe_file_name
 from ingestion.template import write_template
+from pidc.i18n import _
 from pidc.settings import Home
 
 
@@ -27,7 +28,11 @@ class SubmissionOutcome:
 
 def _check_member(viewer: Viewer, member: str) -> None:
     if member not in may_submit_for(viewer):
-        raise AccessDeniedError(f"{viewer.label} may not submit returns for {member}.")
+        raise AccessDeniedError(
+            _("{viewer} may not submit returns for {member}.").format(
+                viewer=viewer.label, member=member
+            )
+        )
 
 
 def template_bytes(viewer: Viewer, member: str, period: str) -> bytes:
@@ -63,7 +68,7 @@ def submit_return(
         name = safe_file_name(file_name)
     except IntakeError as error:
         report = ValidationReport(file_name=file_name, file_sha256="", member=member)
-        report.problems.append(Problem(ERROR, error.message, error.fix, rule=error.code))
+        report.problems.append(Problem.from_error(error))
         return SubmissionOutcome(report, None)
     home.ensure()
     # Work next to landing (same file system), so the accepted file appears there atomically

@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from app.accounts import users_app
 from pidc import i18n
-from pidc.i18n import N_, _
+from pidc.i18n import N_, _, ngettext
 from pidc.settings import PROJECT_ROOT, home
 
 
@@ -48,8 +48,32 @@ def _translate_help(command: click.Command) -> None:
     for param in command.params:
         if getattr(param, "help", None):
             param.help = _(param.help)
+    # The --help option click adds to every command says what it does in our words too.
+    make_help_option = command.get_help_option
+
+    def get_help_option(ctx, make=make_help_option):
+        option = make(ctx)
+        if option is not None:
+            option.help = _(HELP_OPTION)
+        return option
+
+    command.get_help_option = get_help_option
     for sub in getattr(command, "commands", {}).values():
         _translate_help(sub)
+
+
+# Texts of click and Typer that every help screen shows (their own catalogs are English only).
+HELP_OPTION = N_("Show this message and exit.")
+REQUIRED = N_("[required]")
+COMMANDS = N_("Commands")
+
+
+def _translate_typer_words() -> None:
+    """Typer's panel words in the current language (module settings, set again on each run)."""
+    from typer import rich_utils
+
+    rich_utils.REQUIRED_LONG_STRING = _(REQUIRED)
+    rich_utils.COMMANDS_PANEL_TITLE = _(COMMANDS)
 
 
 class TranslatedGroup(TyperGroup):
@@ -61,6 +85,7 @@ class TranslatedGroup(TyperGroup):
         # The language holds for this run only: the previous one comes back (tests, embedding).
         with i18n.language(code):
             _translate_help(self)
+            _translate_typer_words()
             return super().main(args, *rest, **options)
 
 
@@ -103,10 +128,12 @@ HomeOption = Annotated[
 @app.command(help=N_("Write realistic sample returns for all members into the landing folder."))
 def sample(
     home_dir: HomeOption = None,
-    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 2026,
-    months: Annotated[int, typer.Option(help="Months of history to generate.")] = 36,
-    end_period: Annotated[str, typer.Option(help="Last month generated (YYYY-MM).")] = "2026-09",
-    scale: Annotated[int, typer.Option(help="Multiplies breakdown rows, for benchmarks.")] = 1,
+    seed: Annotated[int, typer.Option(help=N_("Random seed; same seed, same files."))] = 2026,
+    months: Annotated[int, typer.Option(help=N_("Months of history to generate."))] = 36,
+    end_period: Annotated[
+        str, typer.Option(help=N_("Last month generated (YYYY-MM)."))
+    ] = "2026-09",
+    scale: Annotated[int, typer.Option(help=N_("Multiplies breakdown rows, for benchmarks."))] = 1,
 ) -> None:
     from sample_data import generate_samples
 
@@ -114,7 +141,11 @@ def sample(
     manifest = generate_samples(
         target.landing, seed=seed, months=months, end_period=end_period, scale=scale
     )
-    console.print(f"wrote {len(manifest.files)} sample files into {target.landing}")
+    console.print(
+        _("wrote {count} sample files into {folder}").format(
+            count=i18n.format_count(len(manifest.files)), folder=target.landing
+        )
+    )
 
 
 @app.command(help=N_("Write an empty regional template workbook for one member and month."))
@@ -169,12 +200,13 @@ def ingest(
 
     from ingestion.intake import ingest_path
     from ingestion.landing import landing_entries
+    from ingestion.report import word
     from ingestion.statuses import FileStatus
 
     target = home(home_dir)
     total = sum(map(len, landing_entries(path))) if path.is_dir() else 1
     with Progress(console=console, transient=False) as progress:
-        task = progress.add_task("ingesting", total=total)
+        task = progress.add_task(_("ingesting"), total=total)
         outcomes = ingest_path(
             path,
             target,
@@ -184,19 +216,32 @@ def ingest(
     counts = {status: sum(o.status == status for o in outcomes) for status in FileStatus}
     for outcome in outcomes:
         # A member chose the file name and wrote the values in the message: never markup.
-        said = f"{escape(outcome.file_name)}: {escape(outcome.message)}"
+        said = f"{escape(outcome.file_name)}: {escape(_outcome_message(outcome))}"
         if outcome.status == FileStatus.REJECTED:
-            console.print(f"[red]rejected[/red] {said}")
-            console.print(f"  report: {escape(str(outcome.report_path))}")
+            console.print(f"[red]{escape(word(outcome.status))}[/red] {said}")
+            console.print("  " + escape(_("report: {path}").format(path=outcome.report_path)))
         elif outcome.status in (FileStatus.REFUSED, FileStatus.SKIPPED):
             colour = "red" if outcome.status == FileStatus.REFUSED else "yellow"
-            console.print(f"[{colour}]{outcome.status}[/{colour}] {said}")
+            console.print(f"[{colour}]{escape(word(outcome.status))}[/{colour}] {said}")
     # Entries never read (refused, skipped) are counted only when there are any.
     recorded = (FileStatus.ACCEPTED, FileStatus.REJECTED, FileStatus.DUPLICATE)
     shown = {s: n for s, n in counts.items() if n or s in recorded}
-    console.print(", ".join(f"{n} {status}" for status, n in shown.items()))
+    console.print(", ".join(_status_count(status, n) for status, n in shown.items()))
     failed = counts[FileStatus.REJECTED] or counts[FileStatus.REFUSED]
     raise typer.Exit(1 if failed and not path.is_dir() else 0)
+
+
+def _status_count(status: str, count: int) -> str:
+    """``3 accepted``: how many files ended with ``status``, in the current language."""
+    forms = {
+        "accepted": ngettext("{count} accepted", "{count} accepted", count),
+        "rejected": ngettext("{count} rejected", "{count} rejected", count),
+        "duplicate": ngettext("{count} duplicate", "{count} duplicate", count),
+        "refused": ngettext("{count} refused", "{count} refused", count),
+        "skipped": ngettext("{count} skipped", "{count} skipped", count),
+    }
+    text = forms.get(str(status))
+    return text.format(count=count) if text else f"{count} {status}"
 
 
 @app.command(
@@ -208,11 +253,11 @@ def ingest(
     )
 )
 def withdraw(
-    submission_id: Annotated[str, typer.Argument(help="The submission id, from the ledger.")],
-    reason: Annotated[str, typer.Option(help="Why it is withdrawn; recorded in the ledger.")],
+    submission_id: Annotated[str, typer.Argument(help=N_("The submission id, from the ledger."))],
+    reason: Annotated[str, typer.Option(help=N_("Why it is withdrawn; recorded in the ledger."))],
     by: Annotated[
         str | None,
-        typer.Option(help="Who withdraws it; recorded (default: your operating-system user)."),
+        typer.Option(help=N_("Who withdraws it; recorded (default: your operating-system user).")),
     ] = None,
     home_dir: HomeOption = None,
 ) -> None:
@@ -224,7 +269,10 @@ def withdraw(
     target = home(home_dir)
     if not target.warehouse.exists():
         console.print(
-            f"[red]No warehouse at {escape(str(target.warehouse))}[/red]: nothing loaded."
+            "[red]"
+            + escape(_("No warehouse at {path}").format(path=target.warehouse))
+            + "[/red]: "
+            + escape(_("nothing loaded."))
         )
         raise typer.Exit(2)
     connection = connect(target.warehouse)
@@ -233,7 +281,8 @@ def withdraw(
             connection, submission_id, reason=reason, withdrawn_by=by or getpass.getuser()
         )
     except WithdrawalError as error:
-        console.print(f"[red]Not withdrawn[/red]: {escape(str(error))}")
+        said = _("Not withdrawn")
+        console.print(f"[red]{escape(said)}[/red]: {escape(str(error))}")
         raise typer.Exit(1) from None
     finally:
         connection.close()
@@ -249,28 +298,76 @@ def withdraw(
 def pipeline(
     home_dir: HomeOption = None,
     verbose: Annotated[
-        bool, typer.Option(help="Print Dagster's and dbt's whole log here as well.")
+        bool, typer.Option(help=N_("Print Dagster's and dbt's whole log here as well."))
     ] = False,
 ) -> None:
     from orchestration import progress
     from orchestration.runner import PipelineError, run_pipeline
 
     try:
-        with StepProgress() as reporter, progress.reporting(reporter):
+        # The reports the run writes are in this run's language (PIDC_LANG, read by intake).
+        with (
+            _language_in_environment(),
+            StepProgress() as reporter,
+            progress.reporting(reporter),
+        ):
             summary = run_pipeline(home(home_dir).ensure(), quiet=not verbose)
     except PipelineError as error:
-        console.print(f"[red]{error}[/red]")
-        console.print("The serving database was left as it was.")
+        console.print(f"[red]{escape(str(error))}[/red]")
+        console.print(_("The serving database was left as it was."))
         raise typer.Exit(1) from None
     console.print(
-        f"published {summary['tables_published']} tables to {summary['published_path']}: "
-        f"{summary['files_accepted']} files accepted, {summary['files_rejected']} rejected, "
-        f"{summary['files_duplicate']} already received, {summary['rows_loaded']:,} rows loaded"
-        + (f"; set aside: {summary['set_aside']}" if summary.get("set_aside") else "")
+        _(
+            "published {tables} tables to {path}: {accepted} files accepted, {rejected} "
+            "rejected, {duplicate} already received, {rows} rows loaded"
+        ).format(
+            tables=summary["tables_published"],
+            path=summary["published_path"],
+            accepted=summary["files_accepted"],
+            rejected=summary["files_rejected"],
+            duplicate=summary["files_duplicate"],
+            rows=i18n.format_count(summary["rows_loaded"]),
+        )
+        + (
+            _("; set aside: {entries}").format(entries=summary["set_aside"])
+            if summary.get("set_aside")
+            else ""
+        )
     )
     if summary["files_rejected"]:
-        console.print("  rejected files and their reports: pidc ingest lists them; see quarantine/")
-    console.print(f"  whole log: {summary['log_file']}")
+        console.print(
+            "  " + _("rejected files and their reports: pidc ingest lists them; see quarantine/")
+        )
+    console.print("  " + _("whole log: {path}").format(path=summary["log_file"]))
+
+
+@contextlib.contextmanager
+def _language_in_environment():
+    """``PIDC_LANG`` set to the run's language within the block (as it was after)."""
+    before = os.environ.get(i18n.LANGUAGE_ENV)
+    os.environ[i18n.LANGUAGE_ENV] = i18n.get_language()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(i18n.LANGUAGE_ENV, None)
+        else:
+            os.environ[i18n.LANGUAGE_ENV] = before
+
+
+def _outcome_message(outcome) -> str:
+    """What happened to a file, in the current language: a rejected file's summary is rendered
+    again from its report.json (the outcome's message is the ledger's English one)."""
+    import json
+
+    from ingestion.report import ValidationReport
+
+    if outcome.report_path is not None:
+        document = Path(outcome.report_path).parent / "report.json"
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            report = ValidationReport.from_dict(json.loads(document.read_text(encoding="utf-8")))
+            return report.summary_text()
+    return outcome.message
 
 
 class StepProgress:
@@ -291,7 +388,7 @@ class StepProgress:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            TextColumn("left"),
+            TextColumn(_("left")),
             TimeRemainingColumn(),
             console=console,
         )
@@ -323,13 +420,15 @@ class StepProgress:
 @app.command(help=N_("Start the Streamlit dashboard on the published serving database."))
 def dashboard(
     home_dir: HomeOption = None,
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    port: Annotated[int, typer.Option(help=N_("Port to serve on."))] = 8501,
     watch_landing: Annotated[
         bool,
         typer.Option(
             "--watch/--no-watch",
-            help="Also watch landing and run the pipeline when new files arrive (uploads from "
-            "the Submit page included). Leave off when `make dagster` runs the landing sensor.",
+            help=N_(
+                "Also watch landing and run the pipeline when new files arrive (uploads from "
+                "the Submit page included). Leave off when `make dagster` runs the landing sensor."
+            ),
         ),
     ] = True,
 ) -> None:
@@ -371,7 +470,7 @@ def dashboard(
 )
 def watch(
     home_dir: HomeOption = None,
-    interval: Annotated[int, typer.Option(help="Seconds between looks at landing.")] = 60,
+    interval: Annotated[int, typer.Option(help=N_("Seconds between looks at landing."))] = 60,
 ) -> None:
     from orchestration.watcher import watch as watch_landing
 
@@ -388,16 +487,23 @@ def watch(
 )
 def run(
     home_dir: HomeOption = None,
-    port: Annotated[int, typer.Option(help="Dashboard port.")] = 8501,
-    serve: Annotated[bool, typer.Option(help="Start the dashboard at the end.")] = True,
+    port: Annotated[int, typer.Option(help=N_("Dashboard port."))] = 8501,
+    serve: Annotated[bool, typer.Option(help=N_("Start the dashboard at the end."))] = True,
 ) -> None:
     from ingestion.intake import pending_files
 
     target = home(home_dir).ensure()
     if serve and not port_is_free(port):
         console.print(
-            f"[red]Port {port} is already in use[/red] (is a dashboard already running?). "
-            f"Stop it, or choose another port: make run PORT={port + 1}"
+            "[red]"
+            + escape(_("Port {port} is already in use").format(port=port))
+            + "[/red] "
+            + escape(
+                _(
+                    "(is a dashboard already running?). Stop it, or choose another port: "
+                    "make run PORT={next}"
+                ).format(next=port + 1)
+            )
         )
         raise typer.Exit(2)
     if not any(target.landing.rglob("*.*")):
@@ -405,13 +511,27 @@ def run(
     waiting = pending_files(target)
     if waiting or not target.serving.exists():
         started = dt.datetime.now()
-        console.print(f"{waiting} new files in {target.landing}: running the pipeline")
+        console.print(
+            _("{count} new files in {folder}: running the pipeline").format(
+                count=i18n.format_count(waiting), folder=target.landing
+            )
+        )
         pipeline(home_dir=target.root)
-        console.print(f"pipeline finished in {(dt.datetime.now() - started).seconds} s")
+        console.print(
+            _("pipeline finished in {seconds} s").format(
+                seconds=(dt.datetime.now() - started).seconds
+            )
+        )
     else:
-        console.print(f"nothing new in {target.landing}: serving the data published last time")
+        console.print(
+            _("nothing new in {folder}: serving the data published last time").format(
+                folder=target.landing
+            )
+        )
     if serve:
-        console.print(f"dashboard on http://localhost:{port} (Ctrl+C to stop)")
+        console.print(
+            _("dashboard on {address} (Ctrl+C to stop)").format(address=f"http://localhost:{port}")
+        )
         dashboard(home_dir=target.root, port=port)
 
 
@@ -435,13 +555,19 @@ layout_app = typer.Typer(
 app.add_typer(layout_app, name="layout")
 
 
-@layout_app.command("check")
+@layout_app.command(
+    "check",
+    help=N_(
+        "Print what the layout would read: tables, months, records, totals, problems. Loads "
+        "nothing."
+    ),
+)
 def layout_check(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The publication.")],
-    member: Annotated[str, typer.Option(help="The member whose publication it is, e.g. TON.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=N_("The publication."))],
+    member: Annotated[str, typer.Option(help=N_("The member whose publication it is, e.g. TON."))],
     layout: Annotated[
         Path | None,
-        typer.Option(exists=True, dir_okay=False, help="A layout file being drafted."),
+        typer.Option(exists=True, dir_okay=False, help=N_("A layout file being drafted.")),
     ] = None,
 ) -> None:
     """Print what the layout would read: tables, months, records, totals, problems. Loads nothing."""
@@ -452,11 +578,16 @@ def layout_check(
     raise typer.Exit(0 if result.ok else 1)
 
 
-@layout_app.command("reference")
+@layout_app.command(
+    "reference",
+    help=N_("Print every layout key with its meaning (Markdown), or write it into a document."),
+)
 def layout_reference(
     write: Annotated[
         Path | None,
-        typer.Option(help="Update the key reference between the markers in this Markdown file."),
+        typer.Option(
+            help=N_("Update the key reference between the markers in this Markdown file.")
+        ),
     ] = None,
 ) -> None:
     """Print every layout key with its meaning (Markdown), or write it into a document."""
@@ -466,7 +597,7 @@ def layout_reference(
         print(schema_reference())
         return
     write.write_text(with_reference(write.read_text(encoding="utf-8")), encoding="utf-8")
-    console.print(f"wrote the layout key reference into {write}")
+    console.print(_("wrote the layout key reference into {path}").format(path=write))
 
 
 @app.command(help=N_("Regenerate the seeds and docs that come from the data contract."))
@@ -474,7 +605,7 @@ def contract() -> None:
     from pidc.contract_outputs import write_generated_files
 
     for path in write_generated_files():
-        console.print(f"wrote {path.relative_to(PROJECT_ROOT)}")
+        console.print(_("wrote {path}").format(path=path.relative_to(PROJECT_ROOT)))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from pidc.contract import Dataset
+from pidc.i18n import N_
 
 
 @dataclass(frozen=True)
@@ -28,17 +29,23 @@ class Rule:
     expectation: str
     kwargs: dict[str, Any]
     column: str | None
-    message: str  # empty: the cell's own reason, noted while resolving it, explains the failure
+    # English templates (gettext msgids, marked with N_) filled in with ``params``: the problem
+    # is shown in its reader's language (ingestion.messages). An empty message: the cell's own
+    # reason, noted while resolving it, explains the failure.
+    message: str
     fix: str
     # Only rows whose ``where[0]`` column holds one of ``where[1]`` are checked (a rule of some of
     # the datasets in a batch that holds several); None: every row.
     where: tuple[str, tuple[str, ...]] | None = None
+    params: tuple[tuple[str, Any], ...] = ()
 
     @property
     def key(self) -> str:
         """What the rule checks, as text: two rules with the same key are the same check."""
         kwargs = sorted((name, repr(value)) for name, value in self.kwargs.items())
-        return repr((self.expectation, kwargs, self.column, self.message, self.fix, self.where))
+        return repr(
+            (self.expectation, kwargs, self.column, self.message, self.fix, self.where, self.params)
+        )
 
 
 def month_index(period: str) -> int:
@@ -72,7 +79,7 @@ def dataset_rules(
                     {"column": target},
                     name,
                     "",
-                    "Use a code from the template's drop-down list.",
+                    N_("Use a code from the template's drop-down list."),
                 )
             )
             rules.append(
@@ -81,7 +88,7 @@ def dataset_rules(
                     {"column": target, "value_set": admissible[name]},
                     name,
                     "",
-                    "Use a code from the template's drop-down list.",
+                    N_("Use a code from the template's drop-down list."),
                 )
             )
         elif column.type == "count":
@@ -91,7 +98,7 @@ def dataset_rules(
                     {"column": "count__value"},
                     name,
                     "",
-                    "Write a whole number of zero or more (write 0 for none; leave no blanks).",
+                    N_("Write a whole number of zero or more (write 0 for none; leave no blanks)."),
                 )
             )
             rules.append(
@@ -100,7 +107,7 @@ def dataset_rules(
                     {"column": "count__value", "min_value": 0},
                     name,
                     "",
-                    "Write a whole number of zero or more; counts cannot be negative.",
+                    N_("Write a whole number of zero or more; counts cannot be negative."),
                 )
             )
         elif column.type == "period":
@@ -110,7 +117,7 @@ def dataset_rules(
                     {"column": "period__index"},
                     name,
                     "",
-                    "Write the month as YYYY-MM, for example 2026-10.",
+                    N_("Write the month as YYYY-MM, for example 2026-10."),
                 )
             )
             rules.append(
@@ -122,10 +129,13 @@ def dataset_rules(
                         "max_value": month_index(last_period),
                     },
                     name,
-                    f"The month is outside the reporting window ({first_period} to {last_period}); "
-                    "returns cannot be for a month that has not ended, nor older than the "
-                    "earliest history the platform keeps.",
-                    "Check the year and month.",
+                    N_(
+                        "The month is outside the reporting window ({first} to {last}); returns "
+                        "cannot be for a month that has not ended, nor older than the earliest "
+                        "history the platform keeps."
+                    ),
+                    N_("Check the year and month."),
+                    params=(("first", first_period), ("last", last_period)),
                 )
             )
         elif column.type == "member":
@@ -135,7 +145,7 @@ def dataset_rules(
                     {"column": "member__is_submitter", "value_set": [True]},
                     name,
                     "",  # blank, or another member: the cell's own reason says which
-                    "Submit only your own returns: write your own member code in this column.",
+                    N_("Submit only your own returns: write your own member code in this column."),
                 )
             )
         elif column.type == "boolean":
@@ -144,8 +154,8 @@ def dataset_rules(
                     "ExpectColumnValuesToBeInSet",
                     {"column": f"{name}__value", "value_set": [True, False]},
                     name,
-                    "The value is not yes or no.",
-                    "Write yes or no.",
+                    N_("The value is not yes or no."),
+                    N_("Write yes or no."),
                 )
             )
         elif column.type == "text":
@@ -154,8 +164,8 @@ def dataset_rules(
                     "ExpectColumnValuesToNotBeNull",
                     {"column": f"{name}__value"},
                     name,
-                    "The text is blank.",
-                    "Write the note, or delete the row.",
+                    N_("The text is blank."),
+                    N_("Write the note, or delete the row."),
                 )
             )
     if dataset.measure:
@@ -167,8 +177,8 @@ def dataset_rules(
                 "ExpectCompoundColumnsToBeUnique",
                 {"column_list": key},
                 None,
-                "This row repeats the breakdowns of another row in the same return.",
-                "Add the two rows' counts together into one row, or correct the breakdowns.",
+                N_("This row repeats the breakdowns of another row in the same return."),
+                N_("Add the two rows' counts together into one row, or correct the breakdowns."),
             )
         )
     return rules
@@ -256,7 +266,9 @@ def batch_rules(per_dataset: dict[str, list[Rule]], columns: dict[str, set[str]]
                     if index == position:
                         key_columns += target.kwargs["column_list"]
             kwargs = {"column_list": list(dict.fromkeys(key_columns))}
-            merged[position] = Rule(rule.expectation, kwargs, None, rule.message, rule.fix)
+            merged[position] = Rule(
+                rule.expectation, kwargs, None, rule.message, rule.fix, params=rule.params
+            )
             continue
         column = rule.kwargs.get("column")
         # Value checks skip nulls: only a dataset whose rows hold the column could fail them.
@@ -274,8 +286,9 @@ def batch_rules(per_dataset: dict[str, list[Rule]], columns: dict[str, set[str]]
         if others and at_risk:
             where = (DATASET_COLUMN, tuple(sorted(users[position])))
             merged[position] = Rule(
-                rule.expectation, rule.kwargs, rule.column, rule.message, rule.fix, where
-            )
+                rule.expectation, rule.kwargs, rule.column, rule.message, rule.fix, where,
+                rule.params,
+            )  # fmt: skip
     return BatchRules(merged, own, fills)
 
 

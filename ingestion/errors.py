@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from ingestion.messages import clip_params, english
+
+# A param quoted from a file (a name, a sheet) is cut to this many characters.
+MAX_PARAM_CHARS = 200
+
 
 class IntakeError(Exception):
-    """A file cannot enter the platform as it is. ``fix`` tells the submitter what to do next."""
+    """A file cannot enter the platform as it is. ``fix`` tells the submitter what to do next.
+
+    With ``params`` (even empty), ``message`` and ``fix`` are English templates marked with
+    ``N_`` (see ingestion.messages): they are kept as ``template`` and ``fix_template`` so the
+    report shows them in its reader's language, and ``message`` and ``fix`` are their English
+    rendering. Without, they are finished English sentences.
+    """
 
     code = "intake_error"
 
-    def __init__(self, message: str, fix: str = "", *, audience: str = "member") -> None:
+    def __init__(
+        self,
+        message: str,
+        fix: str = "",
+        *,
+        audience: str = "member",
+        params: dict | None = None,
+    ) -> None:
+        self.template = message if params is not None else ""
+        self.fix_template = fix if params is not None else ""
+        self.params = clip_params(params or {}, MAX_PARAM_CHARS)
+        if params is not None:
+            message, fix = english(message, self.params), english(fix, self.params)
         super().__init__(message)
         self.message = message
         self.fix = fix

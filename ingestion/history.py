@@ -11,10 +11,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from ingestion.messages import number
 from ingestion.parsers.common import ParsedReturn
 from ingestion.raw_schema import RAW_SCHEMA
 from ingestion.report import WARNING, Problem
 from pidc.contract import Dataset, load_contract
+from pidc.i18n import N_
 
 TOTAL = "_T"
 MIN_HISTORY_MONTHS = 6
@@ -126,14 +128,36 @@ def history_warnings(
         z_score = 0.6745 * (value - median) / mad
         ratio = (value + 1) / (median + 1)
         if abs(z_score) > Z_THRESHOLD and (ratio >= MIN_RATIO or ratio <= 1 / MIN_RATIO):
-            direction = "above" if value > median else "below"
+            message = (
+                N_(
+                    "The {dataset} total for {period} is {value}, far above {member}'s usual "
+                    "level (median {median} over the last {months} months; modified z-score "
+                    "{z_score})."
+                )
+                if value > median
+                else N_(
+                    "The {dataset} total for {period} is {value}, far below {member}'s usual "
+                    "level (median {median} over the last {months} months; modified z-score "
+                    "{z_score})."
+                )
+            )
             warnings.append(
-                Problem(
+                Problem.of(
                     WARNING,
-                    f"The {dataset.name} total for {parsed_return.period} is {value:,}, far "
-                    f"{direction} {member}'s usual level (median {median:,.0f} over the last "
-                    f"{len(totals)} months; modified z-score {z_score:+.1f}).",
-                    "Check the figures. If they are right, nothing to do: this is only a warning.",
+                    message,
+                    N_(
+                        "Check the figures. If they are right, nothing to do: this is only a "
+                        "warning."
+                    ),
+                    {
+                        "dataset": dataset.name,
+                        "period": parsed_return.period,
+                        "value": number(int(value)),
+                        "member": member,
+                        "median": number(round(median)),
+                        "months": len(totals),
+                        "z_score": f"{z_score:+.1f}",
+                    },
                     dataset=dataset.name,
                     rule="history",
                 )

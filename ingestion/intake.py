@@ -54,15 +54,21 @@ from ingestion.loader import (
     stage_accepted,
     stage_rejection,
 )
+from ingestion.messages import english
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
 from ingestion.raw_schema import RAW_SCHEMA
 from ingestion.report import ERROR, Problem, ValidationReport
 from ingestion.sandbox import SandboxLimits, idle_workers, read_file
 from ingestion.statuses import FileStatus, LedgerStatus
 from ingestion.validate import validate_submissions
+from pidc.i18n import N_
 from pidc.settings import Home
 
 CHUNK_FILES = 200
+RENAME_FILE = N_(
+    "Rename the file to a plain name such as FJI_2026-10.xlsx (letters, digits, - and _) and "
+    "send it again."
+)
 
 
 @dataclass(frozen=True)
@@ -146,19 +152,24 @@ def sender(path: Path, given: str | None, home: Home | None) -> tuple[str | None
     folder = submitting_member(path, home) if home is not None else None
     given = given.upper() if given else None
     if given and folder and folder != given:
-        return given, Problem(
+        return given, Problem.of(
             ERROR,
-            f"The file is in {folder}'s landing folder but was submitted as {given}.",
-            f"Submit it as {folder}, or move it into landing/{given}/ if it is {given}'s.",
+            N_("The file is in {folder}'s landing folder but was submitted as {given}."),
+            N_("Submit it as {folder}, or move it into landing/{given}/ if it is {given}'s."),
+            {"folder": folder, "given": given},
             rule="member",
         )
     if not (given or folder):
-        return None, Problem(
+        return None, Problem.of(
             ERROR,
-            "The file is not in a member's folder, so the platform cannot tell which member "
-            "sent it (it never takes the member from the file's content).",
-            "Put it in the member's landing folder (e.g. landing/FJI/), submit it from the "
-            "Submit page, or ingest it with --member XXX.",
+            N_(
+                "The file is not in a member's folder, so the platform cannot tell which member "
+                "sent it (it never takes the member from the file's content)."
+            ),
+            N_(
+                "Put it in the member's landing folder (e.g. landing/FJI/), submit it from the "
+                "Submit page, or ingest it with --member XXX."
+            ),
             rule="member",
         )
     return given or folder, None
@@ -177,13 +188,14 @@ def _examine(
     # and who sent it (``refusal``, from :func:`sender`).
     if reason := file_name_problem(path.name):
         report.problems.append(
+            # The reason (ingestion.file_names) stays English; how to fix it is translated.
             Problem(
                 ERROR,
                 reason,
-                "Rename the file to a plain name such as FJI_2026-10.xlsx (letters, digits, "
-                "- and _) and send it again.",
+                english(RENAME_FILE),
                 value=name,
                 rule="file_name",
+                fix_template=RENAME_FILE,
             )
         )
         return candidate
@@ -194,19 +206,17 @@ def _examine(
         # Safety checks and parser run in a worker process with hard limits (sandbox.py).
         parsed = read_file(path, member)
     except IntakeError as error:
-        report.problems.append(
-            Problem(ERROR, error.message, error.fix, rule=error.code, audience=error.audience)
-        )
+        report.problems.append(Problem.from_error(error))
         return candidate
     report.file_format = parsed.file_format
     report.rows_read = parsed.rows_read
     report.member = member or parsed.member
     if not report.member:
         report.problems.append(
-            Problem(
+            Problem.of(
                 ERROR,
-                "The file does not say which member it is from.",
-                "Submit it from your member's landing folder or with --member XXX.",
+                N_("The file does not say which member it is from."),
+                N_("Submit it from your member's landing folder or with --member XXX."),
                 rule="member",
             )
         )

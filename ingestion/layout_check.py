@@ -13,10 +13,16 @@ from pathlib import Path
 
 from ingestion.errors import IntakeError
 from ingestion.layout_schema import LayoutError, broken_layouts, load_layout
+from ingestion.messages import english
 from ingestion.parsers.common import ParsedSubmission
 from ingestion.parsers.declared_layout import TableSummary, matching_layouts, parse_declared
-from ingestion.report import ERROR, SECRETARIAT, WARNING, Problem
+from ingestion.report import ERROR, SECRETARIAT, WARNING, Problem, word
 from ingestion.safety import check_file
+from pidc import i18n
+from pidc.i18n import N_, _
+
+# The layout file's own error (ingestion.layout_schema) stays English; its fix is translated.
+FIX_LAYOUT = N_("Fix the layout file.")
 
 
 @dataclass
@@ -34,26 +40,39 @@ class LayoutCheck:
         return bool(self.tables) and not any(p.severity == ERROR for p in self.problems)
 
     def to_text(self) -> str:
+        """What was read and the problems, for the Secretariat, in the current language."""
+        count = i18n.format_count
         lines = [f"# {self.file.name} ({self.member})", ""]
         if not self.layouts:
-            lines.append("No declared layout matches this file.")
+            lines.append(_("No declared layout matches this file."))
         for table in self.tables:
-            where = f"sheet {table.sheet}" if table.sheet else "the file"
+            where = _("sheet {sheet}").format(sheet=table.sheet) if table.sheet else _("the file")
+            printed = _("(none printed)") if table.file_total is None else count(table.file_total)
+            total = (
+                _("- total loaded: {total}") if table.use == "load" else _("- total read: {total}")
+            )
             lines += [
                 f"## {table.layout}: {where} -> {table.dataset} ({table.use})",
-                f"- months: {months_text(table.months)}",
-                f"- records: {table.records:,}",
-                "- total printed by the file: "
-                + ("(none printed)" if table.file_total is None else f"{table.file_total:,}"),
-                f"- total {'loaded' if table.use == 'load' else 'read'}: {table.loaded_total:,}"
-                + verdict(table),
-                "- columns: "
-                + ("; ".join(f"{k} {v}" for k, v in table.columns.items()) or "(cells)"),
+                _("- months: {months}").format(months=months_text(table.months)),
+                _("- records: {records}").format(records=count(table.records)),
+                _("- total printed by the file: {total}").format(total=printed),
+                total.format(total=count(table.loaded_total)) + verdict(table),
+                _("- columns: {columns}").format(
+                    columns="; ".join(f"{k} {v}" for k, v in table.columns.items()) or _("(cells)")
+                ),
             ]
             if table.skipped_rows:
-                lines.append(f"- rows skipped by rule: {', '.join(table.skipped_rows[:10])}")
+                lines.append(
+                    _("- rows skipped by rule: {rows}").format(
+                        rows=", ".join(table.skipped_rows[:10])
+                    )
+                )
             if table.ignored_columns:
-                lines.append(f"- empty columns left out: {', '.join(table.ignored_columns)}")
+                lines.append(
+                    _("- empty columns left out: {columns}").format(
+                        columns=", ".join(table.ignored_columns)
+                    )
+                )
             if table.preview:
                 keys = [k for k in table.preview[0] if k not in ("member", "printed_total")]
                 lines += ["", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
@@ -61,31 +80,37 @@ class LayoutCheck:
                     lines.append("| " + " | ".join(str(record.get(k, "")) for k in keys) + " |")
             lines.append("")
         if self.problems:
-            lines.append("## Problems")
+            lines.append("## " + _("Problems"))
             for problem in self.problems:
-                who = "Secretariat" if problem.audience == SECRETARIAT else "member"
-                place = problem.location()
+                who = _("Secretariat") if problem.audience == SECRETARIAT else _("member")
+                said = f"{problem.text()} {problem.fix_text()}".rstrip()
                 lines.append(
-                    f"- {problem.severity} ({who}){' at ' + place if place else ''}: "
-                    f"{problem.message} {problem.fix}".rstrip()
-                )
+                    _("- {severity} ({who}) at {where}: {problem}").format(
+                        severity=word(problem.severity), who=who, where=problem.location(),
+                        problem=said,
+                    )
+                )  # fmt: skip
         lines.append("")
-        lines.append("OK: this file would load as shown." if self.ok else "NOT OK: see above.")
+        lines.append(
+            _("OK: this file would load as shown.") if self.ok else _("NOT OK: see above.")
+        )
         return "\n".join(lines)
 
 
 def verdict(table: TableSummary) -> str:
     if table.file_total is None or table.use != "load":
         return ""
-    return "  (equal)" if table.file_total == table.loaded_total else "  (DIFFERENT)"
+    return "  " + (_("(equal)") if table.file_total == table.loaded_total else _("(DIFFERENT)"))
 
 
 def months_text(months: list[str]) -> str:
     if not months:
-        return "(none)"
+        return _("(none)")
     if len(months) <= 4:
         return ", ".join(months)
-    return f"{months[0]} to {months[-1]} ({len(months)} months)"
+    return _("{first} to {last} ({count} months)").format(
+        first=months[0], last=months[-1], count=len(months)
+    )
 
 
 def check_layout(
@@ -105,7 +130,7 @@ def check_layout(
         # extent) before any reader allocates; the parse itself is only ever this command's.
         check_file(path)
     except IntakeError as error:
-        result.problems.append(Problem(ERROR, error.message, error.fix, rule=error.code))
+        result.problems.append(Problem.from_error(error))
         return result
     try:
         if layout_file is not None:
@@ -119,24 +144,32 @@ def check_layout(
             layouts = matching_layouts(path, member, sheets)
             for broken in broken_layouts():  # named here, never skipped silently
                 result.problems.append(
-                    Problem(
-                        WARNING, f"A layout file could not be read: {broken}",
-                        "Fix it; until then no file is read through it.",
-                        rule="layout", audience=SECRETARIAT,
+                    Problem.of(
+                        WARNING, N_("A layout file could not be read: {broken}"),
+                        N_("Fix it; until then no file is read through it."),
+                        {"broken": str(broken)}, rule="layout", audience=SECRETARIAT,
                     )
                 )  # fmt: skip
     except LayoutError as error:
         result.problems.append(
-            Problem(ERROR, str(error), "Fix the layout file.", rule="layout", audience=SECRETARIAT)
+            Problem(
+                ERROR,
+                str(error),
+                english(FIX_LAYOUT),
+                rule="layout",
+                audience=SECRETARIAT,
+                fix_template=FIX_LAYOUT,
+            )
         )
         return result
     result.layouts = [layout.name for layout in layouts]
     if not layouts:
         result.problems.append(
-            Problem(
+            Problem.of(
                 ERROR,
-                f"No layout of {member} matches {path.name} (by file name, sheets and header).",
-                "Write one (docs/layouts.md) and pass it with --layout while drafting.",
+                N_("No layout of {member} matches {file} (by file name, sheets and header)."),
+                N_("Write one (docs/layouts.md) and pass it with --layout while drafting."),
+                {"member": member, "file": path.name},
                 rule="layout",
                 audience=SECRETARIAT,
             )
@@ -145,7 +178,7 @@ def check_layout(
     try:
         parsed: ParsedSubmission = parse_declared(path, member, layouts)
     except IntakeError as error:
-        result.problems.append(Problem(ERROR, error.message, error.fix, rule="layout"))
+        result.problems.append(Problem.from_error(error, rule="layout"))
         return result
     result.tables = parsed.summaries
     validated = validate_submission(parsed, member, today=today)

@@ -4,8 +4,11 @@ One report per file, written as JSON (for machines), Markdown and HTML (for peop
 lists at most ``PIDC_MAX_PROBLEMS`` problems (1,000): past that, problems are only counted, per
 kind (severity, dataset, column, rule), and the report says how many of each were not listed, so
 a file of a million bad rows costs a report of a thousand. The report's own words (headings,
-verdict, column titles) are in the current language (``pidc.i18n``); the one-line ``summary`` kept
-in the ledger is always English. Everything a
+verdict, column titles) are in the current language (``pidc.i18n``), and so are its problems: each
+keeps its English template (the gettext msgid) and params (ingestion.messages) and is rendered
+when the report is shown or written, so a report.json written in English reads in French on the
+dashboard. The stored ``message`` and ``fix`` stay English, and the one-line ``summary`` kept in
+the ledger is always English. Everything a
 file supplies (its name, sheet names, cell values, and messages that quote them) is escaped in the
 Markdown and HTML, so a value reads as its characters and never as a link, an image or markup
 (``pidc.escaping``).
@@ -20,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from ingestion.messages import clip, clip_params, english, render
 from ingestion.statuses import FileStatus
 from pidc import i18n
 from pidc.escaping import escape_markdown, visible_controls
@@ -49,10 +53,15 @@ SECRETARIAT = Audience.SECRETARIAT
 DEFAULT_MAX_PROBLEMS = 1000
 MAX_VALUE_CHARS = 200
 MAX_MESSAGE_CHARS = 1000
-# The words a report shows for a verdict and a severity (the stored values stay English).
+# The words a report shows for a verdict, a status or a severity (stored values stay English).
 WORDS = {
     "accepted": N_("accepted"),
     "rejected": N_("rejected"),
+    "duplicate": N_("duplicate"),
+    "refused": N_("refused"),
+    "skipped": N_("skipped"),
+    "superseded": N_("superseded"),
+    "withdrawn": N_("withdrawn"),
     "error": N_("error"),
     "warning": N_("warning"),
     "note": N_("note"),
@@ -85,17 +94,73 @@ class Problem:
     # Who can fix it: the member's officer (their figures) or the Secretariat (a declared
     # layout or a label mapping, which the member cannot change).
     audience: str = MEMBER
+    # The language-neutral form (ingestion.messages): the English templates (gettext msgids)
+    # and their params, so the problem is shown in the reader's language. ``message`` and
+    # ``fix`` above are their English rendering, kept for whoever reads report.json as is.
+    # Problems written before (or by a producer that gives no template) are shown as stored.
+    message_template: str = ""
+    fix_template: str = ""
+    params: dict = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         # A value from a file can be megabytes long (one huge cell or line): a report quotes
         # enough of it to find it, never all of it, so every report stays small.
-        for name, limit in (("value", MAX_VALUE_CHARS), ("message", MAX_MESSAGE_CHARS),
-                            ("fix", MAX_MESSAGE_CHARS), ("sheet", MAX_VALUE_CHARS),
-                            ("column", MAX_VALUE_CHARS)):  # fmt: skip
-            text = getattr(self, name)
-            if isinstance(text, str) and len(text) > limit:
-                clipped = f"{text[:limit]}… ({len(text):,} characters in all)"
-                object.__setattr__(self, name, clipped)
+        with i18n.language("en"):
+            for name, limit in (("value", MAX_VALUE_CHARS), ("message", MAX_MESSAGE_CHARS),
+                                ("fix", MAX_MESSAGE_CHARS), ("sheet", MAX_VALUE_CHARS),
+                                ("column", MAX_VALUE_CHARS)):  # fmt: skip
+                text = getattr(self, name)
+                if isinstance(text, str) and len(text) > limit:
+                    object.__setattr__(self, name, clip(text, limit))
+        if self.params:
+            object.__setattr__(self, "params", clip_params(self.params, MAX_VALUE_CHARS))
+
+    @classmethod
+    def of(
+        cls,
+        severity: str,
+        message: str,
+        fix: str = "",
+        params: dict | None = None,
+        **where: object,
+    ) -> Problem:
+        """A problem from English templates marked with ``N_`` and their ``params`` (JSON:
+        see ingestion.messages), shown later in the reader's language."""
+        params = clip_params(params or {}, MAX_VALUE_CHARS)
+        return cls(
+            severity,
+            english(message, params),
+            english(fix, params),
+            message_template=message,
+            fix_template=fix,
+            params=params,
+            **where,  # type: ignore[arg-type]
+        )
+
+    @classmethod
+    def from_error(cls, error: Exception, **where: object) -> Problem:
+        """The problem an :class:`ingestion.errors.IntakeError` stands for (templates kept)."""
+        found = {
+            "rule": getattr(error, "code", "intake_error"),
+            "audience": getattr(error, "audience", MEMBER),
+            "message_template": getattr(error, "template", ""),
+            "fix_template": getattr(error, "fix_template", ""),
+            "params": dict(getattr(error, "params", None) or {}),
+        }
+        return cls(
+            ERROR,
+            getattr(error, "message", str(error)),
+            getattr(error, "fix", ""),
+            **{**found, **where},  # type: ignore[arg-type]
+        )
+
+    def text(self) -> str:
+        """What is wrong, in the current language (as stored when there is no template)."""
+        return _shown(self.message_template, self.params, self.message)
+
+    def fix_text(self) -> str:
+        """How to fix it, in the current language (as stored when there is no template)."""
+        return _shown(self.fix_template, self.params, self.fix)
 
     def location(self) -> str:
         """Where to look, in the words of the spreadsheet: sheet, row, column."""
@@ -107,6 +172,26 @@ class Problem:
         if self.column:
             parts.append(_("column {column}").format(column=self.column))
         return ", ".join(parts) or _("whole file")
+
+
+def _shown(template: str, params: dict, stored: str) -> str:
+    """``template`` with ``params`` in the current language, clipped like the stored text; the
+    stored (English) text when there is no template."""
+    if not template:
+        return stored
+    try:
+        return clip(render(template, params), MAX_MESSAGE_CHARS)
+    except (KeyError, IndexError, ValueError, TypeError):  # a report.json edited by hand
+        return stored
+
+
+def entry_text(entry: dict) -> tuple[str, str]:
+    """The example message and fix of a count of unlisted problems, in the current language."""
+    params = entry.get("params") or {}
+    return (
+        _shown(entry.get("example_template") or "", params, entry.get("example") or ""),
+        _shown(entry.get("fix_template") or "", params, entry.get("fix") or ""),
+    )
 
 
 def max_problems() -> int:
@@ -129,6 +214,11 @@ def count_unlisted(unlisted: list[dict], problem: Problem, count: int = 1) -> No
     unlisted.append(
         {**dict(zip(_KIND, kind, strict=True)), "example": problem.message, "fix": problem.fix}
         | {"count": count}
+        | {
+            "example_template": problem.message_template,
+            "fix_template": problem.fix_template,
+            "params": problem.params,
+        }
     )
 
 
@@ -220,11 +310,18 @@ class ValidationReport:
 
     def summary_text(self) -> str:
         """The one-line summary in the current language (what a report shows)."""
-        text = _("{verdict}: {rows} rows read, {errors} errors, {warnings} warnings").format(
+        rows, errors, warnings = self.rows_read, self.error_count, self.warning_count
+        text = _("{verdict}: {rows}, {errors}, {warnings}").format(
             verdict=word(self.verdict),
-            rows=self.rows_read,
-            errors=self.error_count,
-            warnings=self.warning_count,
+            rows=ngettext("{count} row read", "{count} rows read", rows).format(
+                count=i18n.format_count(rows)
+            ),
+            errors=ngettext("{count} error", "{count} errors", errors).format(
+                count=i18n.format_count(errors)
+            ),
+            warnings=ngettext("{count} warning", "{count} warnings", warnings).format(
+                count=i18n.format_count(warnings)
+            ),
         )
         if self.unlisted:
             count = unlisted_count(self.unlisted)
@@ -234,7 +331,7 @@ class ValidationReport:
         if self.errors:
             first = self.errors[0]
             text += "; " + _("first: {where}: {message}").format(
-                where=first.location(), message=first.message
+                where=first.location(), message=first.text()
             )
         return text
 
@@ -327,7 +424,7 @@ class ValidationReport:
             lines += [f"## {title}", "", header]
             lines.append("|---|---|---|---|")
             for p in items:
-                cells = [p.location(), p.value or "", p.message, p.fix]
+                cells = [p.location(), p.value or "", p.text(), p.fix_text()]
                 lines.append("| " + " | ".join(md(c) for c in cells) + " |")
             lines.append("")
         if self.unlisted:
@@ -344,7 +441,7 @@ class ValidationReport:
             for entry in self.unlisted:
                 cells = [
                     word(entry["severity"]), entry["dataset"] or "", entry["column"] or "",
-                    i18n.format_count(entry["count"]), entry["example"], entry["fix"],
+                    i18n.format_count(entry["count"]), *entry_text(entry),
                 ]  # fmt: skip
                 lines.append("| " + " | ".join(md(c) for c in cells) + " |")
             lines.append("")
@@ -377,7 +474,7 @@ class ValidationReport:
         rows = "".join(
             f"<tr class='{esc(p.severity)}'><td>{esc(word(p.severity))}</td>"
             f"<td>{esc(p.location())}</td>"
-            f"<td>{esc(p.value or '')}</td><td>{esc(p.message)}</td><td>{esc(p.fix)}</td></tr>"
+            f"<td>{esc(p.value or '')}</td><td>{esc(p.text())}</td><td>{esc(p.fix_text())}</td></tr>"
             for p in self.problems
         )
         headings = (_("severity"), _("where"), _("value"), _("what is wrong"), _("how to fix"))
@@ -392,8 +489,9 @@ class ValidationReport:
             counted = "".join(
                 f"<tr class='{esc(e['severity'])}'><td>{esc(word(e['severity']))}</td>"
                 f"<td>{esc(e['dataset'] or '')}</td><td>{esc(e['column'] or '')}</td>"
-                f"<td>{esc(i18n.format_count(e['count']))}</td><td>{esc(e['example'])}</td>"
-                f"<td>{esc(e['fix'])}</td></tr>"
+                f"<td>{esc(i18n.format_count(e['count']))}</td>"
+                + "".join(f"<td>{esc(text)}</td>" for text in entry_text(e))
+                + "</tr>"
                 for e in self.unlisted
             )
             table += (

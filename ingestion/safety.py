@@ -24,6 +24,8 @@ from itertools import chain
 from pathlib import Path
 
 from ingestion.errors import HostileFileError
+from ingestion.messages import decimal, number, phrase
+from pidc.i18n import N_
 
 ALLOWED_SUFFIXES = {".xlsx", ".csv"}
 MACRO_SUFFIXES = {".xlsm", ".xltm", ".xlam", ".xlsb", ".docm"}
@@ -87,8 +89,11 @@ def safe_file_name(name: str) -> str:
         or len(cleaned.encode("utf-8")) > 200
     ):
         raise HostileFileError(
-            f"The file name {name!r} is not allowed.",
-            "Rename the file to a plain name such as FJI_2026-10.xlsx (letters, digits, - and _).",
+            N_("The file name {name} is not allowed."),
+            N_(
+                "Rename the file to a plain name such as FJI_2026-10.xlsx (letters, digits, - and _)."
+            ),
+            params={"name": repr(name)},
         )
     return cleaned
 
@@ -98,8 +103,9 @@ def _check_xlsx(path: Path, limits: Limits) -> None:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise HostileFileError(
-            f"{path.name} is named .xlsx but is not an Excel workbook.",
-            "Open it in Excel and use Save As > Excel Workbook (.xlsx).",
+            N_("{file} is named .xlsx but is not an Excel workbook."),
+            N_("Open it in Excel and use Save As > Excel Workbook (.xlsx)."),
+            params={"file": path.name},
         ) from None
     with archive:
         names = archive.namelist()
@@ -109,13 +115,15 @@ def _check_xlsx(path: Path, limits: Limits) -> None:
             if n == "[Content_Types].xml"
         ):
             raise HostileFileError(
-                f"{path.name} contains macros, which are never accepted.",
-                "Save the workbook as a plain Excel Workbook (.xlsx), without macros.",
+                N_("{file} contains macros, which are never accepted."),
+                N_("Save the workbook as a plain Excel Workbook (.xlsx), without macros."),
+                params={"file": path.name},
             )
         if "xl/workbook.xml" not in names:
             raise HostileFileError(
-                f"{path.name} is a zip file but not an Excel workbook.",
-                "Submit the Excel workbook itself (.xlsx).",
+                N_("{file} is a zip file but not an Excel workbook."),
+                N_("Submit the Excel workbook itself (.xlsx)."),
+                params={"file": path.name},
             )
         unpacked = sum(info.file_size for info in archive.infolist())
         packed = max(1, sum(info.compress_size for info in archive.infolist()))
@@ -124,9 +132,16 @@ def _check_xlsx(path: Path, limits: Limits) -> None:
             or unpacked / packed > limits.max_compression_ratio
         ):
             raise HostileFileError(
-                f"{path.name} expands to {unpacked / 1e6:,.0f} MB "
-                f"({unpacked / packed:,.0f} times its size), which looks like a zip bomb.",
-                "Send the return as a normal workbook; if it is genuine, split it by month.",
+                N_(
+                    "{file} expands to {megabytes} MB ({ratio} times its size), which looks "
+                    "like a zip bomb."
+                ),
+                N_("Send the return as a normal workbook; if it is genuine, split it by month."),
+                params={
+                    "file": path.name,
+                    "megabytes": number(round(unpacked / 1e6)),
+                    "ratio": number(round(unpacked / packed)),
+                },
             )
         sheets = _sheet_names(archive)
         for info in archive.infolist():
@@ -278,22 +293,41 @@ def _check_extent(
             rows, columns = sheet_extent(part)
     except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise HostileFileError(
-            f"{path.name} could not be read safely: its part {info.filename} is damaged or "
-            f"malformed ({error}).",
-            "Open it in Excel, save it again as an Excel Workbook (.xlsx) and resubmit.",
+            N_(
+                "{file} could not be read safely: its part {part} is damaged or malformed ({error})."
+            ),
+            N_("Open it in Excel, save it again as an Excel Workbook (.xlsx) and resubmit."),
+            params={"file": path.name, "part": info.filename, "error": str(error)},
         ) from None
     if declared:
         # A declared size larger than the cells is refused too: some readers allocate from it.
         rows = max(rows, _row_number(declared[2]))
         columns = max(columns, column_number(declared[1].decode()))
     if rows > limits.max_sheet_rows or columns > limits.max_sheet_columns:
-        where = f"sheet {sheet!r}" if sheet else f"part {info.filename}"
+        where = (
+            phrase(N_("sheet {sheet}"), sheet=repr(sheet))
+            if sheet
+            else phrase(N_("part {part}"), part=info.filename)
+        )
         raise HostileFileError(
-            f"{path.name} has a sheet of {rows:,} rows x {columns:,} columns ({where} reaches "
-            f"row {rows:,} and column {column_letters(columns)}), more than the limit of "
-            f"{limits.max_sheet_rows:,} x {limits.max_sheet_columns}.",
-            "Delete the unused rows and columns (select them, Delete, save) and resubmit; a "
-            "single stray cell far down or to the right is enough to make a sheet this large.",
+            N_(
+                "{file} has a sheet of {rows} rows x {columns} columns ({where} reaches row "
+                "{rows} and column {letters}), more than the limit of {max_rows} x "
+                "{max_columns}."
+            ),
+            N_(
+                "Delete the unused rows and columns (select them, Delete, save) and resubmit; a "
+                "single stray cell far down or to the right is enough to make a sheet this large."
+            ),
+            params={
+                "file": path.name,
+                "rows": number(rows),
+                "columns": number(columns),
+                "where": where,
+                "letters": column_letters(columns),
+                "max_rows": number(limits.max_sheet_rows),
+                "max_columns": number(limits.max_sheet_columns),
+            },
         )
 
 
@@ -304,8 +338,9 @@ def _check_csv(path: Path) -> None:
     binary_signatures = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF", b"\x7fELF", b"MZ")
     if head.startswith(binary_signatures) or (b"\x00" in head and not utf16):
         raise HostileFileError(
-            f"{path.name} is named .csv but is not a text file.",
-            "Export the sheet from Excel with File > Save As > CSV, and send that file.",
+            N_("{file} is named .csv but is not a text file."),
+            N_("Export the sheet from Excel with File > Save As > CSV, and send that file."),
+            params={"file": path.name},
         )
 
 
@@ -316,28 +351,44 @@ def check_file(path: Path, limits: Limits | None = None) -> str:
     suffix = path.suffix.lower()
     if suffix in MACRO_SUFFIXES:
         raise HostileFileError(
-            f"{path.name} is a macro-enabled or binary workbook ({suffix}), which is never accepted.",
-            "Save it as a plain Excel Workbook (.xlsx) and submit that.",
+            N_("{file} is a macro-enabled or binary workbook ({suffix}), which is never accepted."),
+            N_("Save it as a plain Excel Workbook (.xlsx) and submit that."),
+            params={"file": path.name, "suffix": suffix},
         )
     if suffix in LEGACY_SUFFIXES:
         raise HostileFileError(
-            f"{path.name} is an old-style Excel 97-2003 file (.xls).",
-            "Open it in Excel and use Save As > Excel Workbook (.xlsx).",
+            N_("{file} is an old-style Excel 97-2003 file (.xls)."),
+            N_("Open it in Excel and use Save As > Excel Workbook (.xlsx)."),
+            params={"file": path.name},
         )
     if suffix not in ALLOWED_SUFFIXES:
         raise HostileFileError(
-            f"{path.name}: files of type {suffix or '(none)'} are not accepted.",
-            "Submit the regional template (.xlsx) or a CSV export (.csv).",
+            N_("{file}: files of type {suffix} are not accepted.")
+            if suffix
+            else N_("{file}: files without a type (.xlsx or .csv) are not accepted."),
+            N_("Submit the regional template (.xlsx) or a CSV export (.csv)."),
+            params={"file": path.name, "suffix": suffix},
         )
     size = path.stat().st_size
     if size > limits.max_file_mb * 1e6:
         raise HostileFileError(
-            f"{path.name} is {size / 1e6:,.1f} MB, over the {limits.max_file_mb:g} MB limit.",
-            "Split the return into one file per month or dataset, or ask the Secretariat to "
-            "raise PIDC_MAX_FILE_MB.",
+            N_("{file} is {megabytes} MB, over the {limit} MB limit."),
+            N_(
+                "Split the return into one file per month or dataset, or ask the Secretariat to "
+                "raise PIDC_MAX_FILE_MB."
+            ),
+            params={
+                "file": path.name,
+                "megabytes": decimal(size / 1e6),
+                "limit": f"{limits.max_file_mb:g}",
+            },
         )
     if size == 0:
-        raise HostileFileError(f"{path.name} is empty.", "Send the file again; it arrived empty.")
+        raise HostileFileError(
+            N_("{file} is empty."),
+            N_("Send the file again; it arrived empty."),
+            params={"file": path.name},
+        )
     if suffix == ".xlsx":
         _check_xlsx(path, limits)
         return "xlsx"

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ingestion.errors import HostileFileError, IntakeError
+from pidc.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +117,22 @@ def read_file(path: Path, member: str | None):
         return value
     if outcome == "refused":
         raise value
-    noun = "workbook" if path.suffix.lower() == ".xlsx" else "file"
     raise UnsafeToReadError(
-        f"{path.name}: the {noun} could not be read safely ({value}), so it was set aside and "
-        "nothing in it was loaded.",
-        "Open it in Excel, delete any unused rows, columns and sheets, save it as a plain "
-        "Excel Workbook (.xlsx) or CSV and send it again. If it still cannot be read, send it "
-        "to the Secretariat, who can see what stopped it.",
+        N_(
+            "{file}: the workbook could not be read safely ({reason}), so it was set aside and "
+            "nothing in it was loaded."
+        )
+        if path.suffix.lower() == ".xlsx"
+        else N_(
+            "{file}: the file could not be read safely ({reason}), so it was set aside and "
+            "nothing in it was loaded."
+        ),
+        N_(
+            "Open it in Excel, delete any unused rows, columns and sheets, save it as a plain "
+            "Excel Workbook (.xlsx) or CSV and send it again. If it still cannot be read, send it "
+            "to the Secretariat, who can see what stopped it."
+        ),
+        params={"file": path.name, "reason": str(value)},
     )
 
 

@@ -27,6 +27,7 @@ from expectations.suites import (
     month_index,
     run_rules,
 )
+from ingestion.messages import either, number, phrase
 from ingestion.parsers.common import (
     LINEAGE,
     CountError,
@@ -46,6 +47,7 @@ from ingestion.report import (
     max_problems,
 )
 from pidc.contract import Column, Dataset, load_contract
+from pidc.i18n import N_
 from pidc.normalise import normalise_label
 from pidc.reference.seeds import read_seed
 
@@ -122,30 +124,62 @@ def _future_summary(dataset: str, rows: pd.DataFrame, last: str, *, refused: boo
     """
     count = len(rows)
     periods = sorted(set(rows["period__key"]))
-    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
     lines = sorted({int(r) for r in rows["source_row"]})
-    where = ", ".join(str(r) for r in lines[:5]) + (
-        f" and {len(lines) - 5} more" if lines[5:] else ""
+    listed = ", ".join(str(r) for r in lines[:5])
+    if lines[5:]:
+        listed = phrase(N_("{rows} and {more} more"), rows=listed, more=number(len(lines) - 5))
+    # The English plural is chosen here (one value or many; French agrees for 1 and more).
+    if count == 1:
+        message = N_(
+            "1 value for a month after {last} ({span}) was not loaded: a return can only be for "
+            "a month that has ended ({where})."
+        )
+    elif len(periods) == 1:
+        message = N_(
+            "{count} values for a month after {last} ({span}) were not loaded: a return can "
+            "only be for a month that has ended ({where})."
+        )
+    else:
+        message = N_(
+            "{count} values for months after {last} ({span}) were not loaded: a return can only "
+            "be for a month that has ended ({where})."
+        )
+    fix = (
+        N_(
+            "Nothing else in the file could be loaded. Check the year and month; send these "
+            "months' figures once the months have ended."
+        )
+        if refused
+        else N_("Check the year and month; send these months' figures once the months have ended.")
     )
-    values = f"{count} values" if count != 1 else "1 value"
-    months = "months" if len(periods) != 1 else "a month"
-    message = (
-        f"{values} for {months} after {last} ({span}) {'were' if count != 1 else 'was'} not "
-        "loaded: a return can only be for a month that has ended "
-        f"(row{'s' if len(lines) != 1 else ''} {where})."
-    )
-    fix = "Check the year and month; send these months' figures once the months have ended."
-    if refused:
-        fix = "Nothing else in the file could be loaded. " + fix
-    return Problem(
+    where = phrase(N_("row {rows}") if len(lines) == 1 else N_("rows {rows}"), rows=listed)
+    return Problem.of(
         ERROR if refused else WARNING,
         message,
         fix,
+        {
+            "count": number(count),
+            "last": last,
+            "span": _span(periods),
+            "where": where,
+        },
         dataset=dataset,
         sheet=str(rows["source_sheet"].iloc[0]),
-        value=span,
+        value=_span_text(periods),
         rule="reporting_window",
     )
+
+
+def _span(periods: list[str]) -> str | dict:
+    """One month, or the first to the last of ``periods``, as a message param."""
+    if len(periods) == 1:
+        return periods[0]
+    return phrase(N_("{first} to {last}"), first=periods[0], last=periods[-1])
+
+
+def _span_text(periods: list[str]) -> str:
+    """The months of ``periods`` as the report's value column quotes them: 2026-11..2027-01."""
+    return periods[0] if len(periods) == 1 else f"{periods[0]}..{periods[-1]}"
 
 
 def _set_aside_future(
@@ -184,11 +218,14 @@ def _nil_returns_in_window(
         for period in sorted(periods):
             if month_index(period) < month_index(first):
                 problems.append(
-                    Problem(
+                    Problem.of(
                         ERROR,
-                        f"The {name} nil return is for {period}, before {first}, the earliest "
-                        "month the platform keeps.",
-                        "Check the year and month of the nil return.",
+                        N_(
+                            "The {dataset} nil return is for {period}, before {first}, the "
+                            "earliest month the platform keeps."
+                        ),
+                        N_("Check the year and month of the nil return."),
+                        {"dataset": name, "period": period, "first": first},
                         dataset=name,
                         value=period,
                         rule="reporting_window",
@@ -203,15 +240,24 @@ def _nil_returns_in_window(
 
 def _future_nil_summary(name: str, periods: list[str], last: str, *, refused: bool) -> Problem:
     """One problem for the nil returns of ``name`` in one file for months after ``last``."""
-    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
-    fix = "Check the year and month; send the nil return once the month has ended."
-    return Problem(
+    fix = (
+        N_(
+            "Nothing else in the file could be loaded. Check the year and month; send the nil "
+            "return once the month has ended."
+        )
+        if refused
+        else N_("Check the year and month; send the nil return once the month has ended.")
+    )
+    return Problem.of(
         ERROR if refused else WARNING,
-        f"The {name} nil return for {span} was not recorded: {span} has not ended, and a "
-        f"return can only be for a month that has ended (the latest is {last}).",
-        ("Nothing else in the file could be loaded. " + fix) if refused else fix,
+        N_(
+            "The {dataset} nil return for {span} was not recorded: {span} has not ended, and a "
+            "return can only be for a month that has ended (the latest is {last})."
+        ),
+        fix,
+        {"dataset": name, "span": _span(periods), "last": last},
         dataset=name,
-        value=span,
+        value=_span_text(periods),
         rule="reporting_window",
     )
 
@@ -249,30 +295,30 @@ def _age_band(text) -> str | None:
     return code if code in codes else None
 
 
-def _resolve_text(column: Column, member: str, text) -> tuple[str | None, list[str], str, str]:
-    """One label of a coded column: its code (or None), suggestions, what it should be, how."""
+def _resolve_text(column: Column, member: str, text) -> tuple[str | None, list[str], dict, str]:
+    """One label of a coded column: its code (or None), suggestions, what it should be (a
+    message param) and how to write it (a message template, "" when there is nothing to say)."""
     reference = _reference()
     if column.type == "country":
         as_code = str(text).strip().upper()
         outcome = reference["countries"].resolve(text)
         code = as_code if as_code in reference["country_codes"] else outcome.code
         hints = [f"{c} ({name})" for c, name in outcome.suggestions]
-        what = "a country, nationality or country group the platform knows"
-        how = "Use an ISO 3166-1 alpha-3 code (e.g. FJI) or the country's English name"
+        what = phrase(N_("a country, nationality or country group the platform knows"))
+        how = N_("Use an ISO 3166-1 alpha-3 code (e.g. FJI) or the country's English name.")
     elif column.type == "port":
         code, hints = _port_code(member, text)
-        what = f"one of {member}'s ports"
-        how = "Use the port's code or name from the template's notes, or _U if unknown"
+        what = phrase(N_("one of {member}'s ports"), member=member)
+        how = N_("Use the port's code or name from the template's notes, or _U if unknown.")
     elif column.code_list == "age_group" and (band := _age_band(text)) is not None:
         code, hints = band, []
-        what, how = "an age group", ""
+        what, how = phrase(N_("an age group")), ""
     else:
         outcome = reference["labels"].resolve(column.code_list, text, member)
         code = outcome.code
         hints = [f"{c} ({label})" for c, label in outcome.suggestions]
-        what = f"a code of the {column.code_list} list"
-        codes = ", ".join(load_contract().codes(column.code_list))
-        how = f"Use one of: {codes}"
+        what = phrase(N_("a code of the {code_list} list"), code_list=column.code_list)
+        how = N_("Use one of: {codes}.")
     return code, hints, what, how
 
 
@@ -327,15 +373,16 @@ def _each_once(values, read) -> list:
 def _note_failures(
     notes: dict[int, dict], items: list[int], name: str, values: list, outcomes: list
 ) -> None:
-    """For each row whose ``outcomes`` entry is a (message, fix) pair (the value could not be
-    read), note why under its file (``items``) and its value, as the problem will say."""
+    """For each row whose ``outcomes`` entry is a (message, fix, params) triple (the value could
+    not be read: English templates and their params), note why under its file (``items``) and its
+    value, as the problem will say."""
     for item, value, outcome in zip(items, values, outcomes, strict=True):
         if outcome is not None:
             notes[item][(name, value)] = outcome
 
 
 def _resolution(column: Column, member: str, text) -> tuple[str | None, tuple | None]:
-    """The code of one label, and (message, fix) when it does not resolve."""
+    """The code of one label, and (message, fix, params) when it does not resolve."""
     try:
         found = _resolved(column.type, column.code_list, column.name, member, text, type(text))
     except TypeError:  # a value that cannot be a cache key
@@ -344,18 +391,25 @@ def _resolution(column: Column, member: str, text) -> tuple[str | None, tuple | 
     if code is not None:
         return code, None
     blank = not str(text).strip()
+    params = {"column": column.name, "value": repr(text), "what": what}
+    if column.type not in ("country", "port") and how:
+        params["codes"] = ", ".join(load_contract().codes(column.code_list))
     message = (
-        f"The {column.name} is blank." if blank else f"{text!r} is not {what}; it was not guessed."
+        N_("The {column} is blank.") if blank else N_("{value} is not {what}; it was not guessed.")
     )
-    fix = how + (f". Did you mean {' or '.join(hints[:3])}?" if hints and not blank else ".")
-    return None, (message, fix)
+    fix = how
+    if hints and not blank and how:
+        params["how"] = phrase(how, **{k: v for k, v in params.items() if k == "codes"})
+        params["suggestions"] = either(hints[:3])
+        fix = N_("{how} Did you mean {suggestions}?")
+    return None, (message, fix, params)
 
 
 def _count(text) -> tuple[int | None, tuple | None]:
     try:
         return parse_count(text), None
     except CountError as error:
-        return None, (f"The count {error}.", "")
+        return None, (error.template, "", error.params)
 
 
 def _period(text) -> tuple[tuple[int, str] | tuple[None, None], tuple | None]:
@@ -363,7 +417,7 @@ def _period(text) -> tuple[tuple[int, str] | tuple[None, None], tuple | None]:
         key = parse_period(text)
         return (month_index(key), key), None
     except PeriodError as error:
-        return (None, None), (f"The period cannot be read: {error}.", "")
+        return (None, None), (error.template, "", error.params)
 
 
 def _prepare(
@@ -414,14 +468,18 @@ def _prepare(
                 written = str(text).strip().upper()
                 if not written:
                     notes[item][(name, text)] = (
-                        "The member is blank.",
-                        f"Write your member code ({member}) in every row.",
+                        N_("The member is blank."),
+                        N_("Write your member code ({member}) in every row."),
+                        {"member": member},
                     )
                 elif written != member:
                     notes[item][(name, text)] = (
-                        f"The member in this row is {written}, but the file was submitted by "
-                        f"{member}.",
+                        N_(
+                            "The member in this row is {written}, but the file was submitted by "
+                            "{member}."
+                        ),
                         "",
+                        {"written": written, "member": member},
                     )
         elif column.type == "boolean":
             lowered = frame[name].astype(str).str.strip().str.lower()
@@ -481,12 +539,17 @@ def _mixed_age_bandings(prepared: pd.DataFrame, dataset: str) -> list[Problem]:
             continue
         row = rows[rows["age_group__code"] == clash[1]].iloc[0]
         problems.append(
-            Problem(
+            Problem.of(
                 ERROR,
-                f"The age groups {clash[0]} and {clash[1]} overlap: the {period} return mixes "
-                "two age bandings, so its rows cannot be added up.",
-                "Use one banding for the whole return: the broad groups (Y0T17, Y18T34, "
-                "Y35T54, Y_GE55) or the five-year groups (Y0T4, Y5T9 ... Y60T64, Y_GE65).",
+                N_(
+                    "The age groups {first} and {second} overlap: the {period} return mixes "
+                    "two age bandings, so its rows cannot be added up."
+                ),
+                N_(
+                    "Use one banding for the whole return: the broad groups (Y0T17, Y18T34, "
+                    "Y35T54, Y_GE55) or the five-year groups (Y0T4, Y5T9 ... Y60T64, Y_GE65)."
+                ),
+                {"first": clash[0], "second": clash[1], "period": period},
                 dataset=dataset,
                 sheet=str(row["source_sheet"]),
                 row=int(row["source_row"]),
@@ -499,11 +562,14 @@ def _mixed_age_bandings(prepared: pd.DataFrame, dataset: str) -> list[Problem]:
 
 
 def _unknown_member(member: str) -> Problem:
-    return Problem(
+    return Problem.of(
         ERROR,
-        f"{member!r} is not a PIDC member code.",
-        "Submit from your member's folder (e.g. landing/FJI/) or pass --member with "
-        "your ISO 3166-1 alpha-3 code.",
+        N_("{member} is not a PIDC member code."),
+        N_(
+            "Submit from your member's folder (e.g. landing/FJI/) or pass --member with "
+            "your ISO 3166-1 alpha-3 code."
+        ),
+        {"member": repr(member)},
         rule="member",
     )
 
@@ -571,14 +637,17 @@ def _rule_problem(row: pd.Series, rule, dataset: str, notes: dict) -> Problem:
     """The problem a failed rule makes of one prepared ``row``."""
     value = str(row[rule.column]) if rule.column else None
     if rule.message:
-        message, fix = rule.message, rule.fix
+        message, fix, params = rule.message, rule.fix, dict(rule.params)
     else:
-        message, fix = notes.get((rule.column, row[rule.column]), ("The value is not valid.", ""))
+        message, fix, params = notes.get(
+            (rule.column, row[rule.column]), (N_("The value is not valid."), "", {})
+        )
         fix = fix or rule.fix
-    return Problem(
+    return Problem.of(
         ERROR,
         message,
         fix,
+        params,
         dataset=dataset,
         sheet=str(row["source_sheet"]),
         row=int(row["source_row"]),

@@ -24,7 +24,9 @@ import duckdb
 
 from ingestion.loader import HAS_NO_NEWER_VERSION
 from ingestion.raw_schema import RAW_SCHEMA
+from ingestion.report import word
 from ingestion.statuses import LedgerStatus
+from pidc.i18n import _
 
 # Only these can be withdrawn: their rows may be current. A rejected file loaded nothing.
 WITHDRAWABLE = (LedgerStatus.ACCEPTED, LedgerStatus.SUPERSEDED)
@@ -91,17 +93,21 @@ class Withdrawal:
     def summary(self) -> str:
         """What the withdrawal changes, in a few lines for the operator."""
         lines = [
-            f"Withdrew submission {self.submission_id} ({self.member or '?'}, {self.file_name}), "
-            f"which was {self.previous_status}.",
+            _("Withdrew submission {id} ({member}, {file}), which was {status}.").format(
+                id=self.submission_id,
+                member=self.member or "?",
+                file=self.file_name,
+                status=word(self.previous_status),
+            ),
         ]
         for dataset, period, current in self.returns:
             now = (
-                f"earlier version {current} counts again"
+                _("earlier version {id} counts again").format(id=current)
                 if current
-                else "no earlier version: it leaves the publication"
+                else _("no earlier version: it leaves the publication")
             )
             lines.append(f"  {dataset} {period}: {now}")
-        lines.append("The next pipeline run (`pidc pipeline`) publishes the change.")
+        lines.append(_("The next pipeline run (`pidc pipeline`) publishes the change."))
         return "\n".join(lines)
 
 
@@ -117,17 +123,19 @@ def withdraw_submission(
     in one transaction. Raises :class:`WithdrawalError` when it cannot be withdrawn."""
     reason, withdrawn_by = (reason or "").strip(), (withdrawn_by or "").strip()
     if not reason:
-        raise WithdrawalError("Give the reason for the withdrawal (--reason); it is recorded.")
+        raise WithdrawalError(_("Give the reason for the withdrawal (--reason); it is recorded."))
     if not withdrawn_by:
-        raise WithdrawalError("Say who withdraws the submission (--by); it is recorded.")
+        raise WithdrawalError(_("Say who withdraws the submission (--by); it is recorded."))
     found = connection.execute(
         f"select member, file_name, status from {RAW_SCHEMA}.submissions where submission_id = ?",
         [submission_id],
     ).fetchone()
     if found is None:
         raise WithdrawalError(
-            f"There is no submission {submission_id!r} in the ledger. Submission ids are in the "
-            "ledger (the dashboard's data-quality page, or raw.submissions)."
+            _(
+                "There is no submission {id} in the ledger. Submission ids are in the ledger "
+                "(the dashboard's data-quality page, or raw.submissions)."
+            ).format(id=repr(submission_id))
         )
     member, file_name, status = found
     if status == LedgerStatus.WITHDRAWN:
@@ -136,14 +144,24 @@ def withdraw_submission(
             "where submission_id = ?",
             [submission_id],
         ).fetchone()
-        when = (
-            f" on {earlier[0]:%Y-%m-%d %H:%M} UTC by {earlier[1]} ({earlier[2]})" if earlier else ""
-        )
-        raise WithdrawalError(f"Submission {submission_id} was already withdrawn{when}.")
+        if earlier:
+            raise WithdrawalError(
+                _(
+                    "Submission {id} was already withdrawn on {when} UTC by {who} ({reason})."
+                ).format(
+                    id=submission_id,
+                    when=f"{earlier[0]:%Y-%m-%d %H:%M}",
+                    who=earlier[1],
+                    reason=earlier[2],
+                )
+            )
+        raise WithdrawalError(_("Submission {id} was already withdrawn.").format(id=submission_id))
     if status not in WITHDRAWABLE:
         raise WithdrawalError(
-            f"Submission {submission_id} was {status}: none of its rows were loaded, so there is "
-            "nothing to withdraw."
+            _(
+                "Submission {id} was {status}: none of its rows were loaded, so there is "
+                "nothing to withdraw."
+            ).format(id=submission_id, status=word(status))
         )
     at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
     connection.execute("begin transaction")

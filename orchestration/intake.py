@@ -21,7 +21,9 @@ from ingestion.landing import file_sha256, landing_files
 from ingestion.raw_schema import raw_tables
 from orchestration.partitions import raw_freshness_policy
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
+from pidc import i18n
 from pidc.escaping import escape_markdown
+from pidc.i18n import _
 
 INTAKE_GROUP = "intake"
 INTAKE_ASSET_NAME = "raw_tables"
@@ -272,10 +274,13 @@ def build_intake_assets() -> dg.AssetsDefinition:
         targets = _resolve_targets(config, platform_home.landing)
         total = sum(len(landing_files(t)) if t.is_dir() else 1 for t in targets)
         progress.current.start("intake", total)
-        for target in targets:
-            outcomes.extend(
-                ingest_path(target, platform_home, on_file=lambda _: progress.current.advance())
-            )
+        # Reports written during a run (report.md, report.html) are in PIDC_LANG's language,
+        # else the current one (a `pidc --lang fr pipeline` run in this process).
+        with i18n.language(i18n.language_from_env(default=i18n.get_language())):
+            for target in targets:
+                outcomes.extend(
+                    ingest_path(target, platform_home, on_file=lambda _: progress.current.advance())
+                )
         for outcome in outcomes:
             warn = outcome.status in ("rejected", "refused", "skipped")
             log = context.log.warning if warn else context.log.info
@@ -290,11 +295,15 @@ def build_intake_assets() -> dg.AssetsDefinition:
             "rows_rejected": sum(outcome.rows_rejected for outcome in outcomes),
             **set_aside_metadata(outcomes),
         }
-        progress.current.finish(
-            "intake",
-            f"{metadata['files_accepted']} accepted, {metadata['files_rejected']} rejected, "
-            f"{metadata['files_duplicate']} already received",
-        )
+        with i18n.language(i18n.language_from_env(default=i18n.get_language())):
+            progress.current.finish(
+                "intake",
+                _("{accepted} accepted, {rejected} rejected, {duplicate} already received").format(
+                    accepted=metadata["files_accepted"],
+                    rejected=metadata["files_rejected"],
+                    duplicate=metadata["files_duplicate"],
+                ),
+            )
         for spec in context.assets_def.specs:
             yield dg.MaterializeResult(asset_key=spec.key, metadata=metadata)
         yield rejected_files_check(outcomes)

@@ -12,6 +12,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from pidc.i18n import _, ngettext
 from pidc.settings import Home
 
 HEARTBEAT = "watcher.json"
@@ -63,14 +64,19 @@ def when_published(platform_home: Home, *, now: dt.datetime | None = None) -> st
     """What the Submit page tells an officer about when an accepted return is published."""
     beat = read_heartbeat(platform_home, now=now)
     if beat is None:
-        return (
+        return _(
             "The file is in your landing folder. Its figures are published at the next pipeline "
             "run: the Secretariat's scheduled run, `make pipeline`, or within a minute when the "
             "Dagster landing sensor is on (`make dagster`)."
         )
     minutes = max(1, round(beat.interval_seconds / 60))
-    return (
-        f"The platform looks for new files every {minutes} minute{'s' if minutes > 1 else ''}: "
-        "this return goes through the pipeline at its next look, and its figures appear once "
-        "that run has published (a few minutes). The Data quality page shows its status."
-    )
+    return ngettext(
+        "The platform looks for new files every {minutes} minute: this return goes through the "
+        "pipeline at its next look, and its figures appear once that run has published (a few "
+        "minutes). "
+        "The Data quality page shows its status.",
+        "The platform looks for new files every {minutes} minutes: this return goes through the "
+        "pipeline at its next look, and its figures appear once that run has published (a few "
+        "minutes). The Data quality page shows its status.",
+        minutes,
+    ).format(minutes=minutes)

@@ -13,24 +13,25 @@ from python_calamine import CalamineWorkbook
 
 from ingestion.errors import UnreadableFileError
 from ingestion.layout_schema import broken_layouts
+from ingestion.messages import phrase
 from ingestion.parsers.common import ParsedSubmission
 from ingestion.parsers.csv_returns import dataset_from_file_name, decode_text, parse_csv
 from ingestion.parsers.declared_layout import matching_layouts, parse_declared
 from ingestion.parsers.sdmx_csv import is_sdmx_csv, parse_sdmx_csv
 from ingestion.parsers.template_workbook import RETURN_SHEET, parse_template
-
-_ASK_FOR_LAYOUT = (
-    "ask the Secretariat to declare a layout for this publication (docs/layouts.md; "
-    "`pidc layout check` shows what it would read)"
-)
+from pidc.i18n import N_
 
 
-def _broken_note() -> str:
-    """The layout files that could not be read, since one of them may be this file's."""
+def _broken_note() -> str | dict:
+    """The layout files that could not be read, since one of them may be this file's (a
+    message param: ingestion.messages)."""
     broken = broken_layouts()
     if not broken:
         return ""
-    return " Layout files that could not be read (one may be this file's): " + "; ".join(broken)
+    return phrase(
+        N_(" Layout files that could not be read (one may be this file's): {files}"),
+        files="; ".join(broken),
+    )
 
 
 def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
@@ -45,23 +46,34 @@ def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
             return parse_declared(path, member, layouts)
         if dataset_from_file_name(path.name) is None:
             raise UnreadableFileError(
-                f"{path.name} is not a return this platform can read: it is not SDMX-CSV, its "
-                "name does not say which dataset it holds (as a regional CSV return's does), "
-                f"and no declared layout{' of ' + member if member else ''} matches its name "
-                "or header.",
-                "If this is your office's own monthly publication, "
-                + _ASK_FOR_LAYOUT
-                + "; if it is a regional CSV return, put the dataset in its name, e.g. "
-                "FJI_refusals_2026-10.csv." + _broken_note(),
+                N_(
+                    "{file} is not a return this platform can read: it is not SDMX-CSV, its "
+                    "name does not say which dataset it holds (as a regional CSV return's does), "
+                    "and no declared layout of {member} matches its name or header."
+                )
+                if member
+                else N_(
+                    "{file} is not a return this platform can read: it is not SDMX-CSV, its "
+                    "name does not say which dataset it holds (as a regional CSV return's does), "
+                    "and no declared layout matches its name or header."
+                ),
+                N_(
+                    "If this is your office's own monthly publication, ask the Secretariat to "
+                    "declare a layout for this publication (docs/layouts.md; `pidc layout check` "
+                    "shows what it would read); if it is a regional CSV return, put the dataset "
+                    "in its name, e.g. FJI_refusals_2026-10.csv.{broken}"
+                ),
                 audience="secretariat",
+                params={"file": path.name, "member": member or "", "broken": _broken_note()},
             )
         return parse_csv(path, member)
     try:
         sheets = CalamineWorkbook.from_path(str(path)).sheet_names
     except Exception as error:  # calamine raises its own error types for broken files
         raise UnreadableFileError(
-            f"{path.name} could not be opened as an Excel workbook ({error}).",
-            "Open it in Excel, check it is not password-protected, and save it as .xlsx.",
+            N_("{file} could not be opened as an Excel workbook ({error})."),
+            N_("Open it in Excel, check it is not password-protected, and save it as .xlsx."),
+            params={"file": path.name, "error": str(error)},
         ) from None
     if RETURN_SHEET in sheets:
         return parse_template(path, member)
@@ -69,11 +81,25 @@ def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
     if layouts:
         return parse_declared(path, member, layouts)
     raise UnreadableFileError(
-        f"{path.name} is neither the regional template (it has no {RETURN_SHEET!r} sheet) nor a "
-        f"workbook with a declared layout{' for ' + member if member else ''}.",
-        "Fill in the regional template (`pidc template` or the Submit page), or "
-        + _ASK_FOR_LAYOUT
-        + "."
-        + _broken_note(),
+        N_(
+            "{file} is neither the regional template (it has no {sheet} sheet) nor a workbook "
+            "with a declared layout for {member}."
+        )
+        if member
+        else N_(
+            "{file} is neither the regional template (it has no {sheet} sheet) nor a workbook "
+            "with a declared layout."
+        ),
+        N_(
+            "Fill in the regional template (`pidc template` or the Submit page), or ask the "
+            "Secretariat to declare a layout for this publication (docs/layouts.md; `pidc layout "
+            "check` shows what it would read).{broken}"
+        ),
         audience="secretariat",
+        params={
+            "file": path.name,
+            "sheet": repr(RETURN_SHEET),
+            "member": member or "",
+            "broken": _broken_note(),
+        },
     )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ingestion.report import ERROR, Problem, count_unlisted, max_problems
 from pidc.contract import Dataset
+from pidc.i18n import N_
 
 # Where each record came from: sheet (or file), spreadsheet row and, when one row holds several
 # records (a declared layout's category or month columns), the column; None for one record a row.
@@ -38,7 +39,16 @@ _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
 class PeriodError(ValueError):
-    """A period value could not be read as a calendar month."""
+    """A period value could not be read as a calendar month.
+
+    ``str(error)`` says why in English; ``template`` and ``params`` are the whole sentence a
+    report shows, in its reader's language (ingestion.messages).
+    """
+
+    def __init__(self, reason: str, template: str = "", **params: object) -> None:
+        super().__init__(reason)
+        self.template = template or N_("The period cannot be read: {reason}.")
+        self.params = params if template else {"reason": reason}
 
 
 def parse_period(value: object) -> str:
@@ -53,10 +63,14 @@ def parse_period(value: object) -> str:
         if 20000 <= float(value) <= 80000 and float(value).is_integer():
             day = _EXCEL_EPOCH + dt.timedelta(days=int(value))
             return f"{day.year:04d}-{day.month:02d}"
-        raise PeriodError(f"{value!r} is a number, not a month")
+        raise PeriodError(
+            f"{value!r} is a number, not a month",
+            N_("The period cannot be read: {value} is a number, not a month."),
+            value=repr(value),
+        )
     text = str(value or "").strip().lower()
     if not text:
-        raise PeriodError("the period is blank")
+        raise PeriodError("the period is blank", N_("The period is blank."))
     year = month = None
     if match := _ISO_MONTH.match(text):
         year, month = int(match[1]), int(match[2])
@@ -70,12 +84,25 @@ def parse_period(value: object) -> str:
     elif match := _YEAR_MONTH_NAME.match(text):
         year, month = int(match[1]), _MONTHS.get(match[2])
     if not year or not month or not 1 <= month <= 12 or not 1990 <= year <= 2100:
-        raise PeriodError(f"{value!r} is not a month this platform can read")
+        raise PeriodError(
+            f"{value!r} is not a month this platform can read",
+            N_("The period cannot be read: {value} is not a month this platform can read."),
+            value=repr(value),
+        )
     return f"{year:04d}-{month:02d}"
 
 
 class CountError(ValueError):
-    """A count cell is not a whole number of zero or more."""
+    """A count cell is not a whole number of zero or more.
+
+    ``str(error)`` says why in English; ``template`` and ``params`` are the whole sentence a
+    report shows, in its reader's language (ingestion.messages).
+    """
+
+    def __init__(self, reason: str, template: str, **params: object) -> None:
+        super().__init__(reason)
+        self.template = template
+        self.params = params
 
 
 _ZERO_MARKERS = {"-", "–", "—", "nil", "none"}
@@ -88,28 +115,40 @@ def parse_count(value: object) -> int:
     as do negative, fractional and non-numeric values.
     """
     if isinstance(value, bool):
-        raise CountError(f"{value!r} is not a count")
+        raise CountError(
+            f"{value!r} is not a count", N_("The count {value} is not a count."), value=repr(value)
+        )
     if isinstance(value, int):
         number: float = value
     elif isinstance(value, float):
         if value != value:  # NaN: an empty cell read by pandas
-            raise CountError("the count is blank")
+            raise CountError("the count is blank", N_("The count is blank."))
         number = value
     else:
         text = str(value or "").strip()
         if not text:
-            raise CountError("the count is blank")
+            raise CountError("the count is blank", N_("The count is blank."))
         if text.lower() in _ZERO_MARKERS:
             return 0
         cleaned = re.sub(r"(?<=\d)[,\s\u00a0'](?=\d{3}\b)", "", text)
         try:
             number = float(cleaned)
         except ValueError:
-            raise CountError(f"{text!r} is not a number") from None
+            raise CountError(
+                f"{text!r} is not a number",
+                N_("The count {value} is not a number."),
+                value=repr(text),
+            ) from None
     if number < 0:
-        raise CountError(f"{value!r} is negative")
+        raise CountError(
+            f"{value!r} is negative", N_("The count {value} is negative."), value=repr(value)
+        )
     if not float(number).is_integer():
-        raise CountError(f"{value!r} is not a whole number")
+        raise CountError(
+            f"{value!r} is not a whole number",
+            N_("The count {value} is not a whole number."),
+            value=repr(value),
+        )
     return int(number)
 
 
@@ -175,10 +214,17 @@ class ParsedSubmission:
     def rows_read(self) -> int:
         return sum(len(frame) for frame in self.frames.values())
 
-    def error(self, message: str, fix: str, **where: object) -> None:
+    def error(self, message: str, fix: str, *, params: dict | None = None, **where: object) -> None:
         """Record a parse error at ``where`` (dataset, sheet, row, column, value); past
-        ``PIDC_MAX_PROBLEMS`` it is only counted, so a file of bad rows costs bounded memory."""
-        problem = Problem(ERROR, message, fix, rule="parse", **where)  # type: ignore[arg-type]
+        ``PIDC_MAX_PROBLEMS`` it is only counted, so a file of bad rows costs bounded memory.
+
+        With ``params`` (even empty), ``message`` and ``fix`` are English templates marked with
+        ``N_``, shown in the reader's language (:meth:`Problem.of`); without, finished English.
+        """
+        if params is None:
+            problem = Problem(ERROR, message, fix, rule="parse", **where)  # type: ignore[arg-type]
+        else:
+            problem = Problem.of(ERROR, message, fix, params, rule="parse", **where)
         if len(self.problems) < max_problems():
             self.problems.append(problem)
         else:

@@ -13,6 +13,7 @@ import pandas as pd
 from ingestion.errors import UnreadableFileError
 from ingestion.parsers.common import ParsedSubmission, PeriodError, fill_defaults, parse_period
 from pidc.contract import load_contract
+from pidc.i18n import N_
 
 _PERIOD_IN_NAME = re.compile(r"(\d{4})[-_](\d{2})(?!\d)")
 
@@ -68,8 +69,9 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
     if dataset_name is None:
         names = ", ".join(contract.dataset_names)
         raise UnreadableFileError(
-            f"The file name {path.name!r} does not say which dataset it holds.",
-            f"Put the dataset name in the file name, e.g. FJI_refusals_2026-10.csv ({names}).",
+            N_("The file name {file} does not say which dataset it holds."),
+            N_("Put the dataset name in the file name, e.g. FJI_refusals_2026-10.csv ({names})."),
+            params={"file": repr(path.name), "names": names},
         )
     dataset = contract.dataset(dataset_name)
     delimiter = sniff_delimiter(text)
@@ -84,8 +86,12 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise UnreadableFileError(
-            f"{path.name} is not a readable CSV table ({error}).",
-            "Save it again as CSV from Excel (comma- or semicolon-separated) with one header row.",
+            N_("{file} is not a readable CSV table ({error})."),
+            N_(
+                "Save it again as CSV from Excel (comma- or semicolon-separated) with one header "
+                "row."
+            ),
+            params={"file": path.name, "error": str(error)},
         ) from None
     frame.columns = [header_name(c) for c in frame.columns]
     expected = dataset.column_names
@@ -94,8 +100,13 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
     extra = [c for c in frame.columns if c not in expected]
     for column in missing:
         parsed.error(
-            f"The column {column!r} is missing.",
-            f"Add a column headed {column!r}; the {dataset_name} columns are: {', '.join(expected)}.",
+            N_("The column {column} is missing."),
+            N_("Add a column headed {column}; the {dataset} columns are: {columns}."),
+            params={
+                "column": repr(column),
+                "dataset": dataset_name,
+                "columns": ", ".join(expected),
+            },
             dataset=dataset_name,
             sheet=path.name,
             row=1,
@@ -103,8 +114,13 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
         )
     for column in extra:
         parsed.error(
-            f"The column {column!r} is not part of the {dataset_name} dataset.",
-            f"Remove it or rename it to one of: {', '.join(expected)}.",
+            N_("The column {column} is not part of the {dataset} dataset."),
+            N_("Remove it or rename it to one of: {columns}."),
+            params={
+                "column": repr(column),
+                "dataset": dataset_name,
+                "columns": ", ".join(expected),
+            },
             dataset=dataset_name,
             sheet=path.name,
             row=1,
@@ -126,10 +142,15 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
             period = None
         if period is None:
             raise UnreadableFileError(
-                f"{path.name} has no data rows, so it would be a nil return, but its name "
-                "does not say which month it is for.",
-                "Name the file with the month, e.g. FJI_removals_2026-10.csv, to declare a nil "
-                "return; or add the rows.",
+                N_(
+                    "{file} has no data rows, so it would be a nil return, but its name does not "
+                    "say which month it is for."
+                ),
+                N_(
+                    "Name the file with the month, e.g. FJI_removals_2026-10.csv, to declare a nil "
+                    "return; or add the rows."
+                ),
+                params={"file": path.name},
             )
         parsed.nil_returns[dataset_name] = {period}
     parsed.frames[dataset_name] = frame

@@ -29,10 +29,13 @@ from ingestion.layout_schema import (
     column_span,
     declared_layouts,
 )
+from ingestion.messages import either, phrase
+from ingestion.messages import number as count_param
 from ingestion.parsers.common import CountError, ParsedSubmission, PeriodError, parse_count
 from ingestion.parsers.common import parse_period as parse_period_text
 from ingestion.report import ERROR, NOTE, SECRETARIAT, WARNING, Problem
 from pidc.contract import load_contract
+from pidc.i18n import N_
 
 TOTAL = "_T"
 HEADER_SCAN_ROWS = 15
@@ -186,7 +189,8 @@ class _TableReader:
         self.dataset = load_contract().dataset(table.dataset)
         self.where = {"dataset": table.dataset, "sheet": table.sheet or path.name}
         self.summary = TableSummary(layout.name, table.sheet, table.dataset, table.use)
-        self.unresolved: dict[tuple[str, str], list[str]] = defaultdict(list)
+        # Where each unresolved label was met: message params (row 5, column C).
+        self.unresolved: dict[tuple[str, str], list[dict]] = defaultdict(list)
         breakdowns = {c.name for c in self.dataset.breakdowns}
         self.labels = {
             normalise(k): v
@@ -199,30 +203,35 @@ class _TableReader:
             if k in breakdowns and isinstance(v, dict)
         }
         self._resolved: dict[tuple[str, str], dict[str, str] | None] = {}
-        self.within_tolerance: list[str] = []
+        self.within_tolerance: list[dict] = []  # message params, one per total
         self.read_rows: list[int] = []
         self.unreadable: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
         self.headerless: set[int] = set()
 
     # -- problems ---------------------------------------------------------------------------
-    def secretariat(self, message: str, fix: str, **where: object) -> None:
-        """A problem only the Secretariat can fix: the layout or a mapping."""
-        where = {**self.where, **where}
+    def secretariat(self, message: str, fix: str, params: dict, **where: object) -> None:
+        """A problem only the Secretariat can fix: the layout or a mapping (``message`` and
+        ``fix``: English templates marked with ``N_``, filled in with ``params``)."""
+        where = {**self.where, **where, "layout": self.layout_name}
+        params = {**params, "layout": self.layout_name}
+        where.pop("layout")
         self.parsed.problems.append(
-            Problem(ERROR, message, fix, rule="layout", audience=SECRETARIAT, **where)  # type: ignore[arg-type]
+            Problem.of(ERROR, message, fix, params, rule="layout", audience=SECRETARIAT, **where)
         )
 
-    def note(self, message: str, **where: object) -> None:
+    def note(self, message: str, params: dict, **where: object) -> None:
+        """What was read and how (nothing to do): an English template and its ``params``."""
         self.parsed.problems.append(
-            Problem(NOTE, message, "Nothing to do.", rule="layout_note", **{**self.where, **where})  # type: ignore[arg-type]
-        )
+            Problem.of(NOTE, message, N_("Nothing to do."), params, rule="layout_note",
+                       **{**self.where, **where})
+        )  # fmt: skip
 
     @property
     def layout_name(self) -> str:
         return self.layout.source.name if self.layout.source else self.layout.name
 
     # -- labels -----------------------------------------------------------------------------
-    def resolve(self, dimension: str, label: str, place: str) -> dict[str, str] | None:
+    def resolve(self, dimension: str, label: str, place: dict) -> dict[str, str] | None:
         """The codes a row or column label gives, or None (reported once per label)."""
         key = (dimension, normalise(label))
         if key not in self._resolved:
@@ -250,17 +259,27 @@ class _TableReader:
         hints = getattr(self, "_hints", {})
         for (dimension, label), places in self.unresolved.items():
             near = hints.get((dimension, normalise(label))) or []
-            did_you_mean = f" Did you mean {' or '.join(near[:3])}?" if near else ""
-            shown = ", ".join(places[:5]) + (
-                f" and {len(places) - 5} more" if len(places) > 5 else ""
-            )
+            shown: list | dict = places[:5]
+            if len(places) > 5:
+                shown = phrase(
+                    N_("{rows} and {more} more"), rows=shown, more=count_param(len(places) - 5)
+                )
+            fix = N_("Secretariat: add `{label}: CODE` under `labels` in {layout}.")
+            if near:
+                fix = N_(
+                    "Secretariat: add `{label}: CODE` under `labels` in {layout}. Did you mean "
+                    "{suggestions}?"
+                )
             self.secretariat(
-                f"The {dimension} label {label!r} ({shown}) has no code: the layout "
-                f"{self.layout_name} does not map it and it matches no known {dimension}.",
-                f"Secretariat: add `{label}: CODE` under `labels` in {self.layout_name}."
-                + did_you_mean,
+                N_(
+                    "The {dimension} label {quoted} ({places}) has no code: the layout {layout} "
+                    "does not map it and it matches no known {dimension}."
+                ),
+                fix,
+                {"dimension": dimension, "quoted": repr(label), "label": label,
+                 "places": shown, "suggestions": either(near[:3])},
                 value=label,
-            )
+            )  # fmt: skip
 
     # -- structure --------------------------------------------------------------------------
     def row_label_columns(self) -> list[int]:
@@ -357,11 +376,15 @@ class _TableReader:
                 else:
                     self.headerless.add(index)
                     self.secretariat(
-                        f"Column {column_letter(index)} has figures but no header, so the "
-                        "layout cannot say what they count.",
-                        f"Secretariat: give the column's code with `columns.codes` or "
-                        f"`columns.cells`, or `columns.ignore: [{column_letter(index)}]` in "
-                        f"{self.layout_name}.",
+                        N_(
+                            "Column {letter} has figures but no header, so the layout cannot "
+                            "say what they count."
+                        ),
+                        N_(
+                            "Secretariat: give the column's code with `columns.codes` or "
+                            "`columns.cells`, or `columns.ignore: [{letter}]` in {layout}."
+                        ),
+                        {"letter": column_letter(index)},
                         column=column_letter(index),
                     )
             else:
@@ -370,11 +393,19 @@ class _TableReader:
         if spec.codes:
             if len(details) != len(spec.codes):
                 self.secretariat(
-                    f"The table has {len(details)} figure columns "
-                    f"({', '.join(column_letter(c.index) for c in details)}) but the layout "
-                    f"gives {len(spec.codes)} codes.",
-                    f"Secretariat: check `columns.codes` in {self.layout_name} against this "
-                    "edition (`pidc layout check`).",
+                    N_(
+                        "The table has {columns} figure columns ({letters}) but the layout "
+                        "gives {codes} codes."
+                    ),
+                    N_(
+                        "Secretariat: check `columns.codes` in {layout} against this edition "
+                        "(`pidc layout check`)."
+                    ),
+                    {
+                        "columns": len(details),
+                        "letters": ", ".join(column_letter(c.index) for c in details),
+                        "codes": len(spec.codes),
+                    },
                 )
                 return []
             for column, code in zip(details, spec.codes, strict=True):
@@ -385,7 +416,8 @@ class _TableReader:
                     if key in PERIOD_PARTS:
                         column.dims[key] = text
                         continue
-                    codes = self.resolve(key, text, f"column {column_letter(column.index)}")
+                    place = phrase(N_("column {letter}"), letter=column_letter(column.index))
+                    codes = self.resolve(key, text, place)
                     if codes:
                         column.dims.update(codes)
         for column in result:
@@ -425,21 +457,26 @@ class _TableReader:
             return None
         if source == "file_name":
             found = period_in_text(self.path.stem)
-            what = f"the file name {self.path.name!r}"
+            what = phrase(N_("the file name {name}"), name=repr(self.path.name))
         elif source == "title":
             text = " ".join(
                 cell_text(c) for row in self.grid[: self.table.rows.first - 1] for c in row
             )
             found = period_in_text(text)
-            what = "the title rows above the table"
+            what = phrase(N_("the title rows above the table"))
         else:
             return source
         if not found:
             raise UnreadableFileError(
-                f"No month could be read from {what}; the layout {self.layout_name} takes the "
-                "table's month from there.",
-                "Name the file with its month and year (e.g. Migration-Report-March-2026.csv), "
-                "or ask the Secretariat to set the layout's `period`.",
+                N_(
+                    "No month could be read from {what}; the layout {layout} takes the table's "
+                    "month from there."
+                ),
+                N_(
+                    "Name the file with its month and year (e.g. Migration-Report-March-2026.csv), "
+                    "or ask the Secretariat to set the layout's `period`."
+                ),
+                params={"what": what, "layout": self.layout_name},
             )
         return found
 
@@ -451,10 +488,15 @@ class _TableReader:
             )
             if normalise(table.title) not in re.sub(r"\s+", " ", above):
                 self.secretariat(
-                    f"The table does not carry the title {table.title!r}: the publication has "
-                    "changed shape since its layout was declared.",
-                    f"Secretariat: update the layout {self.layout_name} to this edition "
-                    "(`pidc layout check`). The member has nothing to correct.",
+                    N_(
+                        "The table does not carry the title {title}: the publication has "
+                        "changed shape since its layout was declared."
+                    ),
+                    N_(
+                        "Secretariat: update the layout {layout} to this edition "
+                        "(`pidc layout check`). The member has nothing to correct."
+                    ),
+                    {"title": repr(table.title)},
                 )
                 return []
         last_row, stop_row = self.data_end()
@@ -486,10 +528,15 @@ class _TableReader:
             if not label:
                 if any(is_figure(values[c.index]) for c in details + totals):
                     self.secretariat(
-                        f"Row {number} has figures but no label, so the layout cannot say what "
-                        "they count.",
-                        f"Secretariat: add the row's label pattern to `rows.skip` in "
-                        f"{self.layout_name} if it is not data.",
+                        N_(
+                            "Row {row} has figures but no label, so the layout cannot say what "
+                            "they count."
+                        ),
+                        N_(
+                            "Secretariat: add the row's label pattern to `rows.skip` in {layout} "
+                            "if it is not data."
+                        ),
+                        {"row": number},
                         row=number,
                     )
                 else:
@@ -515,7 +562,7 @@ class _TableReader:
                 try:
                     figures[column.index] = read_count(value)
                 except CountError as error:
-                    self.unreadable[column.index].append((number, cell_text(value), str(error)))
+                    self.unreadable[column.index].append((number, cell_text(value), error))
             if is_total or is_subtotal:
                 total_rows.append(
                     (number, "total" if is_total else "subtotal", figures, len(detail_rows))
@@ -539,9 +586,14 @@ class _TableReader:
                     month = month_number(month_text)
                 if month is None or year is None:
                     self.secretariat(
-                        f"Row {number}: {texts['month']!r} is not a month the layout can read"
-                        + ("" if year else " (no year above it)") + ".",
-                        f"Secretariat: check `rows.keys` in {self.layout_name}.",
+                        N_("Row {row}: {month} is not a month the layout can read.")
+                        if year
+                        else N_(
+                            "Row {row}: {month} is not a month the layout can read (no year "
+                            "above it)."
+                        ),
+                        N_("Secretariat: check `rows.keys` in {layout}."),
+                        {"row": number, "month": repr(texts["month"])},
                         row=number, value=texts["month"],
                     )  # fmt: skip
                     continue
@@ -554,7 +606,7 @@ class _TableReader:
                     period = parse_period_text(row[column_index(keys["period"])])
                 except PeriodError as error:
                     self.parsed.error(
-                        f"The period cannot be read: {error}.", "Write the month as YYYY-MM.",
+                        error.template, N_("Write the month as YYYY-MM."), params=error.params,
                         **self.where, row=number, value=texts["period"],
                     )  # fmt: skip
                     continue
@@ -562,7 +614,7 @@ class _TableReader:
             for key, text in texts.items():
                 if key in PERIOD_PARTS:
                     continue
-                codes = self.resolve(key, text, f"row {number}")
+                codes = self.resolve(key, text, phrase(N_("row {row}"), row=number))
                 if codes is None:
                     unresolved = True
                 else:
@@ -607,9 +659,16 @@ class _TableReader:
         if blank_cells:
             shown = ", ".join(blank_cells[:8]) + (" ..." if len(blank_cells) > 8 else "")
             self.parsed.error(
-                f"{len(blank_cells)} cells among the figures are blank ({shown}); blank is not "
-                "zero on this platform.",
-                "Write 0 (or -) where there was nothing to count, then resubmit.",
+                N_(
+                    "1 cell among the figures is blank ({cells}); blank is not zero on this platform."
+                )
+                if len(blank_cells) == 1
+                else N_(
+                    "{count} cells among the figures are blank ({cells}); blank is not zero on "
+                    "this platform."
+                ),
+                N_("Write 0 (or -) where there was nothing to count, then resubmit."),
+                params={"count": count_param(len(blank_cells)), "cells": shown},
                 **self.where,
             )
         records += self.check_total_rows(total_rows, detail_rows, details, base, fixed)
@@ -621,10 +680,12 @@ class _TableReader:
         self.report_tolerated()
         if provisional:
             self.parsed.problems.append(
-                Problem(
+                Problem.of(
                     WARNING,
-                    f"{provisional} rows are marked provisional [p].",
-                    "Send a corrected version of those months when the figures are final.",
+                    N_("1 row is marked provisional [p].") if provisional == 1
+                    else N_("{count} rows are marked provisional [p]."),
+                    N_("Send a corrected version of those months when the figures are final."),
+                    {"count": count_param(provisional)},
                     rule="provisional", **self.where,
                 )
             )  # fmt: skip
@@ -661,10 +722,17 @@ class _TableReader:
                 missing.append(column.name)
         if missing:
             raise UnreadableFileError(
-                f"The layout {self.layout_name} does not say the {', '.join(missing)} of its "
-                f"{self.table.dataset} figures, and those have no total code.",
-                f"Secretariat: add them under `constants` in {self.layout_name}.",
+                N_(
+                    "The layout {layout} does not say the {missing} of its {dataset} figures, "
+                    "and those have no total code."
+                ),
+                N_("Secretariat: add them under `constants` in {layout}."),
                 audience=SECRETARIAT,
+                params={
+                    "layout": self.layout_name,
+                    "missing": ", ".join(missing),
+                    "dataset": self.table.dataset,
+                },
             )
         return dims
 
@@ -686,9 +754,9 @@ class _TableReader:
             if year and month:
                 return f"{year:04d}-{month:02d}"
         self.secretariat(
-            f"Column {column_letter(column.index)}'s header {' '.join(column.labels)!r} is not "
-            "a month the layout can read.",
-            f"Secretariat: check `columns.header_rows` and `columns.key` in {self.layout_name}.",
+            N_("Column {letter}'s header {header} is not a month the layout can read."),
+            N_("Secretariat: check `columns.header_rows` and `columns.key` in {layout}."),
+            {"letter": column_letter(column.index), "header": repr(" ".join(column.labels))},
             column=column_letter(column.index),
         )
         return None
@@ -724,13 +792,17 @@ class _TableReader:
                 continue
             if abs(stated - detail) <= self.table.tolerance:
                 self.within_tolerance.append(
-                    f"{label} ({column_letter(column.index)}{number}: {stated:,} printed, "
-                    f"{detail:,} in detail)"
-                )
+                    phrase(
+                        N_("{label} ({cell}: {stated} printed, {detail} in detail)"),
+                        label=label, cell=f"{column_letter(column.index)}{number}",
+                        stated=count_param(stated), detail=count_param(detail),
+                    )
+                )  # fmt: skip
                 continue
             self.parsed.error(
-                f"The total for {label!r} is {stated:,} but its detail adds up to {detail:,}.",
-                "Correct the detail or the total so that they agree, then resubmit.",
+                N_("The total for {label} is {stated} but its detail adds up to {detail}."),
+                N_("Correct the detail or the total so that they agree, then resubmit."),
+                params={"label": repr(label), "stated": count_param(stated), "detail": count_param(detail)},
                 **self.where, row=number, column=column_letter(column.index), value=str(stated),
             )  # fmt: skip
 
@@ -738,31 +810,53 @@ class _TableReader:
         """Figures that are not whole numbers: one problem per column, not one per cell."""
         for index, cells in sorted(self.unreadable.items()):
             letter = column_letter(index)
-            number, value, reason = cells[0]
+            row, value, error = cells[0]
             shown = ", ".join(f"{letter}{n} {v!r}" for n, v, _ in cells[:5])
+            shown += " ..." if len(cells) > 5 else ""
             self.parsed.error(
-                f"{len(cells)} figure{'s' if len(cells) > 1 else ''} in column {letter} cannot "
-                f"be read ({shown}{' ...' if len(cells) > 5 else ''}): {reason}.",
-                "Write whole numbers of zero or more (or - for none). If the column is not "
-                "counts (percentages, rates), the Secretariat adds its header to "
-                f"`columns.skip` in {self.layout_name}.",
-                **self.where, row=number, column=letter, value=value,
+                N_("1 figure in column {letter} cannot be read ({cells}): {reason}")
+                if len(cells) == 1
+                else N_("{count} figures in column {letter} cannot be read ({cells}): {reason}"),
+                N_(
+                    "Write whole numbers of zero or more (or - for none). If the column is not "
+                    "counts (percentages, rates), the Secretariat adds its header to "
+                    "`columns.skip` in {layout}."
+                ),
+                params={
+                    "count": count_param(len(cells)), "letter": letter, "cells": shown,
+                    "reason": phrase(error.template, **error.params),
+                    "layout": self.layout_name,
+                },
+                **self.where, row=row, column=letter, value=value,
             )  # fmt: skip
 
     def report_tolerated(self) -> None:
         if not self.within_tolerance:
             return
-        shown = "; ".join(self.within_tolerance[:6])
+        shown = self.within_tolerance[:6]
         more = len(self.within_tolerance) - 6
         self.parsed.problems.append(
-            Problem(
+            Problem.of(
                 WARNING,
-                f"{len(self.within_tolerance)} printed totals differ from their detail by at "
-                f"most {self.table.tolerance} (rounding in the publication): {shown}"
-                + (f" and {more} more" if more > 0 else "") + ".",
-                "Nothing to correct if the publication prints these figures; the detail is "
-                "loaded as printed"
-                + (" and so are the totals." if self.table.load_totals else "."),
+                N_(
+                    "{count} printed totals differ from their detail by at most {tolerance} "
+                    "(rounding in the publication): {totals}."
+                ),
+                N_(
+                    "Nothing to correct if the publication prints these figures; the detail is "
+                    "loaded as printed and so are the totals."
+                )
+                if self.table.load_totals
+                else N_(
+                    "Nothing to correct if the publication prints these figures; the detail is "
+                    "loaded as printed."
+                ),
+                {
+                    "count": count_param(len(self.within_tolerance)),
+                    "tolerance": count_param(self.table.tolerance),
+                    "totals": phrase(N_("{rows} and {more} more"), rows=shown, more=count_param(more))
+                    if more > 0 else shown,
+                },
                 rule="total_rounding", **self.where,
             )
         )  # fmt: skip
@@ -802,9 +896,14 @@ class _TableReader:
                     and index not in by_index
                 ):  # fmt: skip
                     self.parsed.error(
-                        f"The {kind} in column {column_letter(index)} is {stated:,} but the rows "
-                        f"above add up to {detail:,}.",
-                        "Correct the rows or the total so that they agree, then resubmit.",
+                        N_("The total in column {letter} is {stated} but the rows above add up "
+                           "to {detail}.")
+                        if kind == "total"
+                        else N_("The subtotal in column {letter} is {stated} but the rows above "
+                                "add up to {detail}."),
+                        N_("Correct the rows or the total so that they agree, then resubmit."),
+                        params={"letter": column_letter(index), "stated": count_param(stated),
+                                "detail": count_param(detail)},
                         **self.where, row=number, column=column_letter(index), value=str(stated),
                     )  # fmt: skip
         return remainders
@@ -814,7 +913,10 @@ class _TableReader:
         for number, year, figures in annual:
             months = [(p, f) for _, p, f in detail_rows if p and p.startswith(f"{year:04d}-")]
             if len({p for p, _ in months}) != 12:
-                unreconciled.append(f"{year} (row {number}, {len({p for p, _ in months})} months)")
+                unreconciled.append(
+                    phrase(N_("{year} (row {row}, {months} months)"), year=str(year), row=number,
+                           months=len({p for p, _ in months}))
+                )  # fmt: skip
                 continue
             for column in columns:
                 if column.index not in figures:
@@ -822,16 +924,21 @@ class _TableReader:
                 total = sum(f.get(column.index, 0) for _, f in months)
                 if total != figures[column.index]:
                     self.parsed.error(
-                        f"The {year} annual total in column {column_letter(column.index)} is "
-                        f"{figures[column.index]:,} but its months add up to {total:,}.",
-                        "Correct the months or the annual total so that they agree.",
+                        N_("The {year} annual total in column {letter} is {stated} but its "
+                           "months add up to {total}."),
+                        N_("Correct the months or the annual total so that they agree."),
+                        params={"year": str(year), "letter": column_letter(column.index),
+                                "stated": count_param(figures[column.index]), "total": count_param(total)},
                         **self.where, row=number, column=column_letter(column.index),
                         value=str(figures[column.index]),
                     )  # fmt: skip
         if unreconciled:
             self.note(
-                f"Annual totals of years whose 12 months are not all in this table were not "
-                f"reconciled (never loaded): {', '.join(unreconciled)}."
+                N_(
+                    "Annual totals of years whose 12 months are not all in this table were not "
+                    "reconciled (never loaded): {years}."
+                ),
+                {"years": unreconciled},
             )
 
     def check_unaccounted(self, columns: list[_Column], last_row: int) -> None:
@@ -849,12 +956,19 @@ class _TableReader:
         for index, cells in sorted(found.items()):
             letter = column_letter(index)
             self.secretariat(
-                f"Column {letter} has {len(cells)} values in the table's rows "
-                f"({', '.join(cells[:4])}{' ...' if len(cells) > 4 else ''}) that the layout "
-                "does not read: they would be dropped.",
-                f"Secretariat: widen `columns` (remove `to`, or add the column to `cells`) in "
-                f"{self.layout_name}, or list it under `columns.ignore: [{letter}]` if it is "
-                "not data.",
+                N_(
+                    "Column {letter} has {count} values in the table's rows ({cells}) that the "
+                    "layout does not read: they would be dropped."
+                ),
+                N_(
+                    "Secretariat: widen `columns` (remove `to`, or add the column to `cells`) in "
+                    "{layout}, or list it under `columns.ignore: [{letter}]` if it is not data."
+                ),
+                {
+                    "letter": letter,
+                    "count": count_param(len(cells)),
+                    "cells": ", ".join(cells[:4]) + (" ..." if len(cells) > 4 else ""),
+                },
                 column=letter,
             )
 
@@ -867,10 +981,15 @@ class _TableReader:
             if any(i < len(row) and is_figure(row[i]) for i in read):
                 first = next((cell_text(c) for c in self.grid[stop_row - 1] if cell_text(c)), "")
                 self.secretariat(
-                    f"Row {number} holds figures below the row that ends the table (row "
-                    f"{stop_row}, {first[:40]!r}): they would be dropped.",
-                    f"Secretariat: narrow `rows.stop` in {self.layout_name} so the table ends "
-                    "after its last figures.",
+                    N_(
+                        "Row {row} holds figures below the row that ends the table (row "
+                        "{stop_row}, {first}): they would be dropped."
+                    ),
+                    N_(
+                        "Secretariat: narrow `rows.stop` in {layout} so the table ends after its "
+                        "last figures."
+                    ),
+                    {"row": number, "stop_row": stop_row, "first": repr(first[:40])},
                     row=number,
                 )
                 return
@@ -930,18 +1049,28 @@ def _reconcile(reader: _TableReader, records: list[dict], loaded: list[dict]) ->
     for period, total in sorted(own.items()):
         expected = _months_in(period)
         if period not in theirs or len(months[period]) < expected:
-            unchecked.append(f"{period} ({len(months[period])} of {expected} months)")
+            unchecked.append(
+                phrase(N_("{period} ({found} of {expected} months)"), period=period,
+                       found=len(months[period]), expected=expected)
+            )  # fmt: skip
         elif theirs[period] != total:
             reader.parsed.error(
-                f"{period}: this table adds up to {total:,} but the loaded figures with "
-                f"{described} add up to {theirs[period]:,}.",
-                "Correct the tables so that they agree, then resubmit.",
+                N_(
+                    "{period}: this table adds up to {total} but the loaded figures with "
+                    "{described} add up to {loaded}."
+                ),
+                N_("Correct the tables so that they agree, then resubmit."),
+                params={"period": period, "total": count_param(total), "described": described,
+                        "loaded": count_param(theirs[period])},
                 **reader.where,
-            )
+            )  # fmt: skip
     if unchecked:
         reader.note(
-            f"Not reconciled with the loaded figures with {described}, whose months are not "
-            f"all in this file: {', '.join(unchecked)}."
+            N_(
+                "Not reconciled with the loaded figures with {described}, whose months are not "
+                "all in this file: {periods}."
+            ),
+            {"described": described, "periods": unchecked},
         )
 
 
@@ -992,8 +1121,9 @@ def parse_declared(
     parsed = ParsedSubmission(file_format=f"declared layout {names}", member=owner)
     if member and member != owner:
         parsed.error(
-            f"This file's layout belongs to {owner}, but it was submitted by {member}.",
-            "Submit only your own returns.",
+            N_("This file's layout belongs to {owner}, but it was submitted by {member}."),
+            N_("Submit only your own returns."),
+            params={"owner": owner, "member": member},
         )
         return parsed
     grids: dict[str | None, list] = {}

@@ -19,6 +19,7 @@ from ingestion.errors import UnreadableFileError
 from ingestion.parsers.common import ParsedSubmission, fill_defaults
 from ingestion.parsers.csv_returns import dataset_from_file_name, decode_text, sniff_delimiter
 from pidc.contract import load_contract
+from pidc.i18n import N_
 from pidc.reference.seeds import read_seed
 
 MEMBER_COLUMNS = ("GEO_PICT", "REF_AREA")
@@ -74,18 +75,30 @@ def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
         frequencies = sorted(set(frame["FREQ"]) - {"M"})
         if frequencies:
             raise UnreadableFileError(
-                f"{path.name} holds {', '.join(frequencies)} (not monthly) observations; the "
-                "platform takes monthly returns (FREQ M).",
-                "Export the monthly series (FREQ=M), one month per TIME_PERIOD such as 2026-10.",
+                N_(
+                    "{file} holds {frequencies} (not monthly) observations; the platform takes "
+                    "monthly returns (FREQ M)."
+                ),
+                N_(
+                    "Export the monthly series (FREQ=M), one month per TIME_PERIOD such as 2026-10."
+                ),
+                params={"file": path.name, "frequencies": ", ".join(frequencies)},
             )
     flow_column = "DATAFLOW" if "DATAFLOW" in frame else "STRUCTURE_ID"
     dataflow = str(frame[flow_column].iloc[0]) if len(frame) and flow_column in frame else ""
     name = _dataset(dataflow, path)
     if name is None:
         raise UnreadableFileError(
-            f"{path.name}: the dataflow {dataflow!r} is not one of the regional datasets.",
-            "Export one of the PIDC dataflows (DF_PIDC_<DATASET>), or name the dataset in the "
-            f"file name ({', '.join(contract.dataset_names)}).",
+            N_("{file}: the dataflow {dataflow} is not one of the regional datasets."),
+            N_(
+                "Export one of the PIDC dataflows (DF_PIDC_<DATASET>), or name the dataset in "
+                "the file name ({names})."
+            ),
+            params={
+                "file": path.name,
+                "dataflow": repr(dataflow),
+                "names": ", ".join(contract.dataset_names),
+            },
         )
     dataset = contract.dataset(name)
     member_column = next((c for c in MEMBER_COLUMNS if c in frame), None)
@@ -102,8 +115,9 @@ def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
     missing = [c for c in dataset.column_names if c not in present and c not in dataset.defaults]
     for column in missing:
         parsed.error(
-            f"The SDMX column for {column!r} is missing.",
-            f"Add a column {column.upper()} (or GEO_PICT/REF_AREA for the member).",
+            N_("The SDMX column for {column} is missing."),
+            N_("Add a column {header} (or GEO_PICT/REF_AREA for the member)."),
+            params={"column": repr(column), "header": column.upper()},
             dataset=name,
             sheet=path.name,
             row=1,
@@ -111,8 +125,13 @@ def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
         )
     for column in unknown:
         parsed.error(
-            f"The SDMX column {column!r} is not a dimension of {name}.",
-            f"Remove it; the dimensions are {', '.join(c.upper() for c in dataset.key[2:])}.",
+            N_("The SDMX column {column} is not a dimension of {dataset}."),
+            N_("Remove it; the dimensions are {dimensions}."),
+            params={
+                "column": repr(column),
+                "dataset": name,
+                "dimensions": ", ".join(c.upper() for c in dataset.key[2:]),
+            },
             dataset=name,
             sheet=path.name,
             row=1,

@@ -375,7 +375,7 @@ def test_value_far_outside_the_members_history_is_a_warning_not_a_rejection(home
     )
     [outcome] = ingest_path(spike, home, today=TODAY)
     assert outcome.status == "accepted"
-    assert "1 warnings" in outcome.message
+    assert "1 warning" in outcome.message and "1 warnings" not in outcome.message
     normal = land(
         home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,14\n"
     )

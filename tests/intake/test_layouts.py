@@ -518,3 +518,23 @@ def test_layout_check_refuses_an_unsafe_file_before_reading_it(tmp_path):
     result = check_layout(macro, "TON")
     assert not result.ok and not result.tables
     assert result.problems and "macro" in result.problems[0].message.lower()
+
+
+def test_layout_check_speaks_french(tmp_path):
+    """`pidc --lang fr layout check`: what was read and every problem, for the Secretariat."""
+    from ingestion.layout_check import check_layout
+    from pidc import i18n
+
+    path = write_wide_refusals(tmp_path / "ton.xlsx", total_for_august=11, first_label="Ruritania")
+    result = check_layout(path, "TON", FIXTURE_LAYOUT, today=TODAY)
+    with i18n.language("en"):
+        english = result.to_text()
+    with i18n.language("fr"):
+        french = result.to_text()
+    assert "The total in column C is 11 but the rows above add up to 10." in english
+    assert "Le total de la colonne C est de 11 mais les lignes au-dessus s’élèvent à 10." in french
+    assert "The Ruritania" not in french and "nationality label 'Ruritania' (row 5)" in english
+    assert "Le libellé nationality 'Ruritania' (ligne 5) n’a pas de code" in french
+    assert "Secrétariat : ajoutez `Ruritania: CODE` sous `labels`" in french
+    assert "## Problèmes" in french and "PAS OK : voir ci-dessus." in french
+    assert "- mois : 2026-07, 2026-08, 2026-09" in french and "- months:" not in french
