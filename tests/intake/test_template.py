@@ -405,3 +405,17 @@ def test_the_download_helper_gives_the_edition_asked_for():
     assert data[:2] == b"PK"
     assert template_file_name("VUT", "2026-10", "fr") == "PIDC_return_VUT_2026-10_fr.xlsx"
     assert template_file_name("VUT", "2026-10") == "PIDC_return_VUT_2026-10.xlsx"
+
+
+def test_pidc_template_lang_fr_writes_the_french_edition(tmp_path):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    target = tmp_path / "NCL.xlsx"
+    arguments = ["template", "--member", "ncl", "--period", "2026-10", "--lang", "fr"]
+    result = CliRunner().invoke(app, [*arguments, "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    assert (
+        _instruction_lines(target)[0] == "Déclaration mensuelle du PIDC - membre NCL, mois 2026-10"
+    )
