@@ -47,13 +47,15 @@ SOURCE_RANK: dict[str, int] = {
     "name": 4,
     "official_name": 5,
     "common_name": 6,
-    "name_variant": 7,
-    "historic": 8,
-    "abbreviation": 9,
-    "demonym": 10,
-    "ioc": 11,
-    "fifa": 12,
-    "group": 13,
+    # The French name (countries.country_name_fr), for French-speaking offices (issue 16).
+    "name_fr": 7,
+    "name_variant": 8,
+    "historic": 9,
+    "abbreviation": 10,
+    "demonym": 11,
+    "ioc": 12,
+    "fifa": 13,
+    "group": 14,
 }
 ALIAS_KINDS = tuple(sorted({"name" if s == "name_variant" else s for s in SOURCE_RANK}))
 
@@ -737,6 +739,8 @@ def alias_candidates(facts: ExternalFacts) -> list[AliasCandidate]:
     out: list[AliasCandidate] = []
     for country in pycountry.countries:
         code = country.alpha_3
+        name_fr = facts.names_fr.get(code) or pycountry_french_name(country)
+        out.append(AliasCandidate(name_fr, code, "name_fr"))
         out.append(AliasCandidate(code, code, "alpha3"))
         out.append(AliasCandidate(country.alpha_2, code, "alpha2"))
         out.append(AliasCandidate(country.numeric, code, "numeric"))
@@ -771,10 +775,11 @@ def alias_candidates(facts: ExternalFacts) -> list[AliasCandidate]:
     for special in SPECIAL_CODES:
         out.append(AliasCandidate(special.code, special.code, "alpha3"))
         out.append(AliasCandidate(special.name, special.code, "name"))
+        out.append(AliasCandidate(SPECIAL_NAMES_FR[special.code], special.code, "name_fr"))
         for alias in special.aliases:
             out.append(AliasCandidate(alias, special.code, "common_name"))
     for group in GROUPS:
-        for alias in (group.code, group.name, *group.aliases):
+        for alias in (group.code, group.name, GROUP_NAMES_FR[group.code], *group.aliases):
             out.append(AliasCandidate(alias, group.code, "group"))
     return [c for c in out if c.normalised]
 

@@ -419,3 +419,20 @@ def test_pidc_template_lang_fr_writes_the_french_edition(tmp_path):
     assert (
         _instruction_lines(target)[0] == "Déclaration mensuelle du PIDC - membre NCL, mois 2026-10"
     )
+
+
+def test_french_country_names_are_accepted_in_a_french_template(tmp_path):
+    path = write_template(tmp_path / "fr.xlsx", "NCL", "2026-10", language="fr")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["refusals"]
+    reason = CONTRACT.labels("refusal_reason", "fr")["E"]
+    for row, nationality in enumerate(["Chine", "Îles Wallis-et-Futuna", "Apatride"], start=2):
+        for column, value in enumerate(["NCNOU", nationality, reason, 1], start=1):
+            sheet.cell(row=row, column=column, value=value)
+    for row in workbook[RETURN_SHEET].iter_rows(min_row=2):
+        if row[0].value in CONTRACT.dataset_names and row[0].value != "refusals":
+            row[1].value = "oui"
+    workbook.save(path)
+    report = validate_file(path, "NCL", today=TODAY)
+    assert report.accepted, [problem.message for problem in report.errors]
+    assert not [w for w in report.warnings if w.column == "nationality"]
