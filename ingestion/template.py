@@ -50,6 +50,16 @@ _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _MEMBER = re.compile(r"^[A-Z]{3}$")
 
 
+# The note on each field of the Return sheet (its names are keys the parser reads, so they stay).
+RETURN_FIELD_NOTES = {
+    "member": N_("Your member code (ISO 3166-1 alpha-3), as written when the template was made."),
+    "period": N_("The month the return covers, YYYY-MM (e.g. 2026-10)."),
+    "version": N_("1 for the first return of the month; 2, 3 for each correction sent later."),
+    "contact_name": N_("The officer who can answer questions on this return."),
+    "contact_email": N_("That officer's email address."),
+}
+
+
 class TemplateError(ValueError):
     """The template cannot be written as asked; the message says what to change."""
 
@@ -416,8 +426,9 @@ def _write_return_sheet(
     sheet = workbook.add_worksheet(RETURN_SHEET)
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 1, 36)
-    sheet.write_string(0, 0, "field", formats["header"])
-    sheet.write_string(0, 1, "value", formats["header"])
+    # Row 1 is not read back, so its words follow the edition; the field names below are keys.
+    sheet.write_string(0, 0, _("field"), formats["header"])
+    sheet.write_string(0, 1, _("value"), formats["header"])
     fields: list[tuple[str, object]] = [
         ("member", member),
         ("period", period),
@@ -427,6 +438,7 @@ def _write_return_sheet(
     ]
     for row, (field, value) in enumerate(fields, start=1):
         sheet.write_string(row, 0, field, formats["field"])
+        sheet.write_comment(row, 0, _(RETURN_FIELD_NOTES[field]))
         if isinstance(value, int):
             sheet.write_number(row, 1, value)
         elif value:
