@@ -146,9 +146,14 @@ def _period_cell(value: object) -> object:
     return f"{match[2]}-{month:02d}" if match and month else value
 
 
+# "12,5" or "3,0": a decimal comma (one or two decimals; "1,019" stays a thousands separator).
+_DECIMAL_COMMA = re.compile(r"^(\d[\d\s\u00a0\u202f]*),(\d{1,2})$")
+
+
 def _as_entered(contract: Contract, dataset: Dataset, columns: list[str], values: list[str]):
     """The row's cells as the English edition would hold them: a drop-down label (English or
-    French) becomes its code, oui/non become yes/no; anything else is left to validation."""
+    French) becomes its code, oui/non become yes/no, a count typed with a decimal comma gets a
+    decimal point; anything else is left to validation."""
     out = []
     for name, text in zip(columns, values, strict=True):
         column = dataset.column(name)
@@ -156,6 +161,8 @@ def _as_entered(contract: Contract, dataset: Dataset, columns: list[str], values
             text = contract.code_for_label(column.code_list, text) or text
         elif text and column.type == "boolean":
             text = BOOLEAN_WORDS.get(text.strip().lower(), text)
+        elif text and column.type == "count":
+            text = _DECIMAL_COMMA.sub(r"\1.\2", text)
         out.append(text)
     return out
 

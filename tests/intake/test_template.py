@@ -15,6 +15,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from ingestion.intake import ingest_path, validate_file
+from ingestion.parsers.common import parse_count
 from ingestion.parsers.template_workbook import parse_template
 from ingestion.template import (
     LISTS_SHEET,
@@ -324,8 +325,11 @@ def test_a_french_label_the_officer_types_without_accents_reads_as_its_code(tmp_
     ):
         sheet.cell(row=2, column=index, value=value)
     workbook.save(path)
+    sheet.cell(row=2, column=4, value="2,0")  # pasted as text, with a French decimal comma
+    workbook.save(path)
     parsed = parse_template(path, "NCL")
     assert parsed.frames["refusals"]["reason"].tolist() == ["C"]
+    assert parse_count(parsed.frames["refusals"]["count"].iloc[0]) == 2
 
 
 @pytest.fixture(scope="module")
