@@ -153,17 +153,26 @@ def template(
     member: Annotated[str, typer.Option(help=N_("Member code, e.g. FJI."))],
     period: Annotated[str, typer.Option(help=N_("Month of the return, YYYY-MM."))],
     out: Annotated[Path | None, typer.Option(help=N_("Where to write the workbook."))] = None,
+    lang: Annotated[
+        Language | None,
+        typer.Option(
+            "--lang",
+            case_sensitive=False,
+            help=N_("Edition of the template: en or fr (default: the language of the run)."),
+        ),
+    ] = None,
 ) -> None:
     from ingestion.parsers.common import PeriodError, parse_period
-    from ingestion.template import write_template
+    from ingestion.template import template_file_name, write_template
 
     try:
         month = parse_period(period)
     except PeriodError as error:
         console.print(f"[red]{error}[/red]: " + _("write the month as YYYY-MM, e.g. 2026-10"))
         raise typer.Exit(2) from None
-    target = out or Path(f"PIDC_return_{member.upper()}_{month}.xlsx")
-    write_template(target, member.upper(), month)
+    edition = i18n.set_language(lang or i18n.get_language())  # its messages follow the edition
+    target = out or Path(template_file_name(member.upper(), month, edition))
+    write_template(target, member.upper(), month, language=edition)
     console.print(_("wrote {path}").format(path=target))
 
 

@@ -5,12 +5,20 @@ month, which version, and a nil-return tick per dataset), one sheet per contract
 ``observations`` (row 1 = the dataset's columns without ``member`` and ``period``, data from row
 2), and a hidden ``Lists`` sheet holding the code lists behind the drop-downs. Nothing here names
 a column or a code by hand: everything comes from :func:`pidc.contract.load_contract`.
+
+The template comes in English and French (``language``, issue 16). Sheet names, header cells and
+the Return sheet's field names are the same in both, so one parser reads either; the French
+edition's instructions, header notes, prompts and drop-down labels are French (the contract's
+``labels_fr``), and its yes/no choices are oui/non. The parser reads a drop-down label in
+either language back as its code.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import tempfile
+import textwrap
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +27,9 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from pidc import i18n
 from pidc.contract import Column, Contract, Dataset, load_contract
+from pidc.i18n import N_, _
 from pidc.reference.seeds import read_seed, seed_exists
 
 RETURN_SHEET = "Return"
@@ -28,13 +38,26 @@ LISTS_SHEET = "Lists"
 OBSERVATIONS = "observations"
 # Columns that come from the Return sheet, so dataset sheets leave them out.
 RETURN_LEVEL_COLUMNS = ("member", "period")
-NIL_TICK = "yes"
-BOOLEAN_CHOICES = ["yes", "no"]
+# The nil-return tick and yes/no choices, in the template's language (the parser reads both).
+NIL_TICK = N_("yes")
+BOOLEAN_CHOICES = [N_("yes"), N_("no")]
 # Drop-downs and number checks cover this many rows beyond the data written.
 EMPTY_ROWS_VALIDATED = 2000
+# Characters per line of the Instructions sheet (its column is 100 wide).
+INSTRUCTION_WIDTH = 92
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _MEMBER = re.compile(r"^[A-Z]{3}$")
+
+
+# The note on each field of the Return sheet (its names are keys the parser reads, so they stay).
+RETURN_FIELD_NOTES = {
+    "member": N_("Your member code (ISO 3166-1 alpha-3), as written when the template was made."),
+    "period": N_("The month the return covers, YYYY-MM (e.g. 2026-10)."),
+    "version": N_("1 for the first return of the month; 2, 3 for each correction sent later."),
+    "contact_name": N_("The officer who can answer questions on this return."),
+    "contact_email": N_("That officer's email address."),
+}
 
 
 class TemplateError(ValueError):
@@ -60,29 +83,59 @@ def _member_ports(member: str) -> list[str]:
     return sorted(ports.loc[ports["member_code"] == member, "port_code"])
 
 
+def _is_french() -> bool:
+    return i18n.get_language() == "fr"
+
+
+def drop_down_values(contract: Contract, code_list: str) -> list[str]:
+    """What the drop-down of ``code_list`` offers in the current language.
+
+    English: the codes (as the template always had). French: the contract's French labels,
+    which the parser reads back as their codes (:meth:`pidc.contract.Contract.code_for_label`).
+    """
+    if _is_french():
+        return list(contract.labels(code_list, "fr").values())
+    return list(contract.codes(code_list))
+
+
 def _column_help(column: Column, contract: Contract) -> str:
-    """What the header comment of ``column`` tells the officer."""
-    lines = [column.description]
+    """What the header comment of ``column`` tells the officer, in the current language."""
+    lines = [column.describe(i18n.get_language())]
     if column.type == "code" and column.code_list:
-        codes = contract.codes(column.code_list)
-        listed = "; ".join(f"{code} = {label}" for code, label in codes.items())
-        lines.append(f"Pick a code from the list: {listed}.")
+        if _is_french():
+            listed = "; ".join(
+                f"{label} ({code})"
+                for code, label in contract.labels(column.code_list, "fr").items()
+            )
+            lines.append(_("Pick a label from the list: {listed}.").format(listed=listed))
+        else:
+            codes = contract.codes(column.code_list)
+            listed = "; ".join(f"{code} = {label}" for code, label in codes.items())
+            lines.append(_("Pick a code from the list: {listed}.").format(listed=listed))
     if column.default is not None:
         lines.append(
-            f"Optional: leave it blank (or write {column.default}) when your figures are not "
-            "broken down this way."
+            _(
+                "Optional: leave it blank (or write {default}) when your figures are not "
+                "broken down this way."
+            ).format(default=column.default)
         )
     elif column.type == "country":
         lines.append(
-            "ISO 3166-1 alpha-3 code (e.g. FJI), XXA stateless, XXB/XXC refugee, XXX unknown; "
-            "a country name is also accepted."
+            _(
+                "ISO 3166-1 alpha-3 code (e.g. FJI), XXA stateless, XXB/XXC refugee, XXX "
+                "unknown; a country name is also accepted."
+            )
         )
     elif column.type == "port":
-        lines.append("Port code from the list (or _U if unknown); the port name is also accepted.")
+        lines.append(
+            _("Port code from the list (or _U if unknown); the port name is also accepted.")
+        )
     elif column.type == "count":
-        lines.append("Whole number, 0 or more. 0 means none were counted; do not leave it blank.")
+        lines.append(
+            _("Whole number, 0 or more. 0 means none were counted; do not leave it blank.")
+        )
     elif column.type == "boolean":
-        lines.append("yes or no.")
+        lines.append(_("yes or no."))
     return "\n".join(lines)
 
 
@@ -137,55 +190,104 @@ def _frame_for_sheet(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     return frame[wanted]
 
 
-def _write_cell(sheet, row: int, col: int, value: object, column: Column, formats: dict) -> None:
+def _write_cell(
+    sheet, row: int, col: int, value: object, column: Column, formats: dict, contract: Contract
+) -> None:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return
     if column.type == "count" and isinstance(value, int | float) and not isinstance(value, bool):
         sheet.write_number(row, col, value, formats["count"])
     elif column.type == "boolean" and isinstance(value, bool):
-        sheet.write_string(row, col, "yes" if value else "no", formats["text"])
+        sheet.write_string(row, col, _("yes") if value else _("no"), formats["text"])
+    elif column.type == "code" and column.code_list and _is_french():
+        # As a French officer picks it from the drop-down: the label, not the code.
+        labels = contract.labels(column.code_list, "fr")
+        sheet.write_string(row, col, labels.get(str(value), str(value)), formats["text"])
     else:
         # Codes like "00" or "2026-10" must stay text; Excel would otherwise reinterpret them.
         sheet.write_string(row, col, str(value), formats["text"])
 
 
 def _instructions(member: str, period: str, contract: Contract) -> list[tuple[str, str]]:
-    """The Instructions sheet as (style, text) lines."""
-    datasets = ", ".join(f"{d.name} ({d.title})" for d in contract.datasets.values())
-    lines = [
-        ("title", f"PIDC monthly return - member {member}, month {period}"),
-        ("text", ""),
-        ("heading", "What this workbook is"),
-        ("text", "One monthly return: your agency's aggregate counts for one calendar month."),
-        ("text", f"It has one sheet per dataset: {datasets}; and one for observations."),
-        ("text", "Aggregate counts only: never names, document numbers or personal records."),
-        ("text", ""),
-        ("heading", "How to fill it in"),
-        ("text", "1. On the Return sheet check member and period; give a contact name and email."),
-        ("text", "2. On each dataset sheet write one row per breakdown combination, from row 2."),
-        ("text", "   Use the drop-down codes where a column has them; hover on a header for help."),
-        ("text", "   Nationality and country columns take ISO alpha-3 codes (FJI, CHN) or names."),
-        ("text", "   count is a whole number. 0 means none were counted: write 0, never a blank."),
-        ("text", "   sex and age_group are optional: leave them blank (or write _T) when your"),
-        ("text", "   figures are not broken down by sex or age. Age groups come in two bandings,"),
-        ("text", "   broad (Y0T17 ... Y_GE55) and five-year (Y0T4 ... Y_GE65): use one, not both."),
-        ("text", "   Do not add subtotal or total rows; the platform adds up the rows itself."),
-        ("text", "3. Observations: short notes on trends, modus operandi or routes. Say whether"),
-        ("text", "   each may be shared with other members (shareable = yes) or not (no)."),
-        ("text", ""),
-        ("heading", "Nil returns"),
-        ("text", "If a dataset has nothing to report this month, choose 'yes' under nil_return"),
-        ("text", "next to it on the Return sheet and leave its sheet empty. A nil return is a"),
-        ("text", "real answer: an empty sheet without the tick counts as not sent (missing)."),
-        ("text", ""),
-        ("heading", "Correcting a month you already sent"),
-        ("text", "Send the whole return for that month again with the version one higher (2, 3)."),
-        ("text", "The newest accepted version replaces the earlier one completely, so include"),
-        ("text", "every row again, not only the rows that changed. Old versions stay on file."),
-        ("text", ""),
-        ("heading", "Deadline"),
-        ("text", "Returns are due by the 15th of the month after the month they cover."),
+    """The Instructions sheet as (style, text) lines, in the current language.
+
+    Each paragraph is one text to translate, wrapped to the sheet's width here, so a translator
+    never sees half a sentence.
+    """
+    language = i18n.get_language()
+    datasets = ", ".join(f"{d.name} ({d.title_in(language)})" for d in contract.datasets.values())
+    sections: list[tuple[str, list[str]]] = [
+        (
+            _("What this workbook is"),
+            [
+                _("One monthly return: your agency's aggregate counts for one calendar month."),
+                _("It has one sheet per dataset: {datasets}; and one for observations.").format(
+                    datasets=datasets
+                ),
+                _("Aggregate counts only: never names, document numbers or personal records."),
+            ],
+        ),
+        (
+            _("How to fill it in"),
+            [
+                _("1. On the Return sheet check member and period; give a contact name and email."),
+                _(
+                    "2. On each dataset sheet write one row per breakdown combination, from row 2. "
+                    "Use the drop-down lists where a column has them; hover on a header for help. "
+                    "Nationality and country columns take ISO alpha-3 codes (FJI, CHN) or names. "
+                    "count is a whole number. 0 means none were counted: write 0, never a blank. "
+                    "sex and age_group are optional: leave them blank (or write _T) when your "
+                    "figures are not broken down by sex or age. Age groups come in two bandings, "
+                    "broad (Y0T17 ... Y_GE55) and five-year (Y0T4 ... Y_GE65): use one, not both. "
+                    "Do not add subtotal or total rows; the platform adds up the rows itself."
+                ),
+                _(
+                    "3. Observations: short notes on trends, modus operandi or routes. Say "
+                    "whether each may be shared with other members (shareable = {yes}) or not "
+                    "({no})."
+                ).format(yes=_("yes"), no=_("no")),
+            ],
+        ),
+        (
+            _("Nil returns"),
+            [
+                _(
+                    "If a dataset has nothing to report this month, choose '{yes}' under "
+                    "nil_return next to it on the Return sheet and leave its sheet empty. A nil "
+                    "return is a real answer: an empty sheet without the tick counts as not sent "
+                    "(missing)."
+                ).format(yes=_(NIL_TICK)),
+            ],
+        ),
+        (
+            _("Correcting a month you already sent"),
+            [
+                _(
+                    "Send the whole return for that month again with the version one higher "
+                    "(2, 3). The newest accepted version replaces the earlier one completely, so "
+                    "include every row again, not only the rows that changed. Old versions stay "
+                    "on file."
+                ),
+            ],
+        ),
+        (
+            _("Deadline"),
+            [_("Returns are due by the 15th of the month after the month they cover.")],
+        ),
     ]
+    lines = [
+        (
+            "title",
+            _("PIDC monthly return - member {member}, month {period}").format(
+                member=member, period=period
+            ),
+        )
+    ]
+    for heading, paragraphs in sections:
+        lines += [("text", ""), ("heading", heading)]
+        for paragraph in paragraphs:
+            wrapped = textwrap.wrap(paragraph, INSTRUCTION_WIDTH, subsequent_indent="   ")
+            lines += [("text", line) for line in wrapped]
     return lines
 
 
@@ -200,8 +302,12 @@ def write_template(
     observations: pd.DataFrame | None = None,
     contact_name: str = "",
     contact_email: str = "",
+    language: str = "en",
 ) -> Path:
     """Write the regional template workbook for ``member`` and ``period`` to ``path``.
+
+    ``language`` (``"en"`` or ``"fr"``) is the edition: the French one has its instructions,
+    header notes, prompts and drop-down labels in French, with the same sheets and headers.
 
     Without ``returns`` the dataset sheets are empty (a blank template to fill in). With it,
     each given dataset's sheet holds the frame's rows (columns = the sheet's contract columns;
@@ -210,6 +316,48 @@ def write_template(
     :class:`TemplateError` for an unknown dataset, a malformed member or period, or rows
     whose columns do not match the contract.
     """
+    with i18n.language(language):
+        return _write_template(
+            path,
+            member,
+            period,
+            version=version,
+            returns=returns,
+            nil_datasets=nil_datasets,
+            observations=observations,
+            contact=(contact_name, contact_email),
+        )
+
+
+def template_for_download(member: str, period: str, language: str = "en") -> bytes:
+    """An empty template for ``member`` and ``period`` in ``language``, as the file's bytes.
+
+    For the Submit page's download button (``st.download_button(data=...)``), which serves a
+    file it never writes to disk itself.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_template(Path(folder) / "template.xlsx", member, period, language=language)
+        return path.read_bytes()
+
+
+def template_file_name(member: str, period: str, language: str = "en") -> str:
+    """The file name a downloaded template gets: ``PIDC_return_FJI_2026-10.xlsx`` (``_fr``
+    before the extension for the French edition)."""
+    suffix = "_fr" if i18n.normalise(language) == "fr" else ""
+    return f"PIDC_return_{member}_{period}{suffix}.xlsx"
+
+
+def _write_template(
+    path: Path,
+    member: str,
+    period: str,
+    *,
+    version: int,
+    returns: dict[str, pd.DataFrame | None] | None,
+    nil_datasets: set[str] | frozenset[str],
+    observations: pd.DataFrame | None,
+    contact: tuple[str, str],
+) -> Path:
     contract = load_contract()
     returns = dict(returns or {})
     nil_datasets = set(nil_datasets)
@@ -227,9 +375,11 @@ def write_template(
     # A fixed creation date keeps the file reproducible (xlsxwriter otherwise stamps "now").
     workbook.set_properties(
         {
-            "title": f"PIDC monthly return {member} {period}",
-            "subject": "PIDC regional monthly return",
-            "author": "PIDC Secretariat",
+            "title": _("PIDC monthly return {member} {period}").format(
+                member=member, period=period
+            ),
+            "subject": _("PIDC regional monthly return"),
+            "author": _("PIDC Secretariat"),
             "created": datetime(year + month // 12, month % 12 + 1, 1),
         }
     )
@@ -250,7 +400,6 @@ def write_template(
         if text:
             instructions.write_string(row, 0, text, formats.get(style))
 
-    contact = (contact_name, contact_email)
     _write_return_sheet(workbook, formats, contract, member, period, version, nil_datasets, contact)
 
     lists = _ListsSheet(contract, _member_ports(member))
@@ -277,8 +426,9 @@ def _write_return_sheet(
     sheet = workbook.add_worksheet(RETURN_SHEET)
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 1, 36)
-    sheet.write_string(0, 0, "field", formats["header"])
-    sheet.write_string(0, 1, "value", formats["header"])
+    # Row 1 is not read back, so its words follow the edition; the field names below are keys.
+    sheet.write_string(0, 0, _("field"), formats["header"])
+    sheet.write_string(0, 1, _("value"), formats["header"])
     fields: list[tuple[str, object]] = [
         ("member", member),
         ("period", period),
@@ -288,6 +438,7 @@ def _write_return_sheet(
     ]
     for row, (field, value) in enumerate(fields, start=1):
         sheet.write_string(row, 0, field, formats["field"])
+        sheet.write_comment(row, 0, _(RETURN_FIELD_NOTES[field]))
         if isinstance(value, int):
             sheet.write_number(row, 1, value)
         elif value:
@@ -298,13 +449,15 @@ def _write_return_sheet(
     sheet.write_comment(
         first,
         1,
-        "Choose 'yes' when the dataset has nothing to report this month (a nil return). "
-        "Leave blank when you fill in its sheet.",
+        _(
+            "Choose '{yes}' when the dataset has nothing to report this month (a nil return). "
+            "Leave blank when you fill in its sheet."
+        ).format(yes=_(NIL_TICK)),
     )
     for offset, name in enumerate(contract.dataset_names, start=1):
         sheet.write_string(first + offset, 0, name, formats["field"])
         if name in nil_datasets:
-            sheet.write_string(first + offset, 1, NIL_TICK)
+            sheet.write_string(first + offset, 1, _(NIL_TICK))
     last = first + len(contract.dataset_names)
     sheet.data_validation(
         first + 1,
@@ -313,9 +466,11 @@ def _write_return_sheet(
         1,
         {
             "validate": "list",
-            "source": [NIL_TICK],
-            "input_title": "Nil return?",
-            "input_message": "yes = nothing to report this month; blank = see the dataset sheet.",
+            "source": [_(NIL_TICK)],
+            "input_title": _("Nil return?"),
+            "input_message": _(
+                "{yes} = nothing to report this month; blank = see the dataset sheet."
+            ).format(yes=_(NIL_TICK)),
         },
     )
     sheet.freeze_panes(1, 0)
@@ -333,7 +488,7 @@ class _ListsSheet:
         """Excel range of the drop-down values for ``column``, or None when it has none."""
         if column.type == "code" and column.code_list:
             name = column.code_list
-            values = list(self.contract.codes(name))
+            values = drop_down_values(self.contract, name)
         elif column.type == "port" and self.ports:
             name = "port"
             values = [*self.ports, "_U"]
@@ -385,13 +540,17 @@ def _write_dataset_sheet(
                     # A warning, not a stop: officers may type their own label, which the
                     # platform maps through the Secretariat's mapping table.
                     "error_type": "warning",
-                    "error_title": f"Not a {column.name} code",
-                    "error_message": "Pick a code from the list, or keep your own label.",
+                    "error_title": _("Not a {column} code").format(column=column.name),
+                    "error_message": _("Pick a code from the list, or keep your own label."),
                 },
             )
         elif column.type == "boolean":
             sheet.data_validation(
-                1, index, last_row, index, {"validate": "list", "source": BOOLEAN_CHOICES}
+                1,
+                index,
+                last_row,
+                index,
+                {"validate": "list", "source": [_(choice) for choice in BOOLEAN_CHOICES]},
             )
         elif column.type == "count":
             sheet.data_validation(
@@ -403,8 +562,8 @@ def _write_dataset_sheet(
                     "validate": "integer",
                     "criteria": ">=",
                     "value": 0,
-                    "error_title": "Not a count",
-                    "error_message": "count is a whole number, 0 or more.",
+                    "error_title": _("Not a count"),
+                    "error_message": _("count is a whole number, 0 or more."),
                 },
             )
     sheet.freeze_panes(1, 0)
@@ -412,7 +571,7 @@ def _write_dataset_sheet(
         return
     for row_index, record in enumerate(rows.itertuples(index=False, name=None), start=1):
         for col_index, (column, value) in enumerate(zip(columns, record, strict=True)):
-            _write_cell(sheet, row_index, col_index, _plain(value), column, formats)
+            _write_cell(sheet, row_index, col_index, _plain(value), column, formats, contract)
 
 
 def _plain(value: object) -> object:

@@ -26,12 +26,16 @@ def _csv(header: list[str], rows: list[list[object]]) -> str:
 
 
 def code_lists_csv(contract: Contract) -> str:
-    """Seed ``code_lists``: every admissible code of every code list, special codes flagged."""
+    """Seed ``code_lists``: every admissible code of every code list with its English and French
+    labels, special codes flagged."""
     rows: list[list[object]] = []
-    for name, code_list in contract.code_lists.items():
-        for order, (code, label) in enumerate(code_list.all_codes(contract.special_codes).items()):
-            rows.append([name, code, label, order + 1, code in contract.special_codes])
-    return _csv(["code_list", "code", "label", "sort_order", "is_special"], rows)
+    for name in contract.code_lists:
+        french = contract.labels(name, "fr")
+        for order, (code, label) in enumerate(contract.labels(name, "en").items()):
+            rows.append(
+                [name, code, label, french[code], order + 1, code in contract.special_codes]
+            )
+    return _csv(["code_list", "code", "label", "label_fr", "sort_order", "is_special"], rows)
 
 
 def dataset_columns_csv(contract: Contract) -> str:
@@ -62,7 +66,14 @@ def reference_markdown(contract: Contract) -> str:
     ]
     for name in [*contract.dataset_names, "observations"]:
         dataset = contract.dataset(name)
-        lines += [f"### `{name}`: {dataset.title}", "", dataset.description, ""]
+        lines += [
+            f"### `{name}`: {dataset.title}",
+            "",
+            dataset.description,
+            "",
+            f"*{dataset.title_fr}* : {dataset.description_fr}",
+            "",
+        ]
         if dataset.key and dataset.measure:
             lines += [f"Key: {', '.join(f'`{k}`' for k in dataset.key)}.", ""]
         lines += ["| column | type | code list | description |", "|---|---|---|---|"]
@@ -78,9 +89,17 @@ def reference_markdown(contract: Contract) -> str:
         lines.append("")
     lines += ["## Code lists", ""]
     for name, code_list in contract.code_lists.items():
-        lines += [f"### {name}", "", code_list.description, "", "| code | label |", "|---|---|"]
-        for code, label in code_list.all_codes(contract.special_codes).items():
-            lines.append(f"| `{code}` | {label} |")
+        lines += [
+            f"### {name}",
+            "",
+            code_list.description,
+            "",
+            "| code | label | label (fr) |",
+            "|---|---|---|",
+        ]
+        french = contract.labels(name, "fr")
+        for code, label in contract.labels(name, "en").items():
+            lines.append(f"| `{code}` | {label} | {french[code]} |")
         lines.append("")
     return "\n".join(lines)
 

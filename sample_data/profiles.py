@@ -105,6 +105,9 @@ class MemberProfile:
     the datasets besides ``irregular`` the office breaks down by sex and age group (the others
     it sends as totals, ``_T``, leaving the columns out of its CSV files), in the
     ``age_banding`` it uses: ``broad`` (Y0T17 ... Y_GE55) or ``five_year`` (Y0T4 ... Y_GE65).
+    ``language`` is the edition of the template a workbook office fills in: the French-speaking
+    territories (New Caledonia, French Polynesia, Wallis and Futuna) pick French labels from
+    the French edition's drop-downs.
     """
 
     code: str
@@ -121,6 +124,7 @@ class MemberProfile:
     footnotes: dict[str, str] = field(default_factory=dict)  # country code -> marker
     sex_age_datasets: tuple[str, ...] = ()
     age_banding: str = "broad"  # broad or five_year
+    language: str = "en"  # edition of the regional template the office fills in: en or fr
 
 
 # Labels that members use instead of regional codes. Each one is listed in the committed seed
@@ -247,14 +251,14 @@ PROFILES: dict[str, MemberProfile] = {
             lateness=0.35,
             own_labels={"refusal_reason": _PNG_REASON},
         ),
-        MemberProfile("NCL", 500_000, "xlsx", "alpha2", lateness=0.15),
-        MemberProfile("PYF", 600_000, "xlsx", "alpha2", lateness=0.1),
+        MemberProfile("NCL", 500_000, "xlsx", "alpha2", lateness=0.15, language="fr"),
+        MemberProfile("PYF", 600_000, "xlsx", "alpha2", lateness=0.1, language="fr"),
         MemberProfile("WSM", 350_000, "xlsx", "names", lateness=0.2),
         MemberProfile("TON", 200_000, "xlsx", "sports", lateness=0.25),
         MemberProfile("PLW", 200_000, "xlsx", "alpha3", lateness=0.15),
         MemberProfile("FSM", 80_000, "xlsx", "demonyms", lateness=0.3),
         MemberProfile("TUV", 12_000, "xlsx", "alpha3", lateness=0.3),
-        MemberProfile("WLF", 20_000, "xlsx", "alpha2", lateness=0.2),
+        MemberProfile("WLF", 20_000, "xlsx", "alpha2", lateness=0.2, language="fr"),
         # CSV members: one file per dataset, their own software's encoding and delimiter.
         MemberProfile(
             "FJI",

@@ -299,6 +299,7 @@ def _workbook(path: Path, member, period, version, carried, notes, contract) -> 
         observations=observations,
         contact_name=f"Reporting officer {member}",
         contact_email=f"returns@immigration.{member.lower()}.example",
+        language=profile(member).language,
     )
 
 

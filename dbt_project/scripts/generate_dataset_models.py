@@ -616,6 +616,8 @@ def datasets_sql(contract: Contract) -> str:
                     f"        '{name}' as dataset,",
                     _text(dataset.title, 8, "title") + ",",
                     _text(dataset.description, 8, "description") + ",",
+                    _text(dataset.title_fr, 8, "title_fr") + ",",
+                    _text(dataset.description_fr, 8, "description_fr") + ",",
                     f"        {'true' if 'nationality' in columns else 'false'} as has_nationality,",
                     f"        {'true' if 'embarkation_country' in columns else 'false'} as has_route,",
                     f"        {position} as sort_order",

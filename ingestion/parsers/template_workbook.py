@@ -1,10 +1,18 @@
-"""Read the regional template workbook with calamine (values only; formulas are never run)."""
+"""Read the regional template workbook with calamine (values only; formulas are never run).
+
+English and French editions read alike (issue 16): a drop-down label in either language is read
+as its code, oui/non as yes/no, and a French month name in the period as its month, so the same
+figures give the same records whichever edition the officer filled in.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 
 import pandas as pd
+from babel import dates
 from python_calamine import CalamineWorkbook
 
 from ingestion.errors import UnreadableFileError
@@ -17,10 +25,13 @@ from ingestion.parsers.common import (
 )
 from ingestion.parsers.csv_returns import header_name
 from ingestion.report import ERROR, Problem
-from pidc.contract import load_contract
+from pidc.contract import Contract, Dataset, load_contract
+from pidc.normalise import normalise_label
 
 RETURN_SHEET = "Return"
-YES = {"yes", "y", "x", "true", "1", "nil", "✓", "✔"}
+YES = {"yes", "y", "x", "true", "1", "nil", "✓", "✔", "oui", "o", "néant"}
+# The French edition's yes/no choices, read as the English edition writes them.
+BOOLEAN_WORDS = {"oui": "yes", "non": "no", "vrai": "yes", "faux": "no"}
 
 
 def cell_text(value: object) -> str:
@@ -112,6 +123,50 @@ def _read_return_sheet(rows: list[list[object]]) -> tuple[dict[str, object], dic
     return fields, nil_flags
 
 
+@functools.cache
+def _french_months() -> dict[str, int]:
+    """normalise_label(French month name, wide and abbreviated) -> month number."""
+    months: dict[str, int] = {}
+    for width in ("wide", "abbreviated"):
+        for number, name in dates.get_month_names(width, locale="fr").items():
+            months[normalise_label(name)] = number
+    return months
+
+
+_FRENCH_MONTH_YEAR = re.compile(r"^([^\d]+?)\s*[-/ ]?\s*(\d{4})$")
+
+
+def _period_cell(value: object) -> object:
+    """``value``, or ``YYYY-MM`` when it is a French month and year ("octobre 2026", "oct. 2026",
+    "févr.-2026"), which :func:`parse_period` reads in English only."""
+    if not isinstance(value, str):
+        return value
+    match = _FRENCH_MONTH_YEAR.match(value.strip())
+    month = _french_months().get(normalise_label(match[1])) if match else None
+    return f"{match[2]}-{month:02d}" if match and month else value
+
+
+# "12,5" or "3,0": a decimal comma (one or two decimals; "1,019" stays a thousands separator).
+_DECIMAL_COMMA = re.compile(r"^(\d[\d\s\u00a0\u202f]*),(\d{1,2})$")
+
+
+def _as_entered(contract: Contract, dataset: Dataset, columns: list[str], values: list[str]):
+    """The row's cells as the English edition would hold them: a drop-down label (English or
+    French) becomes its code, oui/non become yes/no, a count typed with a decimal comma gets a
+    decimal point; anything else is left to validation."""
+    out = []
+    for name, text in zip(columns, values, strict=True):
+        column = dataset.column(name)
+        if text and column.type == "code" and column.code_list:
+            text = contract.code_for_label(column.code_list, text) or text
+        elif text and column.type == "boolean":
+            text = BOOLEAN_WORDS.get(text.strip().lower(), text)
+        elif text and column.type == "count":
+            text = _DECIMAL_COMMA.sub(r"\1.\2", text)
+        out.append(text)
+    return out
+
+
 def parse_template(path: Path, member: str | None) -> ParsedSubmission:
     """Parse a filled regional template into a :class:`ParsedSubmission`."""
     contract = load_contract()
@@ -145,7 +200,7 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
         )
     _report_stray_cells(parsed, RETURN_SHEET, stray_on_return, ["field", "value"])
     try:
-        period = parse_period(fields.get("period"))
+        period = parse_period(_period_cell(fields.get("period")))
     except PeriodError as error:
         parsed.error(
             f"The Return sheet's period cannot be read: {error}.",
@@ -191,6 +246,7 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
             values += [""] * (len(sheet_columns) - len(values))
             if not any(values):
                 continue
+            values = _as_entered(contract, dataset, sheet_columns, values)
             records.append([*values, name, index, None])  # one record per row: no column
         frame = pd.DataFrame(records, columns=[*sheet_columns, *LINEAGE])
         frame.insert(0, "period", period)

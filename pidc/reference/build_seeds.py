@@ -4,7 +4,8 @@
 ``member_label_mappings.csv`` (member spellings, edited by the Secretariat). Output is sorted and
 stable: running it twice changes nothing. The datasets/country-codes table is read when present
 (``../shared/data/real/datahub_country_codes.csv`` or ``--datahub``); without it the regions and
-sports codes already in the committed seeds are kept.
+sports codes already in the committed seeds are kept, and so are the French country names
+(pycountry's French catalog names any country still without one).
 """
 
 from __future__ import annotations
@@ -36,19 +37,28 @@ from pidc.reference.reporting import reporting_settings_rows
 log = logging.getLogger(__name__)
 
 HEADERS: dict[str, list[str]] = {
-    "members.csv": ["member_code", "member_name", "sub_region", "capital", "latitude", "longitude"],
+    "members.csv": [
+        "member_code",
+        "member_name",
+        "member_name_fr",
+        "sub_region",
+        "capital",
+        "latitude",
+        "longitude",
+    ],
     "membership.csv": ["member_code", "valid_from", "valid_to"],
     "countries.csv": [
         "country_code",
         "alpha2",
         "numeric_code",
         "country_name",
+        "country_name_fr",
         "official_name",
         "region",
         "sub_region",
         "code_kind",
     ],
-    "country_groups.csv": ["group_code", "group_name", "description"],
+    "country_groups.csv": ["group_code", "group_name", "group_name_fr", "description"],
     "country_aliases.csv": ["alias", "alias_normalised", "country_code", "alias_kind"],
     "ports.csv": ["port_code", "member_code", "port_name", "port_mode", "latitude", "longitude"],
     "label_mappings.csv": ["member_code", "code_list", "label", "label_normalised", "code"],
@@ -95,10 +105,15 @@ def render_seeds(
     """Every reference seed as text, without writing anything."""
     facts = external_facts(datahub_csv, existing_dir)
     winners, dropped = resolve_aliases(alias_candidates(facts))
+    countries = country_rows(facts)
+    # Members' French names are their countries' (same reference), by alpha-3.
+    country_names_fr = {
+        row[0]: row[HEADERS["countries.csv"].index("country_name_fr")] for row in countries
+    }
     rows = {
-        "members.csv": members_rows(),
+        "members.csv": members_rows(country_names_fr),
         "membership.csv": membership_rows(),
-        "countries.csv": country_rows(facts),
+        "countries.csv": countries,
         "country_groups.csv": group_rows(),
         "country_aliases.csv": alias_rows(winners),
         "ports.csv": ports_rows(),

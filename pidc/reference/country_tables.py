@@ -4,8 +4,11 @@ Sources, in the order they are trusted:
 
 * ISO 3166-1 from ``pycountry``: alpha-3, alpha-2, numeric, name, official name, common name.
 * The public-domain table ``datasets/country-codes`` (``datahub_country_codes.csv``): UN M49
-  region and sub-region, IOC and FIFA sports codes. It is read when present; on a machine
-  without it the values already in the committed seeds are kept, so the build still runs.
+  region and sub-region, IOC and FIFA sports codes, and the French names (``official_name_fr``,
+  the UN's French short name; ``UNTERM French Short`` when that is blank). It is read when
+  present; on a machine without it the values already in the committed seeds are kept, so the
+  build still runs, and a country still without a French name takes pycountry's French
+  translation of its ISO name (its ``iso3166-1`` gettext catalog).
 * Curated tables in this module for what no offline library holds: demonyms, abbreviations,
   common and historic names, ICAO Doc 9303 codes for the stateless, refugees and unknown, and
   the country groups members use in their tables ("Pacific Islands", "Rest of Asia").
@@ -20,6 +23,8 @@ reports a value it cannot map rather than guessing). Every dropped alias is retu
 from __future__ import annotations
 
 import csv
+import functools
+import gettext
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -42,13 +47,15 @@ SOURCE_RANK: dict[str, int] = {
     "name": 4,
     "official_name": 5,
     "common_name": 6,
-    "name_variant": 7,
-    "historic": 8,
-    "abbreviation": 9,
-    "demonym": 10,
-    "ioc": 11,
-    "fifa": 12,
-    "group": 13,
+    # The French name (countries.country_name_fr), for French-speaking offices (issue 16).
+    "name_fr": 7,
+    "name_variant": 8,
+    "historic": 9,
+    "abbreviation": 10,
+    "demonym": 11,
+    "ioc": 12,
+    "fifa": 13,
+    "group": 14,
 }
 ALIAS_KINDS = tuple(sorted({"name" if s == "name_variant" else s for s in SOURCE_RANK}))
 
@@ -100,6 +107,14 @@ SPECIAL_CODES: tuple[SpecialCode, ...] = (
     ),
 )
 SPECIAL_CODE_SET = frozenset(s.code for s in SPECIAL_CODES)
+# Their French names, as the French edition of ICAO Doc 9303 words them; no reference table
+# holds these, so they are curated here (a test checks every special code has one).
+SPECIAL_NAMES_FR: dict[str, str] = {
+    "XXA": "Apatride",
+    "XXB": "Réfugié (Convention de 1951)",
+    "XXC": "Réfugié (autre)",
+    "XXX": "Nationalité non précisée",
+}
 
 
 @dataclass(frozen=True)
@@ -187,6 +202,22 @@ GROUPS: tuple[CountryGroup, ...] = (
         ("Others", "Other", "All other countries", "Other nationalities", "Other nationality"),
     ),
 )
+# The groups' names in French (curated: they are the Secretariat's own groupings).
+GROUP_NAMES_FR: dict[str, str] = {
+    "G_AFRICA": "Afrique",
+    "G_ASIA": "Asie",
+    "G_CONTINENTAL_EUROPE": "Europe continentale",
+    "G_EUROPE": "Europe",
+    "G_LATIN_AMERICA": "Amérique latine",
+    "G_MIDDLE_EAST": "Moyen-Orient",
+    "G_OTHER_COUNTRIES": "Autres pays",
+    "G_OTHER_PACIFIC": "Autres pays du Pacifique",
+    "G_PACIFIC_ISLANDS": "Îles du Pacifique",
+    "G_REST_OF_ASIA": "Reste de l’Asie",
+    "G_REST_OF_EUROPE": "Reste de l’Europe",
+    "G_REST_OF_WORLD": "Reste du monde",
+    "G_USA_CANADA": "États-Unis et Canada",
+}
 
 # Names people use that ISO does not list (or lists only inside "X, Y of" forms).
 COMMON_NAMES: dict[str, str] = {
@@ -509,12 +540,36 @@ class DatahubTableError(ValueError):
 
 @dataclass
 class ExternalFacts:
-    """What the country-codes table contributes: regions and sports codes, by alpha-3."""
+    """What the country-codes table contributes: regions, sports codes and French names."""
 
     regions: dict[str, tuple[str, str]] = field(default_factory=dict)
     ioc: dict[str, str] = field(default_factory=dict)
     fifa: dict[str, str] = field(default_factory=dict)
+    names_fr: dict[str, str] = field(default_factory=dict)
     source: str = "none"
+
+
+# "Fidji (les)", "Saint-Siège (le) *", "Îles Cook (les) **": the UNTERM short names carry the
+# article in brackets and footnote stars.
+_UNTERM_TAIL = re.compile(r"\s*(\((le|la|les|l')\))?\s*\**$")
+
+
+def french_short_name(row: dict[str, str]) -> str:
+    """A country's French short name from a datahub row ("" when the row has none)."""
+    official = (row.get("official_name_fr") or "").strip()
+    if official:
+        return official
+    return _UNTERM_TAIL.sub("", (row.get("UNTERM French Short") or "").strip())
+
+
+@functools.cache
+def _pycountry_french() -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["fr"], fallback=True)
+
+
+def pycountry_french_name(country) -> str:
+    """pycountry's French translation of ``country``'s common (else ISO) name."""
+    return _pycountry_french().gettext(getattr(country, "common_name", None) or country.name)
 
 
 DATAHUB_COLUMNS = ("ISO3166-1-Alpha-3", "IOC", "FIFA", "Region Name", "Sub-region Name")
@@ -546,6 +601,8 @@ def read_datahub(path: Path) -> ExternalFacts:
             if not code:
                 continue
             facts.regions[code] = (row["Region Name"].strip(), row["Sub-region Name"].strip())
+            if name_fr := french_short_name(row):
+                facts.names_fr[code] = name_fr
             for kind, target in (("IOC", facts.ioc), ("FIFA", facts.fifa)):
                 sports = clean_sports_code(row[kind])
                 if sports:
@@ -562,6 +619,8 @@ def facts_from_seeds(reference_dir: Path) -> ExternalFacts:
             for row in csv.DictReader(handle):
                 if row["code_kind"] == ISO:
                     facts.regions[row["country_code"]] = (row["region"], row["sub_region"])
+                    if row.get("country_name_fr"):
+                        facts.names_fr[row["country_code"]] = row["country_name_fr"]
     aliases = reference_dir / "country_aliases.csv"
     if aliases.exists():
         with aliases.open(encoding="utf-8", newline="") as handle:
@@ -574,7 +633,11 @@ def facts_from_seeds(reference_dir: Path) -> ExternalFacts:
 
 
 def country_rows(facts: ExternalFacts) -> list[list[object]]:
-    """Rows of seed ``countries.csv``: every ISO 3166-1 country, then the ICAO specials."""
+    """Rows of seed ``countries.csv``: every ISO 3166-1 country, then the ICAO specials.
+
+    ``country_name_fr`` comes from the country-codes table (``facts.names_fr``), else from
+    pycountry's French catalog; the specials' from :data:`SPECIAL_NAMES_FR`.
+    """
     rows: list[list[object]] = []
     for country in sorted(pycountry.countries, key=lambda c: c.alpha_3):
         region, sub_region = facts.regions.get(country.alpha_3, ("", ""))
@@ -584,6 +647,7 @@ def country_rows(facts: ExternalFacts) -> list[list[object]]:
                 country.alpha_2,
                 country.numeric,
                 getattr(country, "common_name", None) or country.name,
+                facts.names_fr.get(country.alpha_3) or pycountry_french_name(country),
                 getattr(country, "official_name", None) or country.name,
                 region,
                 sub_region,
@@ -592,14 +656,27 @@ def country_rows(facts: ExternalFacts) -> list[list[object]]:
         )
     for special in SPECIAL_CODES:
         rows.append(
-            [special.code, "", "", special.name, special.official_name, "", "", ICAO_SPECIAL]
+            [
+                special.code,
+                "",
+                "",
+                special.name,
+                SPECIAL_NAMES_FR[special.code],
+                special.official_name,
+                "",
+                "",
+                ICAO_SPECIAL,
+            ]
         )
     return rows
 
 
 def group_rows() -> list[list[object]]:
     """Rows of seed ``country_groups.csv``, sorted by group code."""
-    return [[g.code, g.name, g.description] for g in sorted(GROUPS, key=lambda g: g.code)]
+    return [
+        [g.code, g.name, GROUP_NAMES_FR[g.code], g.description]
+        for g in sorted(GROUPS, key=lambda g: g.code)
+    ]
 
 
 @dataclass(frozen=True)
@@ -662,6 +739,8 @@ def alias_candidates(facts: ExternalFacts) -> list[AliasCandidate]:
     out: list[AliasCandidate] = []
     for country in pycountry.countries:
         code = country.alpha_3
+        name_fr = facts.names_fr.get(code) or pycountry_french_name(country)
+        out.append(AliasCandidate(name_fr, code, "name_fr"))
         out.append(AliasCandidate(code, code, "alpha3"))
         out.append(AliasCandidate(country.alpha_2, code, "alpha2"))
         out.append(AliasCandidate(country.numeric, code, "numeric"))
@@ -696,10 +775,11 @@ def alias_candidates(facts: ExternalFacts) -> list[AliasCandidate]:
     for special in SPECIAL_CODES:
         out.append(AliasCandidate(special.code, special.code, "alpha3"))
         out.append(AliasCandidate(special.name, special.code, "name"))
+        out.append(AliasCandidate(SPECIAL_NAMES_FR[special.code], special.code, "name_fr"))
         for alias in special.aliases:
             out.append(AliasCandidate(alias, special.code, "common_name"))
     for group in GROUPS:
-        for alias in (group.code, group.name, *group.aliases):
+        for alias in (group.code, group.name, GROUP_NAMES_FR[group.code], *group.aliases):
             out.append(AliasCandidate(alias, group.code, "group"))
     return [c for c in out if c.normalised]
 

@@ -1,8 +1,9 @@
-"""Generic English labels (member ``*``) for every code list a member might write in words.
+"""Generic labels (member ``*``) for every code list a member might write in words.
 
-Every code of the contract maps from its own code and its contract label; the synonyms below add
-the words officers actually use. Member-specific spellings live in ``member_label_mappings.csv``
-(written by the sample generator or the Secretariat) and win over these.
+Every code of the contract maps from its own code and its contract labels (English and French);
+the synonyms below add the words officers actually use. Member-specific spellings live in
+``member_label_mappings.csv`` (written by the sample generator or the Secretariat) and win over
+these.
 """
 
 from __future__ import annotations
@@ -392,8 +393,11 @@ def _label_candidates(contract: Contract) -> list[tuple[str, str, str]]:
     candidates: list[tuple[str, str, str]] = []
     for name in contract.code_lists:
         synonyms = SYNONYMS.get(name, {})
+        french = contract.labels(name, "fr")
         for code, label in contract.codes(name).items():
             labels = [code, label, *synonyms.get(code, ()), *SPECIAL_SYNONYMS.get(code, ())]
+            # The French label too (issue 16): a French office's CSV maps like its template.
+            labels.append(french[code])
             if name in LETTERED_CODE_LISTS and len(code) == 1:
                 labels += [f"{code} - {label}", f"Ground {code}", f"Reason {code}"]
             candidates.extend((name, text, code) for text in labels)

@@ -66,10 +66,25 @@ MEMBERSHIP: tuple[Membership, ...] = tuple(
 )
 
 
-def members_rows() -> list[list[object]]:
-    """Rows of seed ``members.csv``, sorted by member code."""
+def members_rows(country_names_fr: dict[str, str]) -> list[list[object]]:
+    """Rows of seed ``members.csv``, sorted by member code.
+
+    ``member_name_fr`` is the member's country name in French from the countries seed's
+    reference (``country_names_fr``, alpha-3 -> name), never typed here.
+    """
+    missing = sorted(m.code for m in MEMBERS if not country_names_fr.get(m.code))
+    if missing:
+        raise ValueError(f"no French country name for members {missing}")
     return [
-        [m.code, m.name, m.sub_region, m.capital, f"{m.latitude:.4f}", f"{m.longitude:.4f}"]
+        [
+            m.code,
+            m.name,
+            country_names_fr[m.code],
+            m.sub_region,
+            m.capital,
+            f"{m.latitude:.4f}",
+            f"{m.longitude:.4f}",
+        ]
         for m in sorted(MEMBERS, key=lambda m: m.code)
     ]
 

@@ -9,7 +9,7 @@ import yaml
 
 from ingestion.raw_schema import raw_ddl, raw_tables
 from pidc.contract import CONTRACT_FILE, ContractError, load_contract, parse_contract
-from pidc.contract_outputs import generated_files
+from pidc.contract_outputs import CONTRACT_SEEDS_DIR, generated_files
 
 DOCUMENT = yaml.safe_load(CONTRACT_FILE.read_text(encoding="utf-8"))
 
@@ -67,6 +67,19 @@ def test_refusal_reasons_follow_schengen_grounds_a_to_i_plus_other():
             lambda d: d["code_lists"]["purpose"]["codes"].update({False: "Off"}),
             "quote them in YAML",
         ),
+        (lambda d: d["code_lists"]["mode"]["labels_fr"].pop("SEA"), r"missing \['SEA'\]"),
+        (lambda d: d["code_lists"]["mode"]["labels_fr"].update(BUS="Bus"), r"not codes .*'BUS'"),
+        (lambda d: d["code_lists"]["mode"]["labels_fr"].update(SEA="Aérien"), "also AIR's"),
+        (lambda d: d["code_lists"]["direction"]["codes"].update(DEP="ARR"), "also ARR's"),
+        (lambda d: d["code_lists"]["mode"].pop("description_fr"), "code_lists.mode: desc"),
+        (lambda d: d["datasets"]["permits"].pop("title_fr"), "datasets.permits: title_fr"),
+        (lambda d: d["datasets"]["permits"].update(description_fr=" "), "description_fr is"),
+        (
+            lambda d: d["datasets"]["permits"]["columns"][0].pop("description_fr"),
+            "permits.permit_type: description_fr is missing",
+        ),
+        (lambda d: d["observations"].pop("title_fr"), "observations: title_fr"),
+        (lambda d: d["special_codes_fr"].pop("_Z"), "special_codes_fr"),
     ],
 )
 def test_inconsistent_contract_is_refused_with_the_entry_to_fix(mutate, message):
@@ -127,3 +140,45 @@ def test_an_older_raw_table_gains_source_column_and_keeps_its_rows():
     assert connection.execute(
         "select count, source_row, source_column from raw.permits"
     ).fetchall() == [(4, 2, None)]
+
+
+# --- French (issue 16) ------------------------------------------------------------------------
+
+
+def test_every_code_dataset_and_column_has_its_french():
+    contract = load_contract()
+    for name, code_list in contract.code_lists.items():
+        english, french = contract.labels(name, "en"), contract.labels(name, "fr")
+        assert list(french) == list(english) == list(contract.codes(name))
+        assert all(label.strip() for label in french.values()), name
+        assert code_list.description_fr.strip()
+    assert contract.labels("direction", "fr") == {"ARR": "Arrivée", "DEP": "Départ"}
+    assert contract.labels("sex", "fr")["_T"] == "Total (toutes valeurs)"
+    assert contract.dataset("refusals").title_in("fr") == "Refus d’entrée"
+    for name in [*contract.dataset_names, "observations"]:
+        dataset = contract.dataset(name)
+        assert dataset.title_in("fr").strip()  # "Observations" is French too
+        assert dataset.description_in("fr") != dataset.description_in("en")
+        for column in dataset.columns:
+            assert column.describe("fr") and column.describe("fr") != column.describe("en")
+
+
+def test_every_label_in_either_language_reads_back_as_its_code():
+    contract = load_contract()
+    for name in contract.code_lists:
+        for language in ("en", "fr"):
+            for code, label in contract.labels(name, language).items():
+                assert contract.code_for_label(name, label) == code, (name, language, label)
+                assert contract.code_for_label(name, label.upper()) == code
+    # Accents and apostrophes as an officer types them; a code is not a label.
+    assert contract.code_for_label("document_type", "carte d'identite") == "ID_CARD"
+    assert contract.code_for_label("direction", "ARR") is None
+    assert contract.code_for_label("direction", "Arrivals") is None
+
+
+def test_the_code_lists_seed_carries_the_french_labels():
+    text = generated_files()[CONTRACT_SEEDS_DIR / "code_lists.csv"]
+    header, *rows = text.splitlines()
+    assert header == "code_list,code,label,label_fr,sort_order,is_special"
+    assert "direction,ARR,Arrival,Arrivée,1,False" in rows
+    assert all(row.split(",")[3] for row in rows)

@@ -15,8 +15,10 @@ from pidc.reference.build_seeds import HEADERS, render_seeds, write_seeds
 from pidc.reference.country_tables import (
     ALIAS_KINDS,
     SOURCE_RANK,
+    SPECIAL_CODES,
     AliasCandidate,
     clean_sports_code,
+    french_short_name,
     resolve_aliases,
 )
 from pidc.reference.label_tables import GENERIC_MEMBER, stray_synonyms
@@ -307,3 +309,54 @@ def test_reporting_settings_hold_the_cycle() -> None:
     settings = {s["setting"]: s["value"] for s in read_seed("reporting_settings.csv")}
     assert settings["deadline_day_of_next_month"] == "15"
     assert settings["first_reporting_month"] == "2017-01"
+
+
+# --- French names (issue 16) -------------------------------------------------------------------
+
+
+def test_every_country_group_and_member_has_a_french_name() -> None:
+    countries = read_seed("countries.csv")
+    assert all(row["country_name_fr"].strip() for row in countries)
+    names_fr = {row["country_code"]: row["country_name_fr"] for row in countries}
+    assert {code: names_fr[code] for code in ("NCL", "PYF", "XXA", "XXX")} == {
+        "NCL": "Nouvelle-Calédonie",
+        "PYF": "Polynésie française",
+        "XXA": "Apatride",
+        "XXX": "Nationalité non précisée",
+    }
+    assert {s.code for s in SPECIAL_CODES} <= {
+        row["country_code"] for row in countries if row["country_name_fr"]
+    }
+    assert all(row["group_name_fr"].strip() for row in read_seed("country_groups.csv"))
+    # A member's French name is its country's, from the same reference.
+    for member in read_seed("members.csv"):
+        assert member["member_name_fr"] == names_fr[member["member_code"]]
+
+
+@needs_datahub
+def test_french_country_names_come_from_the_datahub_table() -> None:
+    rows = _datahub_rows()
+    official = {r["ISO3166-1-Alpha-3"]: r["official_name_fr"].strip() for r in rows}
+    checked = 0
+    for row in read_seed("countries.csv"):
+        if row["code_kind"] == "iso" and official.get(row["country_code"]):
+            assert row["country_name_fr"] == official[row["country_code"]], row["country_code"]
+            checked += 1
+    assert checked > 240
+    # UNTERM French Short when official_name_fr is blank, its article and stars taken off.
+    assert french_short_name({"UNTERM French Short": "Fidji (les)"}) == "Fidji"
+    assert french_short_name({"UNTERM French Short": "Saint-Siège (le) *"}) == "Saint-Siège"
+    assert french_short_name({"UNTERM French Short": "Îles Cook (les) **"}) == "Îles Cook"
+
+
+def test_without_any_table_french_names_come_from_pycountry(tmp_path: Path) -> None:
+    # No datahub table and no committed seeds: pycountry's French catalog names every country.
+    seeds = render_seeds(datahub_csv=None, existing_dir=tmp_path)
+    countries = list(csv.DictReader(seeds.files["countries.csv"].splitlines()))
+    names_fr = {row["country_code"]: row["country_name_fr"] for row in countries}
+    assert all(names_fr.values())
+    assert names_fr["NCL"] == "Nouvelle-Calédonie"
+    assert names_fr["WLF"] == "Wallis et Futuna"  # pycountry's spelling, not the datahub's
+    assert names_fr["DEU"] == "Allemagne"
+    members = list(csv.DictReader(seeds.files["members.csv"].splitlines()))
+    assert {m["member_code"]: m["member_name_fr"] for m in members}["WLF"] == "Wallis et Futuna"

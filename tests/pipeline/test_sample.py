@@ -142,7 +142,8 @@ def test_every_file_parses_back_with_the_rows_and_totals_the_manifest_lists(samp
             fields = {row[0]: row[1] for row in rows[1:6]}
             assert (fields["member"], fields["period"]) == (entry.member, entry.period)
             assert int(fields["version"]) == entry.version
-            ticked = {row[0] for row in rows[8:] if row[1] == "yes"}
+            # The French-speaking territories fill in the French edition (its tick is "oui").
+            ticked = {row[0] for row in rows[8:] if row[1] in {"yes", "oui"}}
             assert ticked == set(entry.nil_datasets), entry.path
 
 
@@ -249,9 +250,10 @@ def test_member_spellings_are_all_mapped(sample_run):
             for column in CONTRACT.dataset(dataset).columns:
                 if column.type != "code" or column.name not in frame.columns:
                     continue
-                known = {
+                known = {  # codes and contract labels, English or French (issue 16)
                     normalise_label(x)
-                    for pair in CONTRACT.codes(column.code_list).items()
+                    for language in ("en", "fr")
+                    for pair in CONTRACT.labels(column.code_list, language).items()
                     for x in pair
                 }
                 for value in set(frame[column.name]):

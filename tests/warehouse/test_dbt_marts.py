@@ -235,3 +235,49 @@ def test_sharing_rules_reach_the_access_mart(sample: SampleBuild) -> None:
     assert all(rows[("SECRETARIAT", m, d)] for m in members for d in datasets)
     assert not any(rows[("PUBLIC", m, d)] for m in members for d in datasets)
     assert all(rows[(m, m, d)] for m in members for d in datasets)
+
+
+# The French columns of the dimensions (issue 16), as the dashboard reads them from serving.
+FRENCH_COLUMNS = {
+    "dim_codes": ["label_fr"],
+    "dim_countries": ["country_name_fr"],
+    "dim_members": ["member_name_fr"],
+    "dim_datasets": ["title_fr", "description_fr"],
+    "dim_member_groups": ["group_name_fr"],
+}
+
+
+def test_the_dimensions_carry_french_names_into_the_serving_database(
+    sample: SampleBuild, tmp_path
+) -> None:
+    from orchestration.publish import publish_serving
+
+    serving = tmp_path / "serving.duckdb"
+    publish_serving(sample.warehouse, serving)
+    with duckdb.connect(str(serving), read_only=True) as connection:
+        for table, columns in FRENCH_COLUMNS.items():
+            blanks = " or ".join(f"coalesce(trim({c}), '') = ''" for c in columns)
+            total, untranslated = connection.execute(
+                f"select count(*), count(*) filter (where {blanks}) from marts.{table}"
+            ).fetchone()
+            assert total > 0 and untranslated == 0, table
+        french = dict(
+            connection.execute(
+                "select 'member', member_name_fr from marts.dim_members where member_code = 'NCL'"
+                " union all select 'country', country_name_fr from marts.dim_countries"
+                " where country_code = 'XXA'"
+                " union all select 'code', label_fr from marts.dim_codes"
+                " where code_list = 'direction' and code = 'ARR'"
+                " union all select 'dataset', title_fr from marts.dim_datasets"
+                " where dataset = 'refusals'"
+                " union all select distinct 'group', group_name_fr from marts.dim_member_groups"
+                " where group_code = 'MARITIME'"
+            ).fetchall()
+        )
+    assert french == {
+        "member": "Nouvelle-Calédonie",
+        "country": "Apatride",
+        "code": "Arrivée",
+        "dataset": "Refus d’entrée",
+        "group": "Groupe maritime",
+    }

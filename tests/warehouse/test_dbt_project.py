@@ -444,15 +444,15 @@ def test_generated_dataset_models_are_up_to_date() -> None:
 
 # The marts interface the app and analysts rely on (issue 4): table -> columns, in order.
 MARTS_INTERFACE = {
-    "dim_members": "member_code member_name sub_region capital latitude longitude member_since"
-    " member_until is_current_member",
-    "dim_countries": "country_code alpha2 numeric_code country_name official_name region"
-    " sub_region code_kind is_group",
+    "dim_members": "member_code member_name member_name_fr sub_region capital latitude longitude"
+    " member_since member_until is_current_member",
+    "dim_countries": "country_code alpha2 numeric_code country_name country_name_fr official_name"
+    " region sub_region code_kind is_group",
     "dim_ports": "port_code member_code port_name port_mode latitude longitude",
     "dim_months": "period_month year month quarter month_label due_date",
-    "dim_datasets": "dataset title description has_nationality has_route",
-    "dim_codes": "code_list code label sort_order",
-    "dim_member_groups": "group_code group_name member_code",
+    "dim_datasets": "dataset title description title_fr description_fr has_nationality has_route",
+    "dim_codes": "code_list code label label_fr sort_order",
+    "dim_member_groups": "group_code group_name group_name_fr member_code",
     "mart_return_totals": "dataset member_code period_month total_count is_nil_return",
     "mart_reporting_compliance": "member_code dataset period_month due_date is_expected status"
     " is_nil_return is_corrected version_count first_received_at last_received_at",

@@ -9,6 +9,9 @@ datasets as (
         'movements' as dataset,
         'Border movements' as title,
         'Regular arrivals and departures of travellers through the member''s ports.' as description,
+        'Mouvements aux frontières' as title_fr,
+        'Arrivées et départs réguliers de voyageurs par les points d’entrée et de '
+        || 'sortie du membre.' as description_fr,
         false as has_nationality,
         false as has_route,
         1 as sort_order
@@ -17,6 +20,8 @@ datasets as (
         'permits' as dataset,
         'Visas and permits issued' as title,
         'Visas and permits issued by the member in the month.' as description,
+        'Visas et titres de séjour délivrés' as title_fr,
+        'Visas et titres de séjour délivrés par le membre au cours du mois.' as description_fr,
         true as has_nationality,
         false as has_route,
         2 as sort_order
@@ -25,6 +30,8 @@ datasets as (
         'irregular' as dataset,
         'Irregular migration detections' as title,
         'Persons detected in an irregular situation.' as description,
+        'Détections de migration irrégulière' as title_fr,
+        'Personnes détectées en situation irrégulière.' as description_fr,
         true as has_nationality,
         false as has_route,
         3 as sort_order
@@ -33,6 +40,8 @@ datasets as (
         'refusals' as dataset,
         'Refusals of entry' as title,
         'Persons refused entry at the border.' as description,
+        'Refus d’entrée' as title_fr,
+        'Personnes non admises à la frontière.' as description_fr,
         true as has_nationality,
         false as has_route,
         4 as sort_order
@@ -41,6 +50,8 @@ datasets as (
         'document_fraud' as dataset,
         'Fraudulent documents detected' as title,
         'Fraudulent travel or identity documents detected.' as description,
+        'Documents frauduleux détectés' as title_fr,
+        'Documents de voyage ou d’identité frauduleux détectés.' as description_fr,
         true as has_nationality,
         true as has_route,
         5 as sort_order
@@ -49,6 +60,9 @@ datasets as (
         'facilitation' as dataset,
         'People smuggling and trafficking' as title,
         'Persons involved in people smuggling or trafficking cases.' as description,
+        'Trafic de migrants et traite des êtres humains' as title_fr,
+        'Personnes impliquées dans des affaires de trafic de migrants ou de traite '
+        || 'des êtres humains.' as description_fr,
         true as has_nationality,
         false as has_route,
         6 as sort_order
@@ -57,6 +71,8 @@ datasets as (
         'removals' as dataset,
         'Removals and returns' as title,
         'Persons removed or returned from the member''s territory.' as description,
+        'Éloignements et retours' as title_fr,
+        'Personnes éloignées ou renvoyées du territoire du membre.' as description_fr,
         true as has_nationality,
         false as has_route,
         7 as sort_order

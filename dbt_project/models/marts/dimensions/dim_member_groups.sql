@@ -10,6 +10,7 @@ final as (
     select
         cast(group_code as {{ dbt.type_string() }}) as group_code,
         cast(group_name as {{ dbt.type_string() }}) as group_name,
+        cast(group_name_fr as {{ dbt.type_string() }}) as group_name_fr,
         cast(member_code as {{ dbt.type_string() }}) as member_code
     from member_groups
 )

@@ -1,5 +1,6 @@
 -- One row per PIDC member with where it is (for maps) and when it has been a member; expected
 -- returns come from the dated membership, so a member that joins later is not "missing" before.
+-- The French name comes with the seed (its country's French name, from the same reference).
 with
 
 members as (
@@ -20,6 +21,7 @@ joined as (
     select
         cast(members.member_code as varchar) as member_code,
         cast(members.member_name as varchar) as member_name,
+        cast(members.member_name_fr as varchar) as member_name_fr,
         cast(members.sub_region as varchar) as sub_region,
         cast(members.capital as varchar) as capital,
         cast(members.latitude as double) as latitude,
