@@ -16,7 +16,7 @@ left in English:
   :data:`SAME_IN_BOTH`.
 
 The walk's serving database has the French names the reference marts publish
-(``support.french``). The sidebar is the same on every page, so its texts are told once per role
+(``support.dashboard``). The sidebar is the same on every page, so its texts are told once per role
 and language.
 
 Every page is kept as a full-page screenshot in ``artifacts/screenshots/`` (CI keeps the folder).
@@ -34,7 +34,6 @@ import pytest
 from babel.messages.pofile import read_po
 from support.browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, running_dashboard
 from support.dashboard import build_serving
-from support.french import publish_french_names
 
 from app import data_access
 from app.data_access import Viewer
@@ -59,14 +58,17 @@ ROLES = {
     ),
     "secretariat": ("sec.one", {"role": "secretariat"}, Viewer(role="secretariat")),
 }
-# Texts the same in both languages that are none of the kinds above. Streamlit draws the file
-# uploader's own words and offers no way to change them.
+# Texts the same in both languages that are none of the kinds above: the languages' own names,
+# the platform's and a file format's name; Streamlit draws the file uploader's own words
+# (its button reads "Upload" on a narrow page) and offers no way to change them.
 SAME_IN_BOTH = {
     "English",
     "Français",
     "PIDC",
+    "Excel",
     "Drag and drop file here",
     "Browse files",
+    "Upload",
 }
 STREAMLIT_UPLOAD_LIMIT = re.compile(r"^(Limit )?\d+MB per file( • .*)?$")
 # What a code looks like: FJI, PROFILING, _T, fct_movements, FJI_2026-09.xlsx, a UTC time.
@@ -120,7 +122,7 @@ def walk_dashboard(tmp_path_factory):
     if not CHROMIUM.exists():
         pytest.skip("/usr/bin/chromium is not installed (make system-deps installs it)")
     root = tmp_path_factory.mktemp("languages-home")
-    publish_french_names(build_serving(root / "serving.duckdb"))
+    build_serving(root / "serving.duckdb")
     to_add = {account: options for account, options, _viewer in ROLES.values() if account}
     with running_dashboard(root, to_add) as url:
         yield url, root

@@ -21,7 +21,6 @@ from support.dashboard import (
     SHARED_NOTE,
     page_text,
 )
-from support.french import publish_french_names
 
 from app import data_access
 from app.language import LANGUAGE_KEY
@@ -49,9 +48,8 @@ def english_after(monkeypatch):
 
 @pytest.fixture
 def french_marts(published):
-    """The published marts with their French columns (as the reference marts publish them), and
-    the alert messages worded as ``mart_alerts`` words them (the hand-made ones are shorter)."""
-    publish_french_names(published / "serving.duckdb")
+    """The published marts (with their French columns, as the reference marts publish them),
+    and the alert messages worded as ``mart_alerts`` words them (the hand-made ones are shorter)."""
     with duckdb.connect(str(published / "serving.duckdb")) as connection:
         connection.execute(
             "update marts.mart_alerts set message = member_code || ' reported ' || observed_count"
@@ -214,6 +212,16 @@ def test_the_pdf_draws_accents_and_spells_the_oe_ligature(published):
 
 
 def test_french_names_fall_back_to_the_english_columns_when_the_marts_have_none(published):
+    # a serving database published before the reference marts had French columns
+    with duckdb.connect(str(published / "serving.duckdb")) as connection:
+        for table, column in (
+            ("dim_datasets", "title_fr"),
+            ("dim_datasets", "description_fr"),
+            ("dim_members", "member_name_fr"),
+            ("dim_countries", "country_name_fr"),
+            ("dim_codes", "label_fr"),
+        ):
+            connection.execute(f"alter table marts.{table} drop column {column}")
     with i18n.language("fr"):
         bulletin = bulletin_module.build_bulletin(SECRETARIAT, pd.Timestamp(SEP))
         titles = bulletin_module.dataset_titles()
