@@ -13,7 +13,7 @@ from ingestion.errors import IntakeError
 from ingestion.intake import validate_file
 from ingestion.report import Problem, ValidationReport
 from ingestion.safety import safe_file_name
-from ingestion.template import write_template
+from ingestion.template import template_file_name, template_for_download
 from pidc.i18n import _
 from pidc.settings import Home
 
@@ -35,12 +35,16 @@ def _check_member(viewer: Viewer, member: str) -> None:
         )
 
 
-def template_bytes(viewer: Viewer, member: str, period: str) -> bytes:
-    """The regional template workbook for ``member`` and ``period`` (YYYY-MM)."""
+def template_bytes(viewer: Viewer, member: str, period: str, language: str = "en") -> bytes:
+    """The regional template workbook for ``member`` and ``period`` (YYYY-MM), in ``language``
+    (the French edition has the same sheets and headers; its texts and drop-downs are French)."""
     _check_member(viewer, member)
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_template(Path(folder) / f"{member}_{period}.xlsx", member, period)
-        return path.read_bytes()
+    return template_for_download(member, period, language)
+
+
+def template_name(member: str, period: str, language: str = "en") -> str:
+    """The downloaded template's file name (``_fr`` before the extension in French)."""
+    return template_file_name(member, period, language)
 
 
 def _unique_destination(folder: Path, name: str) -> Path:

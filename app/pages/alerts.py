@@ -64,6 +64,7 @@ severities = st.multiselect(
     list(SEVERITIES),
     default=list(SEVERITIES),
     format_func=lambda value: _(SEVERITIES[value]),
+    placeholder=_("Choose one or more severities"),
 )
 rows = rows[rows["severity"].isin(severities)]
 st.caption(

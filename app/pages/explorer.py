@@ -94,7 +94,10 @@ if not members:
     st.stop()
 names = ui.member_names()
 chosen_members = st.multiselect(
-    _("Members"), members, format_func=lambda code: ui.member_label(code, names)
+    _("Members"),
+    members,
+    format_func=lambda code: ui.member_label(code, names),
+    placeholder=_("All members"),
 )
 columns = code_columns(dataset)
 filters: dict[str, list[str]] = {}
@@ -109,6 +112,7 @@ for index, column in enumerate(dataset.breakdowns):
         options,
         format_func=lambda code, labels=labels: f"{labels.get(code, code)} ({code})",
         key=f"filter_{column.name}",
+        placeholder=_("All"),
     )
     if picked:
         filters[columns[column.name]] = picked

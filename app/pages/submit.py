@@ -8,9 +8,10 @@ import streamlit as st
 
 from app import language, ui
 from app.data_access import may_submit_for
-from app.submission import submit_return, template_bytes
+from app.submission import submit_return, template_bytes, template_name
 from ingestion.report import word
 from ingestion.safety import Limits
+from pidc import i18n
 from pidc.heartbeat import when_published
 from pidc.i18n import _, format_count, ngettext
 from pidc.settings import home
@@ -42,8 +43,8 @@ period = st.selectbox(
 st.subheader(_("1. Template"))
 st.download_button(
     _("Download the template for {member} {period}").format(member=member, period=period),
-    template_bytes(viewer, member, period),
-    file_name=f"PIDC_{member}_{period}.xlsx",
+    template_bytes(viewer, member, period, i18n.get_language()),
+    file_name=template_name(member, period, i18n.get_language()),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 

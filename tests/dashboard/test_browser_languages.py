@@ -103,7 +103,10 @@ TEXT_SCRIPT = """() => {
         const cells = [...element.querySelectorAll('[data-testid=stDataFrame] th, '
             + '[data-testid=stDataFrame] td')].filter(cell => !inPreview(cell))
             .map(cell => cell.textContent);
-        return [...element.innerText.split('\\n'), ...cells]
+        // a choice box's placeholder ("Choose options") is an attribute, not inner text
+        const placeholders = [...element.querySelectorAll('[placeholder]')]
+            .map(input => input.getAttribute('placeholder'));
+        return [...element.innerText.split('\\n'), ...cells, ...placeholders]
             .map(line => line.split(/\\s+/).filter(word => !icons.has(word)).join(' ').trim())
             .filter(line => line);
     };

@@ -451,3 +451,31 @@ def test_the_share_of_the_region_is_of_the_latest_released_month(published):
     assert shares[dataset_titles()["movements"]] == "74.9%"
     assert "100.0%" not in shares.values()
     assert f"Fiji: {FJI_MOVEMENTS[SEP]:,}" in [caption.value for caption in at.caption]
+
+
+def test_the_template_a_french_reader_downloads_is_the_french_edition(published):
+    """The Submit page passes the reader's language: same sheets and headers, French texts."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.submission import template_bytes, template_name
+
+    def texts(data: bytes) -> tuple[list[str], set[str]]:
+        workbook = load_workbook(io.BytesIO(data))
+        cells = {
+            cell.value
+            for sheet in workbook
+            for row in sheet.iter_rows()
+            for cell in row
+            if isinstance(cell.value, str)
+        }
+        return workbook.sheetnames, cells
+
+    english_sheets, english = texts(template_bytes(FJI_OFFICER, "FJI", "2026-09"))
+    french_sheets, french = texts(template_bytes(FJI_OFFICER, "FJI", "2026-09", "fr"))
+    assert french_sheets == english_sheets
+    assert any("déclaration" in text.lower() for text in french - english)
+    assert not any("declaration" in text.lower() for text in french)
+    assert template_name("FJI", "2026-09", "fr") == "PIDC_return_FJI_2026-09_fr.xlsx"
+    assert template_name("FJI", "2026-09") == "PIDC_return_FJI_2026-09.xlsx"
