@@ -3,9 +3,34 @@
 import streamlit as st
 
 from app import data_access, language, ui
-from app.tables import show_table
+from app.tables import column_words, show_table
 from ingestion.report import ValidationReport, word
 from pidc.i18n import _
+
+
+def format_words(value: object) -> object:
+    """How a file was read, in words: 'xlsx template' -> 'Regional template (Excel)'."""
+    if not isinstance(value, str):
+        return value
+    if value.endswith("template"):
+        return _("Regional template (Excel)")
+    if value.startswith("declared layout"):
+        layout = value.removeprefix("declared layout").strip()
+        return _("Own publication, layout {layout}").format(layout=layout)
+    # csv (utf-8), sdmx-csv (utf-8): the formats' own names, the same in every language
+    return value.replace("sdmx-csv", "SDMX-CSV").replace("csv", "CSV")
+
+
+def dataset_words(value: object, titles: dict[str, str]) -> object:
+    """'movements, refusals' -> the datasets' titles in the current language."""
+    if isinstance(value, str):
+        names = value.split(",")
+    elif hasattr(value, "__iter__"):  # a list column read from DuckDB
+        names = [str(name) for name in value]
+    else:
+        return value
+    return ", ".join(titles.get(name.strip(), name.strip()) for name in names)
+
 
 language.apply()
 st.title(_("Data quality"))
@@ -29,6 +54,11 @@ else:
     shown = ledger.drop(columns=["report_path"], errors="ignore")
     if "status" in shown:
         shown = shown.assign(status=shown["status"].map(word))  # accepted -> acceptée
+    if "file_format" in shown:
+        shown = shown.assign(file_format=shown["file_format"].map(format_words))
+    if "datasets" in shown:
+        titles = ui.dataset_titles()
+        shown = shown.assign(datasets=shown["datasets"].map(lambda v: dataset_words(v, titles)))
     show_table(shown)
     choice = st.selectbox(
         _("Validation report of"),
@@ -55,4 +85,4 @@ if unmapped.empty:
     st.info(_("Every value was mapped onto the regional code lists."))
 else:
     st.caption(_("Add these spellings to the mapping seeds so they count under the right code."))
-    show_table(unmapped)
+    show_table(unmapped.assign(column_name=unmapped["column_name"].map(column_words)))

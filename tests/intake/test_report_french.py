@@ -274,6 +274,13 @@ def test_data_quality_shows_a_stored_report_in_the_viewers_language(published, m
     assert escape_markdown("'Fijji' is not a country") in english
     assert "is not a country" not in french and "Data quality" not in french
     assert "# Rapport de validation" in french
+    # the ledger and the unmapped values read as words, not codes, in the reader's language
+    dataframes = _page_in("data_quality", FJI_OFFICER, "fr").dataframe
+    ledger, unmapped = (frame.value for frame in dataframes)
+    assert list(ledger["datasets"]) == ["Mouvements aux frontières"]
+    assert list(ledger["file_format"]) == ["Modèle régional (Excel)"]
+    assert "movements" not in set(ledger.astype(str).to_numpy().ravel())
+    assert set(unmapped["column_name"]) <= {"Pays", "Nationalité"}
 
 
 def test_submit_page_in_french(published, monkeypatch):
