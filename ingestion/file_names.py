@@ -19,6 +19,7 @@ from __future__ import annotations
 import unicodedata
 
 from pidc.escaping import FORMULA_PREFIX, is_formula_like
+from pidc.i18n import N_
 
 # Unicode categories that never print: controls, format characters (bidi controls, zero-width
 # spaces and joiners), line and paragraph separators, unassigned code points, surrogates.
@@ -29,20 +30,31 @@ def _invisible(character: str) -> bool:
     return unicodedata.category(character) in _INVISIBLE_CATEGORIES
 
 
-def file_name_problem(name: str) -> str | None:
-    """Why ``name`` is refused as a file name, or None when it is a plain name."""
+INVISIBLE_NAME = N_(
+    "The file name contains invisible characters ({characters}) that can make it display as "
+    "another name (for example with a different extension)."
+)
+FORMULA_NAME = N_(
+    "The file name starts with {first}, so a spreadsheet showing the list of submissions would "
+    "read it as a formula."
+)
+
+
+def file_name_refusal(name: str) -> tuple[str, dict[str, str]] | None:
+    """Why ``name`` is refused as a file name, as an English template (marked for translation)
+    and its parameters, or None when it is a plain name."""
     hidden = sorted({f"U+{ord(ch):04X}" for ch in name if _invisible(ch)})
     if hidden:
-        return (
-            f"The file name contains invisible characters ({', '.join(hidden)}) that can make it "
-            "display as another name (for example with a different extension)."
-        )
+        return INVISIBLE_NAME, {"characters": ", ".join(hidden)}
     if is_formula_like(name):
-        return (
-            f"The file name starts with {name.lstrip()[:1]!r}, so a spreadsheet showing the "
-            "list of submissions would read it as a formula."
-        )
+        return FORMULA_NAME, {"first": repr(name.lstrip()[:1])}
     return None
+
+
+def file_name_problem(name: str) -> str | None:
+    """Why ``name`` is refused as a file name, in English, or None when it is a plain name."""
+    refusal = file_name_refusal(name)
+    return refusal[0].format(**refusal[1]) if refusal else None
 
 
 def shown_file_name(name: str) -> str:

@@ -35,7 +35,7 @@ import duckdb
 
 from expectations.suites import warm_up
 from ingestion.errors import IntakeError
-from ingestion.file_names import file_name_problem, shown_file_name
+from ingestion.file_names import file_name_problem, file_name_refusal, shown_file_name
 from ingestion.history import History, history_warnings
 from ingestion.landing import (
     SetAside,
@@ -54,7 +54,6 @@ from ingestion.loader import (
     stage_accepted,
     stage_rejection,
 )
-from ingestion.messages import english
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
 from ingestion.raw_schema import RAW_SCHEMA
 from ingestion.report import ERROR, Problem, ValidationReport
@@ -186,17 +185,10 @@ def _examine(
     report.layouts_version = layouts_version()
     # Checked before the file is opened: a name that displays as another or reads as a formula,
     # and who sent it (``refusal``, from :func:`sender`).
-    if reason := file_name_problem(path.name):
+    if refusal := file_name_refusal(path.name):
+        template, params = refusal
         report.problems.append(
-            # The reason (ingestion.file_names) stays English; how to fix it is translated.
-            Problem(
-                ERROR,
-                reason,
-                english(RENAME_FILE),
-                value=name,
-                rule="file_name",
-                fix_template=RENAME_FILE,
-            )
+            Problem.of(ERROR, template, RENAME_FILE, params, value=name, rule="file_name")
         )
         return candidate
     if refusal is not None:

@@ -149,24 +149,36 @@ def _check_request(
 ) -> None:
     if not _MEMBER.match(member or ""):
         raise TemplateError(
-            f"member {member!r} is not an ISO 3166-1 alpha-3 code; use e.g. 'FJI' (upper case)"
+            _(
+                "member {member} is not an ISO 3166-1 alpha-3 code; use e.g. 'FJI' (upper case)"
+            ).format(member=repr(member))
         )
     if not _PERIOD.match(period or ""):
-        raise TemplateError(f"period {period!r} is not a calendar month; write it as YYYY-MM")
+        raise TemplateError(
+            _("period {period} is not a calendar month; write it as YYYY-MM").format(
+                period=repr(period)
+            )
+        )
     if not isinstance(version, int) or version < 1:
-        raise TemplateError(f"version {version!r} must be a whole number, 1 or more")
+        raise TemplateError(
+            _("version {version} must be a whole number, 1 or more").format(version=repr(version))
+        )
     known = set(contract.dataset_names)
     for name in [*returns, *nil_datasets]:
         if name not in known:
             raise TemplateError(
-                f"dataset {name!r} is not in the contract; use one of {', '.join(sorted(known))}"
+                _("dataset {name} is not in the contract; use one of {names}").format(
+                    name=repr(name), names=", ".join(sorted(known))
+                )
             )
     both = sorted(
         name for name in nil_datasets if returns.get(name) is not None and len(returns[name])
     )
     if both:
         raise TemplateError(
-            f"datasets {both} are marked nil but also have rows; a nil return has no rows"
+            _(
+                "datasets {names} are marked nil but also have rows; a nil return has no rows"
+            ).format(names=", ".join(both))
         )
 
 

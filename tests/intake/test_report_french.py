@@ -297,3 +297,31 @@ def test_submit_page_in_french(published, monkeypatch):
     assert "Submit" not in page_text(at)
     public = _page_in("submit", PUBLIC, "fr")
     assert "Connectez-vous en tant qu’agent d’un membre" in public.info[0].value
+
+
+@pytest.mark.parametrize(
+    ("name", "french", "english"),
+    [
+        ("@FJI_refusals_2026-10.csv", "comme une formule", "as a formula"),
+        ("FJI_\u202egpj.csv", "caractères invisibles", "invisible characters"),
+    ],
+)
+def test_a_refused_file_name_is_explained_in_the_readers_language(tmp_path, name, french, english):
+    path = tmp_path / name
+    path.write_text(ERRONEOUS, encoding="utf-8")
+    report = validate_file(path, "FJI", today=TODAY)
+    restored = ValidationReport.from_dict(json.loads(report.to_json()))
+    with i18n.language("fr"):
+        shown = restored.to_markdown()
+    assert french in shown and english not in shown
+    with i18n.language("en"):
+        assert english in restored.to_markdown()
+
+
+def test_template_errors_speak_the_editions_language(tmp_path):
+    from ingestion.template import TemplateError, write_template
+
+    with pytest.raises(TemplateError, match="n’est pas un mois civil"):
+        write_template(tmp_path / "t.xlsx", "FJI", "2026-13", language="fr")
+    with pytest.raises(TemplateError, match="is not a calendar month"):
+        write_template(tmp_path / "t.xlsx", "FJI", "2026-13")
