@@ -16,6 +16,8 @@ from pidc import i18n
 from pidc.i18n import N_, _
 
 # In English, marked for translation: show it with ``_``.
+# A choice box's placeholder: Streamlit's own ("Choose an option") is English in every language.
+CHOOSE = N_("Choose an option")
 SIGN_IN_MESSAGE = N_(
     "Sign in to see member-level figures; the public sees regional aggregates only."
 )
@@ -41,7 +43,13 @@ def dataset_titles() -> dict[str, str]:
 def choose_dataset(label: str | None = None, key: str = "dataset") -> str:
     """A dataset picker labelled with the datasets' titles ("Dataset" by default)."""
     titles = dataset_titles()
-    return st.selectbox(label or _("Dataset"), list(titles), format_func=titles.get, key=key)
+    return st.selectbox(
+        label or _("Dataset"),
+        list(titles),
+        format_func=titles.get,
+        key=key,
+        placeholder=_(CHOOSE),
+    )
 
 
 def month_label(month) -> str:

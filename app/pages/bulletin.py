@@ -35,6 +35,7 @@ month = pd.Timestamp(
         months,
         index=months.index(latest) if latest in months else 0,
         format_func=month_choice,
+        placeholder=_(ui.CHOOSE),
     )
 )
 bulletin = build_bulletin(viewer, month)

@@ -67,6 +67,7 @@ else:
             f"{sid} - "
             + str(ledger.loc[ledger["submission_id"].astype(str) == sid, "file_name"].iloc[0])
         ),
+        placeholder=_(ui.CHOOSE),
     )
     report = data_access.validation_report(viewer, choice)
     if report is None:

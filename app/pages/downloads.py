@@ -20,7 +20,7 @@ if not available:
     st.info(_("Nothing to download yet."))
 else:
     # Table names are the files' names, the same in every language.
-    name = st.selectbox(_("Table"), available)
+    name = st.selectbox(_("Table"), available, placeholder=_(ui.CHOOSE))
     rows = data_access.download_table(viewer, name)
     st.caption(
         ngettext("{count} row.", "{count} rows.", len(rows)).format(

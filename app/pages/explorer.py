@@ -147,6 +147,7 @@ by_name = st.selectbox(
     _("Break down by"),
     [column.name for column in dataset.breakdowns],
     format_func=lambda value: column_words(value).lower(),
+    placeholder=_(ui.CHOOSE),
 )
 by = columns[by_name]
 split = data_access.fact_totals(viewer, name, by=by, **chosen)

@@ -21,7 +21,11 @@ if not members:
 names = ui.member_names()
 default = members.index(viewer.member_code) if viewer.member_code in members else 0
 member = st.selectbox(
-    _("Member"), members, index=default, format_func=lambda code: ui.member_label(code, names)
+    _("Member"),
+    members,
+    index=default,
+    format_func=lambda code: ui.member_label(code, names),
+    placeholder=_(ui.CHOOSE),
 )
 member_name = names.get(member, member)
 details = data_access.reference("dim_members")

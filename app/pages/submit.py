@@ -26,7 +26,10 @@ if not members:
 
 names = ui.member_names()
 member = st.selectbox(
-    _("Member"), members, format_func=lambda code: f"{names.get(code, code)} ({code})"
+    _("Member"),
+    members,
+    format_func=lambda code: f"{names.get(code, code)} ({code})",
+    placeholder=_(ui.CHOOSE),
 )
 today = pd.Timestamp(dt.date.today()).to_period("M")
 periods = [str(today - offset) for offset in range(1, 25)]
@@ -38,6 +41,7 @@ period = st.selectbox(
         "Only the template below is made for this month. An uploaded return is read for the "
         "month(s) written in the file itself, whatever is chosen here."
     ),
+    placeholder=_(ui.CHOOSE),
 )
 
 st.subheader(_("1. Template"))
