@@ -84,8 +84,11 @@ class TranslatedGroup(TyperGroup):
         code = i18n.normalise(_language_in(argv)) or i18n.language_from_env()
         # The language holds for this run only: the previous one comes back (tests, embedding).
         with i18n.language(code):
-            _translate_help(self)
-            _translate_typer_words()
+            try:
+                _translate_help(self)
+                _translate_typer_words()
+            except KeyboardInterrupt:  # Ctrl+C while starting: stop quietly, as click does
+                raise SystemExit(130) from None
             return super().main(args, *rest, **options)
 
 
@@ -448,6 +451,9 @@ def dashboard(
             [sys.executable, "-m", "cli.main", "watch", "--home", str(home(home_dir).root)],
             env=environment,
             cwd=PROJECT_ROOT,
+            # Not in the terminal's process group: Ctrl+C stops the dashboard, and this process
+            # stops the watcher itself (below), never mid-import with a traceback.
+            start_new_session=True,
         )
     command = [
         sys.executable,
@@ -618,4 +624,9 @@ def contract() -> None:
 
 
 if __name__ == "__main__":
-    app()
+    # `python -m cli.main` (the watcher beside the dashboard): Ctrl+C at any moment, even
+    # during imports, stops it without a traceback on the terminal.
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)
