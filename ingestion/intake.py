@@ -185,8 +185,8 @@ def _examine(
     report.layouts_version = layouts_version()
     # Checked before the file is opened: a name that displays as another or reads as a formula,
     # and who sent it (``refusal``, from :func:`sender`).
-    if refusal := file_name_refusal(path.name):
-        template, params = refusal
+    if bad_name := file_name_refusal(path.name):
+        template, params = bad_name
         report.problems.append(
             Problem.of(ERROR, template, RENAME_FILE, params, value=name, rule="file_name")
         )

@@ -257,7 +257,7 @@ NOT_A_COUNTRY = "is not a country, nationality or country group"
 CASES = [
     # Valid files: accepted, so the batch is seen to go on around the hostile ones.
     Case("valid_csv", "FJI_refusals_2026-09.csv", "FJI", _text(_refusals_csv("FJI", "2026-09")),
-         "accepted", ("accepted", "1 rows read")),
+         "accepted", ("accepted", "1 row read")),
     Case("valid_template", "FJI_2026-07.xlsx", "FJI", _template(period="2026-07"),
          "accepted", ("accepted",)),
     Case("utf16_csv", "FJI_refusals_2026-08.csv", "FJI",
