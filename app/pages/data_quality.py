@@ -5,7 +5,7 @@ import streamlit as st
 from app import data_access, language, ui
 from app.tables import column_words, show_table
 from ingestion.report import ValidationReport, word
-from pidc.i18n import _
+from pidc.i18n import _, format_count
 
 
 def format_words(value: object) -> object:
@@ -37,7 +37,10 @@ st.title(_("Data quality"))
 ui.require_published()
 viewer = ui.viewer()
 
-ledger = data_access.submissions(viewer)
+# The latest submissions only: at ten years the ledger has ~10,000 rows, too many to draw on
+# every visit or to choose from (docs/benchmarks.md, Data quality at 120 months).
+LEDGER_ROWS = 1000
+ledger = data_access.submissions(viewer, limit=LEDGER_ROWS)
 unmapped = data_access.unmapped_values(viewer)
 if ledger.empty and unmapped.empty:
     st.info(
@@ -59,14 +62,18 @@ else:
     if "datasets" in shown:
         titles = ui.dataset_titles()
         shown = shown.assign(datasets=shown["datasets"].map(lambda v: dataset_words(v, titles)))
+    if len(ledger) >= LEDGER_ROWS:
+        st.caption(
+            _("The latest {count} submissions, newest first.").format(
+                count=format_count(LEDGER_ROWS)
+            )
+        )
     show_table(shown)
+    file_names = dict(zip(ledger["submission_id"].astype(str), ledger["file_name"], strict=True))
     choice = st.selectbox(
         _("Validation report of"),
-        list(ledger["submission_id"].astype(str)),
-        format_func=lambda sid: (
-            f"{sid} - "
-            + str(ledger.loc[ledger["submission_id"].astype(str) == sid, "file_name"].iloc[0])
-        ),
+        list(file_names),
+        format_func=lambda sid: f"{sid} - {file_names[sid]}",
         placeholder=_(ui.CHOOSE),
     )
     report = data_access.validation_report(viewer, choice)
