@@ -28,7 +28,12 @@ try:
 except ImportError:  # not on POSIX: stale files are told apart by age instead of by lock
     fcntl = None
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
-from pidc.disclosure import DisclosureSettings, audit
+from pidc.disclosure import (
+    DisclosureSettings,
+    audit_changed,
+    recorded_findings,
+    recorded_fingerprints,
+)
 from pidc.escaping import neutralise_formula_sql
 
 MARTS_SCHEMA = "marts"
@@ -41,6 +46,7 @@ STALE_STAGING_SECONDS = 3600
 # What the public sees, and the true cells the attacker's audit checks it against.
 PUBLIC_MART = "mart_public_aggregates"
 PUBLIC_CELLS = ("intermediate", "int_public_cells")
+AUDIT_LEDGER = ("intermediate", "int_public_audit_ledger")
 SETTINGS_SEED = ("reference", "reporting_settings")
 
 
@@ -130,6 +136,11 @@ def audit_public_figures(connection: duckdb.DuckDBPyConnection, schema: str) -> 
     ones, and every visible cell is checked against the primary rules. Raises ``PublishError``.
     A warehouse without the true cells (``intermediate.int_public_cells``, which every dbt build
     makes) was not built by this project and is published as it is.
+
+    A table set (dataset and month) whose fingerprint, a digest of exactly what its audit reads
+    (pidc.disclosure.table_set_fingerprints), is the one the build's audit recorded in
+    ``int_public_audit_ledger`` has that audit's findings; every other set, changed since or
+    never audited, is audited here.
     """
     present = {
         (row[0], row[1])
@@ -152,7 +163,15 @@ def audit_public_figures(connection: duckdb.DuckDBPyConnection, schema: str) -> 
     published = connection.execute(
         f"select * from warehouse.{_quote(schema)}.{_quote(PUBLIC_MART)}"
     ).df()
-    findings = audit(published, truth, settings)
+    ledger = None
+    if AUDIT_LEDGER in present:
+        ledger = connection.execute(
+            f"select * from warehouse.{'.'.join(map(_quote, AUDIT_LEDGER))}"
+        ).df()
+    audited = recorded_fingerprints(ledger) if ledger is not None else {}
+    fingerprints, _, findings = audit_changed(published, truth, settings, audited)
+    if ledger is not None:
+        findings = recorded_findings(ledger, fingerprints) + findings
     if findings:
         first = findings[0]
         raise PublishError(

@@ -687,3 +687,183 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
         ],
         columns=FINDING_COLUMNS,
     )
+
+
+# --- auditing only what changed ----------------------------------------------------------------
+#
+# The audit of one table set reads only that set's cells (true and published), the settings and
+# this module's code. So a table set whose inputs did not change since its last audit has the
+# same findings as then: a new month re-audits the few table sets its returns changed, not the
+# whole history (at 36 months the full audit was the last 9 s of every `dbt build`, and publish
+# repeated it). Each set's *fingerprint* is a digest of exactly those inputs; a set whose
+# fingerprint is not in the ledger of earlier audits (int_public_audit_ledger) is audited again.
+# Any change to a cell, a setting or this file changes the fingerprint, so nothing is re-used
+# that the audit would judge differently; an unknown fingerprint only costs an audit.
+
+_TRUTH_INPUTS = ("cell_count", "contributing_members", "largest_member_count")
+_PUBLISHED_INPUTS = ("obs_value", "display_value", "conf_status", "contributing_members")
+_NUMBERS = ("cell_count", "contributing_members", "largest_member_count", "obs_value")
+# A ledger row: a table set's fingerprint, and one of its findings (or none: every audited set
+# has a row whose problem is null, so a clean set is known as audited too).
+LEDGER_COLUMNS = ["fingerprint", *FINDING_COLUMNS]
+TableSetKey = tuple[str, str]
+
+
+def _code_digest() -> bytes:
+    """A digest of this module's source: an edit to the rules or the attack re-audits all."""
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()
+
+
+def table_set_key(dataset: object, period_month: object) -> TableSetKey:
+    """(dataset, 'YYYY-MM-DD'): the same key whether the month came as a date or a timestamp."""
+    return str(dataset), pd.Timestamp(period_month).strftime("%Y-%m-%d")
+
+
+def table_set_fingerprints(
+    published: pd.DataFrame | None, truth: pd.DataFrame, settings: DisclosureSettings
+) -> dict[TableSetKey, str]:
+    """A digest of everything the audit of each table set reads, by table set.
+
+    Both sides' cells of the set (as text, numbers as floats, sorted by cell), which side each
+    row is on, the settings and this module's code: equal digests mean an equal audit. Without
+    ``published``, a digest of what :func:`protect` reads (int_public_suppression's).
+    """
+    import hashlib
+
+    sides = []
+    inputs_of = [("truth", truth, _TRUTH_INPUTS)]
+    if published is not None:
+        inputs_of.append(("published", published, _PUBLISHED_INPUTS))
+    for side, frame, inputs in inputs_of:
+        columns = [*KEYS, *(column for column in inputs if column in frame.columns)]
+        rows = frame[columns].copy()
+        for column in columns:
+            if column in _NUMBERS:
+                rows[column] = pd.to_numeric(rows[column]).astype("float64")
+        rows["period_month"] = pd.to_datetime(rows["period_month"]).dt.strftime("%Y-%m-%d")
+        rows = rows.astype("string").fillna("\x00")
+        rows.insert(0, "side", f"{side}:{','.join(columns)}")
+        sides.append(rows)
+    cells = pd.concat(sides, ignore_index=True).fillna("\x00")
+    cells = cells.sort_values(["dataset", "period_month", "side", "breakdown", "breakdown_value"])
+    row_digests = pd.util.hash_pandas_object(cells, index=False).to_numpy()
+    common = repr(settings).encode() + _code_digest()
+    fingerprints: dict[TableSetKey, str] = {}
+    keys = cells[["dataset", "period_month"]].itertuples(index=False, name=None)
+    positions: dict[TableSetKey, list[int]] = {}
+    for position, key in enumerate(keys):
+        positions.setdefault(key, []).append(position)
+    for key, rows_of_set in positions.items():
+        digest = hashlib.blake2b(common, digest_size=16)
+        digest.update(row_digests[rows_of_set].tobytes())
+        fingerprints[key] = digest.hexdigest()
+    return fingerprints
+
+
+def _in_sets(frame: pd.DataFrame, keys: set[TableSetKey]) -> pd.DataFrame:
+    months = pd.to_datetime(frame["period_month"]).dt.strftime("%Y-%m-%d")
+    wanted = pd.Series(
+        list(zip(frame["dataset"].astype(str), months, strict=True)), index=frame.index
+    )
+    return frame[wanted.isin(keys)]
+
+
+def audit_changed(
+    published: pd.DataFrame,
+    truth: pd.DataFrame,
+    settings: DisclosureSettings,
+    audited: Mapping[TableSetKey, str],
+) -> tuple[dict[TableSetKey, str], set[TableSetKey], list[Finding]]:
+    """:func:`audit` of the table sets whose fingerprint is not the one in ``audited``.
+
+    Returns every current set's fingerprint, the sets audited now, and their findings (the
+    findings of the others are the ones recorded with their fingerprint).
+    """
+    fingerprints = table_set_fingerprints(published, truth, settings)
+    changed = {key for key, fingerprint in fingerprints.items() if audited.get(key) != fingerprint}
+    if not changed:
+        return fingerprints, changed, []
+    findings = audit(_in_sets(published, changed), _in_sets(truth, changed), settings)
+    return fingerprints, changed, findings
+
+
+def ledger_frame(
+    fingerprints: Mapping[TableSetKey, str], changed: set[TableSetKey], findings: list[Finding]
+) -> pd.DataFrame:
+    """Ledger rows (``LEDGER_COLUMNS``) for the sets audited now: one row per set with no
+    problem, and one per finding, each with its set's fingerprint."""
+    found = findings_frame(findings)
+    found.insert(
+        0,
+        "fingerprint",
+        [
+            fingerprints[table_set_key(d, p)]
+            for d, p in zip(found["dataset"], found["period_month"], strict=True)
+        ],
+    )
+    audited = pd.DataFrame(
+        [(fingerprints[key], *key) for key in sorted(changed)],
+        columns=["fingerprint", "dataset", "period_month"],
+    )
+    frame = pd.concat([audited, found], ignore_index=True).reindex(columns=LEDGER_COLUMNS)
+    return frame.astype(
+        {
+            "fingerprint": "string",
+            "dataset": "string",
+            "breakdown": "string",
+            "breakdown_value": "string",
+            "problem": "string",
+            "true_value": "float64",
+            "proven_low": "float64",
+            "proven_high": "float64",
+        }
+    ).assign(period_month=pd.to_datetime(frame["period_month"]).astype("datetime64[s]"))
+
+
+def recorded_fingerprints(ledger: pd.DataFrame) -> dict[TableSetKey, str]:
+    """The fingerprint each table set was last audited with, from ledger rows."""
+    return {
+        table_set_key(dataset, month): fingerprint
+        for dataset, month, fingerprint in ledger[["dataset", "period_month", "fingerprint"]]
+        .drop_duplicates()
+        .itertuples(index=False, name=None)
+    }
+
+
+def recorded_findings(
+    ledger: pd.DataFrame, fingerprints: Mapping[TableSetKey, str]
+) -> list[Finding]:
+    """The findings of the ledger's rows whose fingerprint is their set's current one."""
+    findings = []
+    for row in ledger[ledger["problem"].notna()].itertuples(index=False):
+        if fingerprints.get(table_set_key(row.dataset, row.period_month)) != row.fingerprint:
+            continue
+        bounds = [None if pd.isna(v) else float(v) for v in (row.proven_low, row.proven_high)]
+        findings.append(
+            Finding(
+                row.dataset,
+                row.period_month,
+                row.breakdown,
+                row.breakdown_value,
+                row.problem,
+                float(row.true_value),
+                *bounds,
+            )
+        )
+    return findings
+
+
+def protect_changed(
+    cells: pd.DataFrame, settings: DisclosureSettings, protected: Mapping[TableSetKey, str]
+) -> tuple[pd.DataFrame, pd.Series, dict[TableSetKey, str]]:
+    """:func:`protect` of the table sets whose fingerprint (of their true cells, the settings
+    and this module) is not the one in ``protected``: their cells, statuses and fingerprints."""
+    fingerprints = table_set_fingerprints(None, cells, settings)
+    changed = {
+        key for key, fingerprint in fingerprints.items() if protected.get(key) != fingerprint
+    }
+    subset = _in_sets(cells, changed).reset_index(drop=True)
+    return subset, protect(subset, settings), fingerprints

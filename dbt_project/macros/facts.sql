@@ -17,3 +17,19 @@
             and current_returns.period_month = {{ fact_relation }}.period_month
     )
 {%- endmacro %}
+
+{#-
+    Post-hook of int_public_suppression, kept per table set: drop the table sets (dataset and
+    month) no longer in int_public_cells, which an incremental delete+insert (keyed on the sets
+    it inserts) cannot see.
+-#}
+{% macro delete_vanished_table_sets(relation) -%}
+    delete from {{ relation }}
+    where not exists (
+        select 1
+        from {{ ref('int_public_cells') }} as cells
+        where
+            cells.dataset = {{ relation }}.dataset
+            and cells.period_month = {{ relation }}.period_month
+    )
+{%- endmacro %}

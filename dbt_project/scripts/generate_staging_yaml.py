@@ -16,6 +16,9 @@ import yaml
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(DBT_PROJECT_DIR.parent))
+sys.path.insert(0, str(DBT_PROJECT_DIR / "scripts"))
+
+from required_columns import fold_not_null  # noqa: E402
 
 from pidc.contract import Contract, load_contract  # noqa: E402
 
@@ -91,7 +94,10 @@ def staging_datasets_yaml(contract: Contract) -> str:
             }
         )
     body = yaml.safe_dump(
-        {"version": 2, "models": models}, sort_keys=False, width=100, allow_unicode=True
+        {"version": 2, "models": [fold_not_null(model) for model in models]},
+        sort_keys=False,
+        width=100,
+        allow_unicode=True,
     )
     return HEADER + body
 

@@ -322,12 +322,14 @@ def test_translator_binds_sources_and_groups_by_folder():
 
 
 def test_dbt_build_args():
-    assert dbt_build_args() == ["build"]
-    assert dbt_build_args(full_refresh=True) == ["build", "--full-refresh"]
+    # A pipeline build runs seeds, models and data tests; unit tests run in CI (test_dbt_project).
+    leave_out = ["--exclude-resource-type", "unit_test"]
+    assert dbt_build_args() == ["build", *leave_out]
+    assert dbt_build_args(full_refresh=True) == ["build", *leave_out, "--full-refresh"]
     window = {"pidc_period_start": "2026-01-01", "pidc_period_end": "2026-03-01"}
     args = dbt_build_args(dbt_vars=window)
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == window
+    assert args[:4] == ["build", *leave_out, "--vars"]
+    assert json.loads(args[4]) == window
 
 
 def test_real_definitions_load_and_bind_every_source_to_intake():

@@ -8,7 +8,9 @@ unit tests and data tests) runs through dbt's Python API and the tests read the 
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -226,6 +228,87 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
 def test_build_passes_every_model_unit_test_and_data_test(build: Build) -> None:
     assert build.failures == []
     assert build.success
+    # CI's build runs the unit tests that scheduled pipeline builds leave out (dbt_build_args).
+    results = json.loads((build.home / "dbt_target" / "run_results.json").read_text())
+    ran = {result["unique_id"] for result in results["results"]}
+    unit_tests = set(_manifest(build)["unit_tests"])
+    assert unit_tests and unit_tests <= ran
+
+
+def _manifest(build: Build) -> dict:
+    return json.loads((build.home / "dbt_target" / "manifest.json").read_text())
+
+
+def _enforced(node: dict) -> bool:
+    return bool(node["config"].get("contract", {}).get("enforced"))
+
+
+def test_required_columns_cost_one_test_per_model_or_none(build: Build) -> None:
+    """A column that may not be null is a `not_null` constraint where the model's contract is
+    enforced (DuckDB refuses the null as dbt writes the table), and otherwise one of the columns
+    of the model's single not_null_columns test: never a test node per column (seeds aside)."""
+    nodes = _manifest(build)["nodes"]
+    folded = 0
+    for test in nodes.values():
+        metadata = test.get("test_metadata") or {}
+        model = nodes.get(test.get("attached_node") or "")
+        if model is None or model["resource_type"] != "model":
+            continue
+        assert metadata.get("name") != "not_null", f"{test['name']}: fold it (required_columns.py)"
+        if metadata.get("name") == "not_null_columns":
+            folded += 1
+            assert not _enforced(model), f"{model['name']}: use not_null constraints"
+            columns = metadata["kwargs"]["column_names"]
+            assert set(columns) <= set(model["columns"]), (model["name"], columns)
+    assert folded >= 20
+    constrained = [
+        (node["name"], column)
+        for node in nodes.values()
+        if node["resource_type"] == "model" and _enforced(node)
+        for column, spec in node["columns"].items()
+        if {"type": "not_null"} in [{"type": c["type"]} for c in spec.get("constraints", [])]
+    ]
+    # The constraint is real in the warehouse, facts (incremental) included.
+    enforced_in_duckdb = set(
+        build.query(
+            "select table_name, unnest(constraint_column_names) from duckdb_constraints()"
+            " where constraint_type = 'NOT NULL'"
+        )
+    )
+    assert len(constrained) > 150
+    assert set(constrained) <= enforced_in_duckdb
+
+
+def test_a_null_in_a_required_column_fails_the_build_either_way(
+    build: Build, tmp_path: Path
+) -> None:
+    """The attacker's view of the folded checks: a null slipped into a required column is still
+    caught, by the constraint of a contract model and by the one test of a view."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(build.warehouse, home / "warehouse.duckdb")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+            connection.execute(
+                "insert into marts.fct_movements by name"
+                " select * replace (null as member_code) from marts.fct_movements limit 1"
+            )
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+            connection.execute("update marts.dim_members set member_name_fr = null")
+        connection.execute("update raw.movements set count = null where source_row = 2")
+    with _pidc_home(home):
+        result = _dbt(
+            ["test", "--select", "stg_raw__movements,test_name:not_null_columns"],
+            home / "dbt_target",
+        )
+    assert not result.success
+    [failed] = [node for node in result.result if str(node.status) == "fail"]
+    assert failed.failures >= 1
+    # and the failing rows name the column (dbt stores them with --store-failures; here the
+    # test's own SQL is run on the same warehouse)
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        rows = connection.execute(failed.node.compiled_code).fetchall()
+    assert ("person_count",) in [row[:1] for row in rows]
 
 
 def test_models_land_in_their_named_schemas(build: Build) -> None:
@@ -722,3 +805,40 @@ def test_the_documented_sum_over_a_fact_counts_a_two_way_table_once(
         )
     assert (documented, everything, published) == (10, 20, 10)
     assert regional_sum == regional
+
+
+def test_public_cells_kept_per_table_set_follow_a_withdrawal_as_a_full_rebuild_does(
+    build: Build, tmp_path: Path
+) -> None:
+    """int_public_suppression and the audit ledger protect and audit only the table sets that
+    changed. A month whose only return is withdrawn must still leave the public figures at the
+    next (incremental) build, and the result must equal a rebuild from scratch."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(build.warehouse, home / "warehouse.duckdb")
+    december = ("movements", date(2025, 12, 1))
+    public = "select dataset, period_month from marts.mart_public_aggregates"
+    sets = "select distinct dataset, cast(period_month as date) from intermediate.int_public_suppression"
+    assert december in build.query(sets) and december in build.query(public)
+    with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "update raw.submissions set status = 'withdrawn' where submission_id = 'S0'"
+        )
+    select = ["--exclude-resource-type", "unit_test"]  # as a pipeline build runs
+
+    def snapshot() -> list[list[tuple]]:
+        queries = (
+            "select * exclude (fingerprint) from intermediate.int_public_suppression",
+            "select * from intermediate.int_public_disclosure_audit",  # (the ledger keeps
+            public,  # a vanished set's audit: the same cells would be judged the same)
+        )
+        with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+            return [connection.execute(f"{query} order by all").fetchall() for query in queries]
+
+    with _pidc_home(home):
+        assert _dbt(["build", *select], home / "dbt_target").success
+        incremental = snapshot()
+        assert _dbt(["build", "--full-refresh", *select], home / "dbt_target").success
+    assert december not in {(row[0], row[1].date()) for row in incremental[0]}
+    assert december not in incremental[2]
+    assert incremental == snapshot()

@@ -405,3 +405,138 @@ def test_on_the_sample_the_old_rule_leaks_and_the_published_cells_do_not(
     statuses = cells.merge(published, on=list(disclosure.KEYS))["conf_status"]
     assert (statuses[(old == "A").to_numpy()] == "A").all()
     assert (statuses != "F").sum() > (old != "F").sum()
+
+
+# --- auditing only what changed (int_public_audit_ledger) -------------------------------------
+
+
+def _months(rows: list[tuple], months: list[dt.date]) -> pd.DataFrame:
+    """The adversarial table sets repeated for each of ``months``."""
+    return frame([(d, month, *rest) for month in months for d, _, *rest in rows])
+
+
+HISTORY = [dt.date(2024, month, 1) for month in range(1, 7)]
+
+
+def _sets_of(findings) -> set[tuple[str, str]]:
+    return {disclosure.table_set_key(f.dataset, f.period_month) for f in findings}
+
+
+def test_an_old_month_made_leaky_is_audited_again_and_caught() -> None:
+    """The attacker's view: the ledger holds six clean months; one old month (not the newest) is
+    then published under the old rule. Only the changed table sets are audited, and they leak
+    exactly as a full audit says."""
+    cells = _months(ADVERSARIAL, HISTORY)
+    safe = publication(cells, protect(cells, SETTINGS), SETTINGS)
+    fingerprints, changed, findings = disclosure.audit_changed(safe, cells, SETTINGS, {})
+    assert findings == [] and changed == set(fingerprints) and len(changed) == 12
+    ledger = disclosure.ledger_frame(fingerprints, changed, findings)
+    assert len(ledger) == 12 and ledger["problem"].isna().all()
+
+    march = cells["period_month"] == dt.date(2024, 3, 1)
+    leaky = pd.concat(
+        [
+            safe[(safe["period_month"] != dt.date(2024, 3, 1)).to_numpy()],
+            publication(
+                cells[march].reset_index(drop=True),
+                legacy_statuses(cells[march].reset_index(drop=True)),
+                SETTINGS,
+            ),
+        ],
+        ignore_index=True,
+    )
+    recorded = disclosure.recorded_fingerprints(ledger)
+    _, changed, findings = disclosure.audit_changed(leaky, cells, SETTINGS, recorded)
+    assert changed == {("facilitation", "2024-03-01"), ("permits", "2024-03-01")}
+    full = audit(leaky, cells, SETTINGS)
+    assert findings and problems(findings) == problems(full)
+    assert _sets_of(findings) == _sets_of(full) <= changed
+
+
+def test_a_fingerprint_changes_with_any_cell_either_side_and_with_the_settings() -> None:
+    cells = _months(ADVERSARIAL, HISTORY[:2])
+    safe = publication(cells, protect(cells, SETTINGS), SETTINGS)
+    before = disclosure.table_set_fingerprints(safe, cells, SETTINGS)
+    key = ("facilitation", "2024-01-01")
+    row = cells.index[(cells["period_month"] == HISTORY[0]) & (cells["dataset"] == "facilitation")][
+        1
+    ]
+    for column in ("cell_count", "contributing_members", "largest_member_count"):
+        changed = cells.copy()
+        changed.loc[row, column] += 1
+        after = disclosure.table_set_fingerprints(safe, changed, SETTINGS)
+        assert after[key] != before[key], column
+        assert {k: v for k, v in after.items() if k != key} == {
+            k: v for k, v in before.items() if k != key
+        }
+    published_row = safe.index[
+        (pd.to_datetime(safe["period_month"]) == pd.Timestamp(HISTORY[0]))
+        & (safe["dataset"] == "facilitation")
+    ][0]
+    for column, value in (("obs_value", 1.0), ("display_value", "x"), ("conf_status", "D")):
+        changed = safe.copy()
+        changed[column] = changed[column].astype(object)
+        changed.loc[published_row, column] = value
+        assert disclosure.table_set_fingerprints(changed, cells, SETTINGS)[key] != before[key]
+    # a published cell without a true one (or the reverse) changes its set too
+    extra = pd.concat([safe, safe.loc[[published_row]].assign(breakdown_value="ZZZ")])
+    assert disclosure.table_set_fingerprints(extra, cells, SETTINGS)[key] != before[key]
+    stricter = DisclosureSettings(protection_pct=60)
+    assert set(disclosure.table_set_fingerprints(safe, cells, stricter).values()).isdisjoint(
+        before.values()
+    )
+    # the same inputs in another order (or from another reader) give the same fingerprints
+    shuffled = disclosure.table_set_fingerprints(
+        safe.sample(frac=1, random_state=1), cells.sample(frac=1, random_state=2), SETTINGS
+    )
+    assert shuffled == before
+
+
+def _ledger_table(path, ledger: pd.DataFrame) -> None:
+    import duckdb
+
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "create or replace table intermediate.int_public_audit_ledger as select * from ledger"
+        )
+
+
+def test_publish_reuses_the_builds_audit_only_where_the_tables_are_those_audited(
+    tmp_path, monkeypatch
+) -> None:
+    """Publishing trusts a recorded audit only for table sets whose cells are the ones it
+    audited: unchanged sets are not audited again, and a mart made leaky after the build (with
+    the ledger still saying clean) is audited and refused."""
+    from orchestration.publish import PublishError, publish_serving
+
+    cells = _months(ADVERSARIAL, HISTORY[:3])
+    statuses = protect(cells, SETTINGS)
+    warehouse = _warehouse(tmp_path / "warehouse.duckdb", cells, statuses)
+    safe = publication(cells, statuses, SETTINGS)
+    fingerprints, changed, findings = disclosure.audit_changed(safe, cells, SETTINGS, {})
+    _ledger_table(warehouse, disclosure.ledger_frame(fingerprints, changed, findings))
+
+    audited_sets = []
+    real_audit = disclosure.audit
+
+    def counting_audit(published, truth, settings):
+        audited_sets.extend({(d, str(p)[:10]) for d, p in zip(published["dataset"], published["period_month"], strict=True)})  # fmt: skip
+        return real_audit(published, truth, settings)
+
+    monkeypatch.setattr(disclosure, "audit", counting_audit)
+    publish_serving(warehouse, tmp_path / "serving.duckdb")
+    assert audited_sets == []  # everything was audited by the build, and nothing changed since
+
+    _warehouse(warehouse, cells, legacy_statuses(cells))  # the mart changed after the build
+    with pytest.raises(PublishError, match="would disclose"):
+        publish_serving(warehouse, tmp_path / "serving-2.duckdb")
+    assert audited_sets  # audited again, because its fingerprints no longer match
+
+    # and a ledger that records the leaky sets' findings refuses them without a new audit
+    leaky = publication(cells, legacy_statuses(cells), SETTINGS)
+    fingerprints, changed, findings = disclosure.audit_changed(leaky, cells, SETTINGS, {})
+    _ledger_table(warehouse, disclosure.ledger_frame(fingerprints, changed, findings))
+    audited_sets.clear()
+    with pytest.raises(PublishError, match="would disclose"):
+        publish_serving(warehouse, tmp_path / "serving-3.duckdb")
+    assert audited_sets == []
