@@ -964,3 +964,14 @@ def test_only_the_newest_per_run_dbt_target_folders_are_kept(tmp_path):
     assert sorted(removed) == sorted(runs[RUN_TARGETS_KEPT:])
     assert all(run.exists() for run in runs[:RUN_TARGETS_KEPT])
     assert (tmp_path / "manifest.json").exists() and (tmp_path / "dbt_docs").exists()
+
+
+def test_column_lineage_is_asked_for_only_when_wanted(monkeypatch):
+    """sqlglot's column lineage costs seconds per build: on only with PIDC_COLUMN_LINEAGE."""
+    from orchestration.transform import column_lineage_wanted
+
+    monkeypatch.delenv("PIDC_COLUMN_LINEAGE", raising=False)
+    assert not column_lineage_wanted()
+    for value, wanted in (("1", True), ("yes", True), ("0", False), ("", False)):
+        monkeypatch.setenv("PIDC_COLUMN_LINEAGE", value)
+        assert column_lineage_wanted() is wanted

@@ -7,7 +7,7 @@
 with null_counts as (
     select
         {%- for column in column_names %}
-        count_if({{ column }} is null) as {{ column }}{{ "," if not loop.last }}
+        count_if({{ column }} is null) as {{ adapter.quote(column) }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ model }}
 )
