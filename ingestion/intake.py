@@ -1,7 +1,7 @@
 """Intake: every file that enters the platform ends up loaded or quarantined, with its report.
 
-``validate_file`` is the dry run (nothing written to the warehouse); ``ingest_file`` and
-``ingest_path`` record a ledger row for each new file, append accepted rows to raw, copy accepted
+``validate_file`` is the dry run (nothing written to the warehouse); ``ingest_file``,
+``ingest_files`` and ``ingest_path`` record a ledger row for each new file, append accepted rows to raw, copy accepted
 files to the archive and rejected ones, with their report, to quarantine.
 
 Files are handled in arrival order, in batches (``CHUNK_FILES``): each file is checked and parsed,
@@ -555,6 +555,70 @@ def received_files(connection) -> dict[tuple, tuple[str, str, str]]:
     return found
 
 
+def _ingest_files(
+    paths: list[Path],
+    home: Home,
+    connection,
+    *,
+    member: str | None,
+    today: dt.date | None,
+    on_file: Callable[[IngestOutcome], None] | None,
+) -> list[IngestOutcome]:
+    """:func:`ingest_files` on an open connection (``ingest_path`` goes on to the held files)."""
+    received = received_files(connection)
+    outcomes: list[IngestOutcome] = []
+    chunk: list[Path] = []
+
+    def flush() -> None:
+        if chunk:
+            done = _ingest_chunk(
+                chunk, home, connection, member=member, today=today, received_at=None,
+                on_file=on_file, received=received,
+            )  # fmt: skip
+            outcomes.extend(done)
+            chunk.clear()
+
+    for path in map(Path, paths):
+        link = linked_part(path, home)
+        if link is None and path.is_file():
+            chunk.append(path)
+            if len(chunk) == CHUNK_FILES:
+                flush()
+            continue
+        # Never opened, as ingest_path refuses it: a link, or a pipe or device (which would
+        # never end, or never be the same twice). Listed in its place.
+        flush()
+        refused = refused_link(path, link) if link is not None else not_regular(path)
+        outcomes.append(set_aside_outcome(refused, home, member))
+        if on_file:
+            on_file(outcomes[-1])
+    flush()
+    return outcomes
+
+
+def ingest_files(
+    paths: list[Path],
+    home: Home,
+    *,
+    member: str | None = None,
+    today: dt.date | None = None,
+    on_file: Callable[[IngestOutcome], None] | None = None,
+) -> list[IngestOutcome]:
+    """Ingest ``paths`` in the order given, on one connection, as ``ingest_path`` does a folder's
+    files: in batches of ``CHUNK_FILES``, the ledger read once. One outcome per path, in order.
+
+    The same outcomes as ingesting the files one at a time in that order (a file repeating an
+    earlier one of the list is a duplicate), without paying a connection, a ledger read and
+    Great Expectations' warm-up per file. A link or a path that is not a regular file is
+    refused without being opened, in its place in the list.
+    """
+    connection = connect(home.ensure().warehouse)
+    try:
+        return _ingest_files(paths, home, connection, member=member, today=today, on_file=on_file)
+    finally:
+        connection.close()
+
+
 def ingest_path(
     path: Path,
     home: Home,
@@ -563,7 +627,9 @@ def ingest_path(
     today: dt.date | None = None,
     on_file: Callable[[IngestOutcome], None] | None = None,
 ) -> list[IngestOutcome]:
-    """Ingest a file or every file below a folder, in arrival order, on one connection.
+    """Ingest a file or every file below a folder, in arrival order, on one connection
+    (:func:`ingest_files`); the landing folder's run also reads again the files held for the
+    Secretariat (:func:`retry_held`).
 
     Entries not read (links, hidden, lock and temporary files) come last, as ``refused`` or ``skipped``.
     """
@@ -577,15 +643,11 @@ def ingest_path(
         files, aside = [], [not_regular(path)]
     else:
         files, aside = [path], []
-    outcomes: list[IngestOutcome] = []
     connection = connect(home.ensure().warehouse)
     try:
-        received = received_files(connection)
-        for start in range(0, len(files), CHUNK_FILES):
-            outcomes += _ingest_chunk(
-                files[start : start + CHUNK_FILES], home, connection, member=member,
-                today=today, received_at=None, on_file=on_file, received=received,
-            )  # fmt: skip
+        outcomes = _ingest_files(
+            files, home, connection, member=member, today=today, on_file=on_file
+        )
         if link is None and path.is_dir() and path.resolve() == home.landing.resolve():
             outcomes += retry_held(home, connection, today=today, on_file=on_file)
     finally:

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from support.cli_sample import CliSampleRun, cli_sample_run
 from support.dashboard import build_serving
 from support.warehouse import SampleBuild, sample_build_once
 
@@ -20,6 +21,28 @@ from app import data_access
 def sample(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
     """The sample ingested in two batches with a dbt build after each (built once)."""
     return sample_build_once(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def sample_serving(sample: SampleBuild, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample build's marts published into a serving database, as the pipeline does (once).
+
+    Read it only (tests/warehouse/test_analyst_queries.py, test_dbt_marts.py).
+    """
+    from orchestration.publish import publish_serving
+
+    serving = tmp_path_factory.mktemp("pidc_serving") / "serving.duckdb"
+    publish_serving(sample.warehouse, serving)
+    return serving
+
+
+@pytest.fixture(scope="session")
+def cli_sample(tmp_path_factory: pytest.TempPathFactory) -> CliSampleRun:
+    """A four-month sample run through ``pidc sample`` and ``pidc run --no-serve`` (run once).
+
+    Read it only; a test that runs the pipeline again does so on ``support.cli_sample.copy_home``.
+    """
+    return cli_sample_run(tmp_path_factory.mktemp("cli_sample_home"))
 
 
 @pytest.fixture(scope="session")

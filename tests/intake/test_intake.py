@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from ingestion import loader
-from ingestion.intake import ingest_file, ingest_path, validate_file
+from ingestion.intake import ingest_file, ingest_files, ingest_path, validate_file
 from ingestion.parsers.common import ParsedSubmission
 from ingestion.validate import validate_submission, validate_submissions
 from pidc.settings import home as make_home
@@ -431,6 +431,79 @@ def test_a_new_run_does_not_read_files_the_ledger_already_has(home, monkeypatch)
     hashed.clear()
     third = ingest_path(home.landing, home, today=TODAY)
     assert hashed == [] and {o.status for o in third} == {"duplicate"}
+
+
+def test_a_list_of_files_gets_the_outcomes_it_would_get_one_file_at_a_time(home, tmp_path):
+    """ingest_files: one connection and batch for the list, and, file by file, the outcome and
+    ledger row that ingesting the same files one at a time in the same order gives: accepted,
+    rejected, a nil return, a correction superseding, a copy of an earlier file of the list (a
+    duplicate) and a link (refused, never opened)."""
+    from ingestion import intake
+
+    alone_home = make_home(tmp_path / "alone").ensure()
+    nil = "member,period,category,nationality,sex,age_group,detection_location,count\n"
+    good = REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,5\nFJI,2026-09,FJNAN,IND,C,2\n"
+    landed = [
+        ("FJI", "FJI_refusals_2026-09.csv", good, 1_790_000_000),
+        ("TON", "TON_refusals_2026-09.csv", REFUSALS_HEADER + "TON,2026-09,TOTBU,CHN,C,4\n",
+         1_790_000_100),
+        ("FJI", "FJI_bad_2026-09.csv", "not,a,return\n1,2,3\n", 1_790_000_200),
+        ("NIU", "NIU_irregular_2026-08.csv", nil, 1_790_000_300),
+        ("FJI", "FJI_refusals_2026-09_copy.csv", good, 1_790_000_400),
+        ("FJI", "FJI_refusals_2026-09_v2.csv", REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,6\n",
+         1_790_000_500),
+        ("NIU", "NIU_irregular_2026-07.csv", nil, 1_790_000_600),
+    ]  # fmt: skip
+
+    def files(target):
+        paths = [land(target, *entry[:3], mtime=entry[3]) for entry in landed]
+        link = target.landing / "TON" / "linked.csv"
+        link.symlink_to(paths[0])
+        return [*paths[:3], link, *paths[3:]]
+
+    one_by_one = [
+        o for path in files(alone_home) for o in ingest_path(path, alone_home, today=TODAY)
+    ]
+    connections = []
+    real_connect = intake.connect
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            intake, "connect", lambda path: connections.append(path) or real_connect(path)
+        )
+        told = []
+        batched = ingest_files(files(home), home, today=TODAY, on_file=told.append)
+    assert len(connections) == 1
+    assert told == batched
+
+    def seen(outcome):
+        return (outcome.file_name, outcome.status, outcome.member, outcome.file_sha256,
+                outcome.rows_read, outcome.rows_loaded, outcome.rows_rejected)  # fmt: skip
+
+    assert [seen(o) for o in batched] == [seen(o) for o in one_by_one]
+    assert [o.status for o in batched] == [
+        "accepted", "accepted", "rejected", "refused", "accepted", "duplicate", "accepted",
+        "accepted",
+    ]  # fmt: skip
+    assert sum(o.rows_loaded for o in batched) == 2 + 1 + 0 + 0 + 0 + 0 + 1 + 0
+    # The same submission ids for the files recorded, so the same reports, ledger and raw rows.
+    recorded = [o.submission_id for o in batched if o.status in {"accepted", "rejected"}]
+    assert recorded == [o.submission_id for o in one_by_one if o.status in {"accepted", "rejected"}]
+    ledger = (
+        "select submission_id, member, file_name, status, datasets, periods, rows_read, "
+        "rows_loaded, rows_rejected, summary from raw.submissions order by received_at"
+    )
+    assert rows(home, ledger) == rows(alone_home, ledger)
+    assert [row[3] for row in rows(home, ledger)] == [
+        "superseded", "accepted", "rejected", "accepted", "accepted", "accepted",
+    ]  # fmt: skip
+    loaded = (
+        "select member, period, nationality, count, submission_id from raw.refusals order by all"
+    )
+    assert rows(home, loaded) == rows(alone_home, loaded)
+    returns = (
+        "select submission_id, dataset, period, is_nil, row_count from raw.returns order by all"
+    )
+    assert rows(home, returns) == rows(alone_home, returns)
 
 
 def test_the_pipeline_and_the_sensor_pick_the_same_landing_files(home):

@@ -19,16 +19,16 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e_home")
-    runner = CliRunner()
-    sampled = runner.invoke(app, ["sample", "--home", str(root), "--months", "4"])
-    assert sampled.exit_code == 0, sampled.output
-    ran = runner.invoke(app, ["run", "--home", str(root), "--no-serve"])
-    assert ran.exit_code == 0, ran.output
+def published(cli_sample):
+    """The session's ``pidc sample --months 4`` + ``pidc run --no-serve`` home (cli_sample in
+    tests/conftest.py, which tests/pipeline/test_orchestration_runs.py reads too)."""
+    root = cli_sample.home.root
+    assert cli_sample.sample_exit_code == 0, cli_sample.sample_output
+    ran_output = cli_sample.run_output
+    assert cli_sample.run_exit_code == 0, ran_output
     # The terminal gets progress and a short summary per step; the whole log goes to a file.
-    assert len(ran.output.splitlines()) < 40, ran.output
-    assert "whole log:" in ran.output and "Running with dbt" not in ran.output
+    assert len(ran_output.splitlines()) < 40, ran_output
+    assert "whole log:" in ran_output and "Running with dbt" not in ran_output
     [log] = (root / "logs").glob("pipeline-*.log")
     assert "Running with dbt" in log.read_text() and "# Dagster run" in log.read_text()
     return make_home(root)

@@ -1,5 +1,6 @@
 """Orchestration on real data: raw expectation suites, compliance reminders, the instance config,
-dbt docs, and whole pipeline runs on a small sample (three months, every member).
+dbt docs, and whole pipeline runs on a small sample (four months, every member: the session's
+``cli_sample`` of tests/conftest.py).
 """
 
 import datetime as dt
@@ -237,15 +238,12 @@ READER_SCRIPT = textwrap.dedent(
 
 
 @pytest.fixture(scope="session")
-def sample_run(tmp_path_factory):
-    """A three-month sample of every member through the whole pipeline, once per session."""
-    from orchestration.runner import run_pipeline
-    from sample_data import generate_samples
-
-    platform_home = home(tmp_path_factory.mktemp("pidc_sample_home")).ensure()
-    generate_samples(platform_home.landing, months=3)
-    summary = run_pipeline(platform_home)
-    return platform_home, summary
+def sample_run(cli_sample):
+    """A four-month sample of every member through the whole pipeline, once per session: the
+    run ``pidc run --no-serve`` made (cli_sample in tests/conftest.py, which
+    tests/pipeline/test_end_to_end.py reads too), and the summary run_pipeline returned."""
+    assert cli_sample.run_exit_code == 0, cli_sample.run_output
+    return cli_sample.home, cli_sample.summary
 
 
 @pytest.mark.slow
@@ -272,9 +270,12 @@ def test_full_materialisation_of_a_sample_publishes_the_marts(sample_run):
 
 @pytest.mark.slow
 def test_dashboard_reads_serving_while_a_pipeline_run_writes(sample_run, tmp_path):
+    from support.cli_sample import copy_home
+
     from orchestration.runner import run_pipeline
 
-    platform_home, _ = sample_run
+    # The session's sample home is only read by the other tests: this run writes to a copy.
+    platform_home = copy_home(sample_run[0], tmp_path / "home")
     stop_file = tmp_path / "stop"
     reader = subprocess.Popen(
         [sys.executable, "-c", READER_SCRIPT, str(platform_home.serving), str(stop_file)],

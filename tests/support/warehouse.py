@@ -1,8 +1,8 @@
 """The session's sample warehouse: a realistic sample ingested and built by dbt, once.
 
 The sample generator writes 14 months of returns for every member (so a 12-month alert baseline
-exists); the files received before a cut-off are ingested (ingestion.intake.ingest_path) and
-`dbt build` runs; the rest (the last months, late returns, corrections) are ingested and
+exists); the files received before a cut-off are ingested in arrival order, in one call
+(ingestion.intake.ingest_files: the outcomes of one file at a time), and `dbt build` runs; the rest (the last months, late returns, corrections) are ingested and
 `dbt build` runs again, so the facts take their incremental path. A copy of that warehouse is
 then rebuilt with `--full-refresh`. Shared by every test that only reads it (the ``sample``
 fixture of tests/conftest.py).
@@ -86,11 +86,13 @@ def run_dbt(root: Path, args: list[str], target_path: Path) -> list[str]:
 
 
 def _ingest(home: Home, files: list[Path]) -> None:
-    from ingestion.intake import ingest_path
+    """Ingest ``files`` in the order given, as one file at a time would (ingest_files)."""
+    from ingestion.intake import ingest_files
 
-    for path in files:
-        for outcome in ingest_path(path, home):
-            assert outcome.status == "accepted", outcome.summary
+    outcomes = ingest_files(files, home)
+    assert len(outcomes) == len(files)
+    for outcome in outcomes:
+        assert outcome.status == "accepted", (outcome.file_name, outcome.message)
 
 
 _BUILDS: dict[str, SampleBuild] = {}

@@ -15,7 +15,6 @@ import duckdb
 import pytest
 from support.warehouse import sample_build_once
 
-from orchestration.publish import publish_serving
 from pidc.contract import load_contract
 
 ANALYSTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "analysts.md"
@@ -32,13 +31,12 @@ def analyst_queries() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def serving(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The sample build's marts published into a serving database, as the pipeline does."""
+def serving(sample_serving: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample build's marts published into a serving database, as the pipeline does
+    (``sample_serving`` of tests/conftest.py, published once)."""
     build = sample_build_once(tmp_path_factory)
     assert build.failures == []
-    serving_path = tmp_path_factory.mktemp("pidc_serving") / "serving.duckdb"
-    publish_serving(build.warehouse, serving_path)
-    return serving_path
+    return sample_serving
 
 
 def test_the_page_has_example_queries() -> None:

@@ -61,13 +61,21 @@ class Stage:
 
 
 def _ingest(home: Home, folders: list[Path], today: dt.date) -> None:
-    from ingestion.intake import ingest_path
+    """Each member folder's files in its arrival order, folder after folder, in one batch."""
+    from ingestion.intake import ingest_files
+    from ingestion.landing import landing_entries
 
+    files: list[Path] = []
     for folder in folders:
         target = home.landing / folder.name
         shutil.copytree(folder, target, dirs_exist_ok=True)
-        for outcome in ingest_path(target, home, today=today):
-            assert outcome.status == "accepted", outcome.summary
+        found, aside = landing_entries(target)
+        assert aside == [], aside
+        files += found
+    outcomes = ingest_files(files, home, today=today)
+    assert len(outcomes) == len(files)
+    for outcome in outcomes:
+        assert outcome.status == "accepted", (outcome.file_name, outcome.message)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -248,12 +249,9 @@ FRENCH_COLUMNS = {
 
 
 def test_the_dimensions_carry_french_names_into_the_serving_database(
-    sample: SampleBuild, tmp_path
+    sample_serving: Path,
 ) -> None:
-    from orchestration.publish import publish_serving
-
-    serving = tmp_path / "serving.duckdb"
-    publish_serving(sample.warehouse, serving)
+    serving = sample_serving  # the sample build published as the pipeline does
     with duckdb.connect(str(serving), read_only=True) as connection:
         for table, columns in FRENCH_COLUMNS.items():
             blanks = " or ".join(f"coalesce(trim({c}), '') = ''" for c in columns)
