@@ -365,7 +365,10 @@ def _ingest_chunk(
 ) -> list[IngestOutcome]:
     outcomes: dict[int, IngestOutcome] = {}
     candidates: dict[int, _Candidate] = {}
-    seen: dict[tuple, str] = {}
+    # (sha256, member[, name]) -> index of the batch's first file with those bytes, and each
+    # later copy's index -> that first file's: its submission id is known once it is settled
+    seen: dict[tuple, int] = {}
+    twins: dict[int, int] = {}
     known: list[tuple] = []
     for path in files:
         who, refusal = sender(path, member, home)
@@ -403,27 +406,19 @@ def _ingest_chunk(
     )  # fmt: skip
     for index, path in enumerate(files):
         who, refusal, name, sha256, previous = known[index]
-        twin = seen.get((sha256, who)) or seen.get((sha256, who, path.name))
-        submission_id, status = previous or (twin, "in this batch")
-        if submission_id:
-            outcomes[index] = IngestOutcome(
-                submission_id=submission_id,
-                file_name=name,
-                file_sha256=sha256,
-                status=FileStatus.DUPLICATE,
-                member=who,
-                rows_read=0,
-                rows_loaded=0,
-                rows_rejected=0,
-                report_path=None,
-                message=f"already received as submission {submission_id} ({status}); "
-                "not loaded again",
-            )
+        twin = seen.get((sha256, who))
+        if twin is None:
+            twin = seen.get((sha256, who, path.name))
+        if previous:
+            outcomes[index] = _duplicate(name, sha256, who, *previous)
+            continue
+        if twin is not None:
+            twins[index] = twin  # told below, with the earlier file's submission id
             continue
         candidates[index] = reading[index].result()
         # A file with rows is the same file whatever its name; an empty one only by name.
         key = (sha256, who) if candidates[index].report.rows_read else (sha256, who, path.name)
-        seen[key] = path.name
+        seen[key] = index
     _validate(list(candidates.values()), today)
     if warming is not None:
         warming.join()  # never left importing when the process exits
@@ -447,11 +442,36 @@ def _ingest_chunk(
         except BaseException:
             connection.execute("rollback")
             raise
+    for index, earlier in twins.items():
+        first = outcomes[earlier]
+        outcomes[index] = _duplicate(
+            known[index][2],
+            known[index][3],
+            known[index][0],
+            first.submission_id or first.file_name,
+            f"{first.status.value} in this batch",
+        )
     ordered = [outcomes[index] for index in range(len(files))]
     for outcome in ordered:
         if on_file:
             on_file(outcome)
     return ordered
+
+
+def _duplicate(name: str, sha256: str, who: str | None, submission_id: str, status: str):
+    """The outcome of a file whose bytes were received before as ``submission_id``."""
+    return IngestOutcome(
+        submission_id=submission_id,
+        file_name=name,
+        file_sha256=sha256,
+        status=FileStatus.DUPLICATE,
+        member=who,
+        rows_read=0,
+        rows_loaded=0,
+        rows_rejected=0,
+        report_path=None,
+        message=f"already received as submission {submission_id} ({status}); not loaded again",
+    )
 
 
 def ingest_file(

@@ -485,9 +485,18 @@ def test_a_list_of_files_gets_the_outcomes_it_would_get_one_file_at_a_time(home,
         "accepted",
     ]  # fmt: skip
     assert sum(o.rows_loaded for o in batched) == 2 + 1 + 0 + 0 + 0 + 0 + 1 + 0
-    # The same submission ids for the files recorded, so the same reports, ledger and raw rows.
-    recorded = [o.submission_id for o in batched if o.status in {"accepted", "rejected"}]
-    assert recorded == [o.submission_id for o in one_by_one if o.status in {"accepted", "rejected"}]
+    # The same submission ids for the files recorded, so the same reports, ledger and raw rows,
+    # and a copy names the submission it repeats, as it does one file at a time.
+    recorded = [
+        o.submission_id for o in batched if o.status in {"accepted", "rejected", "duplicate"}
+    ]
+    assert recorded == [
+        o.submission_id for o in one_by_one if o.status in {"accepted", "rejected", "duplicate"}
+    ]
+    [copy] = [o for o in batched if o.status == "duplicate"]
+    assert copy.submission_id == batched[0].submission_id
+    assert f"submission {batched[0].submission_id} (accepted)" in copy.message
+
     ledger = (
         "select submission_id, member, file_name, status, datasets, periods, rows_read, "
         "rows_loaded, rows_rejected, summary from raw.submissions order by received_at"
@@ -504,6 +513,19 @@ def test_a_list_of_files_gets_the_outcomes_it_would_get_one_file_at_a_time(home,
         "select submission_id, dataset, period, is_nil, row_count from raw.returns order by all"
     )
     assert rows(home, returns) == rows(alone_home, returns)
+
+
+def test_a_copy_within_one_batch_names_the_submission_it_repeats(home):
+    """Two files with the same bytes in one batch: the second is a duplicate that names the
+    first's submission id (not its file name), like a copy of a file received earlier."""
+    good = REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,5\n"
+    land(home, "FJI", "FJI_refusals_2026-09.csv", good, mtime=1_790_000_000)
+    land(home, "FJI", "FJI_refusals_2026-09_again.csv", good, mtime=1_790_000_100)
+    first, copy = ingest_path(home.landing, home, today=TODAY)
+    assert (first.status, copy.status) == ("accepted", "duplicate")
+    assert copy.submission_id == first.submission_id != first.file_name
+    assert f"submission {first.submission_id} (accepted in this batch)" in copy.message
+    assert rows(home, "select count(*) from raw.submissions") == [(1,)]
 
 
 def test_the_pipeline_and_the_sensor_pick_the_same_landing_files(home):
