@@ -9,6 +9,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The dashboard's port: make run PORT=8502
 PORT ?= 8501
+# pytest workers for make test: 1 (one process) until two workers are proven on CI; make test
+# TEST_WORKERS=2 runs pytest-xdist (tests/conftest.py keeps files and shared builds together)
+TEST_WORKERS ?= 1
+PYTEST_PARALLEL := $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
 export UV_PYTHON_PREFERENCE := only-system
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export GX_ANALYTICS_ENABLED := False
@@ -49,10 +53,10 @@ dagster: setup ## Start the Dagster UI (dagster dev) on http://localhost:3000
 	DAGSTER_HOME=$$(realpath $${PIDC_HOME:-.home})/dagster $(VENV)/bin/dagster dev -m orchestration.definitions
 
 test: setup system-deps lint ## Everything CI runs: lint, pytest (incl. dbt build and browser tests)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL)
 
 test-fast: setup ## pytest without the slow end-to-end and browser tests
-	$(VENV)/bin/pytest -m "not slow and not browser"
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL) -m "not slow and not browser"
 
 lint: setup ## ruff, import-linter (the layers), sqlfluff, the dbt DAG's one-way rules
 	$(VENV)/bin/ruff check .

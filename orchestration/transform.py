@@ -227,6 +227,21 @@ def dbt_cli(project: DbtProject) -> DbtCliResource:
     return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
 
 
+def dbt_target_path() -> Path:
+    """Where dbt writes its manifest, partial parsing and each run's folder.
+
+    dbt's own ``DBT_TARGET_PATH`` (relative to the project folder, or absolute), else ``target``.
+    Two pipelines sharing one checkout (two homes on one server, the test workers of
+    ``make test``) each set their own, so neither rewrites the manifest the other is reading.
+    """
+    return Path(os.environ.get("DBT_TARGET_PATH") or "target")
+
+
+def dbt_project_for(project_dir: Path) -> DbtProject:
+    """dagster-dbt's view of the project at ``project_dir``, with the target folder above."""
+    return DbtProject(project_dir=project_dir, target_path=dbt_target_path())
+
+
 def parse_dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
     """Run ``dbt parse`` now and return the project; its manifest is then current.
 
@@ -238,7 +253,7 @@ def parse_dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
             f"No dbt project at {project_dir} (dbt_project.yml is missing). The transform step "
             "needs the dbt project; check out the full repository."
         )
-    project = DbtProject(project_dir=project_dir)
+    project = dbt_project_for(project_dir)
     try:
         # The profile reads the warehouse path from the environment; parsing does not open the
         # database, but the variables must exist, so fall back to the default home folder.
@@ -270,13 +285,15 @@ def manifest_is_current(project_dir: Path = DBT_PROJECT_DIR) -> bool:
     settings changed.
     """
     project_dir = Path(project_dir)
-    manifest = DbtProject(project_dir=project_dir).manifest_path
+    manifest = dbt_project_for(project_dir).manifest_path
     if not manifest.exists():
         return False
     built = manifest.stat().st_mtime
+    target = dbt_target_path()
+    generated = _GENERATED_FOLDERS | ({target.parts[0]} if not target.is_absolute() else set())
     for path in project_dir.rglob("*"):
         relative = path.relative_to(project_dir)
-        if relative.parts and relative.parts[0] in _GENERATED_FOLDERS:
+        if relative.parts and relative.parts[0] in generated:
             continue
         if path.is_file() and path.stat().st_mtime > built:
             return False
@@ -288,7 +305,7 @@ def pidc_dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
     """The dbt project, with a manifest: parsed now if missing (or always under ``dagster dev``,
     like ``DbtProject.prepare_if_dev``, so model edits show up on reload).
     """
-    project = DbtProject(project_dir=project_dir) if Path(project_dir).is_dir() else None
+    project = dbt_project_for(Path(project_dir)) if Path(project_dir).is_dir() else None
     if (
         project is None
         or project.preparer.using_dagster_dev()

@@ -6,6 +6,7 @@ pyproject.toml); a test module never imports another test module.
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,67 @@ from support.dashboard import build_serving
 from support.warehouse import SampleBuild, sample_build_once
 
 from app import data_access
+from pidc.settings import DBT_PROJECT_DIR
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker gets its own dbt target and log folders.
+
+    Every pipeline a test runs parses the real dbt project; two workers writing one
+    ``dbt_project/target/manifest.json`` would read each other's half-written files. dbt and
+    dagster-dbt both honour ``DBT_TARGET_PATH`` (orchestration.transform.dbt_target_path), and
+    the processes a test starts (``make run``, ``pidc``, Dagster) inherit it. The folders stay
+    between sessions, so partial parsing keeps working.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        folder = DBT_PROJECT_DIR / "target" / f"pytest-{worker}"
+        os.environ["DBT_TARGET_PATH"] = str(folder)
+        os.environ["DBT_LOG_PATH"] = str(folder / "logs")
+
+
+# Session fixtures that cost a minute or more: under pytest-xdist every test that uses one runs on
+# the same worker (an xdist group), so the fixture is built once, not once per worker.
+SHARED_BUILDS = ("sample", "cli_sample")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests of an expensive shared build, and start the slow tests first.
+
+    Runs before pytest-xdist appends each test's group to its id. The order only matters with
+    several workers: a 3-minute browser walk started last would leave the other worker idle.
+    """
+    for item in items:
+        for name in SHARED_BUILDS:
+            if name in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(name))
+                break
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # one process: the files' own order
+    items.sort(
+        key=lambda item: (
+            0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1
+        )
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Whole files and whole groups to one worker each (xdist's loadfile, plus the groups).
+
+    A module's fixtures (a browser, a built home) are then made once, and the groups of
+    ``SHARED_BUILDS`` stay together. Used when ``make test`` runs ``pytest -n 2 --dist loadgroup``.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrGroupScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.rfind("@") > nodeid.rfind("]"):
+                return nodeid.split("@")[-1]
+            return nodeid.split("::", 1)[0]
+
+    return FileOrGroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -975,3 +975,38 @@ def test_column_lineage_is_asked_for_only_when_wanted(monkeypatch):
     for value, wanted in (("1", True), ("yes", True), ("0", False), ("", False)):
         monkeypatch.setenv("PIDC_COLUMN_LINEAGE", value)
         assert column_lineage_wanted() is wanted
+
+
+@pytest.mark.slow
+def test_a_pipeline_writes_dbt_files_under_dbt_target_path_only(tmp_path, monkeypatch):
+    """Two pipelines sharing one checkout (two homes, two test workers) each set DBT_TARGET_PATH:
+    the manifest, partial parsing and the build's own folder go there, and the project's
+    ``target/`` folder is never written, so neither rewrites a manifest the other reads."""
+    from orchestration.runner import run_pipeline
+    from orchestration.transform import dbt_target_path, manifest_is_current
+
+    project = tmp_path / "dbt_project"
+    for relative, text in FIXTURE_DBT_FILES.items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(text.lstrip(), encoding="utf-8")
+    elsewhere = tmp_path / "worker_target"
+    monkeypatch.setenv("DBT_TARGET_PATH", str(elsewhere))
+    fake = types.ModuleType("ingestion.intake")
+    fake.ingest_path = _fake_ingest_path
+    monkeypatch.setitem(sys.modules, "ingestion.intake", fake)
+    platform_home = home(tmp_path / "home").ensure()
+    _drop(platform_home.landing / "FJI" / "m1.csv", f"FJI,{_last_month(2)},600")
+
+    summary = run_pipeline(platform_home, dbt_project_dir=project)
+
+    assert summary["tables_published"] == 1
+    assert dbt_target_path() == elsewhere
+    assert (elsewhere / "manifest.json").exists()
+    assert (elsewhere / "partial_parse.msgpack").exists()
+    assert list(elsewhere.glob("dbt_models-*/run_results.json"))
+    assert not (project / "target").exists()
+    assert manifest_is_current(project)
+    # A relative DBT_TARGET_PATH is relative to the project, as for dbt itself; the project's
+    # own files are still compared with the manifest there.
+    monkeypatch.setenv("DBT_TARGET_PATH", "target/other")
+    assert not manifest_is_current(project)

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from support.warehouse import dbt_vars, run_dbt, sample_build_once
+from support.warehouse import SampleBuild, dbt_vars, run_dbt
 
 from app import data_access
 from app.charts import INCOMPLETE_NAME, PROVISIONAL_NAME
@@ -79,8 +79,7 @@ def _ingest(home: Home, folders: list[Path], today: dt.date) -> None:
 
 
 @pytest.fixture(scope="module")
-def stages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Stage]:
-    sample = sample_build_once(tmp_path_factory)
+def stages(sample: SampleBuild, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Stage]:
     home = Home(tmp_path_factory.mktemp("completeness_home")).ensure()
     for path in sample.home.root.glob(f"{sample.warehouse.name}*"):  # the file and any WAL
         shutil.copy(path, home.root / path.name)
@@ -214,9 +213,8 @@ def test_the_month_is_published_once_complete_even_before_its_deadline(stages):
 
 
 def test_a_missing_large_member_marks_the_month_incomplete_and_compares_the_same_members(
-    stages, tmp_path_factory
+    stages, sample: SampleBuild
 ):
-    sample = sample_build_once(tmp_path_factory)
     missing = {
         ref.member for ref in sample.manifest.missing_returns if ref.period == f"{SEPTEMBER:%Y-%m}"
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pytest
@@ -22,6 +23,9 @@ from hypothesis import strategies as st
 from pidc import disclosure
 from pidc.disclosure import DisclosureSettings, audit, primary_status, protect, publication
 from pidc.reference.build_seeds import REFERENCE_SEEDS_DIR
+
+if TYPE_CHECKING:
+    from support.warehouse import SampleBuild
 
 SETTINGS = DisclosureSettings()
 COLUMNS = [*disclosure.KEYS, "cell_count", "contributing_members", "largest_member_count"]
@@ -379,15 +383,13 @@ def test_publish_refuses_public_figures_that_disclose_and_keeps_the_old_serving(
 
 @pytest.mark.slow
 def test_on_the_sample_the_old_rule_leaks_and_the_published_cells_do_not(
-    tmp_path_factory: pytest.TempPathFactory,
+    sample: SampleBuild,
 ) -> None:
     """The sample of tests/warehouse/test_dbt_marts.py (one shared build): published as the old rule did,
     the audit finds one-member regions and hidden cells worked out by subtraction; the marts as
     built pass it (dbt build ran the same audit) and hide more."""
     import duckdb
-    from support.warehouse import sample_build_once
 
-    sample = sample_build_once(tmp_path_factory)
     with duckdb.connect(str(sample.warehouse), read_only=True) as connection:
         cells = connection.sql("select * from intermediate.int_public_cells").df()
         published = connection.sql("select * from marts.mart_public_aggregates").df()
