@@ -2,13 +2,31 @@
 -- do not edit by hand.
 -- Long format: one row per current dataset row x breakdown column, holding the value exactly as
 -- the member wrote it, with the column's contract type (country, port or code) and code list. One
--- harmonisation model then serves every dataset.
+-- harmonisation model then serves every dataset. Incremental by return version
+-- (macros/harmonised.sql): a run adds the rows of the current versions not in the table yet, after
+-- its pre-hook deleted the rows of the versions that are no longer current.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_rows_to_reharmonise(this) }}",
+    )
+}}
+-- depends_on: {{ ref('int_return_versions') }}
 with
+
+{% if is_incremental() %}
+    versions_to_build as (
+        {{ return_versions_to_build() }}
+    ),
+{% endif %}
 
 movements_values as (
     select
         current_rows.row_key,
         'movements' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -39,12 +57,21 @@ movements_values as (
         ('sex', 'code', 'sex'),
         ('age_group', 'code', 'age_group')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'movements'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 permits_values as (
     select
         current_rows.row_key,
         'permits' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -61,12 +88,21 @@ permits_values as (
         ('permit_type', 'code', 'permit_type'),
         ('nationality', 'country', cast(null as varchar))
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'permits'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 irregular_values as (
     select
         current_rows.row_key,
         'irregular' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -89,12 +125,21 @@ irregular_values as (
         ('age_group', 'code', 'age_group'),
         ('detection_location', 'code', 'detection_location')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'irregular'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 refusals_values as (
     select
         current_rows.row_key,
         'refusals' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -113,12 +158,21 @@ refusals_values as (
         ('nationality', 'country', cast(null as varchar)),
         ('reason', 'code', 'refusal_reason')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'refusals'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 document_fraud_values as (
     select
         current_rows.row_key,
         'document_fraud' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -143,12 +197,21 @@ document_fraud_values as (
         ('port', 'port', cast(null as varchar)),
         ('embarkation_country', 'country', cast(null as varchar))
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'document_fraud'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 facilitation_values as (
     select
         current_rows.row_key,
         'facilitation' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -171,12 +234,21 @@ facilitation_values as (
         ('sex', 'code', 'sex'),
         ('age_group', 'code', 'age_group')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'facilitation'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 removals_values as (
     select
         current_rows.row_key,
         'removals' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -199,6 +271,14 @@ removals_values as (
         ('sex', 'code', 'sex'),
         ('age_group', 'code', 'age_group')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'removals'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 unioned as (
