@@ -5,13 +5,13 @@
     (which never change once loaded) and of the mapping seeds. An incremental run therefore
 
     1. deletes, in a pre-hook (delete_rows_to_reharmonise), the rows of every version that is no
-       longer current (corrected, withdrawn), of every version harmonised with other mapping
-       seeds than today's (mapping_fingerprint), of the months of a backfill window
-       (pidc_period_start..pidc_period_end), or every row when the table was built without a
-       column its YAML documents (an older version of the project); the fingerprint also covers
-       the model's own SQL, so a version of the project that harmonises differently harmonises
-       every row again (a change in a macro it calls, such as normalise_label, does not show:
-       run `dbt build --full-refresh` after one);
+       longer current (corrected, withdrawn), of every row built with other mapping seeds or
+       other SQL than today's (build_fingerprint: the model's SQL, the fingerprint of the rows it
+       read and, from int_breakdown_values_harmonised on, the mapping seeds), of the months of a
+       backfill window (pidc_period_start..pidc_period_end), or every row when the table was
+       built without a column its YAML documents (an older version of the project); a change in
+       a macro the chain calls (normalise_label) does not show in the fingerprint: run
+       `dbt build --full-refresh` after one;
     2. inserts the rows of every current version not in the table (return_versions_to_build),
        which after step 1 includes everything step 1 deleted.
 
@@ -44,16 +44,13 @@
 
 
 {#-
-    A scalar SQL expression: md5 over every row of every mapping seed, in a fixed order, and over
-    the model's own SQL (model_code_fingerprint). Any edit of a mapping seed (an alias added, a
-    label remapped, a port renamed) changes it, and the next incremental run harmonises every
-    row again. The seeds are small (a few thousand rows), so computing it costs milliseconds.
+    A scalar SQL expression: md5 over every row of every mapping seed, in a fixed order. Any edit
+    of a mapping seed (an alias added, a label remapped, a port renamed) changes it. The seeds
+    are small (a few thousand rows), so computing it costs milliseconds.
 -#}
-{% macro mapping_fingerprint() -%}
+{% macro mapping_seeds_digest() -%}
     (
-        select md5(
-            string_agg(seed_digest, '|' order by seed_name) || {{ model_code_fingerprint() }}
-        )
+        select md5(string_agg(seed_digest, '|' order by seed_name))
         from (
             {%- for seed in mapping_seeds() %}
                 select
@@ -68,6 +65,36 @@
             {%- endfor %}
         ) as seed_digests
     )
+{%- endmacro %}
+
+
+{#-
+    The build_fingerprint of a row: md5 of `parts` (SQL expressions: the mapping seeds' digest,
+    the fingerprint of the row the model read) and of the model's own SQL. Each model of the chain
+    stores it on every row, and a row whose fingerprint is not the one the model would give today
+    is harmonised again: after a mapping seed changed, or a new release changed the SQL of this
+    model or of one before it (a new breakdown column in the contract regenerates them all).
+-#}
+{% macro build_fingerprint(parts=[]) -%}
+    md5({% for part in parts %}{{ part }} || {% endfor %}{{ model_code_fingerprint() }})
+{%- endmacro %}
+
+
+{#-
+    The build_fingerprint every row of the model should have today: of the mapping seeds (when
+    `seeds`) and of the fingerprint the rows of `upstream` (a model, run before) carry now.
+-#}
+{% macro expected_build_fingerprint(upstream=none, seeds=false) -%}
+    {%- set parts = [] -%}
+    {%- if seeds -%}
+        {%- do parts.append(mapping_seeds_digest()) -%}
+    {%- endif -%}
+    {%- if upstream -%}
+        {%- do parts.append(
+            '(select max(build_fingerprint) from ' ~ ref(upstream) ~ ')'
+        ) -%}
+    {%- endif -%}
+    {{ build_fingerprint(parts) }}
 {%- endmacro %}
 
 
@@ -118,22 +145,11 @@
 
 
 {#-
-    The fingerprint a model stores whose codes come from another model's rows: md5 of that
-    model's fingerprint (`upstream`, an SQL expression) and of its own SQL.
--#}
-{% macro carried_fingerprint(upstream) -%}
-    md5({{ upstream }} || {{ model_code_fingerprint() }})
-{%- endmacro %}
-
-
-{#-
     Pre-hook of the harmonised chain (see the top of this file): delete the rows an incremental
-    run must build again. Renders nothing on a full build. `fingerprint`: 'seeds' compares each
-    row's mapping_fingerprint with mapping_fingerprint() (int_breakdown_values_harmonised); the
-    name of a model compares it with the one that model's rows carry (int_<dataset>_harmonised,
-    whose codes come from int_breakdown_values_harmonised).
+    run must build again. Renders nothing on a full build. `upstream` and `seeds`: what the rows'
+    build_fingerprint is made of (expected_build_fingerprint).
 -#}
-{% macro delete_rows_to_reharmonise(relation, dataset=none, fingerprint=none) -%}
+{% macro delete_rows_to_reharmonise(relation, dataset=none, upstream=none, seeds=false) -%}
     {%- if is_incremental() -%}
         {%- if harmonised_columns_missing() -%}
             -- the table was built without a column it needs now: harmonise everything again
@@ -155,16 +171,10 @@
                         and current_versions.member_code = built.member_code
                         and current_versions.period_month = built.period_month
                 )
-                {%- if fingerprint == 'seeds' %}
-                    or built.mapping_fingerprint is distinct from {{ mapping_fingerprint() }}
-                {%- elif fingerprint %}
-                    -- the fingerprint int_breakdown_values_harmonised (run before) has now
-                    or built.mapping_fingerprint is distinct from {{
-                        carried_fingerprint(
-                            '(select max(mapping_fingerprint) from ' ~ ref(fingerprint) ~ ')'
-                        )
-                    }}
-                {%- endif %}
+                -- harmonised with other seeds or SQL than today's
+                or built.build_fingerprint is distinct from {{
+                    expected_build_fingerprint(upstream=upstream, seeds=seeds)
+                }}
                 {%- if var('pidc_period_start', '') and var('pidc_period_end', '') %}
                     or built.period_month
                     between cast('{{ var("pidc_period_start") }}' as date)

@@ -249,8 +249,8 @@ def harmonised_sql(dataset: Dataset) -> str:
         "the largest (ties go to the smaller cross_section), so a sum over it counts everyone "
         "once. Incremental by return version (macros/harmonised.sql): a run adds the rows of "
         "the current versions not in the table yet, after its pre-hook deleted the rows of the "
-        "versions that are no longer current and, when a mapping seed or the SQL changed since "
-        "(mapping_fingerprint, carried from int_breakdown_values_harmonised), every row.",
+        "versions that are no longer current and, when a mapping seed or the SQL of the chain "
+        "changed since (build_fingerprint, macros/harmonised.sql), every row.",
         """
         {{
             config(
@@ -258,7 +258,7 @@ def harmonised_sql(dataset: Dataset) -> str:
                 incremental_strategy='append',
                 on_schema_change='sync_all_columns',
                 pre_hook="{{ delete_rows_to_reharmonise(
-                    this, dataset='<<dataset>>', fingerprint='int_breakdown_values_harmonised'
+                    this, dataset='<<dataset>>', upstream='int_breakdown_values_harmonised'
                 ) }}",
             )
         }}
@@ -288,7 +288,7 @@ def harmonised_sql(dataset: Dataset) -> str:
                 breakdown_values.row_key,
                 breakdown_values.column_name,
                 breakdown_values.code,
-                breakdown_values.mapping_fingerprint
+                breakdown_values.build_fingerprint
             from {{ ref('int_breakdown_values_harmonised') }} as breakdown_values
             {%- if is_incremental() %}
                 inner join versions_to_build
@@ -305,7 +305,7 @@ def harmonised_sql(dataset: Dataset) -> str:
                 row_key,
         <<pivots>>
                 count(*) - count(code) as unmapped_value_count,
-                min(mapping_fingerprint) as mapping_fingerprint
+                min(build_fingerprint) as build_fingerprint
             from harmonised_values
             group by row_key
         ),
@@ -321,7 +321,7 @@ def harmonised_sql(dataset: Dataset) -> str:
                     as cross_section,
                 current_rows.person_count,
                 coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value,
-                {{ carried_fingerprint('codes_by_row.mapping_fingerprint') }} as mapping_fingerprint
+                {{ build_fingerprint(['codes_by_row.build_fingerprint']) }} as build_fingerprint
             from current_rows
             left join codes_by_row on current_rows.row_key = codes_by_row.row_key
         ),
@@ -752,7 +752,8 @@ def unpivoted_sql(contract: Contract) -> str:
                         case breakdown_columns.column_name
                 <<cases>>
                         end as raw_value,
-                        current_rows.person_count
+                        current_rows.person_count,
+                        {{ build_fingerprint() }} as build_fingerprint
                     from {{ ref('int_<<dataset>>_current_rows') }} as current_rows
                     cross join (
                         values
@@ -779,7 +780,7 @@ def unpivoted_sql(contract: Contract) -> str:
         "code) and code list. One harmonisation model then serves every dataset. Incremental "
         "by return version (macros/harmonised.sql): a run adds the rows of the current "
         "versions not in the table yet, after its pre-hook deleted the rows of the versions "
-        "that are no longer current.",
+        "that are no longer current (and every row when this SQL changed: build_fingerprint).",
         """
         {{
             config(
@@ -1030,12 +1031,11 @@ def intermediate_yaml(contract: Contract) -> str:
                 "data_tests": ["not_null"],
             },
             {
-                "name": "mapping_fingerprint",
+                "name": "build_fingerprint",
                 "description": (
-                    "Fingerprint of the mapping seeds and the SQL the row's codes were found "
-                    "with (int_breakdown_values_harmonised's, and this model's SQL): an "
-                    "incremental run harmonises again every row whose fingerprint is not "
-                    "today's (macros/harmonised.sql)."
+                    "md5 of what built the row: the mapping seeds and the SQL of this model and "
+                    "of the models before it. An incremental run harmonises again every row "
+                    "whose fingerprint is not today's (macros/harmonised.sql)."
                 ),
             },
         ]

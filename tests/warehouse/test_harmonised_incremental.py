@@ -343,7 +343,7 @@ def test_an_older_table_and_a_backfill_window_are_built_again(
             "alter table intermediate.int_breakdown_values_unpivoted drop column submission_id"
         )
         connection.execute(
-            "alter table intermediate.int_movements_harmonised drop column mapping_fingerprint"
+            "alter table intermediate.int_movements_harmonised drop column build_fingerprint"
         )
         tampered = connection.execute(
             "update intermediate.int_permits_harmonised set nationality_code = 'ZZZ'"

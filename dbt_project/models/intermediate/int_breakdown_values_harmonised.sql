@@ -9,14 +9,16 @@
 -- platform reports what it cannot map rather than guess. Unmapped values keep code null.
 -- Incremental by return version (macros/harmonised.sql): a run harmonises the values of the
 -- current versions not in the table yet, after its pre-hook deleted the rows of the versions that
--- are no longer current and, when a mapping seed changed since they were harmonised (their
--- mapping_fingerprint is not today's), every row.
+-- are no longer current and, when a mapping seed or the SQL of this model or the one before
+-- changed since they were harmonised (their build_fingerprint is not today's), every row.
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
-        pre_hook="{{ delete_rows_to_reharmonise(this, fingerprint='seeds') }}",
+        pre_hook="{{ delete_rows_to_reharmonise(
+            this, upstream='int_breakdown_values_unpivoted', seeds=true
+        ) }}",
     )
 }}
 -- depends_on: {{ ref('int_return_versions') }}
@@ -44,8 +46,8 @@ breakdown_values as (
     {%- endif %}
 ),
 
-fingerprint as (
-    select {{ mapping_fingerprint() }} as mapping_fingerprint
+seeds as (
+    select {{ mapping_seeds_digest() }} as digest
 ),
 
 country_codes as (
@@ -167,9 +169,10 @@ matched as (
             when breakdown_values.column_type = 'code' and list_labels.code is not null
                 then 'code_list_label'
         end as match_method,
-        fingerprint.mapping_fingerprint
+        {{ build_fingerprint(['seeds.digest', 'breakdown_values.build_fingerprint']) }}
+            as build_fingerprint
     from breakdown_values
-    cross join fingerprint
+    cross join seeds
     left join country_codes
         on
             breakdown_values.column_type = 'country'

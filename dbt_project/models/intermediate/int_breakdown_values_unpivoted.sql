@@ -4,7 +4,8 @@
 -- the member wrote it, with the column's contract type (country, port or code) and code list. One
 -- harmonisation model then serves every dataset. Incremental by return version
 -- (macros/harmonised.sql): a run adds the rows of the current versions not in the table yet, after
--- its pre-hook deleted the rows of the versions that are no longer current.
+-- its pre-hook deleted the rows of the versions that are no longer current (and every row when
+-- this SQL changed: build_fingerprint).
 {{
     config(
         materialized='incremental',
@@ -43,7 +44,8 @@ movements_values as (
             when 'sex' then cast(current_rows.sex as varchar)
             when 'age_group' then cast(current_rows.age_group as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_movements_current_rows') }} as current_rows
     cross join (
         values
@@ -81,7 +83,8 @@ permits_values as (
             when 'permit_type' then cast(current_rows.permit_type as varchar)
             when 'nationality' then cast(current_rows.nationality as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_permits_current_rows') }} as current_rows
     cross join (
         values
@@ -115,7 +118,8 @@ irregular_values as (
             when 'age_group' then cast(current_rows.age_group as varchar)
             when 'detection_location' then cast(current_rows.detection_location as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_irregular_current_rows') }} as current_rows
     cross join (
         values
@@ -150,7 +154,8 @@ refusals_values as (
             when 'nationality' then cast(current_rows.nationality as varchar)
             when 'reason' then cast(current_rows.reason as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_refusals_current_rows') }} as current_rows
     cross join (
         values
@@ -186,7 +191,8 @@ document_fraud_values as (
             when 'port' then cast(current_rows.port as varchar)
             when 'embarkation_country' then cast(current_rows.embarkation_country as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_document_fraud_current_rows') }} as current_rows
     cross join (
         values
@@ -224,7 +230,8 @@ facilitation_values as (
             when 'sex' then cast(current_rows.sex as varchar)
             when 'age_group' then cast(current_rows.age_group as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_facilitation_current_rows') }} as current_rows
     cross join (
         values
@@ -261,7 +268,8 @@ removals_values as (
             when 'sex' then cast(current_rows.sex as varchar)
             when 'age_group' then cast(current_rows.age_group as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_removals_current_rows') }} as current_rows
     cross join (
         values

@@ -9,15 +9,15 @@
 -- section per return that counts, the largest (ties go to the smaller cross_section), so a sum
 -- over it counts everyone once. Incremental by return version (macros/harmonised.sql): a run adds
 -- the rows of the current versions not in the table yet, after its pre-hook deleted the rows of
--- the versions that are no longer current and, when a mapping seed or the SQL changed since
--- (mapping_fingerprint, carried from int_breakdown_values_harmonised), every row.
+-- the versions that are no longer current and, when a mapping seed or the SQL of the chain changed
+-- since (build_fingerprint, macros/harmonised.sql), every row.
 {{
     config(
         materialized='incremental',
         incremental_strategy='append',
         on_schema_change='sync_all_columns',
         pre_hook="{{ delete_rows_to_reharmonise(
-            this, dataset='removals', fingerprint='int_breakdown_values_harmonised'
+            this, dataset='removals', upstream='int_breakdown_values_harmonised'
         ) }}",
     )
 }}
@@ -47,7 +47,7 @@ harmonised_values as (
         breakdown_values.row_key,
         breakdown_values.column_name,
         breakdown_values.code,
-        breakdown_values.mapping_fingerprint
+        breakdown_values.build_fingerprint
     from {{ ref('int_breakdown_values_harmonised') }} as breakdown_values
     {%- if is_incremental() %}
         inner join versions_to_build
@@ -69,7 +69,7 @@ codes_by_row as (
         max(case when column_name = 'sex' then code end) as sex_code,
         max(case when column_name = 'age_group' then code end) as age_group_code,
         count(*) - count(code) as unmapped_value_count,
-        min(mapping_fingerprint) as mapping_fingerprint
+        min(build_fingerprint) as build_fingerprint
     from harmonised_values
     group by row_key
 ),
@@ -93,7 +93,7 @@ harmonised as (
             as cross_section,
         current_rows.person_count,
         coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value,
-        {{ carried_fingerprint('codes_by_row.mapping_fingerprint') }} as mapping_fingerprint
+        {{ build_fingerprint(['codes_by_row.build_fingerprint']) }} as build_fingerprint
     from current_rows
     left join codes_by_row on current_rows.row_key = codes_by_row.row_key
 ),
