@@ -247,28 +247,65 @@ def harmonised_sql(dataset: Dataset) -> str:
         "down more than one way, and every cross-section of a return adds up to the same "
         "people. is_counted_cross_section marks the one cross-section per return that counts, "
         "the largest (ties go to the smaller cross_section), so a sum over it counts everyone "
-        "once.",
+        "once. Incremental by return version (macros/harmonised.sql): a run adds the rows of "
+        "the current versions not in the table yet, after its pre-hook deleted the rows of the "
+        "versions that are no longer current and, when a mapping seed or the SQL of the chain "
+        "changed since (build_fingerprint, macros/harmonised.sql), every row.",
         """
+        {{
+            config(
+                materialized='incremental',
+                incremental_strategy='append',
+                on_schema_change='sync_all_columns',
+                pre_hook="{{ delete_rows_to_reharmonise(
+                    this, dataset='<<dataset>>', upstream='int_breakdown_values_harmonised'
+                ) }}",
+            )
+        }}
+        -- depends_on: {{ ref('int_return_versions') }}
         with
 
+        {% if is_incremental() %}
+            versions_to_build as (
+                {{ return_versions_to_build(dataset='<<dataset>>') }}
+            ),
+        {% endif %}
+
         current_rows as (
-            select * from {{ ref('int_<<dataset>>_current_rows') }}
+            select current_rows.*
+            from {{ ref('int_<<dataset>>_current_rows') }} as current_rows
+            {%- if is_incremental() %}
+                inner join versions_to_build
+                    on
+                        current_rows.submission_id = versions_to_build.submission_id
+                        and current_rows.member_code = versions_to_build.member_code
+                        and current_rows.period_month = versions_to_build.period_month
+            {%- endif %}
         ),
 
         harmonised_values as (
             select
-                row_key,
-                column_name,
-                code
-            from {{ ref('int_breakdown_values_harmonised') }}
-            where dataset = '<<dataset>>'
+                breakdown_values.row_key,
+                breakdown_values.column_name,
+                breakdown_values.code,
+                breakdown_values.build_fingerprint
+            from {{ ref('int_breakdown_values_harmonised') }} as breakdown_values
+            {%- if is_incremental() %}
+                inner join versions_to_build
+                    on
+                        breakdown_values.submission_id = versions_to_build.submission_id
+                        and breakdown_values.member_code = versions_to_build.member_code
+                        and breakdown_values.period_month = versions_to_build.period_month
+            {%- endif %}
+            where breakdown_values.dataset = '<<dataset>>'
         ),
 
         codes_by_row as (
             select
                 row_key,
         <<pivots>>
-                count(*) - count(code) as unmapped_value_count
+                count(*) - count(code) as unmapped_value_count,
+                min(build_fingerprint) as build_fingerprint
             from harmonised_values
             group by row_key
         ),
@@ -283,7 +320,8 @@ def harmonised_sql(dataset: Dataset) -> str:
         <<cross_section>>
                     as cross_section,
                 current_rows.person_count,
-                coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value
+                coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value,
+                {{ build_fingerprint(['codes_by_row.build_fingerprint']) }} as build_fingerprint
             from current_rows
             left join codes_by_row on current_rows.row_key = codes_by_row.row_key
         ),
@@ -342,7 +380,8 @@ def fact_sql(dataset: Dataset) -> str:
         "Incremental by member-month (delete+insert on member_code and period_month, so a "
         "corrected return replaces all its rows, and a combination the correction dropped "
         "disappears). A run rebuilds the member-months that are new, whose current rows no "
-        "longer reconcile with the fact (row count or sum differs: most corrections), that have "
+        "longer reconcile with the fact (row count, sum or a checksum of the codes differs: most "
+        "corrections, and every member-month a mapping change gave other codes), that have "
         "a withdrawn version (pidc withdraw: an earlier version may count again with the same "
         "row count and sum), every member-month of the last pidc_incremental_lookback_months "
         "months (late returns and corrections arrive there), and every member-month of the "
@@ -351,7 +390,6 @@ def fact_sql(dataset: Dataset) -> str:
         "became nil or disappeared. A --full-refresh gives the same table "
         "(tests/warehouse/test_dbt_marts.py).",
         """
-        -- depends_on: {{ ref('int_<<dataset>>_current_rows') }}
         -- depends_on: {{ ref('int_return_versions') }}
         with
 
@@ -365,14 +403,47 @@ def fact_sql(dataset: Dataset) -> str:
             {%- set built_columns = adapter.get_columns_in_relation(this)
                 | map(attribute='name') | map('lower') | list %}
             {%- set columns_missing = <<columns>> | reject('in', built_columns) | list %}
+            -- What the member-month holds, as row count, sum and two checksums of the codes
+            -- (one weighted by rows, one by count), from the harmonised rows and from the
+            -- fact: a new mapping (a code changed, int_<<dataset>>_harmonised) or counts moved
+            -- between combinations show in the checksums although row count and sum agree.
+            hashed_current_rows as (
+                select
+                    member_code,
+                    period_month,
+                    person_count,
+                    cast(hash(
+        <<hash_codes>>
+                    ) as hugeint) as code_hash
+                from harmonised_rows
+            ),
+
             current_member_months as (
                 select
                     member_code,
                     period_month,
                     count(*) as source_row_count,
-                    sum(person_count) as observed_count
-                from {{ ref('int_<<dataset>>_current_rows') }}
+                    sum(person_count) as observed_count,
+                    sum(code_hash) as code_checksum,
+                    sum(code_hash * person_count) as count_checksum
+                from hashed_current_rows
                 group by member_code, period_month
+            ),
+
+            hashed_built_rows as (
+                select
+                    member_code,
+                    period_month,
+                    source_row_count,
+                    observed_count,
+                    {%- if columns_missing %}
+                        cast(null as hugeint) as code_hash
+                    {%- else %}
+                        cast(hash(
+        <<hash_codes_built>>
+                        ) as hugeint) as code_hash
+                    {%- endif %}
+                from {{ this }}
             ),
 
             built_member_months as (
@@ -380,8 +451,10 @@ def fact_sql(dataset: Dataset) -> str:
                     member_code,
                     period_month,
                     sum(source_row_count) as source_row_count,
-                    sum(observed_count) as observed_count
-                from {{ this }}
+                    sum(observed_count) as observed_count,
+                    sum(code_hash * source_row_count) as code_checksum,
+                    sum(code_hash * observed_count) as count_checksum
+                from hashed_built_rows
                 group by member_code, period_month
             ),
 
@@ -421,6 +494,8 @@ def fact_sql(dataset: Dataset) -> str:
                     or built_member_months.source_row_count
                     <> current_member_months.source_row_count
                     or built_member_months.observed_count <> current_member_months.observed_count
+                    or built_member_months.code_checksum <> current_member_months.code_checksum
+                    or built_member_months.count_checksum <> current_member_months.count_checksum
                     or latest_built_month.period_month is null
                     {%- if columns_missing %}
                         -- the table was built without a column: rebuild every member-month
@@ -489,6 +564,8 @@ def fact_sql(dataset: Dataset) -> str:
         """,
         dataset=name,
         codes=_list(codes, 8, comma_after_last=True),
+        hash_codes=_list([*codes, "is_counted_cross_section"], 16),
+        hash_codes_built=_list([*codes, "is_counted_cross_section"], 20),
         key=key,
         columns="[\n"
         + _list([f"'{c['name']}'" for c in _fact_model(dataset)["columns"]], 8)
@@ -666,6 +743,7 @@ def unpivoted_sql(contract: Contract) -> str:
                     select
                         current_rows.row_key,
                         '<<dataset>>' as dataset,
+                        current_rows.submission_id,
                         current_rows.member_code,
                         current_rows.period_month,
                         breakdown_columns.column_name,
@@ -674,12 +752,21 @@ def unpivoted_sql(contract: Contract) -> str:
                         case breakdown_columns.column_name
                 <<cases>>
                         end as raw_value,
-                        current_rows.person_count
+                        current_rows.person_count,
+                        {{ build_fingerprint() }} as build_fingerprint
                     from {{ ref('int_<<dataset>>_current_rows') }} as current_rows
                     cross join (
                         values
                 <<values>>
                     ) as breakdown_columns (column_name, column_type, code_list)
+                    {%- if is_incremental() %}
+                        inner join versions_to_build
+                            on
+                                versions_to_build.dataset = '<<dataset>>'
+                                and current_rows.submission_id = versions_to_build.submission_id
+                                and current_rows.member_code = versions_to_build.member_code
+                                and current_rows.period_month = versions_to_build.period_month
+                    {%- endif %}
                 ),
                 """,
                 dataset=name,
@@ -690,9 +777,27 @@ def unpivoted_sql(contract: Contract) -> str:
     return _sql(
         "Long format: one row per current dataset row x breakdown column, holding the value "
         "exactly as the member wrote it, with the column's contract type (country, port or "
-        "code) and code list. One harmonisation model then serves every dataset.",
+        "code) and code list. One harmonisation model then serves every dataset. Incremental "
+        "by return version (macros/harmonised.sql): a run adds the rows of the current "
+        "versions not in the table yet, after its pre-hook deleted the rows of the versions "
+        "that are no longer current (and every row when this SQL changed: build_fingerprint).",
         """
+        {{
+            config(
+                materialized='incremental',
+                incremental_strategy='append',
+                on_schema_change='sync_all_columns',
+                pre_hook="{{ delete_rows_to_reharmonise(this) }}",
+            )
+        }}
+        -- depends_on: {{ ref('int_return_versions') }}
         with
+
+        {% if is_incremental() %}
+            versions_to_build as (
+                {{ return_versions_to_build() }}
+            ),
+        {% endif %}
 
         <<ctes>>
         unioned as (
@@ -924,6 +1029,14 @@ def intermediate_yaml(contract: Contract) -> str:
                     "largest, ties to the smaller cross_section."
                 ),
                 "data_tests": ["not_null"],
+            },
+            {
+                "name": "build_fingerprint",
+                "description": (
+                    "md5 of what built the row: the mapping seeds and the SQL of this model and "
+                    "of the models before it. An incremental run harmonises again every row "
+                    "whose fingerprint is not today's (macros/harmonised.sql)."
+                ),
             },
         ]
         models.append(_current_rows_model(dataset))

@@ -3,8 +3,8 @@
 The sample generator writes 14 months of returns for every member (so a 12-month alert baseline
 exists); the files received before a cut-off are ingested in arrival order, in one call
 (ingestion.intake.ingest_files: the outcomes of one file at a time), and `dbt build` runs; the rest (the last months, late returns, corrections) are ingested and
-`dbt build` runs again, so the facts take their incremental path. A copy of that warehouse is
-then rebuilt with `--full-refresh`. Shared by every test that only reads it (the ``sample``
+`dbt build` runs again, so the facts and the harmonised chain take their incremental path. A
+copy of that warehouse then has the chain and the facts rebuilt with `--full-refresh`. Shared by every test that only reads it (the ``sample``
 fixture of tests/conftest.py).
 """
 
@@ -95,6 +95,59 @@ def _ingest(home: Home, files: list[Path]) -> None:
         assert outcome.status == "accepted", (outcome.file_name, outcome.message)
 
 
+# The incremental models a --full-refresh copy rebuilds: the harmonised chain (kept by return
+# version, dbt_project/macros/harmonised.sql) and the facts (kept by member-month).
+HARMONISED_CHAIN = [
+    "int_breakdown_values_unpivoted",
+    "int_breakdown_values_harmonised",
+    "int_*_harmonised",
+    "fct_*",
+]
+
+
+def chain_tables() -> list[str]:
+    """The tables of HARMONISED_CHAIN, schema-qualified."""
+    from pidc.contract import load_contract
+
+    names = load_contract().dataset_names
+    return [
+        "intermediate.int_breakdown_values_unpivoted",
+        "intermediate.int_breakdown_values_harmonised",
+        *[f"intermediate.int_{name}_harmonised" for name in names],
+        *[f"marts.fct_{name}" for name in names],
+    ]
+
+
+def differences(warehouse: Path, refreshed: Path) -> dict[str, tuple[int, int]]:
+    """Per chain table that differs: the rows only in ``warehouse`` and only in ``refreshed``
+    (EXCEPT ALL both ways, so a duplicated row counts too), column by column by name (a column
+    an incremental run added back comes last, where a full refresh puts it in place)."""
+    found = {}
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        connection.execute(f"attach '{refreshed}' as refreshed (read_only)")
+        for table in chain_tables():
+            schema, name = table.split(".")
+            columns = ", ".join(
+                f'"{row[0]}"'
+                for row in connection.execute(
+                    "select column_name from information_schema.columns where table_catalog ="
+                    " 'refreshed' and table_schema = ? and table_name = ? order by ordinal_position",
+                    [schema, name],
+                ).fetchall()
+            )
+            counts = tuple(
+                connection.execute(
+                    f"select count(*) from (select {columns} from {left}"
+                    f" except all select {columns} from {right})"
+                ).fetchone()[0]
+                for left, right in ((table, f"refreshed.{table}"), (f"refreshed.{table}", table))
+            )
+            rows = connection.execute(f"select count(*) from {table}").fetchone()[0]
+            if counts != (0, 0) or rows == 0:
+                found[table] = counts
+    return found
+
+
 _BUILDS: dict[str, SampleBuild] = {}
 
 
@@ -126,7 +179,7 @@ def sample_build_once(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
         shutil.copy(path, refresh_root / path.name)
     failures += run_dbt(
         refresh_root,
-        ["run", "--full-refresh", "--select", "fct_*", "--vars", variables],
+        ["run", "--full-refresh", "--select", *HARMONISED_CHAIN, "--vars", variables],
         refresh_root / "dbt_target",
     )
     _BUILDS["sample"] = SampleBuild(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from support.warehouse import SampleBuild
+from support.warehouse import SampleBuild, differences
 
 from pidc.contract import load_contract
 
@@ -221,6 +221,13 @@ def test_incremental_facts_equal_a_full_refresh(sample: SampleBuild) -> None:
             rows = connection.execute(f"select count(*) from {table}").fetchone()[0]
             assert (only_incremental, only_refreshed) == (0, 0), dataset
             assert rows > 0
+
+
+def test_the_incremental_harmonised_chain_equals_a_full_refresh(sample: SampleBuild) -> None:
+    """int_breakdown_values_unpivoted, int_breakdown_values_harmonised and every
+    int_<dataset>_harmonised (kept by return version) hold, row for row, what a --full-refresh
+    builds, and so do the facts."""
+    assert differences(sample.warehouse, sample.full_refresh_warehouse) == {}
 
 
 def test_sharing_rules_reach_the_access_mart(sample: SampleBuild) -> None:

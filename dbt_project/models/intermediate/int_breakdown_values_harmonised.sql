@@ -7,14 +7,47 @@
 --                    generic mapping, else the code list's own label.
 -- An alias or label that points at two different codes is ambiguous and left unmapped: the
 -- platform reports what it cannot map rather than guess. Unmapped values keep code null.
+-- Incremental by return version (macros/harmonised.sql): a run harmonises the values of the
+-- current versions not in the table yet, after its pre-hook deleted the rows of the versions that
+-- are no longer current and, when a mapping seed or the SQL of this model or the one before
+-- changed since they were harmonised (their build_fingerprint is not today's), every row.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_rows_to_reharmonise(
+            this, upstream='int_breakdown_values_unpivoted', seeds=true
+        ) }}",
+    )
+}}
+-- depends_on: {{ ref('int_return_versions') }}
 with
+
+{% if is_incremental() %}
+    versions_to_build as (
+        {{ return_versions_to_build() }}
+    ),
+{% endif %}
 
 breakdown_values as (
     select
-        *,
-        upper(trim(raw_value)) as value_as_code,
-        {{ normalise_label('raw_value') }} as value_normalised
-    from {{ ref('int_breakdown_values_unpivoted') }}
+        unpivoted.*,
+        upper(trim(unpivoted.raw_value)) as value_as_code,
+        {{ normalise_label('unpivoted.raw_value') }} as value_normalised
+    from {{ ref('int_breakdown_values_unpivoted') }} as unpivoted
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                unpivoted.dataset = versions_to_build.dataset
+                and unpivoted.submission_id = versions_to_build.submission_id
+                and unpivoted.member_code = versions_to_build.member_code
+                and unpivoted.period_month = versions_to_build.period_month
+    {%- endif %}
+),
+
+seeds as (
+    select {{ mapping_seeds_digest() }} as digest
 ),
 
 country_codes as (
@@ -97,6 +130,7 @@ matched as (
     select
         breakdown_values.row_key,
         breakdown_values.dataset,
+        breakdown_values.submission_id,
         breakdown_values.member_code,
         breakdown_values.period_month,
         breakdown_values.column_name,
@@ -134,8 +168,11 @@ matched as (
                 then 'generic_label'
             when breakdown_values.column_type = 'code' and list_labels.code is not null
                 then 'code_list_label'
-        end as match_method
+        end as match_method,
+        {{ build_fingerprint(['seeds.digest', 'breakdown_values.build_fingerprint']) }}
+            as build_fingerprint
     from breakdown_values
+    cross join seeds
     left join country_codes
         on
             breakdown_values.column_type = 'country'

@@ -2,13 +2,32 @@
 -- do not edit by hand.
 -- Long format: one row per current dataset row x breakdown column, holding the value exactly as
 -- the member wrote it, with the column's contract type (country, port or code) and code list. One
--- harmonisation model then serves every dataset.
+-- harmonisation model then serves every dataset. Incremental by return version
+-- (macros/harmonised.sql): a run adds the rows of the current versions not in the table yet, after
+-- its pre-hook deleted the rows of the versions that are no longer current (and every row when
+-- this SQL changed: build_fingerprint).
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_rows_to_reharmonise(this) }}",
+    )
+}}
+-- depends_on: {{ ref('int_return_versions') }}
 with
+
+{% if is_incremental() %}
+    versions_to_build as (
+        {{ return_versions_to_build() }}
+    ),
+{% endif %}
 
 movements_values as (
     select
         current_rows.row_key,
         'movements' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -25,7 +44,8 @@ movements_values as (
             when 'sex' then cast(current_rows.sex as varchar)
             when 'age_group' then cast(current_rows.age_group as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_movements_current_rows') }} as current_rows
     cross join (
         values
@@ -39,12 +59,21 @@ movements_values as (
         ('sex', 'code', 'sex'),
         ('age_group', 'code', 'age_group')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'movements'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 permits_values as (
     select
         current_rows.row_key,
         'permits' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -54,19 +83,29 @@ permits_values as (
             when 'permit_type' then cast(current_rows.permit_type as varchar)
             when 'nationality' then cast(current_rows.nationality as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_permits_current_rows') }} as current_rows
     cross join (
         values
         ('permit_type', 'code', 'permit_type'),
         ('nationality', 'country', cast(null as varchar))
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'permits'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 irregular_values as (
     select
         current_rows.row_key,
         'irregular' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -79,7 +118,8 @@ irregular_values as (
             when 'age_group' then cast(current_rows.age_group as varchar)
             when 'detection_location' then cast(current_rows.detection_location as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_irregular_current_rows') }} as current_rows
     cross join (
         values
@@ -89,12 +129,21 @@ irregular_values as (
         ('age_group', 'code', 'age_group'),
         ('detection_location', 'code', 'detection_location')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'irregular'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 refusals_values as (
     select
         current_rows.row_key,
         'refusals' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -105,7 +154,8 @@ refusals_values as (
             when 'nationality' then cast(current_rows.nationality as varchar)
             when 'reason' then cast(current_rows.reason as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_refusals_current_rows') }} as current_rows
     cross join (
         values
@@ -113,12 +163,21 @@ refusals_values as (
         ('nationality', 'country', cast(null as varchar)),
         ('reason', 'code', 'refusal_reason')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'refusals'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 document_fraud_values as (
     select
         current_rows.row_key,
         'document_fraud' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -132,7 +191,8 @@ document_fraud_values as (
             when 'port' then cast(current_rows.port as varchar)
             when 'embarkation_country' then cast(current_rows.embarkation_country as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_document_fraud_current_rows') }} as current_rows
     cross join (
         values
@@ -143,12 +203,21 @@ document_fraud_values as (
         ('port', 'port', cast(null as varchar)),
         ('embarkation_country', 'country', cast(null as varchar))
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'document_fraud'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 facilitation_values as (
     select
         current_rows.row_key,
         'facilitation' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -161,7 +230,8 @@ facilitation_values as (
             when 'sex' then cast(current_rows.sex as varchar)
             when 'age_group' then cast(current_rows.age_group as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_facilitation_current_rows') }} as current_rows
     cross join (
         values
@@ -171,12 +241,21 @@ facilitation_values as (
         ('sex', 'code', 'sex'),
         ('age_group', 'code', 'age_group')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'facilitation'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 removals_values as (
     select
         current_rows.row_key,
         'removals' as dataset,
+        current_rows.submission_id,
         current_rows.member_code,
         current_rows.period_month,
         breakdown_columns.column_name,
@@ -189,7 +268,8 @@ removals_values as (
             when 'sex' then cast(current_rows.sex as varchar)
             when 'age_group' then cast(current_rows.age_group as varchar)
         end as raw_value,
-        current_rows.person_count
+        current_rows.person_count,
+        {{ build_fingerprint() }} as build_fingerprint
     from {{ ref('int_removals_current_rows') }} as current_rows
     cross join (
         values
@@ -199,6 +279,14 @@ removals_values as (
         ('sex', 'code', 'sex'),
         ('age_group', 'code', 'age_group')
     ) as breakdown_columns (column_name, column_type, code_list)
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                versions_to_build.dataset = 'removals'
+                and current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 unioned as (

@@ -7,20 +7,56 @@
 -- order: rows sharing it form one cross-section of a table broken down more than one way, and
 -- every cross-section of a return adds up to the same people. is_counted_cross_section marks the
 -- one cross-section per return that counts, the largest (ties go to the smaller cross_section), so
--- a sum over it counts everyone once.
+-- a sum over it counts everyone once. Incremental by return version (macros/harmonised.sql): a run
+-- adds the rows of the current versions not in the table yet, after its pre-hook deleted the rows
+-- of the versions that are no longer current and, when a mapping seed or the SQL of the chain
+-- changed since (build_fingerprint, macros/harmonised.sql), every row.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='sync_all_columns',
+        pre_hook="{{ delete_rows_to_reharmonise(
+            this, dataset='irregular', upstream='int_breakdown_values_harmonised'
+        ) }}",
+    )
+}}
+-- depends_on: {{ ref('int_return_versions') }}
 with
 
+{% if is_incremental() %}
+    versions_to_build as (
+        {{ return_versions_to_build(dataset='irregular') }}
+    ),
+{% endif %}
+
 current_rows as (
-    select * from {{ ref('int_irregular_current_rows') }}
+    select current_rows.*
+    from {{ ref('int_irregular_current_rows') }} as current_rows
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                current_rows.submission_id = versions_to_build.submission_id
+                and current_rows.member_code = versions_to_build.member_code
+                and current_rows.period_month = versions_to_build.period_month
+    {%- endif %}
 ),
 
 harmonised_values as (
     select
-        row_key,
-        column_name,
-        code
-    from {{ ref('int_breakdown_values_harmonised') }}
-    where dataset = 'irregular'
+        breakdown_values.row_key,
+        breakdown_values.column_name,
+        breakdown_values.code,
+        breakdown_values.build_fingerprint
+    from {{ ref('int_breakdown_values_harmonised') }} as breakdown_values
+    {%- if is_incremental() %}
+        inner join versions_to_build
+            on
+                breakdown_values.submission_id = versions_to_build.submission_id
+                and breakdown_values.member_code = versions_to_build.member_code
+                and breakdown_values.period_month = versions_to_build.period_month
+    {%- endif %}
+    where breakdown_values.dataset = 'irregular'
 ),
 
 codes_by_row as (
@@ -31,7 +67,8 @@ codes_by_row as (
         max(case when column_name = 'sex' then code end) as sex_code,
         max(case when column_name = 'age_group' then code end) as age_group_code,
         max(case when column_name = 'detection_location' then code end) as detection_location_code,
-        count(*) - count(code) as unmapped_value_count
+        count(*) - count(code) as unmapped_value_count,
+        min(build_fingerprint) as build_fingerprint
     from harmonised_values
     group by row_key
 ),
@@ -54,7 +91,8 @@ harmonised as (
         || (case when codes_by_row.detection_location_code = '_T' then '1' else '0' end)
             as cross_section,
         current_rows.person_count,
-        coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value
+        coalesce(codes_by_row.unmapped_value_count, 0) > 0 as has_unmapped_value,
+        {{ build_fingerprint(['codes_by_row.build_fingerprint']) }} as build_fingerprint
     from current_rows
     left join codes_by_row on current_rows.row_key = codes_by_row.row_key
 ),
