@@ -30,9 +30,10 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
-        folder = DBT_PROJECT_DIR / "target" / f"pytest-{worker}"
-        os.environ["DBT_TARGET_PATH"] = str(folder)
-        os.environ["DBT_LOG_PATH"] = str(folder / "logs")
+        # Relative, so each dbt project a test builds (the real one, a test's own small fixture
+        # project) keeps its own manifest: one absolute folder would mix their partial parsing.
+        os.environ["DBT_TARGET_PATH"] = f"target/pytest-{worker}"
+        os.environ["DBT_LOG_PATH"] = str(DBT_PROJECT_DIR / "target" / f"pytest-{worker}" / "logs")
 
 
 # Session fixtures that cost a minute or more: under pytest-xdist every test that uses one runs on

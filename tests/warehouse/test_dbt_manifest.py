@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 
-from orchestration.transform import manifest_is_current
+from orchestration.transform import dbt_target_path, manifest_is_current
 from pidc.settings import DBT_PROJECT_DIR
 
 
@@ -14,8 +14,9 @@ def test_manifest_is_current_follows_project_file_times(tmp_path):
     project = tmp_path / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     assert not manifest_is_current(project)  # never parsed
-    manifest = project / "target" / "manifest.json"
-    manifest.parent.mkdir()
+    # where dbt writes it: target/, or DBT_TARGET_PATH (each pytest-xdist worker has its own)
+    manifest = project / dbt_target_path() / "manifest.json"
+    manifest.parent.mkdir(parents=True)
     manifest.write_text("{}")
     newest = max(p.stat().st_mtime for p in project.rglob("*") if p.is_file())
     os.utime(manifest, (newest + 10, newest + 10))
