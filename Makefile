@@ -9,9 +9,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The dashboard's port: make run PORT=8502
 PORT ?= 8501
-# pytest workers for make test: 1 (one process) until two workers are proven on CI; make test
-# TEST_WORKERS=2 runs pytest-xdist (tests/conftest.py keeps files and shared builds together)
-TEST_WORKERS ?= 1
+# pytest workers for make test: two pytest-xdist workers, one per core of the 2-core machines
+# (tests/conftest.py keeps a file's tests and each shared build on one worker, and gives each
+# worker its own dbt target folder); make test TEST_WORKERS=1 runs one process
+TEST_WORKERS ?= 2
 PYTEST_PARALLEL := $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
 export UV_PYTHON_PREFERENCE := only-system
 export UV_PROJECT_ENVIRONMENT := $(VENV)
