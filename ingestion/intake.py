@@ -86,6 +86,9 @@ class IngestOutcome:
     rows_rejected: int
     report_path: Path | None
     message: str
+    # A landing file the ledger already has under the same name and arrival time: not read
+    # again (a duplicate). A run over a landing folder that keeps years of files has thousands.
+    unchanged: bool = False
 
 
 @dataclass
@@ -370,6 +373,7 @@ def _ingest_chunk(
     seen: dict[tuple, int] = {}
     twins: dict[int, int] = {}
     known: list[tuple] = []
+    unchanged: set[int] = set()  # indexes of the files the ledger has under their name and time
     for path in files:
         who, refusal = sender(path, member, home)
         name = shown_file_name(path.name)
@@ -378,6 +382,7 @@ def _ingest_chunk(
         earlier = (received or {}).get((who, name, _received_at(path, received_at)))
         if earlier:
             submission_id, sha256, status = earlier
+            unchanged.add(len(known))
             known.append([who, refusal, name, sha256, (submission_id, status)])
         else:
             known.append([who, refusal, name, file_sha256(path), None])
@@ -410,7 +415,7 @@ def _ingest_chunk(
         if twin is None:
             twin = seen.get((sha256, who, path.name))
         if previous:
-            outcomes[index] = _duplicate(name, sha256, who, *previous)
+            outcomes[index] = _duplicate(name, sha256, who, *previous, unchanged=index in unchanged)
             continue
         if twin is not None:
             twins[index] = twin  # told below, with the earlier file's submission id
@@ -458,7 +463,15 @@ def _ingest_chunk(
     return ordered
 
 
-def _duplicate(name: str, sha256: str, who: str | None, submission_id: str, status: str):
+def _duplicate(
+    name: str,
+    sha256: str,
+    who: str | None,
+    submission_id: str,
+    status: str,
+    *,
+    unchanged: bool = False,
+):
     """The outcome of a file whose bytes were received before as ``submission_id``."""
     return IngestOutcome(
         submission_id=submission_id,
@@ -471,6 +484,7 @@ def _duplicate(name: str, sha256: str, who: str | None, submission_id: str, stat
         rows_rejected=0,
         report_path=None,
         message=f"already received as submission {submission_id} ({status}); not loaded again",
+        unchanged=unchanged,
     )
 
 

@@ -281,10 +281,21 @@ def build_intake_assets() -> dg.AssetsDefinition:
                 outcomes.extend(
                     ingest_path(target, platform_home, on_file=lambda _: progress.current.advance())
                 )
+        # One line per file read (each is an event in the run's log); the landing files the
+        # ledger already had, often thousands kept over the years, are counted in one line.
+        unchanged = 0
         for outcome in outcomes:
+            if outcome.unchanged:
+                unchanged += 1
+                continue
             warn = outcome.status in ("rejected", "refused", "skipped")
             log = context.log.warning if warn else context.log.info
             log(f"{outcome.file_name}: {outcome.status} - {outcome.message}")
+        if unchanged:
+            context.log.info(
+                f"{unchanged} landing files already received under the same name and arrival "
+                "time: not read again (duplicate)"
+            )
         statuses = Counter(outcome.status for outcome in outcomes)
         metadata = {
             "files_seen": len(outcomes),

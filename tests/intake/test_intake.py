@@ -425,20 +425,32 @@ def test_a_new_run_does_not_read_files_the_ledger_already_has(home, monkeypatch)
     again = {o.file_name: o for o in ingest_path(home.landing, home, today=TODAY)}
     assert sorted(hashed) == ["FJI_refusals_2026-10.csv", "TON_refusals_2026-10.csv"]
     assert again["FJI_bad_2026-10.csv"].status == "duplicate"
+    assert again["FJI_bad_2026-10.csv"].unchanged  # the same landing file: not read again
+    assert not again["FJI_refusals_2026-10.csv"].unchanged
     assert again["FJI_bad_2026-10.csv"].submission_id == first["FJI_bad_2026-10.csv"].submission_id
     assert again["FJI_refusals_2026-10.csv"].status == "accepted"
     # Nothing changed since: a third run reads nothing and reports every file as received.
     hashed.clear()
     third = ingest_path(home.landing, home, today=TODAY)
     assert hashed == [] and {o.status for o in third} == {"duplicate"}
+    assert all(o.unchanged for o in third)
 
 
-def test_a_list_of_files_gets_the_outcomes_it_would_get_one_file_at_a_time(home, tmp_path):
+@pytest.mark.parametrize("chunk_files", [None, 2], ids=["one batch", "batches of two"])
+def test_a_list_of_files_gets_the_outcomes_it_would_get_one_file_at_a_time(
+    home, tmp_path, monkeypatch, chunk_files
+):
     """ingest_files: one connection and batch for the list, and, file by file, the outcome and
     ledger row that ingesting the same files one at a time in the same order gives: accepted,
     rejected, a nil return, a correction superseding, a copy of an earlier file of the list (a
-    duplicate) and a link (refused, never opened)."""
+    duplicate) and a link (refused, never opened).
+
+    In batches of two, the copy and its original are in different batches, with the link
+    between them: the copy is still found to repeat the original's submission."""
     from ingestion import intake
+
+    if chunk_files:
+        monkeypatch.setattr(intake, "CHUNK_FILES", chunk_files)
 
     alone_home = make_home(tmp_path / "alone").ensure()
     nil = "member,period,category,nationality,sex,age_group,detection_location,count\n"
@@ -515,6 +527,36 @@ def test_a_list_of_files_gets_the_outcomes_it_would_get_one_file_at_a_time(home,
     assert rows(home, returns) == rows(alone_home, returns)
 
 
+def test_an_error_writing_a_batch_keeps_the_batches_before_and_writes_none_after(home, monkeypatch):
+    """When writing a batch fails, the batches committed before stay, nothing of the failing
+    batch or of those after it is in the warehouse, and the next run ingests what is missing."""
+    from ingestion import intake
+
+    monkeypatch.setattr(intake, "CHUNK_FILES", 1)
+    for number, (member, port) in enumerate((("FJI", "FJNAN"), ("TON", "TOTBU"), ("WSM", "WSAPW"))):
+        land(home, member, f"{member}_refusals_2026-10.csv",
+             REFUSALS_HEADER + f"{member},2026-10,{port},CHN,C,4\n",
+             mtime=1_790_000_000 + number)  # fmt: skip
+    real_append, appended = intake.append_batch, []
+
+    def fail_the_second(connection, batch):
+        appended.append(batch)
+        if len(appended) == 2:
+            raise OSError("disk full")
+        real_append(connection, batch)
+
+    monkeypatch.setattr(intake, "append_batch", fail_the_second)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_path(home.landing, home, today=TODAY)
+    assert len(appended) == 2  # the third batch is never written
+    assert rows(home, "select member from raw.submissions") == [("FJI",)]
+    assert rows(home, "select member, count(*) from raw.refusals group by all") == [("FJI", 1)]
+    monkeypatch.setattr(intake, "append_batch", real_append)
+    again = ingest_path(home.landing, home, today=TODAY)
+    assert [o.status for o in again] == ["duplicate", "accepted", "accepted"]
+    assert rows(home, "select count(*) from raw.refusals") == [(3,)]
+
+
 def test_a_copy_within_one_batch_names_the_submission_it_repeats(home):
     """Two files with the same bytes in one batch: the second is a duplicate that names the
     first's submission id (not its file name), like a copy of a file received earlier."""
@@ -524,6 +566,7 @@ def test_a_copy_within_one_batch_names_the_submission_it_repeats(home):
     first, copy = ingest_path(home.landing, home, today=TODAY)
     assert (first.status, copy.status) == ("accepted", "duplicate")
     assert copy.submission_id == first.submission_id != first.file_name
+    assert not copy.unchanged  # a new arrival, read, whose bytes repeat an earlier file
     assert f"submission {first.submission_id} (accepted in this batch)" in copy.message
     assert rows(home, "select count(*) from raw.submissions") == [(1,)]
 

@@ -113,6 +113,54 @@ def test_rejected_files_fail_the_intake_check_with_their_reports(tmp_path):
     assert rejected_files_check(outcomes[:1]).passed
 
 
+def test_an_intake_run_logs_each_file_read_and_counts_the_ones_already_received(
+    tmp_path, monkeypatch
+):
+    """A landing folder keeps years of files: each file the ledger already has under its name
+    and arrival time is counted in one line of the run's log, not logged one by one (each line is
+    an event Dagster stores); every file read, a copy of an earlier file included, keeps its
+    line, and the counts are unchanged."""
+    from ingestion import intake
+    from orchestration.intake import build_intake_assets
+
+    platform_home = home(tmp_path).ensure()
+
+    def outcome(name, status, *, unchanged=False):
+        return intake.IngestOutcome(
+            f"id-{name}", name, "sha", status, "FJI", 1, int(status == "accepted"), 0, None,
+            "a message", unchanged=unchanged,
+        )  # fmt: skip
+
+    outcomes = [
+        *(outcome(f"FJI_old_{n}.csv", "duplicate", unchanged=True) for n in range(3)),
+        outcome("FJI_refusals_2026-10.csv", "accepted"),
+        outcome("FJI_refusals_2026-10_copy.csv", "duplicate"),
+    ]
+    monkeypatch.setattr(intake, "ingest_path", lambda *args, **kwargs: list(outcomes))
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [build_intake_assets()],
+        instance=instance,
+        resources={"home": HomeResource(root=str(platform_home.root))},
+    )
+    assert result.success
+    messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert not any("FJI_old_" in message for message in messages)
+    assert sum("FJI_refusals_2026-10.csv: accepted" in message for message in messages) == 1
+    assert sum("FJI_refusals_2026-10_copy.csv: duplicate" in message for message in messages) == 1
+    assert (
+        sum(
+            "3 landing files already received under the same name and arrival time" in message
+            for message in messages
+        )
+        == 1
+    )
+    [materialization, *_] = result.get_asset_materialization_events()
+    metadata = materialization.materialization.metadata
+    assert metadata["files_duplicate"].value == 4
+    assert metadata["files_seen"].value == 5
+
+
 # --- compliance reminders ---------------------------------------------------------------------
 
 
