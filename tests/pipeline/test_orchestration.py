@@ -498,6 +498,7 @@ class _Outcome:
     rows_rejected: int
     report_path: Path | None
     message: str
+    unchanged: bool = False  # as ingestion.intake.IngestOutcome
 
 
 def _fake_ingest_path(path: Path, platform_home, on_file=None) -> list[_Outcome]:
