@@ -20,12 +20,11 @@ from ingestion.parsers.common import (
     LINEAGE,
     ParsedSubmission,
     PeriodError,
-    fill_defaults,
     parse_period,
 )
 from ingestion.parsers.csv_returns import header_name
 from ingestion.report import ERROR, Problem
-from pidc.contract import Contract, Dataset, load_contract
+from pidc.contract import Column, Contract, Dataset, load_contract
 from pidc.normalise import normalise_label
 
 RETURN_SHEET = "Return"
@@ -150,21 +149,56 @@ def _period_cell(value: object) -> object:
 _DECIMAL_COMMA = re.compile(r"^(\d[\d\s\u00a0\u202f]*),(\d{1,2})$")
 
 
-def _as_entered(contract: Contract, dataset: Dataset, columns: list[str], values: list[str]):
-    """The row's cells as the English edition would hold them: a drop-down label (English or
-    French) becomes its code, oui/non become yes/no, a count typed with a decimal comma gets a
-    decimal point; anything else is left to validation."""
-    out = []
-    for name, text in zip(columns, values, strict=True):
-        column = dataset.column(name)
-        if text and column.type == "code" and column.code_list:
-            text = contract.code_for_label(column.code_list, text) or text
-        elif text and column.type == "boolean":
-            text = BOOLEAN_WORDS.get(text.strip().lower(), text)
-        elif text and column.type == "count":
-            text = _DECIMAL_COMMA.sub(r"\1.\2", text)
-        out.append(text)
-    return out
+def _entered_as(contract: Contract, column: Column):
+    """The function reading one of ``column``'s cell texts as the English edition holds it: a
+    drop-down label (English or French) becomes its code, oui/non become yes/no, a count typed
+    with a decimal comma gets a decimal point; anything else is left to validation."""
+    if column.type == "code" and column.code_list:
+        code_list = column.code_list
+        return lambda text: contract.code_for_label(code_list, text) or text
+    if column.type == "boolean":
+        return lambda text: BOOLEAN_WORDS.get(text.strip().lower(), text)
+    if column.type == "count":
+        return lambda text: _DECIMAL_COMMA.sub(r"\1.\2", text)
+    return None
+
+
+def _sheet_columns(
+    contract: Contract, dataset: Dataset, columns: list[str], rows: list[list[object]]
+) -> tuple[dict[str, list[str]], list[int]]:
+    """The data rows of a sheet (``rows`` from its header row down) as text columns read as
+    entered (:func:`_entered_as`), and the 1-based row number of each; blank rows are skipped.
+
+    Columnar and cached: each distinct cell value of a column is converted once, since a
+    return repeats the same codes and small counts down thousands of rows.
+    """
+    width = len(columns)
+    body = [
+        row[:width] if len(row) >= width else [*row, *([None] * (width - len(row)))]
+        for row in rows[1:]
+    ]
+    # (type, value): 1, 1.0 and True are equal as keys but not as cells ("1", "1", "True").
+    texts: dict[tuple[type, object], str] = {}
+
+    def text_of(value: object) -> str:
+        key = (value.__class__, value)
+        found = texts.get(key)
+        if found is None:
+            found = texts[key] = cell_text(value)
+        return found
+
+    if not body:
+        return {name: [] for name in columns}, []
+    by_column = [list(map(text_of, cells)) for cells in zip(*body, strict=True)]
+    kept = [index for index, row in enumerate(zip(*by_column, strict=True)) if any(row)]
+    read: dict[str, list[str]] = {}
+    for name, cells in zip(columns, by_column, strict=True):
+        convert = _entered_as(contract, dataset.column(name))
+        if convert is not None:
+            converted = {text: convert(text) for text in set(cells) if text}
+            cells = [converted.get(text, text) for text in cells]
+        read[name] = [cells[index] for index in kept]
+    return read, [index + 2 for index in kept]
 
 
 def parse_template(path: Path, member: str | None) -> ParsedSubmission:
@@ -240,18 +274,22 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
             continue
         sheet_columns = header
         _report_stray_cells(parsed, name, _stray_cells(rows, len(header), 1), header)
-        records = []
-        for index, row in enumerate(rows[1:], start=2):
-            values = [cell_text(v) for v in row[: len(sheet_columns)]]
-            values += [""] * (len(sheet_columns) - len(values))
-            if not any(values):
-                continue
-            values = _as_entered(contract, dataset, sheet_columns, values)
-            records.append([*values, name, index, None])  # one record per row: no column
-        frame = pd.DataFrame(records, columns=[*sheet_columns, *LINEAGE])
-        frame.insert(0, "period", period)
-        frame.insert(0, "member", parsed.member or "")
-        frame = fill_defaults(frame, dataset)
+        read, row_numbers = _sheet_columns(contract, dataset, sheet_columns, rows)
+        count = len(row_numbers)
+        # One record per row: the lineage names the sheet and row, no column.
+        lineage = [name] * count, row_numbers, [None] * count
+        columns = {"member": [parsed.member or ""] * count, "period": [period] * count, **read}
+        columns.update(zip(LINEAGE, lineage, strict=True))
+        # A blank optional cell, or an optional column an older template lacks, stands for the
+        # column's default, as fill_defaults reads every other format.
+        for column_name, default in dataset.defaults.items():
+            cells = columns.get(column_name)
+            columns[column_name] = (
+                [default] * count if cells is None else [text or default for text in cells]
+            )
+        frame = pd.DataFrame(columns)
+        if not count:  # typed as an empty sheet always was: text member and period, else object
+            frame = frame.astype(object).astype({"member": "str", "period": "str"})
         is_nil = nil_flags.get(name, False)
         if is_nil and not frame.empty and name != "observations":
             parsed.error(

@@ -332,6 +332,33 @@ def test_a_french_label_the_officer_types_without_accents_reads_as_its_code(tmp_
     assert parse_count(parsed.frames["refusals"]["count"].iloc[0]) == 2
 
 
+def test_each_cell_is_read_as_typed_though_a_sheet_is_read_column_by_column(tmp_path):
+    # The parser converts each distinct value of a column once: values that are equal in
+    # Python but not as cells (True, 1 and 1.0; "1" typed as text) must each keep their own
+    # reading, blank rows between figures are skipped and the rows keep their own numbers.
+    path = write_template(tmp_path / "typed.xlsx", "FJI", "2026-09")
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["refusals"]
+    cells = {
+        2: ["FJNAN", "CHN", "E", 1],
+        3: ["FJNAN", "IND", "C", 1.0],
+        5: ["FJNAN", "Indian", "E", True],
+        6: ["FJSUV", "CHN", "moyens de subsistance insuffisants", "1"],
+        8: ["FJSUV", "ind", "C", "3,0"],
+    }
+    for row, values in cells.items():
+        for column, value in enumerate(values, 1):
+            sheet.cell(row=row, column=column, value=value)
+    workbook.save(path)
+    frame = parse_template(path, "FJI").frames["refusals"]
+    assert frame["source_row"].tolist() == [2, 3, 5, 6, 8]
+    assert frame["count"].tolist() == ["1", "1", "True", "1", "3.0"]
+    assert frame["nationality"].tolist() == ["CHN", "IND", "Indian", "CHN", "ind"]
+    assert frame["port"].tolist() == ["FJNAN", "FJNAN", "FJNAN", "FJSUV", "FJSUV"]
+    assert frame["reason"].tolist() == ["E", "C", "E", "G", "C"]  # a French label as its code
+    assert set(frame["member"]) == {"FJI"} and set(frame["period"]) == {"2026-09"}
+
+
 @pytest.fixture(scope="module")
 def both_editions(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("editions")
