@@ -115,14 +115,12 @@ def history_warnings(
         if parsed_return.dataset == "observations":
             continue
         dataset = contract.dataset(parsed_return.dataset)
-        totals = pd.Series(
-            history.totals(member, dataset.name, parsed_return.period), dtype="float64"
-        )
+        totals = np.array(history.totals(member, dataset.name, parsed_return.period), "float64")
         if len(totals) < MIN_HISTORY_MONTHS:
             continue
         value = total_of(parsed_return, dataset)
-        median = float(totals.median())
-        mad = float((totals - median).abs().median())
+        median = float(np.median(totals))
+        mad = float(np.median(np.abs(totals - median)))
         if mad == 0:
             mad = max(1.0, median * 0.05)
         z_score = 0.6745 * (value - median) / mad

@@ -287,6 +287,7 @@ def _settle(
     # An accepted file loads every row it read except rows for months that have not ended,
     # which validation set aside (reported once per dataset); those count as rejected.
     loaded = sum(r.row_count for r in candidate.returns) if report.accepted else 0
+    summary = report.summary()
     ledger = {
         "submission_id": submission_id,
         "member": report.member,
@@ -301,7 +302,7 @@ def _settle(
         "rows_loaded": loaded,
         "rows_rejected": report.rows_read - loaded,
         "report_path": str(report_path),
-        "summary": report.summary(),
+        "summary": summary,
     }
     if report.accepted:
         archived = home.archive / f"{report.file_sha256}{path.suffix.lower()}"
@@ -330,7 +331,7 @@ def _settle(
         rows_loaded=ledger["rows_loaded"],
         rows_rejected=ledger["rows_rejected"],
         report_path=report_path,
-        message=report.summary(),
+        message=summary,
     )
 
 

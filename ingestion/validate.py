@@ -803,6 +803,7 @@ def validate_submissions(
             continue
         for item, part in prepared.groupby("__item", sort=False):
             by_item.setdefault(int(item), {})[name] = part.reset_index(drop=True)
+    empty: dict[str, pd.DataFrame] = {}  # a dataset's frame with no rows, shared (never changed)
     for item, (parsed, _) in enumerate(batch):
         if item not in members:
             continue
@@ -811,7 +812,9 @@ def validate_submissions(
             # A file's frame with no rows at all is still its frame (a nil return, say).
             prepared = by_item.get(item, {}).get(name)
             if prepared is None:
-                prepared = _empty_like([frame for _, frame in incoming[name]])
+                if name not in empty:
+                    empty[name] = _empty_like([frame for _, frame in incoming[name]])
+                prepared = empty[name]
             outcomes[item].problems += _mixed_age_bandings(prepared, name)
             file_frames[name] = prepared
         # Nil returns obey the same window as rows: none before the floor, none for a month
