@@ -287,9 +287,13 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
             columns[column_name] = (
                 [default] * count if cells is None else [text or default for text in cells]
             )
-        frame = pd.DataFrame(columns)
-        if not count:  # typed as an empty sheet always was: text member and period, else object
-            frame = frame.astype(object).astype({"member": "str", "period": "str"})
+        if count:
+            frame = pd.DataFrame(columns)
+        else:  # typed as an empty sheet always was: text member and period, else object
+            frame = pd.DataFrame({
+                column: pd.Series([], dtype="str" if column in ("member", "period") else object)
+                for column in columns
+            })  # fmt: skip
         is_nil = nil_flags.get(name, False)
         if is_nil and not frame.empty and name != "observations":
             parsed.error(
