@@ -263,7 +263,8 @@ def test_dashboard_only_mode_measures_two_kept_homes(tmp_path, capsys):
         build_serving(home / "serving.duckdb")
         homes.append(str(home))
     results = tmp_path / "results"
-    options = ["--dashboard-homes", ",".join(homes), "--query-repeats", "2"]
+    # One full render per page: the renders' own test (below) uses one too.
+    options = ["--dashboard-homes", ",".join(homes), "--query-repeats", "2", "--page-repeats", "1"]
     assert main([*options, "--results-dir", str(results)]) == 0
     result = json.loads((results / "latest-dashboard.json").read_text(encoding="utf-8"))
     pages = result["dashboard"]["largest_vs_sample"]

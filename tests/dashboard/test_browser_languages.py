@@ -219,10 +219,16 @@ def proper_nouns(walk_dashboard) -> list[str]:
     return sorted(names, key=len, reverse=True)
 
 
+# A page is settled when it has been quiet for QUIET_CHECKS looks in a row, QUIET_INTERVAL_MS
+# apart: half a second, longer than the gap between a run and the rerun it asks for.
+QUIET_CHECKS = 5
+QUIET_INTERVAL_MS = 125
+
+
 def settle(page, timeout: float = 60, *, after_action: bool = True) -> None:
     """Wait until the script run is over and the page is drawn: nothing running, no spinner,
-    no stale element, four times in a row. Streamlit shows a run a moment after it starts, so
-    the run an action started is given a second to show first."""
+    no stale element, :data:`QUIET_CHECKS` times in a row. Streamlit shows a run a moment after
+    it starts, so the run an action started is given a second to show first."""
     started = time.monotonic()
     while after_action and time.monotonic() - started < 1 and not page.evaluate(BUSY_SCRIPT):
         page.wait_for_timeout(100)
@@ -230,9 +236,9 @@ def settle(page, timeout: float = 60, *, after_action: bool = True) -> None:
     quiet = 0
     while time.monotonic() < deadline:
         quiet = 0 if page.evaluate(BUSY_SCRIPT) else quiet + 1
-        if quiet >= 4:
+        if quiet >= QUIET_CHECKS:
             return
-        page.wait_for_timeout(250)
+        page.wait_for_timeout(QUIET_INTERVAL_MS)
     raise AssertionError(f"{page.url} was still running after {timeout:.0f} s")
 
 
