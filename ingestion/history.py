@@ -32,10 +32,11 @@ def return_total(rows: pd.DataFrame, dataset: Dataset) -> int:
     """
     if rows.empty:
         return 0
-    breakdowns = [c.name for c in dataset.breakdowns]
-    # Which breakdowns are totals, as one integer per row (a bit per breakdown).
-    weights = np.array([1 << position for position in range(len(breakdowns))], dtype="int64")
-    pattern = (rows[breakdowns].to_numpy(dtype=object) == TOTAL).astype("int64") @ weights
+    # Which breakdowns are totals, as one integer per row (a bit per breakdown); read column by
+    # column, as selecting several columns of a frame copies them.
+    pattern = np.zeros(len(rows), dtype="int64")
+    for position, column in enumerate(dataset.breakdowns):
+        pattern |= (rows[column.name].to_numpy(dtype=object) == TOTAL).astype("int64") << position
     _, cross_section = np.unique(pattern, return_inverse=True)
     sums = np.zeros(int(cross_section.max()) + 1, dtype="int64")
     np.add.at(sums, cross_section, rows["count"].to_numpy(dtype="int64"))

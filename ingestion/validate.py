@@ -109,11 +109,13 @@ def reporting_window(today: dt.date | None = None) -> tuple[str, str]:
     return first or "1990-01", last_month
 
 
-def _future_rows(prepared: pd.DataFrame, last: str) -> pd.Series:
-    """Which prepared rows are for a month after ``last`` (a month that has not ended)."""
+def _future_rows(prepared: pd.DataFrame, last: str) -> np.ndarray:
+    """Which prepared rows are for a month after ``last`` (a month that has not ended); a row
+    whose month could not be read is not."""
     if "period__index" not in prepared:
-        return pd.Series(False, index=prepared.index)
-    return (prepared["period__index"] > month_index(last)).fillna(False).astype(bool)
+        return np.zeros(len(prepared), dtype=bool)
+    months = prepared["period__index"].to_numpy(dtype="float64", na_value=np.nan)
+    return months > month_index(last)  # NaN (no month) compares False
 
 
 def _future_summary(dataset: str, rows: pd.DataFrame, last: str, *, refused: bool) -> Problem:
