@@ -313,6 +313,10 @@ def pipeline(
         bool, typer.Option(help=N_("Print Dagster's and dbt's whole log here as well."))
     ] = False,
 ) -> None:
+    from ingestion.sandbox import start_workers
+
+    # Intake's file readers start on the other core while Dagster and dbt are imported.
+    start_workers()
     from orchestration import progress
     from orchestration.runner import PipelineError, run_pipeline
 

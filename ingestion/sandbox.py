@@ -407,6 +407,31 @@ def warm_up() -> None:
         pool.idle.append(worker)
 
 
+def start_workers() -> threading.Thread | None:
+    """Start this process's workers (``PIDC_PARSE_WORKERS``) in the background; the thread that
+    starts them, None when files are parsed in-process.
+
+    For a caller with seconds of its own work before intake reads anything (``pidc pipeline``
+    imports Dagster and dbt first): the workers start on the other core meanwhile, instead of
+    in front of the first files. Each request still carries the settings of its moment.
+    """
+    limits = SandboxLimits.from_environment()
+    if limits.in_process:
+        return None
+
+    def start() -> None:
+        missing = max(0, limits.workers - idle_workers())
+        starters = [threading.Thread(target=warm_up, daemon=True) for _ in range(missing)]
+        for starter in starters:
+            starter.start()
+        for starter in starters:
+            starter.join()
+
+    thread = threading.Thread(target=start, name="sandbox-start", daemon=True)
+    thread.start()
+    return thread
+
+
 def shutdown() -> None:
     """Stop the idle workers (each also stops by itself when its caller goes)."""
     global _POOL

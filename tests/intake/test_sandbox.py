@@ -219,6 +219,32 @@ def test_the_sandbox_is_the_default_and_in_process_is_a_setting(monkeypatch, tmp
     assert sandbox.read_file(good, "FJI") == os.getpid()
 
 
+def test_workers_started_ahead_are_the_ones_that_read(monkeypatch, tmp_path):
+    # pidc pipeline starts the readers while it imports Dagster and dbt; intake then reads with
+    # those same processes, which still refuse what they refused and read what they read.
+    good = tmp_path / "FJI_refusals_2026-09.csv"
+    good.write_text(GOOD_CSV)
+    monkeypatch.delenv("PIDC_PARSE_IN_PROCESS", raising=False)
+    monkeypatch.setenv("PIDC_PARSE_WORKERS", "2")
+    sandbox.shutdown()
+    try:
+        starting = sandbox.start_workers()
+        assert starting is not None
+        starting.join(timeout=60)
+        assert sandbox.idle_workers() == 2
+        started = {
+            worker.process.pid
+            for worker in sandbox._pool(sandbox.SandboxLimits.from_environment()).idle
+        }
+        monkeypatch.setattr(sandbox, "reader", _pid_reader)
+        assert sandbox.read_file(good, "FJI") in started
+        assert sandbox.idle_workers() == 2  # no third worker was started
+    finally:
+        sandbox.shutdown()
+    monkeypatch.setenv("PIDC_PARSE_IN_PROCESS", "1")
+    assert sandbox.start_workers() is None  # parsing in-process: no worker to start
+
+
 def _pid_reader(path, member):
     return os.getpid()
 
