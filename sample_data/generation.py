@@ -38,7 +38,13 @@ from sample_data.manifest import (
     SampleManifest,
 )
 from sample_data.profiles import profile
-from sample_data.writing import _deadline_day, _write_csvs, _write_workbooks
+from sample_data.writing import (
+    WorkbookJob,
+    _deadline_day,
+    _write_csvs,
+    _write_workbooks,
+    write_workbooks,
+)
 
 
 def generate_samples(
@@ -76,9 +82,16 @@ def generate_samples(
     plan = _plan(members, periods, contract, seed, scale, manifest)
     landing_dir = Path(landing_dir)
     deadline_day = _deadline_day()
+    workbooks: list[WorkbookJob] = []
     for member in members:
-        writer = _write_workbooks if profile(member).file_format == "xlsx" else _write_csvs
-        writer(landing_dir, member, periods, plan, contract, seed, deadline_day, manifest)
+        if profile(member).file_format == "xlsx":
+            _write_workbooks(
+                landing_dir, member, periods, plan, contract, seed, deadline_day, manifest,
+                workbooks,
+            )  # fmt: skip
+        else:
+            _write_csvs(landing_dir, member, periods, plan, contract, seed, deadline_day, manifest)
+    write_workbooks(workbooks)
     manifest.files.sort(key=lambda f: (f.member, f.period, f.version, f.path))
     for events in (manifest.late_returns, manifest.nil_returns):
         events.sort(key=lambda e: (e.member, e.period, e.dataset))

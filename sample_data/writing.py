@@ -9,14 +9,17 @@ from __future__ import annotations
 import calendar
 import csv
 import io
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
 from ingestion.template import sheet_columns, write_template
-from pidc.contract import Contract, Dataset
+from pidc.contract import Contract, Dataset, load_contract
 from pidc.reference.seeds import seed_exists, seed_rows
 from sample_data import profiles
 from sample_data.common import Rows, SampleError, _rng
@@ -197,8 +200,10 @@ def _records_for(plan: _Plan, member, dataset, period, contract, rows=None):
 
 
 def _write_workbooks(
-    landing_dir, member, periods, plan, contract, seed, deadline_day, manifest
+    landing_dir, member, periods, plan, contract, seed, deadline_day, manifest, workbooks
 ) -> None:
+    """Plan ``member``'s workbooks: each is recorded in the manifest now and appended to
+    ``workbooks`` as a :class:`WorkbookJob`, written afterwards by :func:`write_workbooks`."""
     folder = landing_dir / member
     for period in periods:
         carried = {
@@ -210,16 +215,8 @@ def _write_workbooks(
             continue
         received = _received(member, period, seed, deadline_day)
         name = f"{member}_return_{period}.xlsx"
-        _workbook(
-            folder / name,
-            member,
-            period,
-            1,
-            carried,
-            plan.notes.get((member, period), []),
-            contract,
-        )
-        _set_received(folder / name, received)
+        notes = plan.notes.get((member, period), [])
+        workbooks.append(WorkbookJob(folder / name, member, period, 1, carried, notes, received))
         entry = _record_file(
             manifest,
             f"{member}/{name}",
@@ -243,8 +240,9 @@ def _write_workbooks(
             version_two[dataset] = _records_for(plan, member, dataset, period, contract, rows)
         later = received + timedelta(days=30 + int(_rng(seed, "fix", member, period).integers(90)))
         fixed_name = f"{member}_return_{period}_v2.xlsx"
-        _workbook(folder / fixed_name, member, period, 2, version_two, [], contract)
-        _set_received(folder / fixed_name, later)
+        workbooks.append(
+            WorkbookJob(folder / fixed_name, member, period, 2, version_two, [], later)
+        )
         _record_file(
             manifest,
             f"{member}/{fixed_name}",
@@ -278,7 +276,47 @@ def _second_version(member, dataset, period, fixed_name, entry, fixed_rows) -> C
     )
 
 
-def _workbook(path: Path, member, period, version, carried, notes, contract) -> None:
+@dataclass(frozen=True)
+class WorkbookJob:
+    """One template workbook to write: its returns as records, and when it arrived."""
+
+    path: Path
+    member: str
+    period: str
+    version: int
+    carried: dict[str, list[dict]]
+    notes: list[dict]
+    received: datetime
+
+
+# Writing a workbook takes about 50 ms (xlsxwriter, in Python). The 36-month sample has about
+# 400; from this many on they are shared among worker processes, one per core.
+PARALLEL_WORKBOOKS = 200
+
+
+def write_workbooks(jobs: list[WorkbookJob]) -> None:
+    """Write every job's workbook and date it as received; in worker processes when there are
+    :data:`PARALLEL_WORKBOOKS` or more and more than one core. Each file's bytes are the same
+    either way (a workbook depends only on its own job)."""
+    workers = min(os.cpu_count() or 1, 4) if len(jobs) >= PARALLEL_WORKBOOKS else 1
+    if workers < 2:
+        for job in jobs:
+            _write_job(job)
+        return
+    # Spawned, not forked: the caller may be a threaded process (Streamlit, Dagster, pytest).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        for _ in pool.map(_write_job, jobs, chunksize=8):
+            pass
+
+
+def _write_job(job: WorkbookJob) -> None:
+    _workbook(job.path, job.member, job.period, job.version, job.carried, job.notes)
+    _set_received(job.path, job.received)
+
+
+def _workbook(path: Path, member, period, version, carried, notes) -> None:
+    contract = load_contract()
     returns: dict[str, pd.DataFrame | None] = {}
     for dataset, records in carried.items():
         if records:
