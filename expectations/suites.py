@@ -390,8 +390,8 @@ def run_rules(frame: pd.DataFrame, rules: list[Rule], suite_name: str) -> list[t
 
 
 # Great Expectations builds an expectation's configuration (a pydantic dump of the expectation)
-# anew each time one is asked for: about 35 times per expectation in one validation, which made
-# 80% of a validation's time in intake's batches (0.5 s of 0.6 s, whatever the rows). Within one
+# anew each time one is asked for: about 35 times per expectation in one validation (a batch of
+# 200 files: 0.36 s a run with it, 0.255 s without, whatever the rows). Within one
 # validation (:func:`_validate`) nothing changes an expectation object once made, so each one's
 # configuration is built once and kept for that validation only; outside it, the library
 # behaves as shipped. The objects are held until the validation ends, so an id is never reused.
