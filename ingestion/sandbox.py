@@ -415,6 +415,7 @@ def start_workers() -> threading.Thread | None:
     imports Dagster and dbt first): the workers start on the other core meanwhile, instead of
     in front of the first files. Each request still carries the settings of its moment.
     """
+    global _STARTING
     limits = SandboxLimits.from_environment()
     if limits.in_process:
         return None
@@ -427,9 +428,16 @@ def start_workers() -> threading.Thread | None:
         for starter in starters:
             starter.join()
 
-    thread = threading.Thread(target=start, name="sandbox-start", daemon=True)
-    thread.start()
-    return thread
+    with _POOL_LOCK:
+        # Asked again while starting (the CLI, then run_pipeline): the same start, not more workers.
+        if _STARTING is not None and _STARTING.is_alive():
+            return _STARTING
+        _STARTING = threading.Thread(target=start, name="sandbox-start", daemon=True)
+        _STARTING.start()
+        return _STARTING
+
+
+_STARTING: threading.Thread | None = None
 
 
 def shutdown() -> None:

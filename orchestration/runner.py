@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 import dagster as dg
 
+from ingestion.sandbox import start_workers
 from orchestration.definitions import build_definitions
 from orchestration.intake import INTAKE_ASSET_NAME
 from orchestration.publish import SERVING_ASSET_NAME
@@ -110,6 +111,9 @@ def run_pipeline(
     Runs on an ephemeral Dagster instance unless ``instance`` is given.
     """
     home.ensure()
+    # Intake's file readers start on the other core while the definitions are built (pidc
+    # pipeline starts them earlier still, before its imports).
+    start_workers()
     with (
         scoped_environ({"PIDC_HOME": str(home.root), **dbt_env(home)}),
         warnings.catch_warnings(),

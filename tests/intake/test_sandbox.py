@@ -230,7 +230,11 @@ def test_workers_started_ahead_are_the_ones_that_read(monkeypatch, tmp_path):
     try:
         starting = sandbox.start_workers()
         assert starting is not None
+        # Asked again while they start (pidc pipeline, then run_pipeline): no more workers.
+        assert sandbox.start_workers() is starting
         starting.join(timeout=60)
+        assert sandbox.idle_workers() == 2
+        sandbox.start_workers().join(timeout=60)  # asked once they are up: none to add
         assert sandbox.idle_workers() == 2
         started = {
             worker.process.pid
