@@ -106,30 +106,33 @@ def _landing_folder(home: Home) -> list[Path]:
     return list(dict.fromkeys([Path(os.path.abspath(home.landing)), home.landing.resolve()]))
 
 
-def submitting_member(path: Path, home: Home) -> str | None:
+def submitting_member(path: Path, home: Home, *, landing: list[Path] | None = None) -> str | None:
     """The member whose landing folder holds ``path`` (landing/<MEMBER>/...), if any.
 
     Read from the path as written, never through a link: a link in ``landing/FJI/`` to a file
-    elsewhere is not FJI's file (and intake refuses it, see :func:`linked_part`).
+    elsewhere is not FJI's file (and intake refuses it, see :func:`linked_part`). ``landing``:
+    :func:`_landing_folder` of ``home``, when the caller looked it up once for many files.
     """
     absolute = Path(os.path.abspath(path))
-    for landing in _landing_folder(home):
+    for folder in landing if landing is not None else _landing_folder(home):
         try:
-            relative = absolute.relative_to(landing)
+            relative = absolute.relative_to(folder)
         except ValueError:
             continue
         return relative.parts[0].upper() if len(relative.parts) > 1 else None
     return None
 
 
-def linked_part(path: Path, home: Home | None) -> Path | None:
+def linked_part(path: Path, home: Home | None, *, landing: list[Path] | None = None) -> Path | None:
     """The first symbolic link on the way to ``path``: the path itself, or, inside the landing
     folder, one of its folders (``landing/TON`` linked to a folder elsewhere). None if none.
 
-    The landing folder itself may be a link (a mount point set up by the operator).
+    The landing folder itself may be a link (a mount point set up by the operator). ``landing``:
+    :func:`_landing_folder` of ``home``, when the caller looked it up once for many files.
     """
     current = Path(os.path.abspath(path))
-    landing = _landing_folder(home) if home is not None else []
+    if landing is None:
+        landing = _landing_folder(home) if home is not None else []
     if current in landing:
         return None
     if current.is_symlink():
@@ -143,7 +146,9 @@ def linked_part(path: Path, home: Home | None) -> Path | None:
     return None
 
 
-def sender(path: Path, given: str | None, home: Home | None) -> tuple[str | None, Problem | None]:
+def sender(
+    path: Path, given: str | None, home: Home | None, *, landing: list[Path] | None = None
+) -> tuple[str | None, Problem | None]:
     """Who sent ``path``, and why the platform cannot take it from them (None when it can).
 
     The member is the one given (``--member``, the signed-in officer) or the member folder's
@@ -151,7 +156,7 @@ def sender(path: Path, given: str | None, home: Home | None) -> tuple[str | None
     member given is no one's; a member given for a file in another member's folder contradicts
     where the file is. Both are refused before the file is opened.
     """
-    folder = submitting_member(path, home) if home is not None else None
+    folder = submitting_member(path, home, landing=landing) if home is not None else None
     given = given.upper() if given else None
     if given and folder and folder != given:
         return given, Problem.of(
@@ -366,6 +371,7 @@ def _ingest_chunk(
     on_file: Callable[[IngestOutcome], None] | None,
     received: dict[tuple, tuple[str, str, str]] | None = None,
     retrying: bool = False,
+    landing: list[Path] | None = None,
 ) -> list[IngestOutcome]:
     outcomes: dict[int, IngestOutcome] = {}
     candidates: dict[int, _Candidate] = {}
@@ -376,7 +382,7 @@ def _ingest_chunk(
     known: list[tuple] = []
     unchanged: set[int] = set()  # indexes of the files the ledger has under their name and time
     for path in files:
-        who, refusal = sender(path, member, home)
+        who, refusal = sender(path, member, home, landing=landing)
         name = shown_file_name(path.name)
         # The ledger already has this landing file (same member, name and arrival time): it is
         # not read or hashed again, so a new month's run costs its own files only.
@@ -548,10 +554,11 @@ def not_received(home: Home, paths: list[Path]) -> list[Path]:
             received = received_files(connection)
         except duckdb.CatalogException:  # a warehouse with no ledger yet
             return list(paths)
+    landing = _landing_folder(home)
     return [
         path
         for path in paths
-        if ((submitting_member(path, home) or "").upper() or None, path.name,
+        if ((submitting_member(path, home, landing=landing) or "").upper() or None, path.name,
             _received_at(path, None)) not in received
     ]  # fmt: skip
 
@@ -603,18 +610,20 @@ def _ingest_files(
     received = received_files(connection)
     outcomes: list[IngestOutcome] = []
     chunk: list[Path] = []
+    # The landing folder is resolved once for the run's files, not twice for each.
+    landing = _landing_folder(home)
 
     def flush() -> None:
         if chunk:
             done = _ingest_chunk(
                 chunk, home, connection, member=member, today=today, received_at=None,
-                on_file=on_file, received=received,
+                on_file=on_file, received=received, landing=landing,
             )  # fmt: skip
             outcomes.extend(done)
             chunk.clear()
 
     for path in map(Path, paths):
-        link = linked_part(path, home)
+        link = linked_part(path, home, landing=landing)
         if link is None and path.is_file():
             chunk.append(path)
             if len(chunk) == CHUNK_FILES:
