@@ -20,6 +20,7 @@ from ingestion.parsers.common import (
     LINEAGE,
     ParsedSubmission,
     PeriodError,
+    fill_defaults,
     parse_period,
 )
 from ingestion.parsers.csv_returns import header_name
@@ -280,13 +281,6 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
         lineage = [name] * count, row_numbers, [None] * count
         columns = {"member": [parsed.member or ""] * count, "period": [period] * count, **read}
         columns.update(zip(LINEAGE, lineage, strict=True))
-        # A blank optional cell, or an optional column an older template lacks, stands for the
-        # column's default, as fill_defaults reads every other format.
-        for column_name, default in dataset.defaults.items():
-            cells = columns.get(column_name)
-            columns[column_name] = (
-                [default] * count if cells is None else [text or default for text in cells]
-            )
         if count:
             frame = pd.DataFrame(columns)
         else:  # typed as an empty sheet always was: text member and period, else object
@@ -294,6 +288,9 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
                 column: pd.Series([], dtype="str" if column in ("member", "period") else object)
                 for column in columns
             })  # fmt: skip
+        # A blank optional cell, or an optional column an older template lacks, stands for the
+        # column's default, as in every other format.
+        frame = fill_defaults(frame, dataset)
         is_nil = nil_flags.get(name, False)
         if is_nil and not frame.empty and name != "observations":
             parsed.error(
