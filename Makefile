@@ -16,6 +16,12 @@ TEST_WORKERS ?= 2
 PYTEST_PARALLEL := $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
 export UV_PYTHON_PREFERENCE := only-system
 export UV_PROJECT_ENVIRONMENT := $(VENV)
+# Compiled bytecode beside every installed module: uv does not write it by default, and where
+# PYTHONDONTWRITEBYTECODE is set (as on these machines) every process would otherwise compile
+# Dagster, dbt and pandas from source again (imports took 8.7 s instead of 4-6 s).
+export UV_COMPILE_BYTECODE := 1
+# The platform's own packages, compiled by `make setup` too (78 ms when nothing changed).
+PACKAGES := pidc ingestion expectations orchestration app cli sample_data bench
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
@@ -29,11 +35,12 @@ $(UV):
 	python3 -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock Makefile
 	$(UV) sync --locked --all-groups
 	@touch $@
 
 setup: $(VENV)/.synced ## Create .venv from the lock file
+	@$(PY) -m compileall -q -j 0 $(PACKAGES) > /dev/null
 
 system-deps: ## Debian packages the browser tests need (chromium)
 	@if [ -x /usr/bin/chromium ]; then echo "chromium present"; \
