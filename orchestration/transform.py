@@ -5,6 +5,7 @@ runs dbt; the manifest is made by ``dbt parse`` the first time the definitions a
 when it is missing (or on every load under ``dagster dev``, so edits show up).
 """
 
+import importlib.metadata
 import json
 import logging
 import os
@@ -13,7 +14,7 @@ import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from dagster_dbt import (
 )
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
+from packaging import version
 from pydantic import Field
 
 from orchestration.automation import after_intake_condition
@@ -222,9 +224,50 @@ def dbt_executable() -> str:
     return shutil.which("dbt") or "dbt"
 
 
+class PidcDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, told dbt's version instead of asking ``dbt --version``.
+
+    dagster-dbt runs ``dbt --version`` once per resource to tell dbt-core from dbt Fusion, and
+    that command asks pypi.org for the latest releases of dbt-core and every adapter: a request
+    to the internet in every pipeline run (the platform runs offline), up to a second's timeout
+    each where there is no link, and a process that imports dbt (2-5 s). The dbt this resource
+    runs is the one installed beside this Python (``dbt_executable``), so its version is the
+    installed dbt-core's.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
 def dbt_cli(project: DbtProject) -> DbtCliResource:
     """The dbt CLI resource for ``project``, using the project's own dbt executable."""
-    return DbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+    return PidcDbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+
+
+def read_to_the_end(events: Iterator[Any]) -> Iterator[Any]:
+    """Every event of ``events`` read now, in this thread; then given back in their order, and
+    an error the stream raised raised again after them (where it came).
+
+    With DuckDB, dagster-dbt's ``fetch_column_metadata()`` must wait for dbt to finish (to open
+    the warehouse after dbt let go of it). It waits in a worker thread, and meanwhile Dagster's
+    ``imap`` loops on ``future.done()`` without pausing: one core of two spent for the whole
+    build (9.8 million calls in a pipeline on an empty landing folder), taken from dbt. Read here,
+    the wait is a blocking read of dbt's output; the metadata step then starts with every event.
+    """
+    collected: list[Any] = []
+    try:
+        for event in events:
+            collected.append(event)
+    except Exception as error:  # raised again below, after the events that came before it
+        failure = error
+
+        def replay() -> Iterator[Any]:
+            yield from collected
+            raise failure
+
+        return replay()
+    return iter(collected)
 
 
 def dbt_target_path() -> Path:
@@ -355,7 +398,7 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
 
         try:
             yield from DbtEventIterator(
-                counted(invocation.stream()), dbt_cli_invocation=invocation
+                read_to_the_end(counted(invocation.stream())), dbt_cli_invocation=invocation
             ).fetch_column_metadata(with_column_lineage=column_lineage_wanted())
             progress.current.finish("dbt build", "models built and tested")
         except DagsterDbtCliRuntimeError as error:

@@ -55,6 +55,15 @@ def test_every_landing_file_is_loaded_or_quarantined_with_a_report(published):
     assert rows_read == rows_loaded + rows_rejected
 
 
+def test_the_run_reaches_no_other_machine(cli_sample):
+    """Nothing is fetched from the internet at run time (member offices have unreliable links,
+    these machines none): sampling and the whole run, dbt's processes and the readers included,
+    made no lookup and no connection beyond this machine (dagster-dbt used to run
+    `dbt --version`, which asks pypi.org for the latest releases)."""
+    assert cli_sample.run_exit_code == 0, cli_sample.run_output
+    assert cli_sample.network_attempts == ()
+
+
 def test_marts_are_published_to_the_serving_database(published):
     with duckdb.connect(str(published.serving), read_only=True) as connection:
         tables = {

@@ -39,8 +39,11 @@ from orchestration.transform import (
     DbtBuildConfig,
     PidcDbtTranslator,
     dbt_build_args,
+    dbt_cli,
     dbt_env,
     is_transient_dbt_failure,
+    pidc_dbt_project,
+    read_to_the_end,
 )
 from pidc.contract import load_contract
 from pidc.settings import home
@@ -724,6 +727,71 @@ def test_the_dagster_instance_runs_offline_without_sign_up_prompts(tmp_path):
     updated = write_instance_config(platform_home).read_text()
     assert "# mine" in updated and yaml.safe_load(updated)["nux"] == {"enabled": False}
     assert yaml.safe_load(updated)["freshness"] == {"enabled": True}
+
+
+def test_dbt_events_are_read_to_the_end_before_the_metadata_step_and_an_error_comes_last():
+    """The dbt step reads dbt's whole event stream in its own thread before dagster-dbt's
+    metadata step starts (whose wait in a thread polled without pause, taking a core from dbt):
+    the events keep their order, and a failure the stream raised is raised after them."""
+    read: list[int] = []
+
+    def stream(fail: bool):
+        for number in range(3):
+            read.append(number)
+            yield number
+        if fail:
+            raise RuntimeError("dbt failed")
+
+    events = read_to_the_end(stream(fail=False))
+    assert read == [0, 1, 2]  # all read at the call, before anything was asked of it
+    assert list(events) == [0, 1, 2]
+    read.clear()
+    failing = read_to_the_end(stream(fail=True))
+    assert read == [0, 1, 2]
+    assert [next(failing) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="dbt failed"):
+        next(failing)
+
+
+def test_the_offline_guard_refuses_and_records_outside_lookups_in_a_started_process(tmp_path):
+    """The guard the session's CLI run is checked with (tests/support/offline) reaches the
+    processes a run starts, refuses what leaves the machine and lets loopback through."""
+    from support.offline.sitecustomize import LOG_VARIABLE
+
+    log = tmp_path / "attempts.log"
+    guard = Path(__file__).resolve().parents[1] / "support" / "offline"
+    probe = (
+        "import socket, urllib.request\n"
+        "socket.getaddrinfo('localhost', 80)\n"
+        "try:\n"
+        "    urllib.request.urlopen('https://pypi.org/pypi/dbt-core/json', timeout=2)\n"
+        "except OSError as error:\n"
+        "    print('refused:', error)\n"
+    )
+    env = {**os.environ, LOG_VARIABLE: str(log), "PYTHONPATH": str(guard)}
+    ran = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "refused:" in ran.stdout and "offline" in ran.stdout, ran.stdout
+    [attempt] = log.read_text().splitlines()  # localhost passed unrecorded
+    assert attempt.endswith(": name lookup of 'pypi.org'"), attempt
+
+
+def test_the_dbt_resource_knows_dbt_s_version_without_asking_the_internet(monkeypatch):
+    """dagster-dbt ran `dbt --version` to learn dbt's version, and that command asks pypi.org
+    for the latest releases: the platform's resource reads the installed version instead."""
+    import importlib.metadata
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"a process was started: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_process)
+    resource = dbt_cli(pidc_dbt_project())
+    assert str(resource._cli_version) == importlib.metadata.version("dbt-core")
+    assert resource._cli_version.major == 1  # dbt-core, not Fusion: dagster-dbt's one question
 
 
 # --- automation after intake, freshness, the asset specs --------------------------------------

@@ -10,6 +10,7 @@ tests/pipeline/test_orchestration_runs.py (the ``cli_sample`` fixture of tests/c
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from pidc.settings import Home
 from pidc.settings import home as make_home
 
 SAMPLE_MONTHS = 4
+OFFLINE_GUARD = Path(__file__).resolve().parent / "offline"
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class CliSampleRun:
     run_exit_code: int
     run_output: str
     summaries: tuple[dict[str, Any], ...]
+    # What the run tried to reach beyond this machine, refused by the offline guard
+    # (tests/support/offline): one line per attempt, in any process the run started.
+    network_attempts: tuple[str, ...] = ()
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -43,25 +48,41 @@ class CliSampleRun:
 
 
 def cli_sample_run(root: Path) -> CliSampleRun:
-    """``pidc sample --months 4`` and ``pidc run --no-serve`` into ``root``."""
+    """``pidc sample --months 4`` and ``pidc run --no-serve`` into ``root``, offline: the
+    guard of tests/support/offline refuses and records any lookup or connection that would
+    leave the machine, in this process and in every Python process the commands start."""
     from typer.testing import CliRunner
 
     from cli.main import app
     from orchestration import runner as pipeline_runner
+    from support.offline.sitecustomize import LOG_VARIABLE, install
 
     runner = CliRunner()
-    sampled = runner.invoke(app, ["sample", "--home", str(root), "--months", str(SAMPLE_MONTHS)])
     summaries: list[dict[str, Any]] = []
     run_pipeline = pipeline_runner.run_pipeline
+    attempts = root.with_name(f"{root.name}-network.log")
+    attempts.touch()
 
     def recording(*args, **kwargs):
         summaries.append(run_pipeline(*args, **kwargs))
         return summaries[-1]
 
     with pytest.MonkeyPatch.context() as patch:
-        # The CLI imports run_pipeline from orchestration.runner when it runs.
-        patch.setattr(pipeline_runner, "run_pipeline", recording)
-        ran = runner.invoke(app, ["run", "--home", str(root), "--no-serve"])
+        patch.setenv(LOG_VARIABLE, str(attempts))
+        patch.setenv(
+            "PYTHONPATH",
+            os.pathsep.join(filter(None, [str(OFFLINE_GUARD), os.environ.get("PYTHONPATH")])),
+        )
+        uninstall = install(attempts)
+        try:
+            sampled = runner.invoke(
+                app, ["sample", "--home", str(root), "--months", str(SAMPLE_MONTHS)]
+            )
+            # The CLI imports run_pipeline from orchestration.runner when it runs.
+            patch.setattr(pipeline_runner, "run_pipeline", recording)
+            ran = runner.invoke(app, ["run", "--home", str(root), "--no-serve"])
+        finally:
+            uninstall()
     return CliSampleRun(
         home=make_home(root),
         sample_exit_code=sampled.exit_code,
@@ -69,6 +90,7 @@ def cli_sample_run(root: Path) -> CliSampleRun:
         run_exit_code=ran.exit_code,
         run_output=ran.output,
         summaries=tuple(summaries),
+        network_attempts=tuple(attempts.read_text().splitlines()),
     )
 
 

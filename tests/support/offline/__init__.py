@@ -1,0 +1,1 @@
+"""The offline guard (``sitecustomize.py`` here): see that module."""
