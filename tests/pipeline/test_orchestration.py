@@ -562,11 +562,20 @@ def _last_month(months_back: int = 1) -> str:
 def test_run_pipeline_publishes_and_a_failing_check_blocks_publish(
     tmp_path, fixture_dbt_project, monkeypatch
 ):
+    from dagster_dbt import DbtCliResource
+
     from orchestration.runner import PipelineError, run_pipeline
 
     fake = types.ModuleType("ingestion.intake")
     fake.ingest_path = _fake_ingest_path
     monkeypatch.setitem(sys.modules, "ingestion.intake", fake)
+    # run_pipeline's instance is ephemeral and keeps no column metadata: dbt's adapter is not
+    # opened in this process (a persistent instance's run reads the columns back: see
+    # test_a_rebuild_of_several_months_is_one_run_with_the_window_in_dbt_vars).
+    adapters: list[object] = []
+    monkeypatch.setattr(
+        DbtCliResource, "_initialize_dbt_core_adapter", lambda self, args: adapters.append(args)
+    )
     platform_home = home(tmp_path).ensure()
     _drop(platform_home.landing / "FJI" / "m1.csv", f"FJI,{_last_month(2)},600")
     _drop(platform_home.landing / "TON" / "m1.csv", f"TON,{_last_month(2)},40")
@@ -591,6 +600,7 @@ def test_run_pipeline_publishes_and_a_failing_check_blocks_publish(
     with pytest.raises(PipelineError, match="dbt_utils_free_range_check"):
         run_pipeline(platform_home, dbt_project_dir=fixture_dbt_project)
     assert platform_home.serving.read_bytes() == before
+    assert adapters == []
 
 
 @pytest.mark.slow
