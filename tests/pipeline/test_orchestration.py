@@ -766,10 +766,9 @@ def test_dbt_events_are_read_to_the_end_before_the_metadata_step_and_an_error_co
 def test_the_offline_guard_refuses_and_records_outside_lookups_in_a_started_process(tmp_path):
     """The guard the session's CLI run is checked with (tests/support/offline) reaches the
     processes a run starts, refuses what leaves the machine and lets loopback through."""
-    from support.offline.sitecustomize import LOG_VARIABLE
+    from support.offline.sitecustomize import FOLDER, LOG_VARIABLE
 
     log = tmp_path / "attempts.log"
-    guard = Path(__file__).resolve().parents[1] / "support" / "offline"
     probe = (
         "import socket, urllib.request\n"
         "socket.getaddrinfo('localhost', 80)\n"
@@ -778,7 +777,7 @@ def test_the_offline_guard_refuses_and_records_outside_lookups_in_a_started_proc
         "except OSError as error:\n"
         "    print('refused:', error)\n"
     )
-    env = {**os.environ, LOG_VARIABLE: str(log), "PYTHONPATH": str(guard)}
+    env = {**os.environ, LOG_VARIABLE: str(log), "PYTHONPATH": str(FOLDER)}
     ran = subprocess.run(
         [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
     )

@@ -22,7 +22,6 @@ from pidc.settings import Home
 from pidc.settings import home as make_home
 
 SAMPLE_MONTHS = 4
-OFFLINE_GUARD = Path(__file__).resolve().parent / "offline"
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def cli_sample_run(root: Path) -> CliSampleRun:
 
     from cli.main import app
     from orchestration import runner as pipeline_runner
-    from support.offline.sitecustomize import LOG_VARIABLE, install
+    from support.offline.sitecustomize import FOLDER, LOG_VARIABLE, install
 
     runner = CliRunner()
     summaries: list[dict[str, Any]] = []
@@ -71,7 +70,7 @@ def cli_sample_run(root: Path) -> CliSampleRun:
         patch.setenv(LOG_VARIABLE, str(attempts))
         patch.setenv(
             "PYTHONPATH",
-            os.pathsep.join(filter(None, [str(OFFLINE_GUARD), os.environ.get("PYTHONPATH")])),
+            os.pathsep.join(filter(None, [str(FOLDER), os.environ.get("PYTHONPATH")])),
         )
         uninstall = install(attempts)
         try:

@@ -21,8 +21,11 @@ import ipaddress
 import os
 import socket
 from collections.abc import Callable
+from pathlib import Path
 
 LOG_VARIABLE = "PIDC_OFFLINE_LOG"
+# The folder to put first on PYTHONPATH for the processes a run starts.
+FOLDER = Path(__file__).resolve().parent
 _LOCAL_NAMES = {"", "localhost", "localhost.localdomain", "ip6-localhost"}
 
 
