@@ -72,7 +72,9 @@ lint: setup ## ruff, import-linter (the layers), sqlfluff, the dbt DAG's one-way
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} ../$(VENV)/bin/sqlfluff lint models tests --processes 1
-	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} ../$(VENV)/bin/dbt parse --quiet --project-dir . --profiles-dir . --target-path target && ../$(VENV)/bin/python scripts/check_dag.py target/manifest.json
+	@# A folder of its own: a parse for lint's throwaway home must not become the pipeline's
+	@# partial-parsing state (dbt would then parse everything again at the next build)
+	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} ../$(VENV)/bin/dbt parse --quiet --project-dir . --profiles-dir . --target-path target/lint && ../$(VENV)/bin/python scripts/check_dag.py target/lint/manifest.json
 
 format: setup ## Fix what ruff and sqlfluff can fix
 	$(VENV)/bin/ruff check --fix .

@@ -6,6 +6,7 @@ when it is missing (or on every load under ``dagster dev``, so edits show up).
 """
 
 import contextvars
+import filecmp
 import importlib.metadata
 import json
 import logging
@@ -444,6 +445,7 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
             raise dg.Failure(description=str(error), allow_retries=False) from error
         finally:
             release_warehouse(invocation)
+            keep_partial_parsing(Path(invocation.target_path))
             prune_run_targets(Path(invocation.target_path).parent)
 
     return dbt_models
@@ -472,6 +474,35 @@ def release_warehouse(invocation: Any) -> None:
 
 RUN_TARGET_PREFIX = f"{DBT_ASSETS_NAME}-"
 RUN_TARGETS_KEPT = 5
+
+
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def keep_partial_parsing(run_target: Path) -> bool:
+    """Keep the parse state a build wrote in its own folder as the project's, for the next build.
+
+    dagster-dbt starts every build from a copy of ``<target>/partial_parse.msgpack`` in the
+    build's own folder, and dbt writes its new state there, which is then pruned. dbt parses
+    the whole project again (6-9 s here) when that state was saved under another profile, and
+    the profile includes the warehouse path, i.e. the home: after ``dbt parse`` for another home
+    (a test, a benchmark, a second home on one checkout) every later build parsed everything
+    again, for good. Keeping the state the build saved makes the next build in this home parse
+    only what changed. dbt compares each file's checksum with the state, so keeping a newer
+    state is always safe; it replaces the old one in one step (no reader sees half a file).
+    Returns whether the state was kept (False when dbt left it as it found it, or when
+    ``run_target`` is not a build's own folder).
+    """
+    fresh = run_target / PARTIAL_PARSE_FILE
+    kept = run_target.parent / PARTIAL_PARSE_FILE
+    if not run_target.name.startswith(RUN_TARGET_PREFIX) or not fresh.is_file():
+        return False
+    if kept.is_file() and filecmp.cmp(fresh, kept, shallow=False):
+        return False
+    staged = kept.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}")
+    shutil.copyfile(fresh, staged)
+    os.replace(staged, kept)
+    return True
 
 
 def prune_run_targets(target_root: Path, keep: int = RUN_TARGETS_KEPT) -> list[Path]:

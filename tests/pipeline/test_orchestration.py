@@ -41,7 +41,9 @@ from orchestration.transform import (
     dbt_build_args,
     dbt_cli,
     dbt_env,
+    dbt_target_path,
     is_transient_dbt_failure,
+    keep_partial_parsing,
     pidc_dbt_project,
     read_to_the_end,
 )
@@ -579,8 +581,12 @@ def test_run_pipeline_publishes_and_a_failing_check_blocks_publish(
     platform_home = home(tmp_path).ensure()
     _drop(platform_home.landing / "FJI" / "m1.csv", f"FJI,{_last_month(2)},600")
     _drop(platform_home.landing / "TON" / "m1.csv", f"TON,{_last_month(2)},40")
+    # The project's parse state was saved for another home (as after `make lint`, or a test).
+    target = fixture_dbt_project / dbt_target_path()
+    _dbt_parse(fixture_dbt_project, target, tmp_path / "elsewhere" / "warehouse.duckdb")
 
     summary = run_pipeline(platform_home, dbt_project_dir=fixture_dbt_project)
+    assert "Unable to do partial parsing" in _newest_build_log(target)
     assert summary["files_accepted"] == 2
     assert summary["models_built"] == 2
     assert summary["tables_published"] == 1
@@ -601,6 +607,62 @@ def test_run_pipeline_publishes_and_a_failing_check_blocks_publish(
         run_pipeline(platform_home, dbt_project_dir=fixture_dbt_project)
     assert platform_home.serving.read_bytes() == before
     assert adapters == []
+    # The first build's parse state was kept: the second parsed nothing again.
+    assert "Unable to do partial parsing" not in _newest_build_log(target)
+
+
+def _newest_build_log(target: Path) -> str:
+    """dbt's log of the newest build (its own folder under ``target``)."""
+    newest = max(target.glob(f"{DBT_ASSETS_NAME}-*"), key=lambda path: path.stat().st_mtime_ns)
+    return "".join(log.read_text() for log in sorted(newest.glob("dbt.log*")))
+
+
+def _dbt_parse(project: Path, target: Path, warehouse: Path) -> list[str]:
+    """``dbt parse`` of ``project`` into ``target`` for the warehouse ``warehouse`` (in this
+    process); the names of the events dbt fired."""
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.transform import scoped_environ
+
+    events: list[str] = []
+    folders = ["--project-dir", str(project), "--profiles-dir", str(project)]
+    outputs = ["--target-path", str(target), "--log-path", str(target / "logs")]
+    with scoped_environ({"PIDC_WAREHOUSE": str(warehouse)}):
+        result = dbtRunner(callbacks=[lambda event: events.append(event.info.name)]).invoke(
+            ["parse", *folders, *outputs]
+        )
+    assert result.success, result.exception
+    return events
+
+
+def _build_in_own_folder(project: Path, target: Path, name: str, warehouse: Path) -> list[str]:
+    """What dagster-dbt does for a build: copy the project's parse state into the build's own
+    folder, and run dbt there (a parse stands in for the build; both parse the same way)."""
+    folder = target / name
+    folder.mkdir()
+    (folder / "partial_parse.msgpack").write_bytes((target / "partial_parse.msgpack").read_bytes())
+    return _dbt_parse(project, folder, warehouse)
+
+
+def test_a_build_s_parse_state_is_kept_so_the_next_build_in_the_home_parses_only_changes(
+    tmp_path, fixture_dbt_project
+):
+    """dbt parses the whole project again when its saved state is another profile's, and the
+    profile names the warehouse, i.e. the home. Once a build in a new home has parsed, the next
+    build there must not parse everything again (6-9 s of every build on the real project)."""
+    target = tmp_path / "target"
+    _dbt_parse(fixture_dbt_project, target, tmp_path / "other" / "warehouse.duckdb")
+    here = tmp_path / "home" / "warehouse.duckdb"
+
+    first = _build_in_own_folder(fixture_dbt_project, target, "dbt_models-1", here)
+    assert "UnableToPartialParse" in first  # the state was the other home's
+    assert keep_partial_parsing(target / "dbt_models-1")
+
+    second = _build_in_own_folder(fixture_dbt_project, target, "dbt_models-2", here)
+    assert "UnableToPartialParse" not in second
+    assert not keep_partial_parsing(target / "dbt_models-2")  # dbt left the state as it was
+    assert not keep_partial_parsing(target)  # the project's own state is never copied on itself
+    assert not list(target.glob(".partial_parse*")), "a staged copy was left behind"
 
 
 @pytest.mark.slow
@@ -1061,7 +1123,7 @@ def test_a_pipeline_writes_dbt_files_under_dbt_target_path_only(tmp_path, monkey
     the manifest, partial parsing and the build's own folder go there, and the project's
     ``target/`` folder is never written, so neither rewrites a manifest the other reads."""
     from orchestration.runner import run_pipeline
-    from orchestration.transform import dbt_target_path, manifest_is_current
+    from orchestration.transform import manifest_is_current
 
     project = tmp_path / "dbt_project"
     for relative, text in FIXTURE_DBT_FILES.items():
