@@ -589,16 +589,9 @@ def test_pidc_withdraw(home):
 
 
 def _run_dbt(home, args: list[str]) -> list[str]:
-    from dbt.cli.main import dbtRunner
+    from support.dbt_runner import invoke_dbt
 
-    from orchestration.transform import scoped_environ
-    from pidc.settings import DBT_PROJECT_DIR
-
-    target = home.root / "dbt_target"
-    common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
-    common += ["--target-path", str(target), "--log-path", str(target / "logs")]
-    with scoped_environ({"PIDC_HOME": str(home.root)}):
-        result = dbtRunner().invoke([*args, *common])
+    result = invoke_dbt(args, home.root / "dbt_target", home_root=home.root)
     failures = [
         f"{node.node.name}: {node.status} {node.message}"
         for node in (result.result or [])

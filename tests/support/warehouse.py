@@ -19,9 +19,10 @@ import duckdb
 import pytest
 
 from orchestration.transform import scoped_environ
-from pidc.settings import DBT_PROJECT_DIR, Home
+from pidc.settings import Home
 from sample_data import generate_samples
 from sample_data.manifest import MANIFEST_NAME, SampleManifest
+from support.dbt_runner import invoke_dbt
 
 SAMPLE_MONTHS = 14
 SAMPLE_END = "2026-09"
@@ -58,21 +59,10 @@ def dbt_vars(manifest: SampleManifest, as_of: dt.date) -> str:
 
 
 def run_dbt(root: Path, args: list[str], target_path: Path) -> list[str]:
-    """Run dbt in-process on the warehouse under ``root``; returns the failed nodes."""
-    from dbt.cli.main import dbtRunner
+    """Run dbt in-process on the warehouse under ``root``; returns the failed nodes.
 
-    common = [
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(target_path / "logs"),
-    ]
-    with _pidc_home(root):
-        result = dbtRunner().invoke([*args, *common])
+    The project is parsed once per session (support.dbt_runner)."""
+    result = invoke_dbt(args, target_path, home_root=root)
     failures = [
         f"{node.node.name}: {node.status} {node.message}"
         for node in (result.result or [])

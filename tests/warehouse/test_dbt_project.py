@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from support.dbt_runner import invoke_dbt
 
 from ingestion.raw_schema import raw_ddl
 from orchestration.transform import scoped_environ
@@ -185,19 +186,8 @@ def _load_raw_rows(warehouse: Path) -> None:
 
 
 def _dbt(args: list[str], target_path: Path) -> object:
-    from dbt.cli.main import dbtRunner
-
-    common = [
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target-path",
-        str(target_path),
-        "--log-path",
-        str(target_path / "logs"),
-    ]
-    return dbtRunner().invoke([*args, *common])
+    """dbt in this process on the home PIDC_HOME names (the project parsed once per session)."""
+    return invoke_dbt(args, target_path)
 
 
 def _pidc_home(root: Path):
