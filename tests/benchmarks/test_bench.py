@@ -252,9 +252,20 @@ def test_dashboard_plan_covers_every_data_access_query():
     assert all(query.function not in listed for query in plan.get(UNASSIGNED_PAGE, []))
 
 
-def test_dashboard_only_mode_measures_two_kept_homes(tmp_path, capsys):
-    """``--dashboard-homes`` re-measures the page queries after an app change, without a run."""
+@pytest.mark.slow
+def test_dashboard_only_mode_measures_queries_and_every_page_each_role_may_open(
+    tmp_path, capsys, monkeypatch
+):
+    """``--dashboard-homes`` re-measures the page queries and each page's full render per role
+    after an app change, without a pipeline run; the pages come from the app's navigation.
+
+    (One test for both: the mode renders every page for every role, which is what a test of
+    the renders needs; rendering them all a third time cost half a minute of every ``make test``.)
+    """
     from support.dashboard import build_serving
+
+    from app.navigation import entries_for
+    from bench.pages import ROLES, _viewer, slowest
 
     homes = []
     for name in ("small", "large"):
@@ -263,53 +274,35 @@ def test_dashboard_only_mode_measures_two_kept_homes(tmp_path, capsys):
         build_serving(home / "serving.duckdb")
         homes.append(str(home))
     results = tmp_path / "results"
-    # One full render per page: the renders' own test (below) uses one too.
+    # One full render per page and role at each scale.
     options = ["--dashboard-homes", ",".join(homes), "--query-repeats", "2", "--page-repeats", "1"]
     assert main([*options, "--results-dir", str(results)]) == 0
     result = json.loads((results / "latest-dashboard.json").read_text(encoding="utf-8"))
-    pages = result["dashboard"]["largest_vs_sample"]
-    assert "Dataset explorer" in pages and "Downloads" in pages
-    for queries in pages.values():
-        for figures in queries.values():
+    queries = result["dashboard"]["largest_vs_sample"]
+    assert "Dataset explorer" in queries and "Downloads" in queries
+    for figures_by_query in queries.values():
+        for figures in figures_by_query.values():
             assert figures["p50_ratio"] is None or _positive(figures["p50_ratio"])
     assert "| page | query |" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="SMALL,LARGE"):
         main(["--dashboard-homes", str(tmp_path / "nowhere"), "--results-dir", str(results)])
 
-
-@pytest.mark.slow
-def test_page_renders_cover_every_page_each_role_may_open(tmp_path, monkeypatch):
-    """Each page's full render is timed per role; the pages come from the app's navigation."""
-    from support.dashboard import build_serving
-
-    from app.navigation import entries_for
-    from bench.pages import ROLES, _viewer, measure_pages, slowest
-
-    build_serving(tmp_path / "serving.duckdb")
-    pages = measure_pages(tmp_path, repeats=1)
-    monkeypatch.setenv("PIDC_HOME", str(tmp_path))  # who may submit is read from the data
-    for role in ROLES:
-        expected = {e.title for e in entries_for(_viewer(role)) if e.file != "submit.py"}
-        measured = pages["roles"][role.label]
-        assert set(measured) == expected
-        for title, figures in measured.items():
-            assert figures["errors"] == [], (role.label, title)
-            assert _positive(figures["first"]["p95"]) and _positive(figures["again"]["p95"])
-    # The public never gets the member pages, so their renders are not timed as the public.
-    assert "Member profile" not in pages["roles"]["public"]
-    assert "Member profile" in pages["roles"]["Secretariat"]
-    # The explorer has choice boxes, so its interaction is timed.
-    assert _positive(pages["roles"]["Secretariat"]["Dataset explorer"]["interaction"]["p95"])
-    assert set(slowest(pages)) == {role.label for role in ROLES}
-    lines = report.page_lines(
-        {
-            "dashboard": {
-                "pages": {
-                    "sample_scale": pages,
-                    "largest_scale": pages,
-                    "slowest": {"sample_scale": slowest(pages)},
-                }
-            }
-        }
-    )
-    assert any("Dataset explorer" in line for line in lines)
+    rendered = result["dashboard"]["pages"]
+    monkeypatch.setenv("PIDC_HOME", homes[0])  # who may submit is read from the data
+    for scale in ("sample_scale", "largest_scale"):
+        pages = rendered[scale]
+        for role in ROLES:
+            expected = {e.title for e in entries_for(_viewer(role)) if e.file != "submit.py"}
+            measured = pages["roles"][role.label]
+            assert set(measured) == expected, (scale, role.label)
+            for title, figures in measured.items():
+                assert figures["errors"] == [], (scale, role.label, title)
+                assert _positive(figures["first"]["p95"]) and _positive(figures["again"]["p95"])
+        # The public never gets the member pages, so their renders are not timed as the public.
+        assert "Member profile" not in pages["roles"]["public"]
+        assert "Member profile" in pages["roles"]["Secretariat"]
+        # The explorer has choice boxes, so its interaction is timed.
+        assert _positive(pages["roles"]["Secretariat"]["Dataset explorer"]["interaction"]["p95"])
+        assert set(slowest(pages)) == {role.label for role in ROLES}
+        assert set(rendered["slowest"][scale]) == {role.label for role in ROLES}
+    assert any("Dataset explorer" in line for line in report.page_lines(result))
