@@ -301,6 +301,51 @@ def test_a_null_in_a_required_column_fails_the_build_either_way(
     assert ("person_count",) in [row[:1] for row in rows]
 
 
+def test_an_unknown_code_in_any_checked_column_fails_the_one_test_of_its_model(
+    build: Build, tmp_path: Path
+) -> None:
+    """The attacker's view of the folded code checks (dbt_project/scripts/known_codes.py): a code
+    outside its code list, a country or port outside its dimension and a month outside the
+    calendar, each slipped into the facts, are all caught by the model's one known_codes test,
+    which names each column and code; the totals (_T), unknown ports (_U) and the unmapped
+    (null) stay allowed. Every code column the generator checks is still checked."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(build.warehouse, home / "warehouse.duckdb")
+    facts = load_contract().dataset("movements")
+    code_columns = {f"{column.name}_code" for column in facts.breakdowns}
+    with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "insert into marts.fct_movements by name select * replace ("
+            " 'ZZ' as direction_code, 'XYZ' as country_code, 'NOPORT' as port_code,"
+            " date '1900-01-01' as period_month, md5('forged') as movements_key)"
+            " from marts.fct_movements limit 1"
+        )
+        connection.execute(
+            "insert into marts.fct_movements by name select * replace ("
+            " '_T' as direction_code, '_T' as country_code, '_U' as port_code,"
+            " null as mode_code, md5('allowed') as movements_key)"
+            " from marts.fct_movements limit 1"
+        )
+    with _pidc_home(home):
+        result = _dbt(
+            ["test", "--select", "fct_movements,test_name:known_codes"], home / "dbt_target"
+        )
+    assert not result.success
+    [failed] = [node for node in result.result if str(node.status) == "fail"]
+    checked = {check["column"] for check in failed.node.test_metadata.kwargs["checks"]}
+    assert code_columns | {"member_code", "period_month"} <= checked
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        rows = connection.execute(failed.node.compiled_code).fetchall()
+    assert sorted(row[:2] for row in rows) == [
+        ("country_code", "XYZ"),
+        ("direction_code", "ZZ"),
+        ("period_month", "1900-01-01"),
+        ("port_code", "NOPORT"),
+    ]
+    assert failed.failures == 4
+
+
 def test_models_land_in_their_named_schemas(build: Build) -> None:
     schemas = {
         schema
