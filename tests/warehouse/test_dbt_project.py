@@ -301,6 +301,19 @@ def test_a_null_in_a_required_column_fails_the_build_either_way(
     assert ("person_count",) in [row[:1] for row in rows]
 
 
+def test_code_checks_cost_one_test_per_model(build: Build) -> None:
+    """Codes are checked by one test per model (known_codes, dbt_project/scripts/known_codes.py),
+    never by a test node per column: a model with two per-column code tests folds them."""
+    nodes = _manifest(build)["nodes"]
+    per_model: dict[str, list[str]] = {}
+    for test in nodes.values():
+        name = (test.get("test_metadata") or {}).get("name")
+        if name in {"in_code_list", "relationships", "known_codes"}:
+            per_model.setdefault(test["attached_node"] or test["name"], []).append(name)
+    assert sum(names == ["known_codes"] for names in per_model.values()) >= 30
+    assert {model: names for model, names in per_model.items() if len(names) > 1} == {}
+
+
 def test_an_unknown_code_in_any_checked_column_fails_the_one_test_of_its_model(
     build: Build, tmp_path: Path
 ) -> None:
