@@ -6,6 +6,7 @@ pyproject.toml); a test module never imports another test module.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -22,7 +23,8 @@ from pidc.settings import DBT_PROJECT_DIR
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist, each worker gets its own dbt target and log folders.
+    """Under pytest-xdist, each worker gets its own dbt target and log folders (and the workers
+    a file to tell the scheduler the test groups, :func:`pytest_collection_modifyitems`).
 
     Every pipeline a test runs parses the real dbt project; two workers writing one
     ``dbt_project/target/manifest.json`` would read each other's half-written files. dbt and
@@ -31,12 +33,12 @@ def pytest_configure(config: pytest.Config) -> None:
     between sessions, so partial parsing keeps working.
     """
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker:
+    if not worker and GROUPS_FILE_VARIABLE not in os.environ:
         # Where the workers tell the scheduler each grouped test's group (see below); the
         # workers are started after this and inherit it.
-        os.environ.setdefault(
-            GROUPS_FILE_VARIABLE, str(Path(tempfile.mkdtemp(prefix="pidc-test-groups-")) / "g")
-        )
+        folder = tempfile.mkdtemp(prefix="pidc-test-groups-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        os.environ[GROUPS_FILE_VARIABLE] = str(Path(folder) / "groups.json")
     if worker:
         # Relative, so each dbt project a test builds (the real one, a test's own small fixture
         # project) keeps its own manifest: one absolute folder would mix their partial parsing.
