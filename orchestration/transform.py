@@ -28,6 +28,7 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.core.dbt_cli_invocation import PARTIAL_PARSE_FILE_NAME
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from packaging import version
@@ -476,9 +477,6 @@ RUN_TARGET_PREFIX = f"{DBT_ASSETS_NAME}-"
 RUN_TARGETS_KEPT = 5
 
 
-PARTIAL_PARSE_FILE = "partial_parse.msgpack"
-
-
 def keep_partial_parsing(run_target: Path) -> bool:
     """Keep the parse state a build wrote in its own folder as the project's, for the next build.
 
@@ -493,13 +491,13 @@ def keep_partial_parsing(run_target: Path) -> bool:
     Returns whether the state was kept (False when dbt left it as it found it, or when
     ``run_target`` is not a build's own folder).
     """
-    fresh = run_target / PARTIAL_PARSE_FILE
-    kept = run_target.parent / PARTIAL_PARSE_FILE
+    fresh = run_target / PARTIAL_PARSE_FILE_NAME
+    kept = run_target.parent / PARTIAL_PARSE_FILE_NAME
     if not run_target.name.startswith(RUN_TARGET_PREFIX) or not fresh.is_file():
         return False
     if kept.is_file() and filecmp.cmp(fresh, kept, shallow=False):
         return False
-    staged = kept.with_name(f".{PARTIAL_PARSE_FILE}.{os.getpid()}")
+    staged = kept.with_name(f".{PARTIAL_PARSE_FILE_NAME}.{os.getpid()}")
     shutil.copyfile(fresh, staged)
     os.replace(staged, kept)
     return True

@@ -69,10 +69,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     twice per ``make test``). The order only matters with several workers: a 3-minute browser
     walk started last would leave the other worker idle.
     """
-    groups = {item.nodeid: group for item in items if (group := shared_build_of(item))}
     groups_file = os.environ.get(GROUPS_FILE_VARIABLE)
     if not os.environ.get("PYTEST_XDIST_WORKER") or not groups_file:
         return  # one process: the files' own order
+    groups = {item.nodeid: group for item in items if (group := shared_build_of(item))}
     staged = Path(f"{groups_file}.{os.environ['PYTEST_XDIST_WORKER']}")
     staged.write_text(json.dumps(groups), encoding="utf-8")
     os.replace(staged, groups_file)  # every worker writes the same map; never half of one

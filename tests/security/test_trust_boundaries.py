@@ -589,17 +589,9 @@ def test_pidc_withdraw(home):
 
 
 def _run_dbt(home, args: list[str]) -> list[str]:
-    from support.dbt_runner import invoke_dbt
+    from support.warehouse import run_dbt
 
-    result = invoke_dbt(args, home.root / "dbt_target", home_root=home.root)
-    failures = [
-        f"{node.node.name}: {node.status} {node.message}"
-        for node in (result.result or [])
-        if str(node.status) in {"error", "fail"}
-    ]
-    if result.exception is not None or (not result.success and not failures):
-        failures.append(repr(result.exception))
-    return failures
+    return run_dbt(home.root, args, home.root / "dbt_target")
 
 
 @pytest.mark.slow

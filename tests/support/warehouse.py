@@ -18,7 +18,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.transform import scoped_environ
 from pidc.settings import Home
 from sample_data import generate_samples
 from sample_data.manifest import MANIFEST_NAME, SampleManifest
@@ -46,11 +45,6 @@ class SampleBuild:
         """Rows of ``sql`` on a short read-only connection to the built warehouse."""
         with duckdb.connect(str(self.warehouse), read_only=True) as connection:
             return connection.execute(sql, parameters or []).fetchall()
-
-
-def _pidc_home(root: Path):
-    """PIDC_HOME set to ``root`` for dbt's profile, restored afterwards."""
-    return scoped_environ({"PIDC_HOME": str(root)})
 
 
 def dbt_vars(manifest: SampleManifest, as_of: dt.date) -> str:
