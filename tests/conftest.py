@@ -6,16 +6,18 @@ pyproject.toml); a test module never imports another test module.
 
 from __future__ import annotations
 
-import atexit
-import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 from support.cli_sample import CliSampleRun, cli_sample_run
 from support.dashboard import build_serving
+from support.test_groups import (  # noqa: F401 (hooks: pytest finds them here)
+    make_groups_file,
+    pytest_collection_modifyitems,
+    pytest_xdist_make_scheduler,
+)
 from support.warehouse import SampleBuild, sample_build_once
 
 from app import data_access
@@ -24,7 +26,7 @@ from pidc.settings import DBT_PROJECT_DIR
 
 def pytest_configure(config: pytest.Config) -> None:
     """Under pytest-xdist, each worker gets its own dbt target and log folders (and the workers
-    a file to tell the scheduler the test groups, :func:`pytest_collection_modifyitems`).
+    a file to tell the scheduler the test groups: ``support.test_groups``).
 
     Every pipeline a test runs parses the real dbt project; two workers writing one
     ``dbt_project/target/manifest.json`` would read each other's half-written files. dbt and
@@ -33,80 +35,12 @@ def pytest_configure(config: pytest.Config) -> None:
     between sessions, so partial parsing keeps working.
     """
     worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if not worker and GROUPS_FILE_VARIABLE not in os.environ:
-        # Where the workers tell the scheduler each grouped test's group (see below); the
-        # workers are started after this and inherit it.
-        folder = tempfile.mkdtemp(prefix="pidc-test-groups-")
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        os.environ[GROUPS_FILE_VARIABLE] = str(Path(folder) / "groups.json")
+    make_groups_file()
     if worker:
         # Relative, so each dbt project a test builds (the real one, a test's own small fixture
         # project) keeps its own manifest: one absolute folder would mix their partial parsing.
         os.environ["DBT_TARGET_PATH"] = f"target/pytest-{worker}"
         os.environ["DBT_LOG_PATH"] = str(DBT_PROJECT_DIR / "target" / f"pytest-{worker}" / "logs")
-
-
-# Session fixtures that cost a minute or more: under pytest-xdist every test that uses one runs on
-# the same worker (a group), so the fixture is built once, not once per worker.
-SHARED_BUILDS = ("sample", "cli_sample")
-GROUPS_FILE_VARIABLE = "PIDC_TEST_GROUPS_FILE"
-
-
-def shared_build_of(item: pytest.Item) -> str | None:
-    """The shared build ``item`` uses (the first of SHARED_BUILDS among its fixtures), if any."""
-    fixtures = getattr(item, "fixturenames", ())
-    return next((name for name in SHARED_BUILDS if name in fixtures), None)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests of an expensive shared build, and start the slow tests first.
-
-    Each worker writes every grouped test's group to the file the scheduler reads (below).
-    pytest-xdist's own ``xdist_group`` marks cannot do it here: xdist 3.8 adds the group to a
-    test's id by setting ``item._nodeid``, which pytest 9 no longer reads, so every group was
-    split by file and both workers built the sample and the CLI home (about 4 minutes of work
-    twice per ``make test``). The order only matters with several workers: a 3-minute browser
-    walk started last would leave the other worker idle.
-    """
-    groups_file = os.environ.get(GROUPS_FILE_VARIABLE)
-    if not os.environ.get("PYTEST_XDIST_WORKER") or not groups_file:
-        return  # one process: the files' own order
-    groups = {item.nodeid: group for item in items if (group := shared_build_of(item))}
-    staged = Path(f"{groups_file}.{os.environ['PYTEST_XDIST_WORKER']}")
-    staged.write_text(json.dumps(groups), encoding="utf-8")
-    os.replace(staged, groups_file)  # every worker writes the same map; never half of one
-    items.sort(
-        key=lambda item: (
-            0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1
-        )
-    )
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config: pytest.Config, log):
-    """Whole files and whole groups to one worker each (xdist's loadfile, plus the groups).
-
-    A module's fixtures (a browser, a built home) are then made once, and the groups of
-    ``SHARED_BUILDS`` stay together. Used when ``make test`` runs ``pytest -n 2``.
-    """
-    from xdist.scheduler import LoadScopeScheduling
-
-    class FileOrGroupScheduling(LoadScopeScheduling):
-        groups: dict[str, str] | None = None
-
-        def _split_scope(self, nodeid: str) -> str:
-            # Called once every worker has collected, i.e. written the groups file.
-            if self.groups is None:
-                groups_file = Path(os.environ.get(GROUPS_FILE_VARIABLE, "-"))
-                self.groups = (
-                    json.loads(groups_file.read_text(encoding="utf-8"))
-                    if groups_file.is_file()
-                    else {}
-                )
-            return self.groups.get(nodeid) or nodeid.split("::", 1)[0]
-
-    return FileOrGroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

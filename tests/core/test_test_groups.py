@@ -1,0 +1,107 @@
+"""The test suite's own scheduling: each expensive shared build is made by one worker only.
+
+A regression here fails nothing else; it only costs minutes (both workers building the sample),
+so it is checked on its own, by a pytest run with two workers over a small project whose shared
+builds record which worker made them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from support.test_groups import GROUPS_FILE_VARIABLE, SHARED_BUILDS
+
+TESTS = Path(__file__).resolve().parent.parent
+
+CONFTEST = """
+import os
+
+import pytest
+from support.test_groups import (
+    make_groups_file,
+    pytest_collection_modifyitems,
+    pytest_xdist_make_scheduler,
+)
+
+
+def pytest_configure(config):
+    make_groups_file()
+
+
+def record(what):
+    with open(os.environ["BUILT_LOG"], "a") as log:
+        log.write(f"{what} {os.environ.get('PYTEST_XDIST_WORKER', '-')}\\n")
+
+
+@pytest.fixture(scope="session")
+def sample():
+    record("build sample")
+
+
+@pytest.fixture(scope="session")
+def cli_sample():
+    record("build cli_sample")
+
+
+@pytest.fixture
+def ran(request):
+    yield
+    record(f"ran {request.node.nodeid}")
+"""
+
+# Four files, each with tests of both shared builds and tests of neither: split by file, the
+# builds would be made on both workers.
+TEST_FILE = """
+def test_reads_the_sample(sample, ran):
+    pass
+
+
+def test_reads_the_cli_home(cli_sample, ran):
+    pass
+
+
+def test_reads_neither(ran):
+    pass
+"""
+
+
+# The test of TEST_FILE that uses each of SHARED_BUILDS
+USED_BY = ("::test_reads_the_sample", "::test_reads_the_cli_home")
+
+
+def test_each_shared_build_is_made_by_one_worker_and_every_test_runs(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    (project / "conftest.py").write_text(CONFTEST, encoding="utf-8")
+    for number in range(4):
+        (project / f"test_file_{number}.py").write_text(TEST_FILE, encoding="utf-8")
+    log = tmp_path / "built.log"
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        # this session's own groups file and worker id must not leak into the inner run
+        if name != GROUPS_FILE_VARIABLE and not name.startswith("PYTEST_")
+    }
+    environment |= {"BUILT_LOG": str(log), "PYTHONPATH": str(TESTS)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-q"],
+        cwd=project,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    records = [line.split(" ") for line in log.read_text(encoding="utf-8").splitlines()]
+    ran = {test: worker for what, test, worker in records if what == "ran"}
+    assert len(ran) == 12, records
+    assert len(set(ran.values())) == 2, f"one worker ran everything: {records}"
+    for build, test_name in zip(SHARED_BUILDS, USED_BY, strict=True):
+        made = [worker for what, name, worker in records if what == "build" and name == build]
+        assert len(made) == 1, f"{build} built {len(made)} times: {records}"
+        users = {worker for test, worker in ran.items() if test.endswith(test_name)}
+        assert users == set(made), (build, users, made)

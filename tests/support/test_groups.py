@@ -1,0 +1,92 @@
+"""Which pytest-xdist worker runs which test: the hooks ``tests/conftest.py`` takes from here.
+
+Session fixtures that cost a minute or more (``SHARED_BUILDS``) are built once per run: every test
+that uses one runs on the same worker (a group). The rest go by file (xdist's loadfile), so a
+module's fixtures (a browser, a built home) are made once. Slow and browser tests start first.
+
+pytest-xdist's own ``xdist_group`` marks cannot do it: xdist 3.8 adds the group to a test's id by
+setting ``item._nodeid``, which pytest 9 no longer reads, so every group was split by file and
+both workers built the sample and the CLI home (about 4 minutes of work twice per ``make test``).
+Here each worker writes every grouped test's group to a file (``PIDC_TEST_GROUPS_FILE``, made by
+the controller before the workers start), which the scheduler reads once all have collected.
+Tested in ``tests/core/test_test_groups.py``, by a pytest run with two workers.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Session fixtures that cost a minute or more (tests/conftest.py): one worker builds each.
+SHARED_BUILDS = ("sample", "cli_sample")
+GROUPS_FILE_VARIABLE = "PIDC_TEST_GROUPS_FILE"
+
+
+def shared_build_of(item: pytest.Item) -> str | None:
+    """The shared build ``item`` uses (the first of SHARED_BUILDS among its fixtures), if any."""
+    fixtures = getattr(item, "fixturenames", ())
+    return next((name for name in SHARED_BUILDS if name in fixtures), None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Group the tests of an expensive shared build, and start the slow tests first.
+
+    Each worker writes every grouped test's group to the file the scheduler reads (below). The
+    order only matters with several workers: a 3-minute browser walk started last would leave
+    the other worker idle.
+    """
+    groups_file = os.environ.get(GROUPS_FILE_VARIABLE)
+    if not os.environ.get("PYTEST_XDIST_WORKER") or not groups_file:
+        return  # one process: the files' own order
+    groups = {item.nodeid: group for item in items if (group := shared_build_of(item))}
+    staged = Path(f"{groups_file}.{os.environ['PYTEST_XDIST_WORKER']}")
+    staged.write_text(json.dumps(groups), encoding="utf-8")
+    os.replace(staged, groups_file)  # every worker writes the same map; never half of one
+    items.sort(
+        key=lambda item: (
+            0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1
+        )
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Whole files and whole groups to one worker each (xdist's loadfile, plus the groups).
+
+    A module's fixtures (a browser, a built home) are then made once, and the groups of
+    ``SHARED_BUILDS`` stay together. Used when ``make test`` runs ``pytest -n 2``.
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrGroupScheduling(LoadScopeScheduling):
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            # Called once every worker has collected, i.e. written the groups file.
+            if self.groups is None:
+                groups_file = Path(os.environ.get(GROUPS_FILE_VARIABLE, "-"))
+                self.groups = (
+                    json.loads(groups_file.read_text(encoding="utf-8"))
+                    if groups_file.is_file()
+                    else {}
+                )
+            return self.groups.get(nodeid) or nodeid.split("::", 1)[0]
+
+    return FileOrGroupScheduling(config, log)
+
+
+def make_groups_file() -> None:
+    """In the controller (or a run without workers): where the workers will tell the scheduler
+    each grouped test's group. The workers are started after this and inherit it."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or GROUPS_FILE_VARIABLE in os.environ:
+        return
+    folder = tempfile.mkdtemp(prefix="pidc-test-groups-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    os.environ[GROUPS_FILE_VARIABLE] = str(Path(folder) / "groups.json")
