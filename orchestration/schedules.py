@@ -14,6 +14,7 @@ from orchestration.checks import raw_suite_check_keys
 from orchestration.compliance import COMPLIANCE_GROUP
 from orchestration.intake import INTAKE_GROUP, AssetJob
 from orchestration.partitions import reporting_timezone
+from orchestration.transform import DBT_ASSETS_NAME
 
 REFRESH_JOB_NAME = "refresh_job"
 PIPELINE_JOB_NAME = "pipeline_job"
@@ -47,7 +48,8 @@ def build_jobs() -> tuple[AssetJob, AssetJob]:
 
 
 def build_nightly_schedule(refresh_job: AssetJob) -> dg.ScheduleDefinition:
-    """The nightly build: one refresh run of the whole dbt graph, then a publish."""
+    """The nightly build: one refresh run of the whole dbt graph with every data test reading
+    every row (``full_checks``), then a publish."""
 
     @dg.schedule(
         name=NIGHTLY_SCHEDULE_NAME,
@@ -60,7 +62,11 @@ def build_nightly_schedule(refresh_job: AssetJob) -> dg.ScheduleDefinition:
     )
     def nightly_build(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         scheduled = context.scheduled_execution_time
-        return dg.RunRequest(run_key=f"nightly-{scheduled:%Y-%m-%d}" if scheduled else None)
+        return dg.RunRequest(
+            run_key=f"nightly-{scheduled:%Y-%m-%d}" if scheduled else None,
+            # The builds of the day test only the rows they built; the night tests every row.
+            run_config={"ops": {DBT_ASSETS_NAME: {"config": {"full_checks": True}}}},
+        )
 
     return nightly_build
 

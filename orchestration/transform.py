@@ -95,14 +95,25 @@ class DbtBuildConfig(dg.Config):
         "(a backfill, e.g. after a mapping seed changed for those months).",
     )
     last_month: str | None = Field(default=None, description="Last month of the window (YYYY-MM).")
+    full_checks: bool = Field(
+        default=False,
+        description="Data tests read every row of the large incremental models, not only the "
+        "rows built since their tests last passed (the nightly build; "
+        "dbt_project/macros/checked_builds.sql).",
+    )
 
-    def dbt_vars(self) -> dict[str, str]:
-        """The window as dbt ``--vars`` (empty without one)."""
-        if not (self.first_month or self.last_month):
-            return {}
-        return month_window_vars(
-            self.first_month or self.last_month, self.last_month or self.first_month
-        )
+    def dbt_vars(self) -> dict[str, Any]:
+        """The window and the full checks as dbt ``--vars`` (empty without either)."""
+        found: dict[str, Any] = {FULL_CHECKS_VAR: True} if self.full_checks else {}
+        if self.first_month or self.last_month:
+            found |= month_window_vars(
+                self.first_month or self.last_month, self.last_month or self.first_month
+            )
+        return found
+
+
+# The dbt var (dbt_project.yml) that makes the tests of the large incremental models read every row.
+FULL_CHECKS_VAR = "pidc_full_checks"
 
 
 # Messages of failures that go away on their own: another process holds DuckDB's file lock
@@ -408,7 +419,7 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
     ):
         dbt_vars = config.dbt_vars()
         if dbt_vars:
-            context.log.info(f"dbt build, rebuilding the months {dbt_vars}")
+            context.log.info(f"dbt build with the vars {dbt_vars}")
         # The models' columns (dagster/column_schema) are read back after the build for the
         # Dagster instance to keep. An ephemeral instance (run_pipeline: `pidc pipeline`,
         # `make run`) keeps none of its events once the run ends (the run log takes their

@@ -754,7 +754,8 @@ def unpivoted_sql(contract: Contract) -> str:
                 <<cases>>
                         end as raw_value,
                         current_rows.person_count,
-                        {{ build_fingerprint() }} as build_fingerprint
+                        {{ build_fingerprint() }} as build_fingerprint,
+                        '{{ invocation_id }}' as built_by
                     from {{ ref('int_<<dataset>>_current_rows') }} as current_rows
                     cross join (
                         values
@@ -781,7 +782,9 @@ def unpivoted_sql(contract: Contract) -> str:
         "code) and code list. One harmonisation model then serves every dataset. Incremental "
         "by return version (macros/harmonised.sql): a run adds the rows of the current "
         "versions not in the table yet, after its pre-hook deleted the rows of the versions "
-        "that are no longer current (and every row when this SQL changed: build_fingerprint).",
+        "that are no longer current (and every row when this SQL changed: build_fingerprint). "
+        "built_by: the dbt run that built the row (its data tests read only the rows built since "
+        "they last passed: macros/checked_builds.sql).",
         """
         {{
             config(

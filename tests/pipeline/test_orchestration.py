@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+import yaml
 
 from ingestion.raw_schema import raw_ddl, raw_tables
 from orchestration.automation import AFTER_INTAKE_LABEL
@@ -36,6 +37,7 @@ from orchestration.publish import PublishError, publish_serving
 from orchestration.resources import WAREHOUSE_POOL, HomeResource
 from orchestration.transform import (
     DBT_ASSETS_NAME,
+    FULL_CHECKS_VAR,
     DbtBuildConfig,
     PidcDbtTranslator,
     dbt_build_args,
@@ -48,7 +50,7 @@ from orchestration.transform import (
     read_to_the_end,
 )
 from pidc.contract import load_contract
-from pidc.settings import home
+from pidc.settings import DBT_PROJECT_DIR, home
 
 FIXTURE_DBT_FILES = {
     "dbt_project.yml": """
@@ -335,6 +337,30 @@ def test_dbt_build_args():
     args = dbt_build_args(dbt_vars=window)
     assert args[:4] == ["build", *leave_out, "--vars"]
     assert json.loads(args[4]) == window
+
+
+def test_the_nightly_build_checks_every_row_and_the_other_builds_the_rows_they_built(
+    fixture_defs,
+):
+    """The tests of the large incremental models read only the rows built since they last
+    passed (dbt_project/macros/checked_builds.sql), except in the nightly build."""
+    assert DbtBuildConfig().dbt_vars() == {}
+    assert DbtBuildConfig(full_checks=True).dbt_vars() == {FULL_CHECKS_VAR: True}
+    both = DbtBuildConfig(full_checks=True, first_month="2026-01", last_month="2026-03")
+    assert both.dbt_vars() == {FULL_CHECKS_VAR: True, **month_window_vars("2026-01", "2026-03")}
+    args = dbt_build_args(dbt_vars=both.dbt_vars())
+    assert json.loads(args[args.index("--vars") + 1])[FULL_CHECKS_VAR] is True
+    schedule = next(s for s in fixture_defs.schedules if s.name == "nightly_build")
+    when = dt.datetime(2026, 12, 3, 2, tzinfo=dt.UTC)
+    [request] = schedule.evaluate_tick(
+        dg.build_schedule_context(scheduled_execution_time=when)
+    ).run_requests
+    assert request.run_key == "nightly-2026-12-03"
+    config = request.run_config["ops"][DBT_ASSETS_NAME]["config"]
+    assert DbtBuildConfig(**config).full_checks
+    # The dbt project reads the var under that name.
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    assert project["vars"][FULL_CHECKS_VAR] is False
 
 
 def test_real_definitions_load_and_bind_every_source_to_intake():

@@ -359,6 +359,91 @@ def test_an_unknown_code_in_any_checked_column_fails_the_one_test_of_its_model(
     assert failed.failures == 4
 
 
+def _failing(result) -> dict[str, int]:
+    """Each failed or errored test of a dbt result, with its failing rows."""
+    return {
+        node.node.name: node.failures
+        for node in (result.result or [])
+        if str(node.status) in {"fail", "error"}
+    }
+
+
+def _checked_runs(warehouse: Path) -> set[tuple[str, str]]:
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        return set(
+            connection.execute(
+                "select model_name, built_by from intermediate.pidc_checked_builds"
+            ).fetchall()
+        )
+
+
+def test_a_duplicate_built_by_any_unchecked_run_fails_until_fixed_and_nightly_checks_all(
+    build: Build, tmp_path: Path
+) -> None:
+    """The attacker's view of the checks that read only the rows built since they last passed
+    (macros/checked_builds.sql): an incremental build that appends a submission's rows a second
+    time is caught, and caught again at every later build until it is fixed (a failed run is
+    never recorded as checked); a duplicate slipped among rows already checked is not read by a
+    new month's build (the price of the scope), and the nightly build's full checks catch it."""
+    model = "intermediate.int_breakdown_values_unpivoted"
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(build.warehouse, home / "warehouse.duckdb")
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        [(built_by,)] = connection.execute(f"select distinct built_by from {model}").fetchall()
+        [(submission, rows)] = connection.execute(
+            f"select submission_id, count(*) from {model} group by all order by all limit 1"
+        ).fetchall()
+    # The fixture's build passed, so its run is recorded for both models.
+    assert _checked_runs(home / "warehouse.duckdb") == {
+        ("int_breakdown_values_unpivoted", built_by),
+        ("int_breakdown_values_harmonised", built_by),
+    }
+    with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
+        connection.execute(
+            f"insert into {model} select * replace ('a later run' as built_by)"
+            f" from {model} where submission_id = ?",
+            [submission],
+        )
+    test_unpivoted = ["test", "--select", "int_breakdown_values_unpivoted"]
+    for attempt in range(2):
+        with _pidc_home(home):
+            result = _dbt(test_unpivoted, home / f"dbt_target_{attempt}")
+        failing = _failing(result)
+        assert [name.startswith("unique_combination") for name in failing] == [True], failing
+        assert list(failing.values()) == [rows]
+        assert ("int_breakdown_values_unpivoted", "a later run") not in _checked_runs(
+            home / "warehouse.duckdb"
+        )
+    # Fixed: the copy deleted and the submission built again by a new run. Its rows pass, and
+    # that run is recorded as checked.
+    with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
+        connection.execute(f"delete from {model} where built_by = 'a later run'")
+        connection.execute(
+            f"update {model} set built_by = 'a fixed run' where submission_id = ?", [submission]
+        )
+    with _pidc_home(home):
+        result = _dbt(test_unpivoted, home / "dbt_target_fixed")
+    assert _failing(result) == {}
+    assert ("int_breakdown_values_unpivoted", "a fixed run") in _checked_runs(
+        home / "warehouse.duckdb"
+    )
+    # A duplicate among checked rows only: out of a new month's scope, inside the nightly one.
+    with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
+        connection.execute(
+            f"insert into {model} select * from {model}"
+            f" where submission_id <> ? order by all limit 1",
+            [submission],
+        )
+    with _pidc_home(home):
+        scoped = _dbt(test_unpivoted, home / "dbt_target_scoped")
+        full = _dbt(
+            [*test_unpivoted, "--vars", '{"pidc_full_checks": true}'], home / "dbt_target_full"
+        )
+    assert _failing(scoped) == {}
+    assert [name.startswith("unique_combination") for name in _failing(full)] == [True]
+
+
 def test_models_land_in_their_named_schemas(build: Build) -> None:
     schemas = {
         schema

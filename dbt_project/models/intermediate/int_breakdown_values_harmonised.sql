@@ -170,7 +170,10 @@ matched as (
                 then 'code_list_label'
         end as match_method,
         {{ build_fingerprint(['seeds.digest', 'breakdown_values.build_fingerprint']) }}
-            as build_fingerprint
+            as build_fingerprint,
+        -- the dbt run that built the row: its data tests read only the rows built since they
+        -- last passed (macros/checked_builds.sql)
+        '{{ invocation_id }}' as built_by
     from breakdown_values
     cross join seeds
     left join country_codes

@@ -5,7 +5,8 @@
 -- harmonisation model then serves every dataset. Incremental by return version
 -- (macros/harmonised.sql): a run adds the rows of the current versions not in the table yet, after
 -- its pre-hook deleted the rows of the versions that are no longer current (and every row when
--- this SQL changed: build_fingerprint).
+-- this SQL changed: build_fingerprint). built_by: the dbt run that built the row (its data tests
+-- read only the rows built since they last passed: macros/checked_builds.sql).
 {{
     config(
         materialized='incremental',
@@ -45,7 +46,8 @@ movements_values as (
             when 'age_group' then cast(current_rows.age_group as varchar)
         end as raw_value,
         current_rows.person_count,
-        {{ build_fingerprint() }} as build_fingerprint
+        {{ build_fingerprint() }} as build_fingerprint,
+        '{{ invocation_id }}' as built_by
     from {{ ref('int_movements_current_rows') }} as current_rows
     cross join (
         values
@@ -84,7 +86,8 @@ permits_values as (
             when 'nationality' then cast(current_rows.nationality as varchar)
         end as raw_value,
         current_rows.person_count,
-        {{ build_fingerprint() }} as build_fingerprint
+        {{ build_fingerprint() }} as build_fingerprint,
+        '{{ invocation_id }}' as built_by
     from {{ ref('int_permits_current_rows') }} as current_rows
     cross join (
         values
@@ -119,7 +122,8 @@ irregular_values as (
             when 'detection_location' then cast(current_rows.detection_location as varchar)
         end as raw_value,
         current_rows.person_count,
-        {{ build_fingerprint() }} as build_fingerprint
+        {{ build_fingerprint() }} as build_fingerprint,
+        '{{ invocation_id }}' as built_by
     from {{ ref('int_irregular_current_rows') }} as current_rows
     cross join (
         values
@@ -155,7 +159,8 @@ refusals_values as (
             when 'reason' then cast(current_rows.reason as varchar)
         end as raw_value,
         current_rows.person_count,
-        {{ build_fingerprint() }} as build_fingerprint
+        {{ build_fingerprint() }} as build_fingerprint,
+        '{{ invocation_id }}' as built_by
     from {{ ref('int_refusals_current_rows') }} as current_rows
     cross join (
         values
@@ -192,7 +197,8 @@ document_fraud_values as (
             when 'embarkation_country' then cast(current_rows.embarkation_country as varchar)
         end as raw_value,
         current_rows.person_count,
-        {{ build_fingerprint() }} as build_fingerprint
+        {{ build_fingerprint() }} as build_fingerprint,
+        '{{ invocation_id }}' as built_by
     from {{ ref('int_document_fraud_current_rows') }} as current_rows
     cross join (
         values
@@ -231,7 +237,8 @@ facilitation_values as (
             when 'age_group' then cast(current_rows.age_group as varchar)
         end as raw_value,
         current_rows.person_count,
-        {{ build_fingerprint() }} as build_fingerprint
+        {{ build_fingerprint() }} as build_fingerprint,
+        '{{ invocation_id }}' as built_by
     from {{ ref('int_facilitation_current_rows') }} as current_rows
     cross join (
         values
@@ -269,7 +276,8 @@ removals_values as (
             when 'age_group' then cast(current_rows.age_group as varchar)
         end as raw_value,
         current_rows.person_count,
-        {{ build_fingerprint() }} as build_fingerprint
+        {{ build_fingerprint() }} as build_fingerprint,
+        '{{ invocation_id }}' as built_by
     from {{ ref('int_removals_current_rows') }} as current_rows
     cross join (
         values
