@@ -3,8 +3,8 @@
     passed, not ten years of rows at every build (issue 15: at 120 months the two uniqueness
     tests below took 10 s of a new month's build).
 
-    Each such model (var pidc_checked_by_build) stamps its rows with the dbt run that built them
-    (built_by = invocation_id). When every data test of the model ran and passed in a run,
+    Each such model (one with a `checked_by_build: true` test) stamps its rows with the dbt run
+    that built them (built_by = invocation_id). When every data test of the model ran and passed in a run,
     `record_checked_builds` (on-run-end) writes each run whose rows those tests read into
     intermediate.pidc_checked_builds. A test wraps the model in `rows_to_check`, which keeps the
     rows of every submission with a row built by a run not recorded there: a run whose tests
@@ -59,7 +59,7 @@
 
 
 {#-
-    on-run-end: for each model of var pidc_checked_by_build whose data tests all ran in this run
+    on-run-end: for each model with a `checked_by_build` test whose data tests all ran in this run
     (every one the project defines for it) and all passed, record the runs whose rows they read.
 -#}
 {% macro record_checked_builds(results) -%}
@@ -75,21 +75,22 @@
             {%- do passed.update({attached: passed.get(attached, 0) + 1}) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- for name in var('pidc_checked_by_build') -%}
-        {%- set model_id = 'model.' ~ project_name ~ '.' ~ name -%}
-        {%- set defined = graph.nodes.values()
-            | selectattr('resource_type', 'equalto', 'test')
-            | selectattr('attached_node', 'equalto', model_id)
-            | list | length -%}
-        {%- if defined > 0 and ran.get(model_id, 0) == defined
-            and passed.get(model_id, 0) == defined -%}
-            {%- call statement('record_checked_' ~ name) -%}
+    {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test') | list -%}
+    {%- set scoped = [] -%}
+    {%- for test in tests if (test.test_metadata or {}).get('kwargs', {}).get('checked_by_build') -%}
+        {%- do scoped.append(test.attached_node) -%}
+    {%- endfor -%}
+    {%- for model_id in scoped | unique -%}
+        {%- set model = graph.nodes[model_id] -%}
+        {%- set defined = tests | selectattr('attached_node', 'equalto', model_id) | list | length -%}
+        {%- if ran.get(model_id, 0) == defined and passed.get(model_id, 0) == defined -%}
+            {%- call statement('record_checked_' ~ model.name) -%}
                 insert into {{ checked_builds_table() }}
-                select distinct '{{ name }}', built_by, current_timestamp
-                from intermediate.{{ name }}
+                select distinct '{{ model.name }}', built_by, current_timestamp
+                from {{ model.schema }}.{{ model.alias }}
                 where built_by is not null and built_by not in (
                     select built_by from {{ checked_builds_table() }}
-                    where model_name = '{{ name }}'
+                    where model_name = '{{ model.name }}'
                 )
             {%- endcall -%}
             {#- dbt rolls back what its run hooks leave open -#}
