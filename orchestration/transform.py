@@ -37,6 +37,13 @@ from pydantic import Field
 from orchestration.automation import after_intake_condition
 from orchestration.partitions import month_window_vars
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
+from orchestration.seeds import (
+    SEEDS_LEFT_OUT,
+    nodes_left_out,
+    record_loaded_seeds,
+    seed_fingerprints,
+    seeds_already_loaded,
+)
 from pidc.settings import DBT_PROJECT_DIR, Home, home
 
 DBT_ASSETS_NAME = "dbt_models"
@@ -102,6 +109,12 @@ class DbtBuildConfig(dg.Config):
         "dbt_project/macros/checked_builds.sql).",
     )
 
+    def may_leave_out_seeds(self) -> bool:
+        """False for the builds that load the seeds whatever the warehouse records: the nightly
+        build (full checks, which also catch a seed table changed by hand) and a full refresh
+        (orchestration/seeds.py)."""
+        return not (self.full_refresh or self.full_checks)
+
     def dbt_vars(self) -> dict[str, Any]:
         """The window and the full checks as dbt ``--vars`` (empty without either)."""
         found: dict[str, Any] = {FULL_CHECKS_VAR: True} if self.full_checks else {}
@@ -130,7 +143,10 @@ PIPELINE_BUILD_EXCLUDES = ("--exclude-resource-type", "unit_test")
 
 
 def dbt_build_args(
-    full_refresh: bool = False, dbt_vars: Mapping[str, str] | None = None
+    full_refresh: bool = False,
+    dbt_vars: Mapping[str, str] | None = None,
+    *,
+    seeds_left_out: bool = False,
 ) -> list[str]:
     """The dbt command for a pipeline run: ``build`` runs seeds, models and data tests in DAG
     order.
@@ -141,11 +157,13 @@ def dbt_build_args(
     every scheduled build 19 nodes (docs/operations.md).
 
     ``--full-refresh`` rebuilds incremental models and reloads seeds whose columns changed;
-    ``dbt_vars`` (a window of months to rebuild) go to ``--vars`` as JSON.
+    ``dbt_vars`` (a window of months to rebuild) go to ``--vars`` as JSON; ``seeds_left_out``:
+    the warehouse already holds the seeds as they are (orchestration/seeds.py).
     """
     args = [
         "build",
         *PIPELINE_BUILD_EXCLUDES,
+        *(SEEDS_LEFT_OUT if seeds_left_out else ()),
         *(["--full-refresh"] if full_refresh else []),
     ]
     if dbt_vars:
@@ -420,6 +438,20 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         dbt_vars = config.dbt_vars()
         if dbt_vars:
             context.log.info(f"dbt build with the vars {dbt_vars}")
+        warehouse = home.get_home().warehouse
+        manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+        fingerprints = seed_fingerprints(manifest, Path(project.project_dir))
+        # Seeds are loaded when they changed (orchestration/seeds.py); a run of a subset of the
+        # assets keeps dagster-dbt's own selection.
+        seeds_left_out = (
+            config.may_leave_out_seeds()
+            and not context.is_subset
+            and seeds_already_loaded(warehouse, fingerprints, manifest)
+        )
+        if seeds_left_out:
+            context.log.info(
+                "The seeds are unchanged since the last build that loaded them: not loaded again."
+            )
         # The models' columns (dagster/column_schema) are read back after the build for the
         # Dagster instance to keep. An ephemeral instance (run_pipeline: `pidc pipeline`,
         # `make run`) keeps none of its events once the run ends (the run log takes their
@@ -428,11 +460,16 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         columns_kept = not context.instance.is_ephemeral
         # The environment is read when dbt's subprocess starts, i.e. inside cli().
         with scoped_environ(dbt_env(home.get_home())), without_adapter(not columns_kept):
-            invocation = dbt.cli(dbt_build_args(config.full_refresh, dbt_vars), context=context)
+            invocation = dbt.cli(
+                dbt_build_args(config.full_refresh, dbt_vars, seeds_left_out=seeds_left_out),
+                context=context,
+            )
         from orchestration import progress
 
         # One step per model, seed, snapshot and data test the build selects.
-        nodes = invocation.manifest.get("nodes", {})
+        nodes = set(invocation.manifest.get("nodes", {}))
+        if seeds_left_out:
+            nodes -= nodes_left_out(invocation.manifest)
         progress.current.start("dbt build", len(nodes) or None)
 
         def counted(events: Iterator[Any]) -> Iterator[Any]:
@@ -442,6 +479,7 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
                 progress.current.advance()
                 yield event
 
+        passed = False
         try:
             if columns_kept:
                 yield from DbtEventIterator(
@@ -450,6 +488,7 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
             else:
                 yield from counted(invocation.stream())
             progress.current.finish("dbt build", "models built and tested")
+            passed = True
         except DagsterDbtCliRuntimeError as error:
             if is_transient_dbt_failure(str(error)):
                 raise  # the retry policy tries again after an exponential back-off
@@ -457,6 +496,10 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
             raise dg.Failure(description=str(error), allow_retries=False) from error
         finally:
             release_warehouse(invocation)
+            if passed and not seeds_left_out:
+                # Only after a build that passed: one that failed anywhere may have loaded seeds
+                # whose tests did not run or did not pass.
+                record_loaded_seeds(warehouse, fingerprints)
             keep_partial_parsing(Path(invocation.target_path))
             prune_run_targets(Path(invocation.target_path).parent)
 

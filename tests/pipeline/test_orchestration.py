@@ -337,6 +337,12 @@ def test_dbt_build_args():
     args = dbt_build_args(dbt_vars=window)
     assert args[:4] == ["build", *leave_out, "--vars"]
     assert json.loads(args[4]) == window
+    # Seeds the warehouse already holds as they are, and the tests that read only them.
+    assert dbt_build_args(seeds_left_out=True) == [
+        "build",
+        *leave_out,
+        *["--exclude", "resource_type:seed", "--indirect-selection", "cautious"],
+    ]
 
 
 def test_the_nightly_build_checks_every_row_and_the_other_builds_the_rows_they_built(
@@ -689,6 +695,111 @@ def test_a_build_s_parse_state_is_kept_so_the_next_build_in_the_home_parses_only
     assert not keep_partial_parsing(target / "dbt_models-2")  # dbt left the state as it was
     assert not keep_partial_parsing(target)  # the project's own state is never copied on itself
     assert not list(target.glob(".partial_parse*")), "a staged copy was left behind"
+
+
+def _newest_build_nodes(target: Path) -> dict[str, str]:
+    """Each node dbt ran in the newest build under ``target``, with its status."""
+    newest = max(target.glob(f"{DBT_ASSETS_NAME}-*"), key=lambda path: path.stat().st_mtime_ns)
+    results = json.loads((newest / "run_results.json").read_text())["results"]
+    return {result["unique_id"]: result["status"] for result in results}
+
+
+@pytest.mark.slow
+def test_seeds_are_loaded_when_they_change_and_whenever_in_doubt(
+    tmp_path, fixture_dbt_project, monkeypatch
+):
+    """A build leaves out the seeds, and the tests that read only seeds, when the warehouse
+    records that it holds them as they are; anything else loads them again (orchestration/seeds.py).
+    """
+    import shutil
+
+    from orchestration.runner import PipelineError, run_pipeline
+    from orchestration.seeds import LOADED_SEEDS_TABLE
+
+    project = tmp_path / "project"
+    shutil.copytree(fixture_dbt_project, project, ignore=shutil.ignore_patterns("target"))
+    (project / "seeds" / "_seeds.yml").write_text(
+        "version: 2\nseeds:\n  - name: members\n    columns:\n      - name: member_code\n"
+        "        data_tests: [not_null, unique]\n",
+        encoding="utf-8",
+    )
+    models_yml = project / "models" / "marts" / "_marts__models.yml"
+    models_yml.write_text(
+        models_yml.read_text().replace(
+            "data_tests: [not_null, unique]",
+            "data_tests:\n          - not_null\n          - unique\n"
+            "          - relationships:\n              arguments:\n"
+            "                to: ref('members')\n                field: member_code",
+        ),
+        encoding="utf-8",
+    )
+    fake = types.ModuleType("ingestion.intake")
+    fake.ingest_path = _fake_ingest_path
+    monkeypatch.setitem(sys.modules, "ingestion.intake", fake)
+    platform_home = home(tmp_path / "home").ensure()
+    target = project / dbt_target_path()
+    seed = "seed.pidc_fixture.members"
+    seed_tests = ("test.pidc_fixture.not_null_members_", "test.pidc_fixture.unique_members_")
+
+    def tested(nodes: dict[str, str]) -> int:
+        """How many of the seed's own tests ran (and passed) in a build."""
+        return sum(
+            node.startswith(seed_tests) and status == "pass" for node, status in nodes.items()
+        )
+
+    def build(csv_name: str, member: str, count: int) -> dict[str, str]:
+        _drop(platform_home.landing / member / csv_name, f"{member},{_last_month()},{count}")
+        run_pipeline(platform_home, dbt_project_dir=project)
+        return _newest_build_nodes(target)
+
+    def seed_rows() -> list[tuple]:
+        with duckdb.connect(str(platform_home.warehouse), read_only=True) as connection:
+            return connection.execute("select * from main.members order by 1").fetchall()
+
+    def recorded() -> int:
+        with duckdb.connect(str(platform_home.warehouse), read_only=True) as connection:
+            return connection.execute(f"select count(*) from {LOADED_SEEDS_TABLE}").fetchone()[0]
+
+    # A build that fails anywhere records nothing, though it loaded the seed.
+    _drop(platform_home.landing / "FJI" / "a.csv", f"FJI,{_last_month()},5000")
+    with pytest.raises(PipelineError, match="dbt_utils_free_range_check"):
+        run_pipeline(platform_home, dbt_project_dir=project)
+    assert _newest_build_nodes(target)[seed] == "success"
+    with duckdb.connect(str(platform_home.warehouse)) as connection:
+        assert not connection.execute(
+            "select * from information_schema.tables where table_name = 'pidc_loaded_seeds'"
+        ).fetchall()
+        connection.execute("delete from raw.movements")  # the member's correction
+
+    first = build("b.csv", "FJI", 10)  # loads the seed again, passes, records it
+    assert first[seed] == "success" and tested(first) == 2
+    assert recorded() == 1
+
+    second = build("c.csv", "TON", 20)  # nothing changed in the seed: left out
+    assert seed not in second and not any(node.startswith(seed_tests) for node in second)
+    assert second["model.pidc_fixture.mart_movement_totals"] == "success"
+    # The model's test that also reads the seed still ran, on the model just built.
+    relationships = [node for node in second if node.startswith("test.pidc_fixture.relation")]
+    assert len(relationships) == 1 and second[relationships[0]] == "pass"
+    assert seed_rows() == [("FJI", "Fiji"), ("TON", "Tonga")]
+
+    # The seed's file changed: loaded and tested again.
+    members = project / "seeds" / "reference" / "members.csv"
+    members.write_text(members.read_text() + "WSM,Samoa\n", encoding="utf-8")
+    third = build("d.csv", "FJI", 1)
+    assert third[seed] == "success" and tested(third) == 2
+    assert seed_rows() == [("FJI", "Fiji"), ("TON", "Tonga"), ("WSM", "Samoa")]
+
+    # Its table dropped by hand: loaded again rather than a failed build.
+    assert seed not in build("e.csv", "TON", 1)
+    with duckdb.connect(str(platform_home.warehouse)) as connection:
+        connection.execute("drop table main.members")
+    assert build("f.csv", "FJI", 1)[seed] == "success"
+    assert len(seed_rows()) == 3
+    # The nightly build and a full refresh load and test them whatever the record says.
+    assert DbtBuildConfig().may_leave_out_seeds()
+    assert not DbtBuildConfig(full_checks=True).may_leave_out_seeds()
+    assert not DbtBuildConfig(full_refresh=True).may_leave_out_seeds()
 
 
 @pytest.mark.slow
