@@ -796,6 +796,22 @@ def test_seeds_are_loaded_when_they_change_and_whenever_in_doubt(
         connection.execute("drop table main.members")
     assert build("f.csv", "FJI", 1)[seed] == "success"
     assert len(seed_rows()) == 3
+
+    # The record cannot be written (the disk, a lock): the build still passes and publishes, and
+    # the next one loads the seeds again.
+    import orchestration.transform
+
+    recorder = orchestration.transform.record_loaded_seeds
+
+    def unwritable(*_args):
+        raise duckdb.IOException("IO Error: could not write the record")
+
+    monkeypatch.setattr(orchestration.transform, "record_loaded_seeds", unwritable)
+    members.write_text(members.read_text() + "TUV,Tuvalu\n", encoding="utf-8")
+    assert build("g.csv", "TON", 1)[seed] == "success"
+    monkeypatch.setattr(orchestration.transform, "record_loaded_seeds", recorder)
+    assert build("h.csv", "FJI", 1)[seed] == "success"
+    assert len(seed_rows()) == 4
     # The nightly build and a full refresh load and test them whatever the record says.
     assert DbtBuildConfig().may_leave_out_seeds()
     assert not DbtBuildConfig(full_checks=True).may_leave_out_seeds()
