@@ -6,7 +6,8 @@ build and ran their 39 data tests: 52 of a new month's 334 nodes, about 4 s of d
 at any history length (docs/benchmarks.md).
 
 A build now leaves them out when the warehouse already holds exactly what they would load: after
-a build that loaded them and passed (every seed, model and test), :func:`record_loaded_seeds`
+a build that loaded every seed and passed (every seed, model and test; :func:`loaded_every_seed`:
+not a run of a subset of the assets that built models only), :func:`record_loaded_seeds`
 writes each seed's fingerprint (:func:`seed_fingerprints`: its file's bytes, its dbt config and
 dbt's version) into the warehouse itself, so a warehouse restored from a backup carries its own
 record. The next build compares the fingerprints of the files on disk with that record
@@ -122,3 +123,16 @@ def nodes_left_out(manifest: Mapping[str, Any]) -> set[str]:
         if node["resource_type"] == "test"
         and set(node.get("depends_on", {}).get("nodes", [])) <= seeds
     }
+
+
+def loaded_every_seed(run_results: Mapping[str, Any], fingerprints: Mapping[str, str]) -> bool:
+    """True when the dbt run of ``run_results`` loaded every seed of ``fingerprints``: only then
+    may they be recorded. A run of a subset of the assets (what the automation sensor starts
+    after intake) builds models without loading the seeds: recording the files as they are then
+    would leave an edited seed out of every later build."""
+    loaded = {
+        result["unique_id"]
+        for result in run_results.get("results", [])
+        if result.get("status") == "success"
+    }
+    return bool(fingerprints) and set(fingerprints) <= loaded

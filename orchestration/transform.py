@@ -40,6 +40,7 @@ from orchestration.partitions import month_window_vars
 from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
 from orchestration.seeds import (
     SEEDS_LEFT_OUT,
+    loaded_every_seed,
     nodes_left_out,
     record_loaded_seeds,
     seed_fingerprints,
@@ -498,12 +499,14 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         finally:
             release_warehouse(invocation)
             if passed and not seeds_left_out:
-                # Only after a build that passed: one that failed anywhere may have loaded seeds
-                # whose tests did not run or did not pass. Without a record, the next build
-                # loads them again: a failure here costs that, never the build.
+                # Only after a build that passed (one that failed anywhere may have loaded seeds
+                # whose tests did not run or did not pass) and loaded every seed (a subset of the
+                # assets may load none). Without a record, the next build loads them again: a
+                # failure here costs that, never the build.
                 try:
-                    record_loaded_seeds(warehouse, fingerprints)
-                except duckdb.Error as error:
+                    if loaded_every_seed(invocation.get_artifact("run_results.json"), fingerprints):
+                        record_loaded_seeds(warehouse, fingerprints)
+                except (duckdb.Error, OSError, ValueError) as error:
                     context.log.warning(f"The seeds loaded were not recorded ({error}).")
             keep_partial_parsing(Path(invocation.target_path))
             prune_run_targets(Path(invocation.target_path).parent)

@@ -14,6 +14,7 @@ import pytest
 
 from orchestration.seeds import (
     LOADED_SEEDS_TABLE,
+    loaded_every_seed,
     nodes_left_out,
     record_loaded_seeds,
     seed_fingerprints,
@@ -141,3 +142,24 @@ def test_the_nodes_left_out_are_the_seeds_and_the_tests_reading_only_seeds(tmp_p
         "test.p.ports_of_members",
     }
     assert json.dumps(sorted(nodes_left_out({"nodes": {}}))) == "[]"
+
+
+def test_only_a_run_that_loaded_every_seed_may_record_them(tmp_path):
+    project, manifest = _project(tmp_path)
+    fingerprints = seed_fingerprints(manifest, project)
+
+    def results(**statuses: str) -> dict:
+        return {
+            "results": [{"unique_id": node, "status": status} for node, status in statuses.items()]
+        }
+
+    assert loaded_every_seed(
+        results(**{"seed.p.members": "success", "seed.p.ports": "success"}), fingerprints
+    )
+    # A subset run that built models only, one that loaded a single seed, one whose seed failed.
+    assert not loaded_every_seed(results(**{"model.p.mart": "success"}), fingerprints)
+    assert not loaded_every_seed(results(**{"seed.p.members": "success"}), fingerprints)
+    assert not loaded_every_seed(
+        results(**{"seed.p.members": "success", "seed.p.ports": "error"}), fingerprints
+    )
+    assert not loaded_every_seed(results(), {})
