@@ -2,7 +2,7 @@
 
 The seeds (members, code lists, countries, mappings, sharing rules: 13 tables) change with a
 release, not with a month's returns, yet ``dbt build`` loaded every one of them again at every
-build and ran their 39 data tests: 52 of a new month's 334 nodes, about 4 s of dbt's elapsed time
+build and ran their 39 data tests: 52 of a new month's 334 nodes, about 3 s of dbt's elapsed time
 at any history length (docs/benchmarks.md).
 
 A build now leaves them out when the warehouse already holds exactly what they would load: after
