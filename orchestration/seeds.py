@@ -60,23 +60,16 @@ def seed_fingerprints(manifest: Mapping[str, Any], project_dir: Path) -> dict[st
     return found
 
 
-def _relation(name: str | None) -> tuple[str, str] | None:
-    """(schema, table) of a manifest's ``relation_name`` such as ``"warehouse"."main"."members"``."""
-    parts = [part.strip('"') for part in (name or "").split(".")]
-    return (parts[-2], parts[-1]) if len(parts) >= 2 else None
-
-
 def seeds_already_loaded(
     warehouse: Path, fingerprints: Mapping[str, str], manifest: Mapping[str, Any]
 ) -> bool:
     """True when ``warehouse`` records exactly ``fingerprints`` and holds every seed's table."""
     if not fingerprints or not warehouse.exists():
         return False
+    nodes = manifest["nodes"]
     relations = {
-        _relation(manifest["nodes"][unique_id].get("relation_name")) for unique_id in fingerprints
+        (nodes[unique_id]["schema"], nodes[unique_id]["alias"]) for unique_id in fingerprints
     }
-    if None in relations:
-        return False
     try:
         with duckdb.connect(str(warehouse), read_only=True) as connection:
             recorded = dict(

@@ -422,9 +422,11 @@ def pidc_dbt_project(project_dir: Path = DBT_PROJECT_DIR) -> DbtProject:
 def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition:
     """Every seed, model and test of the dbt project as one Dagster multi-asset."""
     project = pidc_dbt_project(project_dir)
+    # Read once, for the assets and for each build's seeds (orchestration/seeds.py).
+    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
 
     @dbt_assets(
-        manifest=project.manifest_path,
+        manifest=manifest,
         project=project,
         name=DBT_ASSETS_NAME,
         dagster_dbt_translator=PidcDbtTranslator(),
@@ -441,7 +443,6 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         if dbt_vars:
             context.log.info(f"dbt build with the vars {dbt_vars}")
         warehouse = home.get_home().warehouse
-        manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
         fingerprints = seed_fingerprints(manifest, Path(project.project_dir))
         # Seeds are loaded when they changed (orchestration/seeds.py); a run of a subset of the
         # assets keeps dagster-dbt's own selection.
@@ -469,9 +470,9 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
         from orchestration import progress
 
         # One step per model, seed, snapshot and data test the build selects.
-        nodes = set(invocation.manifest.get("nodes", {}))
+        nodes = set(manifest.get("nodes", {}))
         if seeds_left_out:
-            nodes -= nodes_left_out(invocation.manifest)
+            nodes -= nodes_left_out(manifest)
         progress.current.start("dbt build", len(nodes) or None)
 
         def counted(events: Iterator[Any]) -> Iterator[Any]:

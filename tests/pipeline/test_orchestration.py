@@ -643,10 +643,14 @@ def test_run_pipeline_publishes_and_a_failing_check_blocks_publish(
     assert "Unable to do partial parsing" not in _newest_build_log(target)
 
 
+def _newest_build(target: Path) -> Path:
+    """The newest build's own folder under ``target``."""
+    return max(target.glob(f"{DBT_ASSETS_NAME}-*"), key=lambda path: path.stat().st_mtime_ns)
+
+
 def _newest_build_log(target: Path) -> str:
-    """dbt's log of the newest build (its own folder under ``target``)."""
-    newest = max(target.glob(f"{DBT_ASSETS_NAME}-*"), key=lambda path: path.stat().st_mtime_ns)
-    return "".join(log.read_text() for log in sorted(newest.glob("dbt.log*")))
+    """dbt's log of the newest build."""
+    return "".join(log.read_text() for log in sorted(_newest_build(target).glob("dbt.log*")))
 
 
 def _dbt_parse(project: Path, target: Path, warehouse: Path) -> list[str]:
@@ -699,8 +703,7 @@ def test_a_build_s_parse_state_is_kept_so_the_next_build_in_the_home_parses_only
 
 def _newest_build_nodes(target: Path) -> dict[str, str]:
     """Each node dbt ran in the newest build under ``target``, with its status."""
-    newest = max(target.glob(f"{DBT_ASSETS_NAME}-*"), key=lambda path: path.stat().st_mtime_ns)
-    results = json.loads((newest / "run_results.json").read_text())["results"]
+    results = json.loads((_newest_build(target) / "run_results.json").read_text())["results"]
     return {result["unique_id"]: result["status"] for result in results}
 
 
