@@ -10,6 +10,8 @@ batch, not one per file or dataset), then, in one transaction for the whole batc
 turn gets its history warnings, its report and its ledger row, and is loaded or quarantined; the
 accepted rows are appended once per dataset before the commit. A crash at any point leaves no
 file of the batch half-loaded: none of them is in the ledger, and the next run reads them again.
+While a batch is validated and loaded, the sandbox's workers already read the next one's files
+(reading writes nothing; a file found then to repeat one just loaded is told as a duplicate).
 
 Who sent a file is decided by where it comes from, never by what it says: its member folder
 (``landing/<MEMBER>/``), or the member given by the caller (``--member``, the signed-in officer).
@@ -347,8 +349,12 @@ def _received_at(path: Path, given: dt.datetime | None) -> dt.datetime:
 
 
 def _read_ahead(work: dict[int, tuple]) -> dict[int, Future]:
-    """:func:`_examine` of each (path, member, sha256, refusal), as many files at once as the
-    sandbox has workers (``PIDC_PARSE_WORKERS``); the (finished) futures by the same keys."""
+    """Start :func:`_examine` of each (path, member, sha256, refusal), as many files at once as
+    the sandbox has workers (``PIDC_PARSE_WORKERS``); the futures by the same keys.
+
+    Returns at once: the files are read while the caller goes on (validating the previous
+    batch); each future's ``result()`` waits for its file.
+    """
     if not work:
         return {}
     limits = SandboxLimits.from_environment()
@@ -356,31 +362,59 @@ def _read_ahead(work: dict[int, tuple]) -> dict[int, Future]:
     # with workers already started reads with those; one with none starts them all at once.
     workers = idle_workers() or limits.workers
     workers = 1 if limits.in_process else max(1, min(workers, limits.workers, len(work)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake-read") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake-read")
+    try:
         return {key: pool.submit(_examine, *arguments) for key, arguments in work.items()}
+    finally:
+        pool.shutdown(wait=False)  # its threads end when the last file is read
 
 
-def _ingest_chunk(
+@dataclass
+class _Chunk:
+    """A batch of files whose reading has started (:func:`_start_chunk`)."""
+
+    files: list[Path]
+    # Per file: [member, refusal, name as shown, sha256, (submission id, status) of the same
+    # bytes received before, or None]
+    known: list[list]
+    unchanged: set[int]  # indexes of the files the ledger has under their name and time
+    reading: dict[int, Future]
+    warming: object | None
+    received_at: dt.datetime | None
+    retrying: bool
+
+
+def _earlier_arrivals(connection, known: list[list], retrying: bool) -> None:
+    """Fill in, for each file not yet known, the submission that had the same bytes before (one
+    query for the batch; see loader.known_submission)."""
+    earlier_arrivals = known_submissions(
+        connection,
+        [(sha256, who, name) for who, _, name, sha256, previous in known if not previous],
+    )
+    for entry in known:
+        who, _, name, sha256, previous = entry
+        if previous is None:
+            previous = earlier_arrivals.get((sha256, who, name))
+            if retrying and previous and previous[1] == LedgerStatus.REJECTED:
+                previous = None  # held for the Secretariat, read again with the new layouts
+            entry[4] = previous
+
+
+def _start_chunk(
     files: list[Path],
     home: Home,
     connection,
     *,
     member: str | None,
-    today: dt.date | None,
     received_at: dt.datetime | None,
-    on_file: Callable[[IngestOutcome], None] | None,
     received: dict[tuple, tuple[str, str, str]] | None = None,
     retrying: bool = False,
     landing: list[Path] | None = None,
-) -> list[IngestOutcome]:
-    outcomes: dict[int, IngestOutcome] = {}
-    candidates: dict[int, _Candidate] = {}
-    # (sha256, member[, name]) -> index of the batch's first file with those bytes, and each
-    # later copy's index -> that first file's: its submission id is known once it is settled
-    seen: dict[tuple, int] = {}
-    twins: dict[int, int] = {}
-    known: list[tuple] = []
-    unchanged: set[int] = set()  # indexes of the files the ledger has under their name and time
+) -> _Chunk:
+    """Hash ``files``, look them up in the ledger and start reading the new ones; nothing is
+    written. :func:`_finish_chunk` validates, reports and loads them."""
+    known: list[list] = []
+    unchanged: set[int] = set()
     for path in files:
         who, refusal = sender(path, member, home, landing=landing)
         name = shown_file_name(path.name)
@@ -393,22 +427,11 @@ def _ingest_chunk(
             known.append([who, refusal, name, sha256, (submission_id, status)])
         else:
             known.append([who, refusal, name, file_sha256(path), None])
-    # The same bytes received before (one query for the batch; see loader.known_submission).
-    earlier_arrivals = known_submissions(
-        connection,
-        [(sha256, who, name) for who, _, name, sha256, previous in known if not previous],
-    )
-    for entry in known:
-        who, _, name, sha256, previous = entry
-        if previous is None:
-            previous = earlier_arrivals.get((sha256, who, name))
-            if retrying and previous and previous[1] == LedgerStatus.REJECTED:
-                previous = None  # held for the Secretariat, read again with the new layouts
-            entry[4] = previous
+    _earlier_arrivals(connection, known, retrying)
     # New files are read (checked and parsed in the sandbox's workers) as many at once as there
-    # are workers, in arrival order; a file found below to repeat an earlier one of this batch
-    # was read for nothing, and its reading is dropped. Meanwhile, this process gets Great
-    # Expectations ready for their validation.
+    # are workers, in arrival order; a file found later to repeat an earlier one was read for
+    # nothing, and its reading is dropped. Meanwhile, this process gets Great Expectations
+    # ready for their validation.
     to_read = [path for path, (_, refusal, *_, previous) in zip(files, known, strict=True)
                if not previous and _to_be_read(path, refusal)]  # fmt: skip
     warming = warm_up() if to_read else None
@@ -416,8 +439,35 @@ def _ingest_chunk(
         {index: (path, who, sha256, refusal) for index, (path, (who, refusal, _, sha256, previous))
          in enumerate(zip(files, known, strict=True)) if not previous}
     )  # fmt: skip
+    return _Chunk(files, known, unchanged, reading, warming, received_at, retrying)
+
+
+def _finish_chunk(
+    chunk: _Chunk,
+    home: Home,
+    connection,
+    *,
+    today: dt.date | None,
+    on_file: Callable[[IngestOutcome], None] | None,
+    read_next: Callable[[], None] | None = None,
+) -> list[IngestOutcome]:
+    """Validate, report and load (or quarantine) a started chunk's files, in one transaction.
+
+    ``read_next`` is called once this chunk's files are read, so that the next chunk's files
+    are read by the sandbox's workers while this process validates and loads this one.
+    """
+    files, known, unchanged = chunk.files, chunk.known, chunk.unchanged
+    # The ledger may have gained files since the chunk was started (the previous chunk, loaded
+    # while this one was being read): a file with the same bytes is a duplicate of it.
+    _earlier_arrivals(connection, known, chunk.retrying)
+    outcomes: dict[int, IngestOutcome] = {}
+    candidates: dict[int, _Candidate] = {}
+    # (sha256, member[, name]) -> index of the batch's first file with those bytes, and each
+    # later copy's index -> that first file's: its submission id is known once it is settled
+    seen: dict[tuple, int] = {}
+    twins: dict[int, int] = {}
     for index, path in enumerate(files):
-        who, refusal, name, sha256, previous = known[index]
+        who, _, name, sha256, previous = known[index]
         twin = seen.get((sha256, who))
         if twin is None:
             twin = seen.get((sha256, who, path.name))
@@ -427,13 +477,15 @@ def _ingest_chunk(
         if twin is not None:
             twins[index] = twin  # told below, with the earlier file's submission id
             continue
-        candidates[index] = reading[index].result()
+        candidates[index] = chunk.reading[index].result()
         # A file with rows is the same file whatever its name; an empty one only by name.
         key = (sha256, who) if candidates[index].report.rows_read else (sha256, who, path.name)
         seen[key] = index
+    if read_next is not None:
+        read_next()
     _validate(list(candidates.values()), today)
-    if warming is not None:
-        warming.join()  # never left importing when the process exits
+    if chunk.warming is not None:
+        chunk.warming.join()  # never left importing when the process exits
     if candidates:
         # Each file's history warnings compare it with the warehouse and the batch's earlier
         # files; then one transaction writes the batch: every file's ledger row with its rows,
@@ -445,7 +497,7 @@ def _ingest_chunk(
         })  # fmt: skip
         for index, path in enumerate(files):
             if index in candidates:
-                arrived = _received_at(path, received_at)
+                arrived = _received_at(path, chunk.received_at)
                 outcomes[index] = _settle(candidates[index], home, arrived, batch, history)
         connection.execute("begin transaction")
         try:
@@ -468,6 +520,26 @@ def _ingest_chunk(
         if on_file:
             on_file(outcome)
     return ordered
+
+
+def _ingest_chunk(
+    files: list[Path],
+    home: Home,
+    connection,
+    *,
+    member: str | None,
+    today: dt.date | None,
+    received_at: dt.datetime | None,
+    on_file: Callable[[IngestOutcome], None] | None,
+    received: dict[tuple, tuple[str, str, str]] | None = None,
+    retrying: bool = False,
+) -> list[IngestOutcome]:
+    """Read, validate and load one batch of files (:func:`_start_chunk`, :func:`_finish_chunk`)."""
+    chunk = _start_chunk(
+        files, home, connection, member=member, received_at=received_at, received=received,
+        retrying=retrying,
+    )  # fmt: skip
+    return _finish_chunk(chunk, home, connection, today=today, on_file=on_file)
 
 
 def _duplicate(
@@ -606,37 +678,50 @@ def _ingest_files(
     today: dt.date | None,
     on_file: Callable[[IngestOutcome], None] | None,
 ) -> list[IngestOutcome]:
-    """:func:`ingest_files` on an open connection (``ingest_path`` goes on to the held files)."""
+    """:func:`ingest_files` on an open connection (``ingest_path`` goes on to the held files).
+
+    Batches are validated and loaded one after the other, in arrival order; the next batch's
+    files are read while this process validates and loads the current one.
+    """
     received = received_files(connection)
-    outcomes: list[IngestOutcome] = []
-    chunk: list[Path] = []
     # The landing folder is resolved once for the run's files, not twice for each.
     landing = _landing_folder(home)
-
-    def flush() -> None:
-        if chunk:
-            done = _ingest_chunk(
-                chunk, home, connection, member=member, today=today, received_at=None,
-                on_file=on_file, received=received, landing=landing,
-            )  # fmt: skip
-            outcomes.extend(done)
-            chunk.clear()
-
+    # In arrival order: batches of up to CHUNK_FILES files, and the entries refused unread in
+    # their places between them.
+    steps: list[list[Path] | SetAside] = []
     for path in map(Path, paths):
         link = linked_part(path, home, landing=landing)
         if link is None and path.is_file():
-            chunk.append(path)
-            if len(chunk) == CHUNK_FILES:
-                flush()
+            if not steps or not isinstance(steps[-1], list) or len(steps[-1]) == CHUNK_FILES:
+                steps.append([])
+            steps[-1].append(path)
+        else:
+            # Never opened, as ingest_path refuses it: a link, or a pipe or device (which would
+            # never end, or never be the same twice). Listed in its place.
+            steps.append(refused_link(path, link) if link is not None else not_regular(path))
+    started: dict[int, _Chunk] = {}
+
+    def start(number: int) -> None:
+        if number not in started and number < len(steps) and isinstance(steps[number], list):
+            started[number] = _start_chunk(
+                steps[number], home, connection, member=member, received_at=None,
+                received=received, landing=landing,
+            )  # fmt: skip
+
+    outcomes: list[IngestOutcome] = []
+    for number, step in enumerate(steps):
+        if isinstance(step, SetAside):
+            outcomes.append(set_aside_outcome(step, home, member))
+            if on_file:
+                on_file(outcomes[-1])
             continue
-        # Never opened, as ingest_path refuses it: a link, or a pipe or device (which would
-        # never end, or never be the same twice). Listed in its place.
-        flush()
-        refused = refused_link(path, link) if link is not None else not_regular(path)
-        outcomes.append(set_aside_outcome(refused, home, member))
-        if on_file:
-            on_file(outcomes[-1])
-    flush()
+        start(number)
+        chunk = started.pop(number)
+        # The next batch (if the next step is one) is read while this one is validated.
+        outcomes += _finish_chunk(
+            chunk, home, connection, today=today, on_file=on_file,
+            read_next=lambda number=number: start(number + 1),
+        )  # fmt: skip
     return outcomes
 
 

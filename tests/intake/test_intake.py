@@ -571,6 +571,52 @@ def test_a_copy_within_one_batch_names_the_submission_it_repeats(home):
     assert rows(home, "select count(*) from raw.submissions") == [(1,)]
 
 
+def test_the_next_batch_is_read_while_one_is_validated_and_a_copy_across_them_is_found(
+    home, monkeypatch
+):
+    """A batch's files are read (in the sandbox's workers) while the batch before is validated
+    and loaded; a file read that way whose bytes repeat a file of the batch before (not yet in
+    the ledger when the reading started) is still a duplicate naming that file's submission,
+    and its rows are not loaded twice."""
+    from ingestion import intake
+
+    monkeypatch.setattr(intake, "CHUNK_FILES", 1)
+    good = REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,5\n"
+    land(home, "FJI", "FJI_refusals_2026-09.csv", good, mtime=1_790_000_000)
+    land(home, "FJI", "FJI_refusals_2026-09_again.csv", good, mtime=1_790_000_100)
+    land(home, "TON", "TON_refusals_2026-09.csv",
+         REFUSALS_HEADER + "TON,2026-09,TOTBU,CHN,C,4\n", mtime=1_790_000_200)  # fmt: skip
+    events = []
+    real_read_ahead, real_validate = intake._read_ahead, intake._validate
+
+    def read_ahead(work):
+        events.append(("read", sorted(arguments[0].name for arguments in work.values())))
+        return real_read_ahead(work)
+
+    def validate(candidates, today):
+        events.append(("validate", [c.path.name for c in candidates]))
+        return real_validate(candidates, today)
+
+    monkeypatch.setattr(intake, "_read_ahead", read_ahead)
+    monkeypatch.setattr(intake, "_validate", validate)
+    first, copy, other = ingest_path(home.landing, home, today=TODAY)
+    assert events == [
+        ("read", ["FJI_refusals_2026-09.csv"]),
+        ("read", ["FJI_refusals_2026-09_again.csv"]),  # before the first is validated
+        ("validate", ["FJI_refusals_2026-09.csv"]),
+        ("read", ["TON_refusals_2026-09.csv"]),
+        ("validate", []),  # the copy, found once the first was loaded: nothing to validate
+        ("validate", ["TON_refusals_2026-09.csv"]),
+    ]
+    assert (first.status, copy.status, other.status) == ("accepted", "duplicate", "accepted")
+    assert copy.submission_id == first.submission_id
+    assert f"submission {first.submission_id} (accepted)" in copy.message
+    assert rows(home, "select member, count(*) from raw.refusals group by all order by 1") == [
+        ("FJI", 1), ("TON", 1),
+    ]  # fmt: skip
+    assert rows(home, "select count(*) from raw.submissions") == [(2,)]
+
+
 def test_the_pipeline_and_the_sensor_pick_the_same_landing_files(home):
     """One predicate (ingestion.landing): `pidc pipeline`, the Dagster sensor and the progress
     counts read the same files; partial, temporary, hidden and lock files and links are left."""
