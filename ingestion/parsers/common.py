@@ -161,7 +161,7 @@ def fill_defaults(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     a total over it); so does a blank cell in such a column. Other columns are left as they are.
     """
     defaults = dataset.defaults
-    blanks = {name: _blanks(frame[name]) for name in defaults if name in frame.columns}
+    blanks = {name: blank_cells(frame[name]) for name in defaults if name in frame.columns}
     if all(name in blanks and not blanks[name].any() for name in defaults):
         return frame
     filled = frame.copy()
@@ -173,7 +173,7 @@ def fill_defaults(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     return filled
 
 
-def _blanks(column: pd.Series) -> pd.Series:
+def blank_cells(column: pd.Series) -> pd.Series:
     """Which cells of ``column`` are blank (:func:`_is_blank`), each distinct value looked at
     once: a column of codes holds a handful of them over thousands of rows."""
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
