@@ -164,6 +164,27 @@ def _entered_as(contract: Contract, column: Column):
     return None
 
 
+def _texts(cells: tuple[object, ...], texts: dict[tuple[type, object], str]) -> list[str]:
+    """:func:`cell_text` of each of ``cells`` (one column), each distinct value converted once.
+
+    Keyed by value alone when no cell is a boolean: among the types a sheet holds, values of
+    different types are equal only when numbers (1 and 1.0, both "1"), except booleans (True is
+    1 but reads "True"), which are looked up by (type, value) in ``texts`` instead.
+    """
+    if bool in set(map(type, cells)):
+
+        def text_of(value: object) -> str:
+            key = (value.__class__, value)
+            found = texts.get(key)
+            if found is None:
+                found = texts[key] = cell_text(value)
+            return found
+
+        return list(map(text_of, cells))
+    read = {value: cell_text(value) for value in dict.fromkeys(cells)}
+    return list(map(read.__getitem__, cells))
+
+
 def _sheet_columns(
     contract: Contract, dataset: Dataset, columns: list[str], rows: list[list[object]]
 ) -> tuple[dict[str, list[str]], list[int]]:
@@ -180,25 +201,20 @@ def _sheet_columns(
     ]
     # (type, value): 1, 1.0 and True are equal as keys but not as cells ("1", "1", "True").
     texts: dict[tuple[type, object], str] = {}
-
-    def text_of(value: object) -> str:
-        key = (value.__class__, value)
-        found = texts.get(key)
-        if found is None:
-            found = texts[key] = cell_text(value)
-        return found
-
     if not body:
         return {name: [] for name in columns}, []
-    by_column = [list(map(text_of, cells)) for cells in zip(*body, strict=True)]
-    kept = [index for index, row in enumerate(zip(*by_column, strict=True)) if any(row)]
+    by_column = [_texts(cells, texts) for cells in zip(*body, strict=True)]
+    filled = list(map(any, zip(*by_column, strict=True)))
+    kept = None if all(filled) else [index for index, full in enumerate(filled) if full]
     read: dict[str, list[str]] = {}
     for name, cells in zip(columns, by_column, strict=True):
         convert = _entered_as(contract, dataset.column(name))
         if convert is not None:
             converted = {text: convert(text) for text in set(cells) if text}
-            cells = [converted.get(text, text) for text in cells]
-        read[name] = [cells[index] for index in kept]
+            cells = list(map(converted.get, cells, cells))
+        read[name] = cells if kept is None else list(map(cells.__getitem__, kept))
+    if kept is None:
+        return read, list(range(2, len(body) + 2))
     return read, [index + 2 for index in kept]
 
 
