@@ -174,14 +174,14 @@ def fill_defaults(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
 
 
 def blank_cells(column: pd.Series) -> pd.Series:
-    """Which cells of ``column`` are blank (:func:`_is_blank`), each distinct value looked at
+    """Which cells of ``column`` are blank (:func:`is_blank`), each distinct value looked at
     once: a column of codes holds a handful of them over thousands of rows."""
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    blank = np.fromiter((_is_blank(value) for value in uniques), dtype=bool, count=len(uniques))
+    blank = np.fromiter((is_blank(value) for value in uniques), dtype=bool, count=len(uniques))
     return pd.Series(blank[codes], index=column.index)
 
 
-def _is_blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
     if value is None or value is pd.NA:
         return True
     if isinstance(value, float) and value != value:

@@ -11,6 +11,7 @@ import functools
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from babel import dates
 from python_calamine import CalamineWorkbook
@@ -21,6 +22,7 @@ from ingestion.parsers.common import (
     ParsedSubmission,
     PeriodError,
     fill_defaults,
+    is_blank,
     parse_period,
 )
 from ingestion.parsers.csv_returns import header_name
@@ -218,6 +220,49 @@ def _sheet_columns(
     return read, [index + 2 for index in kept]
 
 
+def _sheet_frame(
+    dataset: Dataset,
+    read: dict[str, list[str]],
+    row_numbers: list[int],
+    sheet: str,
+    member: str,
+    period: str,
+) -> pd.DataFrame:
+    """A sheet's records: member, period, its columns as read (:func:`_sheet_columns`) and
+    the lineage, with a blank optional cell, or an optional column an older template lacks,
+    standing for the column's default (:func:`fill_defaults`), as in every other format.
+
+    Built as one frame: the defaults are filled in the lists, which gives the values, column
+    order and dtypes (text columns ``str``, source_row int64, source_column object) that
+    filling the frame column by column gave.
+    """
+    count = len(row_numbers)
+    # One record per row: the lineage names the sheet and row, no column.
+    lineage = [sheet] * count, row_numbers, [None] * count
+    columns = {"member": [member] * count, "period": [period] * count, **read}
+    columns.update(zip(LINEAGE, lineage, strict=True))
+    if not count:  # typed as an empty sheet always was: text member and period, else object
+        text = pd.array([], dtype="str")
+        frame = pd.DataFrame(
+            {
+                column: text if column in ("member", "period") else np.array([], dtype=object)
+                for column in columns
+            },
+            index=pd.RangeIndex(0),
+        )
+        # No cell is blank: only an optional column an older template lacks is filled in.
+        return frame if set(dataset.defaults) <= set(read) else fill_defaults(frame, dataset)
+    for column, default in dataset.defaults.items():
+        if column not in read:  # after the lineage, where fill_defaults adds it
+            columns[column] = [default] * count
+            continue
+        cells = read[column]
+        blank = {text: default for text in set(cells) if is_blank(text)}
+        if blank:
+            columns[column] = list(map(blank.get, cells, cells))
+    return pd.DataFrame(columns)
+
+
 def parse_template(path: Path, member: str | None) -> ParsedSubmission:
     """Parse a filled regional template into a :class:`ParsedSubmission`."""
     contract = load_contract()
@@ -292,21 +337,7 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
         sheet_columns = header
         _report_stray_cells(parsed, name, _stray_cells(rows, len(header), 1), header)
         read, row_numbers = _sheet_columns(contract, dataset, sheet_columns, rows)
-        count = len(row_numbers)
-        # One record per row: the lineage names the sheet and row, no column.
-        lineage = [name] * count, row_numbers, [None] * count
-        columns = {"member": [parsed.member or ""] * count, "period": [period] * count, **read}
-        columns.update(zip(LINEAGE, lineage, strict=True))
-        if count:
-            frame = pd.DataFrame(columns)
-        else:  # typed as an empty sheet always was: text member and period, else object
-            frame = pd.DataFrame({
-                column: pd.Series([], dtype="str" if column in ("member", "period") else object)
-                for column in columns
-            })  # fmt: skip
-        # A blank optional cell, or an optional column an older template lacks, stands for the
-        # column's default, as in every other format.
-        frame = fill_defaults(frame, dataset)
+        frame = _sheet_frame(dataset, read, row_numbers, name, parsed.member or "", period)
         is_nil = nil_flags.get(name, False)
         if is_nil and not frame.empty and name != "observations":
             parsed.error(
