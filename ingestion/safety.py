@@ -296,6 +296,25 @@ def _positional_extent(
     return rows, columns
 
 
+class _Reread:
+    """A part's stream from its start again after its ``head`` was read: its first ``read``
+    returns ``head`` and the bytes after it, as many as reading it afresh would (a zip member's
+    ``read(n)`` returns n bytes until its end), so the part is opened and inflated once."""
+
+    def __init__(self, head: bytes, stream) -> None:
+        self._head: bytes | None = head
+        self._stream = stream
+
+    def read(self, size: int) -> bytes:
+        head, self._head = self._head, None
+        if head is None:
+            return self._stream.read(size)
+        if len(head) >= size:  # never for sheet_extent's chunks, which are larger than a head
+            self._head = head[size:]
+            return head[:size]
+        return head + self._stream.read(size - len(head))
+
+
 def _check_extent(
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
@@ -308,9 +327,8 @@ def _check_extent(
     try:
         with archive.open(info) as part:
             head = part.read(4096)
-        declared = _DIMENSION.search(head)
-        with archive.open(info) as part:
-            rows, columns = sheet_extent(part)
+            declared = _DIMENSION.search(head)
+            rows, columns = sheet_extent(_Reread(head, part))
     except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise HostileFileError(
             N_(
