@@ -263,16 +263,20 @@ def _sheet_frame(
     return pd.DataFrame(columns)
 
 
-def parse_template(path: Path, member: str | None) -> ParsedSubmission:
-    """Parse a filled regional template into a :class:`ParsedSubmission`."""
+def parse_template(
+    path: Path, member: str | None, workbook: CalamineWorkbook | None = None
+) -> ParsedSubmission:
+    """Parse a filled regional template into a :class:`ParsedSubmission`; ``workbook`` is
+    ``path`` already opened with calamine, if the caller has it."""
     contract = load_contract()
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises its own error types for broken files
-        raise UnreadableFileError(
-            f"{path.name} could not be opened as an Excel workbook ({error}).",
-            "Open it in Excel, check it is not password-protected, and save it as .xlsx.",
-        ) from None
+    if workbook is None:
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+        except Exception as error:  # calamine raises its own error types for broken files
+            raise UnreadableFileError(
+                f"{path.name} could not be opened as an Excel workbook ({error}).",
+                "Open it in Excel, check it is not password-protected, and save it as .xlsx.",
+            ) from None
     sheets = workbook.sheet_names
     if RETURN_SHEET not in sheets:
         raise UnreadableFileError(
