@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ingestion.report import ERROR, Problem, count_unlisted, max_problems
 from pidc.contract import Dataset
@@ -187,6 +188,15 @@ def is_blank(value: object) -> bool:
     if isinstance(value, float) and value != value:
         return True
     return isinstance(value, str) and not value.strip()
+
+
+def text_array(values: list) -> object:
+    """``values`` as a column: when all are ``str``, the ``str`` array pandas infers for them,
+    built from a pyarrow array (pandas' own conversion checks each value in Python first);
+    otherwise the list itself, left to pandas' inference."""
+    if not set(map(type, values)) <= {str}:
+        return values
+    return pd.array(pa.array(values, type=pa.large_string()), dtype="str")
 
 
 @dataclass

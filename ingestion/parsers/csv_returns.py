@@ -18,6 +18,7 @@ from ingestion.parsers.common import (
     blank_cells,
     fill_defaults,
     parse_period,
+    text_array,
 )
 from pidc.contract import Dataset, load_contract
 from pidc.i18n import N_
@@ -81,18 +82,19 @@ def _return_rows(frame: pd.DataFrame, dataset: Dataset, file_name: str) -> pd.Da
     defaults = dataset.defaults
     index = frame.index
     columns: dict[str, object] = {}
+    read = dict(frame.items())
     for name in dataset.column_names:
-        if name not in frame.columns:  # only an optional column can be left out
-            columns[name] = pd.Series(defaults[name], index=index)
+        if name not in read:  # only an optional column can be left out
+            columns[name] = text_array([defaults[name]] * len(frame))
             continue
-        column = frame[name]
+        column = read[name]
         if name in defaults:
             blank = blank_cells(column)
             if blank.any():
                 column = column.mask(blank, defaults[name])
         columns[name] = column
     # Data starts on line 2 of the file; pandas already dropped blank lines, so count from index.
-    columns["source_sheet"] = pd.Series(file_name, index=index)
+    columns["source_sheet"] = text_array([file_name] * len(frame))
     columns["source_row"] = np.arange(2, len(frame) + 2)
     columns["source_column"] = np.full(len(frame), None, dtype=object)  # one record per line
     return pd.DataFrame(columns, index=index, copy=False)

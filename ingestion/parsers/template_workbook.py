@@ -24,6 +24,7 @@ from ingestion.parsers.common import (
     fill_defaults,
     is_blank,
     parse_period,
+    text_array,
 )
 from ingestion.parsers.csv_returns import header_name
 from ingestion.report import ERROR, Problem
@@ -260,7 +261,16 @@ def _sheet_frame(
         blank = {text: default for text in set(cells) if is_blank(text)}
         if blank:
             columns[column] = list(map(blank.get, cells, cells))
-    return pd.DataFrame(columns)
+    # The arrays pandas would infer from the lists (text, int64 and object), built directly.
+    arrays = {
+        name: np.array(values, dtype=np.int64)
+        if name == "source_row"
+        else np.full(count, None, dtype=object)
+        if name == "source_column"
+        else text_array(values)
+        for name, values in columns.items()
+    }
+    return pd.DataFrame(arrays, copy=False)
 
 
 def parse_template(
