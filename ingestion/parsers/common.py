@@ -190,13 +190,17 @@ def is_blank(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+# The dtype pandas gives text ("str"), looked up once: by name, each use searches the registry.
+TEXT = pd.api.types.pandas_dtype("str")
+
+
 def text_array(values: list) -> object:
     """``values`` as a column: when all are ``str``, the ``str`` array pandas infers for them,
     built from a pyarrow array (pandas' own conversion checks each value in Python first);
     otherwise the list itself, left to pandas' inference."""
     if not set(map(type, values)) <= {str}:
         return values
-    return pd.array(pa.array(values, type=pa.large_string()), dtype="str")
+    return pd.array(pa.array(values, type=pa.large_string()), dtype=TEXT)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from python_calamine import CalamineWorkbook
 from ingestion.errors import UnreadableFileError
 from ingestion.parsers.common import (
     LINEAGE,
+    TEXT,
     ParsedSubmission,
     PeriodError,
     fill_defaults,
@@ -243,7 +244,7 @@ def _sheet_frame(
     columns = {"member": [member] * count, "period": [period] * count, **read}
     columns.update(zip(LINEAGE, lineage, strict=True))
     if not count:  # typed as an empty sheet always was: text member and period, else object
-        text = pd.array([], dtype="str")
+        text = pd.array([], dtype=TEXT)
         frame = pd.DataFrame(
             {
                 column: text if column in ("member", "period") else np.array([], dtype=object)
