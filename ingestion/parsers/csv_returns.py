@@ -65,15 +65,18 @@ def dataset_from_file_name(name: str) -> str | None:
     return next((dataset for dataset in names if dataset in lowered), None)
 
 
-def _return_rows(frame: pd.DataFrame, dataset: Dataset, file_name: str) -> pd.DataFrame:
-    """``frame`` (the file as read, with exactly the contract's columns or fewer optional ones)
-    as the return's rows: contract columns in order, blanks and left-out optional columns as
+def _return_rows(
+    frame: pd.DataFrame, names: list[str], dataset: Dataset, file_name: str
+) -> pd.DataFrame:
+    """``frame`` (the file as read, its columns called ``names``: exactly the contract's columns
+    or fewer optional ones) as the return's rows: contract columns in order, blanks and left-out optional columns as
     their default (:func:`fill_defaults`), then the lineage.
 
     Built as one frame from its columns: the same values and dtypes as filling and adding the
     columns one by one, for a fraction of pandas' per-column cost.
     """
-    if not frame.columns.is_unique:  # two headers read as one name: the general way
+    if len(set(names)) < len(names):  # two headers read as one name: the general way
+        frame.columns = names
         frame = fill_defaults(frame, dataset)[dataset.column_names].copy()
         frame["source_sheet"] = file_name
         frame["source_row"] = range(2, len(frame) + 2)
@@ -82,7 +85,7 @@ def _return_rows(frame: pd.DataFrame, dataset: Dataset, file_name: str) -> pd.Da
     defaults = dataset.defaults
     index = frame.index
     columns: dict[str, object] = {}
-    read = dict(frame.items())
+    read = {name: column for name, (_, column) in zip(names, frame.items(), strict=True)}
     for name in dataset.column_names:
         if name not in read:  # only an optional column can be left out
             columns[name] = text_array([defaults[name]] * len(frame))
@@ -136,11 +139,12 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
             ),
             params={"file": path.name, "error": str(error)},
         ) from None
-    frame.columns = [header_name(c) for c in frame.columns]
+    # The frame keeps the headers as read; its columns are picked by these names.
+    names = [header_name(c) for c in frame.columns]
     expected = dataset.column_names
     # Optional breakdowns (sex, age_group) may be left out: an older return means _T for them.
-    missing = [c for c in expected if c not in frame.columns and c not in dataset.defaults]
-    extra = [c for c in frame.columns if c not in expected]
+    missing = [c for c in expected if c not in names and c not in dataset.defaults]
+    extra = [c for c in names if c not in expected]
     for column in missing:
         parsed.error(
             N_("The column {column} is missing."),
@@ -172,7 +176,7 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
         )
     if missing or extra:
         return parsed
-    frame = _return_rows(frame, dataset, path.name)
+    frame = _return_rows(frame, names, dataset, path.name)
     if frame.empty:
         match = _PERIOD_IN_NAME.search(path.name)
         try:
