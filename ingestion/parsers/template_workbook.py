@@ -8,6 +8,7 @@ figures give the same records whichever edition the officer filled in.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from pathlib import Path
 
@@ -199,15 +200,21 @@ def _sheet_columns(
     return repeats the same codes and small counts down thousands of rows.
     """
     width = len(columns)
-    body = [
-        row[:width] if len(row) >= width else [*row, *([None] * (width - len(row)))]
-        for row in rows[1:]
-    ]
+    body = rows[1:]
     # (type, value): 1, 1.0 and True are equal as keys but not as cells ("1", "1", "True").
     texts: dict[tuple[type, object], str] = {}
     if not body:
         return {name: [] for name in columns}, []
-    by_column = [_texts(cells, texts) for cells in zip(*body, strict=True)]
+    lengths = set(map(len, body))
+    if len(lengths) == 1 and lengths.pop() >= width:  # calamine's rows are all as wide
+        cells_by_column = itertools.islice(zip(*body, strict=True), width)
+    else:  # each row cut or padded to the width
+        body = [
+            row[:width] if len(row) >= width else [*row, *([None] * (width - len(row)))]
+            for row in body
+        ]
+        cells_by_column = zip(*body, strict=True)
+    by_column = [_texts(cells, texts) for cells in cells_by_column]
     filled = list(map(any, zip(*by_column, strict=True)))
     kept = None if all(filled) else [index for index, full in enumerate(filled) if full]
     read: dict[str, list[str]] = {}
