@@ -165,7 +165,8 @@ def _entered_as(contract: Contract, column: Column):
     if column.type == "boolean":
         return lambda text: BOOLEAN_WORDS.get(text.strip().lower(), text)
     if column.type == "count":
-        return lambda text: _DECIMAL_COMMA.sub(r"\1.\2", text)
+        # Only a text with a comma can match.
+        return lambda text: _DECIMAL_COMMA.sub(r"\1.\2", text) if "," in text else text
     return None
 
 
