@@ -37,8 +37,8 @@ _DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]+\d+:)?([A-Z]+)(\d+)"')
 _ANY_ROW = re.compile(rb"<row[\s/>]")
 _ANY_CELL = re.compile(rb"<c[\s/>]")
 _ROW_DIGITS = re.compile(rb'<row(?=\s)[^>]*?\sr\s*=\s*"0*(\d{1,9})"')
-_CELL_LETTERS = re.compile(rb'<c(?=\s)[^>]*?\sr\s*=\s*"([A-Za-z]{1,6})0*\d{1,9}"')
-_CELL_DIGITS = re.compile(rb'<c(?=\s)[^>]*?\sr\s*=\s*"[A-Za-z]{1,6}0*(\d{1,9})"')
+# Letters and digits of each <c r=...>, from one scan.
+_CELL_REFERENCE = re.compile(rb'<c(?=\s)[^>]*?\sr\s*=\s*"([A-Za-z]{1,6})0*(\d{1,9})"')
 _NOT_PLAIN = re.compile(rb"'|<[\w.-]+:(?:row|c)[\s/>]")
 # Slow path, tag by tag: any prefix, either quote, and rows and cells placed by position.
 _GRID_START = re.compile(rb"<(?:[\w.-]+:)?(row|c)[\s/>]")
@@ -231,21 +231,41 @@ def sheet_extent(stream) -> tuple[int, int]:
     rows = columns = 0
     pieces = _pieces(stream)
     for piece in pieces:
-        if _NOT_PLAIN.search(piece):
+        if _not_plain(piece):
             return _positional_extent(piece, pieces, rows, columns)
         row_digits = _ROW_DIGITS.findall(piece)
-        cell_letters = _CELL_LETTERS.findall(piece)
-        if len(row_digits) != len(_ANY_ROW.findall(piece)) or len(cell_letters) != len(
-            _ANY_CELL.findall(piece)
-        ):
+        cells = _CELL_REFERENCE.findall(piece)
+        if not _all_rows_placed(piece, len(row_digits)) or not _all_cells_placed(piece, len(cells)):
             # Some row or cell is placed by position (or written oddly): count tag by tag.
             return _positional_extent(piece, pieces, rows, columns)
         if row_digits:
             rows = max(rows, *map(int, set(row_digits)))
-        if cell_letters:
-            rows = max(rows, *map(int, set(_CELL_DIGITS.findall(piece))))
+        if cells:
+            cell_letters, cell_digits = zip(*cells, strict=True)
+            rows = max(rows, *map(int, set(cell_digits)))
             columns = max(columns, *(column_number(c.decode()) for c in set(cell_letters)))
     return rows, columns
+
+
+def _not_plain(piece: bytes) -> bool:
+    """Whether ``_NOT_PLAIN`` matches ``piece``: a quote, or a prefixed row or cell tag (which
+    needs ":row" or ":c" in it, found faster than by the pattern)."""
+    return b"'" in piece or (
+        (b":row" in piece or b":c" in piece) and _NOT_PLAIN.search(piece) is not None
+    )
+
+
+# Whether every row (cell) tag of a piece is one of the ``found`` read with its r. Each match
+# is a distinct tag, so found <= tags <= the times "<row" ("<c" less "<co", as in <col>) occurs:
+# when found equals the count the tags need no scan of their own.
+def _all_rows_placed(piece: bytes, found: int) -> bool:
+    return found == piece.count(b"<row") or found == len(_ANY_ROW.findall(piece))
+
+
+def _all_cells_placed(piece: bytes, found: int) -> bool:
+    return found == piece.count(b"<c") - piece.count(b"<co") or found == len(
+        _ANY_CELL.findall(piece)
+    )
 
 
 def _positional_extent(
@@ -276,6 +296,25 @@ def _positional_extent(
     return rows, columns
 
 
+class _Reread:
+    """A part's stream from its start again after its ``head`` was read: its first ``read``
+    returns ``head`` and the bytes after it, as many as reading it afresh would (a zip member's
+    ``read(n)`` returns n bytes until its end), so the part is opened and inflated once."""
+
+    def __init__(self, head: bytes, stream) -> None:
+        self._head: bytes | None = head
+        self._stream = stream
+
+    def read(self, size: int) -> bytes:
+        head, self._head = self._head, None
+        if head is None:
+            return self._stream.read(size)
+        if len(head) >= size:  # never for sheet_extent's chunks, which are larger than a head
+            self._head = head[size:]
+            return head[:size]
+        return head + self._stream.read(size - len(head))
+
+
 def _check_extent(
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
@@ -288,9 +327,8 @@ def _check_extent(
     try:
         with archive.open(info) as part:
             head = part.read(4096)
-        declared = _DIMENSION.search(head)
-        with archive.open(info) as part:
-            rows, columns = sheet_extent(part)
+            declared = _DIMENSION.search(head)
+            rows, columns = sheet_extent(_Reread(head, part))
     except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise HostileFileError(
             N_(

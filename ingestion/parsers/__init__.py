@@ -68,7 +68,8 @@ def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
             )
         return parse_csv(path, member)
     try:
-        sheets = CalamineWorkbook.from_path(str(path)).sheet_names
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = workbook.sheet_names
     except Exception as error:  # calamine raises its own error types for broken files
         raise UnreadableFileError(
             N_("{file} could not be opened as an Excel workbook ({error})."),
@@ -76,7 +77,7 @@ def parse_file(path: Path, kind: str, member: str | None) -> ParsedSubmission:
             params={"file": path.name, "error": str(error)},
         ) from None
     if RETURN_SHEET in sheets:
-        return parse_template(path, member)
+        return parse_template(path, member, workbook)
     layouts = matching_layouts(path, member, sheets)
     if layouts:
         return parse_declared(path, member, layouts)

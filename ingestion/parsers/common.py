@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ingestion.report import ERROR, Problem, count_unlisted, max_problems
 from pidc.contract import Dataset
@@ -161,7 +162,7 @@ def fill_defaults(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     a total over it); so does a blank cell in such a column. Other columns are left as they are.
     """
     defaults = dataset.defaults
-    blanks = {name: _blanks(frame[name]) for name in defaults if name in frame.columns}
+    blanks = {name: blank_cells(frame[name]) for name in defaults if name in frame.columns}
     if all(name in blanks and not blanks[name].any() for name in defaults):
         return frame
     filled = frame.copy()
@@ -173,20 +174,33 @@ def fill_defaults(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     return filled
 
 
-def _blanks(column: pd.Series) -> pd.Series:
-    """Which cells of ``column`` are blank (:func:`_is_blank`), each distinct value looked at
+def blank_cells(column: pd.Series) -> pd.Series:
+    """Which cells of ``column`` are blank (:func:`is_blank`), each distinct value looked at
     once: a column of codes holds a handful of them over thousands of rows."""
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    blank = np.fromiter((_is_blank(value) for value in uniques), dtype=bool, count=len(uniques))
+    blank = np.fromiter((is_blank(value) for value in uniques), dtype=bool, count=len(uniques))
     return pd.Series(blank[codes], index=column.index)
 
 
-def _is_blank(value: object) -> bool:
+def is_blank(value: object) -> bool:
     if value is None or value is pd.NA:
         return True
     if isinstance(value, float) and value != value:
         return True
     return isinstance(value, str) and not value.strip()
+
+
+# The dtype pandas gives text ("str"), looked up once: by name, each use searches the registry.
+TEXT = pd.api.types.pandas_dtype("str")
+
+
+def text_array(values: list) -> object:
+    """``values`` as a column: when all are ``str``, the ``str`` array pandas infers for them,
+    built from a pyarrow array (pandas' own conversion checks each value in Python first);
+    otherwise the list itself, left to pandas' inference."""
+    if not set(map(type, values)) <= {str}:
+        return values
+    return pd.array(pa.array(values, type=pa.large_string()), dtype=TEXT)
 
 
 @dataclass

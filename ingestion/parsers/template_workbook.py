@@ -8,9 +8,11 @@ figures give the same records whichever edition the officer filled in.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from babel import dates
 from python_calamine import CalamineWorkbook
@@ -18,10 +20,13 @@ from python_calamine import CalamineWorkbook
 from ingestion.errors import UnreadableFileError
 from ingestion.parsers.common import (
     LINEAGE,
+    TEXT,
     ParsedSubmission,
     PeriodError,
     fill_defaults,
+    is_blank,
     parse_period,
+    text_array,
 )
 from ingestion.parsers.csv_returns import header_name
 from ingestion.report import ERROR, Problem
@@ -160,8 +165,30 @@ def _entered_as(contract: Contract, column: Column):
     if column.type == "boolean":
         return lambda text: BOOLEAN_WORDS.get(text.strip().lower(), text)
     if column.type == "count":
-        return lambda text: _DECIMAL_COMMA.sub(r"\1.\2", text)
+        # Only a text with a comma can match.
+        return lambda text: _DECIMAL_COMMA.sub(r"\1.\2", text) if "," in text else text
     return None
+
+
+def _texts(cells: tuple[object, ...], texts: dict[tuple[type, object], str]) -> list[str]:
+    """:func:`cell_text` of each of ``cells`` (one column), each distinct value converted once.
+
+    Keyed by value alone when no cell is a boolean: among the types a sheet holds, values of
+    different types are equal only when numbers (1 and 1.0, both "1"), except booleans (True is
+    1 but reads "True"), which are looked up by (type, value) in ``texts`` instead.
+    """
+    if bool in set(map(type, cells)):
+
+        def text_of(value: object) -> str:
+            key = (value.__class__, value)
+            found = texts.get(key)
+            if found is None:
+                found = texts[key] = cell_text(value)
+            return found
+
+        return list(map(text_of, cells))
+    read = {value: cell_text(value) for value in dict.fromkeys(cells)}
+    return list(map(read.__getitem__, cells))
 
 
 def _sheet_columns(
@@ -174,44 +201,101 @@ def _sheet_columns(
     return repeats the same codes and small counts down thousands of rows.
     """
     width = len(columns)
-    body = [
-        row[:width] if len(row) >= width else [*row, *([None] * (width - len(row)))]
-        for row in rows[1:]
-    ]
+    body = rows[1:]
     # (type, value): 1, 1.0 and True are equal as keys but not as cells ("1", "1", "True").
     texts: dict[tuple[type, object], str] = {}
-
-    def text_of(value: object) -> str:
-        key = (value.__class__, value)
-        found = texts.get(key)
-        if found is None:
-            found = texts[key] = cell_text(value)
-        return found
-
     if not body:
         return {name: [] for name in columns}, []
-    by_column = [list(map(text_of, cells)) for cells in zip(*body, strict=True)]
-    kept = [index for index, row in enumerate(zip(*by_column, strict=True)) if any(row)]
+    lengths = set(map(len, body))
+    if len(lengths) == 1 and lengths.pop() >= width:  # calamine's rows are all as wide
+        cells_by_column = itertools.islice(zip(*body, strict=True), width)
+    else:  # each row cut or padded to the width
+        body = [
+            row[:width] if len(row) >= width else [*row, *([None] * (width - len(row)))]
+            for row in body
+        ]
+        cells_by_column = zip(*body, strict=True)
+    by_column = [_texts(cells, texts) for cells in cells_by_column]
+    filled = list(map(any, zip(*by_column, strict=True)))
+    kept = None if all(filled) else [index for index, full in enumerate(filled) if full]
     read: dict[str, list[str]] = {}
     for name, cells in zip(columns, by_column, strict=True):
         convert = _entered_as(contract, dataset.column(name))
         if convert is not None:
             converted = {text: convert(text) for text in set(cells) if text}
-            cells = [converted.get(text, text) for text in cells]
-        read[name] = [cells[index] for index in kept]
+            cells = list(map(converted.get, cells, cells))
+        read[name] = cells if kept is None else list(map(cells.__getitem__, kept))
+    if kept is None:
+        return read, list(range(2, len(body) + 2))
     return read, [index + 2 for index in kept]
 
 
-def parse_template(path: Path, member: str | None) -> ParsedSubmission:
-    """Parse a filled regional template into a :class:`ParsedSubmission`."""
+def _sheet_frame(
+    dataset: Dataset,
+    read: dict[str, list[str]],
+    row_numbers: list[int],
+    sheet: str,
+    member: str,
+    period: str,
+) -> pd.DataFrame:
+    """A sheet's records: member, period, its columns as read (:func:`_sheet_columns`) and
+    the lineage, with a blank optional cell, or an optional column an older template lacks,
+    standing for the column's default (:func:`fill_defaults`), as in every other format.
+
+    Built as one frame: the defaults are filled in the lists, which gives the values, column
+    order and dtypes (text columns ``str``, source_row int64, source_column object) that
+    filling the frame column by column gave.
+    """
+    count = len(row_numbers)
+    # One record per row: the lineage names the sheet and row, no column.
+    lineage = [sheet] * count, row_numbers, [None] * count
+    columns = {"member": [member] * count, "period": [period] * count, **read}
+    columns.update(zip(LINEAGE, lineage, strict=True))
+    if not count:  # typed as an empty sheet always was: text member and period, else object
+        text = pd.array([], dtype=TEXT)
+        frame = pd.DataFrame(
+            {
+                column: text if column in ("member", "period") else np.array([], dtype=object)
+                for column in columns
+            },
+            index=pd.RangeIndex(0),
+        )
+        # No cell is blank: only an optional column an older template lacks is filled in.
+        return frame if set(dataset.defaults) <= set(read) else fill_defaults(frame, dataset)
+    for column, default in dataset.defaults.items():
+        if column not in read:  # after the lineage, where fill_defaults adds it
+            columns[column] = [default] * count
+            continue
+        cells = read[column]
+        blank = {text: default for text in set(cells) if is_blank(text)}
+        if blank:
+            columns[column] = list(map(blank.get, cells, cells))
+    # The arrays pandas would infer from the lists (text, int64 and object), built directly.
+    arrays = {
+        name: np.array(values, dtype=np.int64)
+        if name == "source_row"
+        else np.full(count, None, dtype=object)
+        if name == "source_column"
+        else text_array(values)
+        for name, values in columns.items()
+    }
+    return pd.DataFrame(arrays, copy=False)
+
+
+def parse_template(
+    path: Path, member: str | None, workbook: CalamineWorkbook | None = None
+) -> ParsedSubmission:
+    """Parse a filled regional template into a :class:`ParsedSubmission`; ``workbook`` is
+    ``path`` already opened with calamine, if the caller has it."""
     contract = load_contract()
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises its own error types for broken files
-        raise UnreadableFileError(
-            f"{path.name} could not be opened as an Excel workbook ({error}).",
-            "Open it in Excel, check it is not password-protected, and save it as .xlsx.",
-        ) from None
+    if workbook is None:
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+        except Exception as error:  # calamine raises its own error types for broken files
+            raise UnreadableFileError(
+                f"{path.name} could not be opened as an Excel workbook ({error}).",
+                "Open it in Excel, check it is not password-protected, and save it as .xlsx.",
+            ) from None
     sheets = workbook.sheet_names
     if RETURN_SHEET not in sheets:
         raise UnreadableFileError(
@@ -276,21 +360,7 @@ def parse_template(path: Path, member: str | None) -> ParsedSubmission:
         sheet_columns = header
         _report_stray_cells(parsed, name, _stray_cells(rows, len(header), 1), header)
         read, row_numbers = _sheet_columns(contract, dataset, sheet_columns, rows)
-        count = len(row_numbers)
-        # One record per row: the lineage names the sheet and row, no column.
-        lineage = [name] * count, row_numbers, [None] * count
-        columns = {"member": [parsed.member or ""] * count, "period": [period] * count, **read}
-        columns.update(zip(LINEAGE, lineage, strict=True))
-        if count:
-            frame = pd.DataFrame(columns)
-        else:  # typed as an empty sheet always was: text member and period, else object
-            frame = pd.DataFrame({
-                column: pd.Series([], dtype="str" if column in ("member", "period") else object)
-                for column in columns
-            })  # fmt: skip
-        # A blank optional cell, or an optional column an older template lacks, stands for the
-        # column's default, as in every other format.
-        frame = fill_defaults(frame, dataset)
+        frame = _sheet_frame(dataset, read, row_numbers, name, parsed.member or "", period)
         is_nil = nil_flags.get(name, False)
         if is_nil and not frame.empty and name != "observations":
             parsed.error(

@@ -164,6 +164,27 @@ def test_sheet_extent_reads_every_row_and_cell(sheet_data, extent):
     assert sheet_extent(io.BytesIO(sheet.encode())) == extent
 
 
+@pytest.mark.parametrize(
+    ("sheet_data", "extent"),
+    [
+        # Other tags starting "<c" (<col>, <cfRule>) or "<row" (<rowBreaks>) beside the grid.
+        ('<cols><col min="1" max="3"/></cols><row r="1"><c r="A1"/><c r="C2"/></row>', (2, 3)),
+        ('<row r="1"><c r="B1"/></row><cfRule type="x"/>', (1, 2)),
+        ('<row r="4"><c r="A4"/></row><rowBreaks count="1"/>', (4, 1)),
+        # A cell or a row without r among ones with it: placed by position.
+        ('<cols><col min="1"/></cols><row r="2"><c r="C2"/><c/></row>', (2, 4)),
+        ('<row r="1"/><row><c r="A5"/></row>', (5, 1)),
+    ],
+)
+def test_sheet_extent_of_plain_xml_counts_only_grid_tags(sheet_data, extent):
+    """Without quotes or prefixes a part is measured from its r attributes when every row and
+    cell tag has one; the counts that decide it must not take other tags for grid tags."""
+    from ingestion.safety import sheet_extent
+
+    sheet = f'<worksheet><dimension ref="A1"/><sheetData>{sheet_data}</sheetData></worksheet>'
+    assert sheet_extent(io.BytesIO(sheet.encode())) == extent
+
+
 def test_sheet_extent_streams_a_large_part_and_sees_a_cell_across_a_chunk_boundary():
     from ingestion import safety
 

@@ -467,3 +467,13 @@ def test_french_country_names_are_accepted_in_a_french_template(tmp_path):
     report = validate_file(path, "NCL", today=TODAY)
     assert report.accepted, [problem.message for problem in report.errors]
     assert not [w for w in report.warnings if w.column == "nationality"]
+
+
+def test_cells_equal_as_numbers_keep_their_own_text():
+    """1, 1.0 and True are equal dictionary keys, but read "1", "1" and "True"."""
+    from ingestion.parsers.template_workbook import _texts
+
+    assert _texts((1, 1.0, True, None, " x ", 2.5, False, 0), {}) == [
+        "1", "1", "True", "", "x", "2.5", "False", "0"
+    ]  # fmt: skip
+    assert _texts((1, 1.0, None, " x ", 2.5, 0.0), {}) == ["1", "1", "", "x", "2.5", "0"]
