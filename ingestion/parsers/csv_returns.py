@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import re
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,6 @@ from ingestion.parsers.common import (
     ParsedSubmission,
     PeriodError,
     blank_cells,
-    fill_defaults,
     parse_period,
     text_array,
 )
@@ -68,20 +68,13 @@ def dataset_from_file_name(name: str) -> str | None:
 def _return_rows(
     frame: pd.DataFrame, names: list[str], dataset: Dataset, file_name: str
 ) -> pd.DataFrame:
-    """``frame`` (the file as read, its columns called ``names``: exactly the contract's columns
-    or fewer optional ones) as the return's rows: contract columns in order, blanks and left-out optional columns as
+    """``frame`` (the file as read, its columns called ``names``: the contract's columns, each
+    once, or fewer optional ones) as the return's rows: contract columns in order, blanks and left-out optional columns as
     their default (:func:`fill_defaults`), then the lineage.
 
     Built as one frame from its columns: the same values and dtypes as filling and adding the
     columns one by one, for a fraction of pandas' per-column cost.
     """
-    if len(set(names)) < len(names):  # two headers read as one name: the general way
-        frame.columns = names
-        frame = fill_defaults(frame, dataset)[dataset.column_names].copy()
-        frame["source_sheet"] = file_name
-        frame["source_row"] = range(2, len(frame) + 2)
-        frame["source_column"] = None
-        return frame
     defaults = dataset.defaults
     index = frame.index
     columns: dict[str, object] = {}
@@ -174,7 +167,20 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
             column=column,
             value=column,
         )
-    if missing or extra:
+    # Two headers read as one name ("Count" and "count"): which one holds the figures?
+    repeated = sorted(name for name, times in Counter(names).items() if times > 1)
+    for column in repeated:
+        parsed.error(
+            N_("The column {column} appears more than once."),
+            N_("Keep one column headed {column} and remove or rename the others."),
+            params={"column": repr(column)},
+            dataset=dataset_name,
+            sheet=path.name,
+            row=1,
+            column=column,
+            value=column,
+        )
+    if missing or extra or repeated:
         return parsed
     frame = _return_rows(frame, names, dataset, path.name)
     if frame.empty:

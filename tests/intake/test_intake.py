@@ -617,6 +617,52 @@ def test_the_next_batch_is_read_while_one_is_validated_and_a_copy_across_them_is
     assert rows(home, "select count(*) from raw.submissions") == [(2,)]
 
 
+def test_two_headers_read_as_one_column_are_reported_and_stop_no_other_file(home):
+    """A CSV or SDMX-CSV whose headers name one column twice ("count" and "Count", OBS_VALUE
+    and obs_value, NATIONALITY twice) is rejected with a report saying which column, in English
+    and French; it neither crashes the batch's validation nor stops the other files with it."""
+    land(home, "FJI", "FJI_refusals_2026-09.csv",
+         REFUSALS_HEADER.strip() + ",Count\nFJI,2026-09,FJNAN,CHN,C,5,7\n",
+         mtime=1_790_000_000)  # fmt: skip
+    sdmx = "DATAFLOW,FREQ,GEO_PICT,TIME_PERIOD,REMOVAL_TYPE,NATIONALITY,DESTINATION_COUNTRY"
+    land(home, "TON", "TON_removals_2026-09.csv",
+         f"{sdmx},OBS_VALUE,obs_value\nPIDC:DF_REMOVALS(1.0),M,TO,2026-M09,REMOVAL,CN,CN,4,5\n",
+         mtime=1_790_000_100)  # fmt: skip
+    land(home, "TON", "TON_removals_2026-08.csv",
+         f"{sdmx},nationality,OBS_VALUE\nPIDC:DF_REMOVALS(1.0),M,TO,2026-M08,REMOVAL,CN,CN,FJ,4\n",
+         mtime=1_790_000_200)  # fmt: skip
+    land(home, "WSM", "WSM_refusals_2026-09.csv",
+         REFUSALS_HEADER + "WSM,2026-09,WSAPW,CHN,C,3\n", mtime=1_790_000_300)  # fmt: skip
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [(o.file_name, o.status) for o in outcomes] == [
+        ("FJI_refusals_2026-09.csv", "rejected"),
+        ("TON_removals_2026-09.csv", "rejected"),
+        ("TON_removals_2026-08.csv", "rejected"),
+        ("WSM_refusals_2026-09.csv", "accepted"),
+    ]
+    said = {}
+    for outcome in outcomes[:3]:
+        report = json.loads(outcome.report_path.with_suffix(".json").read_text(encoding="utf-8"))
+        said[outcome.file_name] = [(p["message"], p["fix"]) for p in report["problems"]]
+    assert said == {
+        "FJI_refusals_2026-09.csv": [("The column 'count' appears more than once.",
+            "Keep one column headed 'count' and remove or rename the others.")],
+        "TON_removals_2026-09.csv": [("The column 'OBS_VALUE' appears more than once.",
+            "Keep one column headed 'OBS_VALUE' and remove or rename the others.")],
+        "TON_removals_2026-08.csv": [("The column 'NATIONALITY' appears more than once.",
+            "Keep one column headed 'NATIONALITY' and remove or rename the others.")],
+    }  # fmt: skip
+    from ingestion.report import ValidationReport
+    from pidc import i18n
+
+    document = outcomes[0].report_path.with_suffix(".json").read_text(encoding="utf-8")
+    [problem] = ValidationReport.from_dict(json.loads(document)).problems
+    with i18n.language("fr"):
+        assert problem.text() == "La colonne 'count' figure plusieurs fois."
+        assert problem.fix_text().startswith("Gardez une seule colonne intitulée 'count'")
+    assert rows(home, "select member, count(*) from raw.refusals group by all") == [("WSM", 1)]
+
+
 def test_the_pipeline_and_the_sensor_pick_the_same_landing_files(home):
     """One predicate (ingestion.landing): `pidc pipeline`, the Dagster sensor and the progress
     counts read the same files; partial, temporary, hidden and lock files and links are left."""
