@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import shutil
 from collections.abc import Callable
@@ -58,12 +59,14 @@ from ingestion.loader import (
 )
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
 from ingestion.raw_schema import RAW_SCHEMA
-from ingestion.report import ERROR, Problem, ValidationReport
+from ingestion.report import ERROR, SECRETARIAT, Problem, ValidationReport
 from ingestion.sandbox import SandboxLimits, idle_workers, read_file
 from ingestion.statuses import FileStatus, LedgerStatus
-from ingestion.validate import validate_submissions
+from ingestion.validate import Validated, validate_submissions
 from pidc.i18n import N_
 from pidc.settings import Home
+
+log = logging.getLogger(__name__)
 
 CHUNK_FILES = 200
 RENAME_FILE = N_(
@@ -232,10 +235,40 @@ def _to_be_read(path: Path, refusal: Problem | None) -> bool:
     return refusal is None and not file_name_problem(path.name)
 
 
+def _validated_alone(candidate: _Candidate, today: dt.date | None) -> Validated:
+    """``candidate`` validated on its own; when validation itself fails on it (a platform bug
+    its content sets off), an error naming what failed, held for the Secretariat."""
+    try:
+        [validated] = validate_submissions(
+            [(candidate.parsed, candidate.report.member)], today=today
+        )
+        return validated
+    except Exception as error:  # one file must not stop the others: it is set aside, reported
+        log.exception("validating %s failed", candidate.path)
+        return Validated(problems=[Problem.of(
+            ERROR,
+            N_("The platform could not finish checking this file ({error}), so it was set "
+               "aside and nothing in it was loaded."),
+            N_("Nothing is needed from you for now: the Secretariat can see in the platform's "
+               "log what stopped it. If the figures are urgent, send the file to the "
+               "Secretariat."),
+            {"error": type(error).__name__},
+            rule="internal", audience=SECRETARIAT,
+        )])  # fmt: skip
+
+
 def _validate(candidates: list[_Candidate], today: dt.date | None) -> None:
-    """Validate every parsed candidate together; fill in their problems and returns."""
+    """Validate every parsed candidate together; fill in their problems and returns.
+
+    Should validation itself fail on the batch, each file is validated on its own, so that the
+    file that sets the failure off is set aside with a report and the others go on.
+    """
     parsed = [c for c in candidates if c.parsed is not None]
-    results = validate_submissions([(c.parsed, c.report.member) for c in parsed], today=today)
+    try:
+        results = validate_submissions([(c.parsed, c.report.member) for c in parsed], today=today)
+    except Exception:
+        log.exception("validating a batch of %d files failed; validating each alone", len(parsed))
+        results = [_validated_alone(candidate, today) for candidate in parsed]
     for candidate, validated in zip(parsed, results, strict=True):
         candidate.report.problems = validated.problems
         candidate.report.unlisted = validated.unlisted

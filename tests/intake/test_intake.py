@@ -663,6 +663,44 @@ def test_two_headers_read_as_one_column_are_reported_and_stop_no_other_file(home
     assert rows(home, "select member, count(*) from raw.refusals group by all") == [("WSM", 1)]
 
 
+def test_a_file_on_which_validation_itself_fails_is_set_aside_and_the_others_go_on(
+    home, monkeypatch
+):
+    """Should a file's content set off a failure in validation itself (a platform bug: here
+    simulated on any batch holding TON's file), that file is quarantined with a report held for
+    the Secretariat and the other files of its batch are validated and loaded as usual."""
+    from ingestion import intake
+
+    for number, (member, port) in enumerate((("FJI", "FJNAN"), ("TON", "TOTBU"), ("WSM", "WSAPW"))):
+        land(home, member, f"{member}_refusals_2026-10.csv",
+             REFUSALS_HEADER + f"{member},2026-10,{port},CHN,C,4\n",
+             mtime=1_790_000_000 + number)  # fmt: skip
+    real_validate = intake.validate_submissions
+
+    def failing_on_tonga(batch, *, today=None):
+        if any(member == "TON" for _, member in batch):
+            raise KeyError("a bug set off by TON's file")
+        return real_validate(batch, today=today)
+
+    monkeypatch.setattr(intake, "validate_submissions", failing_on_tonga)
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [(o.member, o.status) for o in outcomes] == [
+        ("FJI", "accepted"), ("TON", "rejected"), ("WSM", "accepted"),
+    ]  # fmt: skip
+    report = json.loads(outcomes[1].report_path.with_suffix(".json").read_text(encoding="utf-8"))
+    [problem] = report["problems"]
+    assert problem["message"] == (
+        "The platform could not finish checking this file (KeyError), so it was set aside and "
+        "nothing in it was loaded."
+    )
+    assert (problem["rule"], problem["audience"]) == ("internal", "secretariat")
+    assert report["held_for_secretariat"]
+    assert (home.quarantine / outcomes[1].submission_id / "TON_refusals_2026-10.csv").exists()
+    assert rows(home, "select member, count(*) from raw.refusals group by all order by 1") == [
+        ("FJI", 1), ("WSM", 1),
+    ]  # fmt: skip
+
+
 def test_the_pipeline_and_the_sensor_pick_the_same_landing_files(home):
     """One predicate (ingestion.landing): `pidc pipeline`, the Dagster sensor and the progress
     counts read the same files; partial, temporary, hidden and lock files and links are left."""
