@@ -32,6 +32,7 @@ import shutil
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -257,6 +258,18 @@ def _validated_alone(candidate: _Candidate, today: dt.date | None) -> Validated:
         )])  # fmt: skip
 
 
+@cache
+def code_version() -> str:
+    """A digest of the code that reads and validates files (``ingestion``, ``expectations``):
+    a file on which validation itself failed is read again once this changes."""
+    digest = hashlib.sha256()
+    for package in ("ingestion", "expectations"):
+        folder = Path(__file__).resolve().parent.parent / package
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _validate(candidates: list[_Candidate], today: dt.date | None) -> None:
     """Validate every parsed candidate together; fill in their problems and returns.
 
@@ -269,6 +282,9 @@ def _validate(candidates: list[_Candidate], today: dt.date | None) -> None:
     except Exception:
         log.exception("validating a batch of %d files failed; validating each alone", len(parsed))
         results = [_validated_alone(candidate, today) for candidate in parsed]
+        for candidate, validated in zip(parsed, results, strict=True):
+            if any(problem.rule == "internal" for problem in validated.problems):
+                candidate.report.code_version = code_version()
     for candidate, validated in zip(parsed, results, strict=True):
         candidate.report.problems = validated.problems
         candidate.report.unlisted = validated.unlisted
@@ -823,11 +839,13 @@ def ingest_path(
 
 def held_files(home: Home, connection) -> list[tuple[Path, str, dt.datetime]]:
     """Quarantined files held for the Secretariat whose layouts have changed since they were
-    read: (quarantined copy, member, when it was last received), oldest first.
+    read, or whose validation failed under code that has changed since: (quarantined copy,
+    member, when it was last received), oldest first.
 
     A file is held when every error in its report is one only the Secretariat can fix (no
-    declared layout matches it, a label has no mapping, the publication changed shape). Only
-    the newest arrival of the same bytes counts, so a file is retried once per layout change.
+    declared layout matches it, a label has no mapping, the publication changed shape,
+    validation itself failed on it). Only the newest arrival of the same bytes counts, so a
+    file is retried once per change.
     """
     current = layouts_version()
     rows = connection.execute(
@@ -848,7 +866,12 @@ def held_files(home: Home, connection) -> list[tuple[Path, str, dt.datetime]]:
         if not (report.exists() and copy.exists()):
             continue
         found = json.loads(report.read_text(encoding="utf-8"))
-        if found.get("held_for_secretariat") and found.get("layouts_version") != current:
+        if not found.get("held_for_secretariat"):
+            continue
+        # Read again after a change of the layouts or, when validation itself failed on it, of
+        # the platform's code (an upgrade that may have fixed what stopped it).
+        failed = found.get("code_version")
+        if found.get("layouts_version") != current or (failed and failed != code_version()):
             held.append((copy, member, received_at))
     return held
 

@@ -258,6 +258,9 @@ class ValidationReport:
     # The declared layouts the file was read with (ingestion.layout_schema.layouts_version):
     # a file held for the Secretariat is retried when this changes.
     layouts_version: str | None = None
+    # Set when validation itself failed on the file (ingestion.intake.code_version): the file is
+    # held for the Secretariat and retried once the platform's code has changed.
+    code_version: str | None = None
     # Problems found but not listed (past PIDC_MAX_PROBLEMS), counted per kind: severity,
     # audience, dataset, column, rule, an example message and fix, and the count.
     unlisted: list[dict] = field(default_factory=list)
@@ -350,6 +353,7 @@ class ValidationReport:
             "problems_not_listed": self.unlisted,
             "held_for_secretariat": self.held_for_secretariat,
             "layouts_version": self.layouts_version,
+            **({"code_version": self.code_version} if self.code_version else {}),
         }
 
     @classmethod
@@ -368,6 +372,7 @@ class ValidationReport:
             ],
             rows_read=int(document.get("rows_read") or 0),
             layouts_version=document.get("layouts_version"),
+            code_version=document.get("code_version"),
             unlisted=[dict(entry) for entry in document.get("problems_not_listed") or []],
         )
 

@@ -699,6 +699,18 @@ def test_a_file_on_which_validation_itself_fails_is_set_aside_and_the_others_go_
     assert rows(home, "select member, count(*) from raw.refusals group by all order by 1") == [
         ("FJI", 1), ("WSM", 1),
     ]  # fmt: skip
+    # The next run, same code: the held file is not read again (it would fail again).
+    again = ingest_path(home.landing, home, today=TODAY)
+    assert [o.status for o in again] == ["duplicate"] * 3
+    # After an upgrade (the code changed, the bug is fixed), it is read again once and loaded.
+    monkeypatch.setattr(intake, "validate_submissions", real_validate)
+    monkeypatch.setattr(intake, "code_version", lambda: "upgraded")
+    upgraded = ingest_path(home.landing, home, today=TODAY)
+    assert [(o.member, o.status) for o in upgraded][3:] == [("TON", "accepted")]
+    assert rows(home, "select member, count(*) from raw.refusals group by all order by 1") == [
+        ("FJI", 1), ("TON", 1), ("WSM", 1),
+    ]  # fmt: skip
+    assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["duplicate"] * 3
 
 
 def test_the_pipeline_and_the_sensor_pick_the_same_landing_files(home):
