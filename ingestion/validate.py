@@ -353,6 +353,55 @@ def _each_once(values, read) -> list:
     return out
 
 
+def _objects(values: list) -> np.ndarray:
+    """``values`` as a one-dimensional array of objects (tuples stay whole)."""
+    array = np.empty(len(values), dtype=object)
+    for place, value in enumerate(values):
+        array[place] = value
+    return array
+
+
+def _distinct_reads(
+    column: pd.Series, groups: np.ndarray, read
+) -> tuple[list, np.ndarray, list] | None:
+    """``read(group, text)`` of each row of ``column`` (``groups``: a number per row, such as
+    who sent it), computed once per distinct pair: the reads, which read is each row's (their
+    positions) and the text of each read. None when some value is blank (NA) or not text: those
+    columns are read row by row, each value keyed by its type (see :func:`_each_once`).
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = list(uniques)
+    if (codes < 0).any() or any(type(text) is not str for text in texts):
+        return None
+    count = max(len(texts), 1)
+    distinct, inverse = np.unique(groups * count + codes, return_inverse=True)
+    reads, read_texts = [], []
+    for pair in distinct.tolist():
+        group, code = divmod(pair, count)
+        reads.append(read(group, texts[code]))
+        read_texts.append(texts[code])
+    return reads, inverse.reshape(-1), read_texts
+
+
+def _note_reads(
+    notes: dict[int, dict],
+    items: np.ndarray,
+    name: str,
+    reads: list,
+    inverse: np.ndarray,
+    texts: list,
+) -> None:
+    """:func:`_note_failures` of the rows of :func:`_distinct_reads` (``items``: each row's
+    file): each file's reason for each of its values that could not be read, noted once."""
+    failing = np.fromiter((why is not None for _, why in reads), dtype=bool, count=len(reads))
+    if not failing.any():
+        return
+    rows = failing[inverse]
+    for pair in np.unique(items[rows] * len(reads) + inverse[rows]).tolist():
+        item, place = divmod(pair, len(reads))
+        notes[item][(name, texts[place])] = reads[place][1]
+
+
 def _note_failures(
     notes: dict[int, dict], items: list[int], name: str, values: list, outcomes: list
 ) -> None:
@@ -414,10 +463,32 @@ def _prepare(
     admissible: dict[str, list[str]] = {}
     items = frame["__item"].tolist()
     senders = [members[item] for item in items]
+    item_numbers = frame["__item"].to_numpy(dtype="int64")
+    # Who sent each row, as a number (coded columns resolve per member).
+    who = sorted(set(members.values()))
+    number_of = {member: place for place, member in enumerate(who)}
+    sender_of_item = np.zeros(max(members, default=0) + 1, dtype="int64")
+    for item, member in members.items():
+        sender_of_item[item] = number_of[member]
+    sender_numbers = sender_of_item[item_numbers]
+    nobody = np.zeros(len(frame), dtype="int64")
     for column in dataset.columns:
         name = column.name
-        values = frame[name].tolist()
         if column.type in ("code", "country", "port"):
+            found = _distinct_reads(
+                frame[name],
+                sender_numbers,
+                lambda sender, text, column=column: _resolution(column, who[sender], text),
+            )
+            if found is not None:
+                reads, inverse, texts = found
+                added[f"{name}__code"] = pd.Series(
+                    _objects([code for code, _ in reads])[inverse], dtype=object
+                )
+                _note_reads(notes, item_numbers, name, reads, inverse, texts)
+                admissible[name] = _admissible(column.type, column.code_list)
+                continue
+            values = frame[name].tolist()
             seen: dict = {}
             read = []
             for member, text in zip(senders, values, strict=True):
@@ -432,15 +503,33 @@ def _prepare(
             _note_failures(notes, items, name, values, [why for _, why in read])
             admissible[name] = _admissible(column.type, column.code_list)
         elif column.type == "count":
+            found = _distinct_reads(frame[name], nobody, lambda _, text: _count(text))
+            if found is not None:
+                reads, inverse, texts = found
+                counts = _objects([value for value, _ in reads])[inverse].tolist()
+                added["count__value"] = pd.array(counts, dtype="Int64")
+                _note_reads(notes, item_numbers, name, reads, inverse, texts)
+                continue
+            values = frame[name].tolist()
             read = _each_once(values, _count)
             added["count__value"] = pd.array([value for value, _ in read], dtype="Int64")
             _note_failures(notes, items, name, values, [why for _, why in read])
         elif column.type == "period":
+            found = _distinct_reads(frame[name], nobody, lambda _, text: _period(text))
+            if found is not None:
+                reads, inverse, texts = found
+                indexes = _objects([index for (index, _), _ in reads])[inverse].tolist()
+                added["period__index"] = pd.array(indexes, dtype="Int64")
+                added["period__key"] = _objects([key for (_, key), _ in reads])[inverse].tolist()
+                _note_reads(notes, item_numbers, name, reads, inverse, texts)
+                continue
+            values = frame[name].tolist()
             read = _each_once(values, _period)
             added["period__index"] = pd.array([index for (index, _), _ in read], dtype="Int64")
             added["period__key"] = [key for (_, key), _ in read]
             _note_failures(notes, items, name, values, [why for _, why in read])
         elif column.type == "member":
+            values = frame[name].tolist()
             codes = frame[name].astype(str).str.strip().str.upper()
             added["member__code"] = codes
             added["member__key"] = codes
