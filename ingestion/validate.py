@@ -953,6 +953,7 @@ def validate_submissions(
     _check_batch(tables, admissible, first, last, outcomes, notes, limit)
     loading = {item for item in notes if not outcomes[item].has_errors}
     prepared_by_item = _loadable_by_item(tables, loading)
+    no_rows: dict[str, pd.DataFrame] = {}  # each dataset's frame with no rows, copied per return
     for item in range(len(batch)):
         outcome = outcomes[item]
         # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
@@ -962,9 +963,11 @@ def validate_submissions(
             # Nil returns declared with no rows at all still need their (empty) frames' returns.
             for name, periods in nil_kept[item].items():
                 if name not in prepared_by_item.get(item, {}):
-                    columns = [*contract.dataset(name).column_names, *LINEAGE]
+                    if name not in no_rows:
+                        columns = [*contract.dataset(name).column_names, *LINEAGE]
+                        no_rows[name] = pd.DataFrame(columns=columns)
                     for period in sorted(periods):
-                        empty = pd.DataFrame(columns=columns)
+                        empty = no_rows[name].copy()
                         outcome.returns.append(ParsedReturn(name, period, True, empty))
     return outcomes
 
