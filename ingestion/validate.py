@@ -820,6 +820,12 @@ def _check_batch(
     ).astype(object)
     for column, (value, lacking) in suite.fills.items():
         combined.loc[combined[DATASET_COLUMN].isin(lacking), column] = value
+    # Counts and months as floats (NaN for none: exact for any month, and a count keeps its
+    # sign): Great Expectations compares a float column at once, a nullable Int64 one value
+    # by value in Python. Failures are the same rows; the problems quote the rows as read.
+    for column in combined.columns:
+        if isinstance(combined[column].dtype, pd.Int64Dtype):
+            combined[column] = combined[column].to_numpy(dtype="float64", na_value=np.nan)
     position_of = {id(rule): position for position, rule in enumerate(suite.rules)}
     failed = {
         position_of[id(rule)]: indexes
