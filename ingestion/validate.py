@@ -720,7 +720,8 @@ def _loadable_by_item(
                 if totals
                 else None
             )
-            part = rows.iloc[low:high].reset_index(drop=True)
+            part = rows.iloc[low:high]
+            part.index = pd.RangeIndex(high - low)  # as reset_index(drop=True), without a copy
             found.setdefault(item, {})[name] = (part, periods[low:high], by_month)
     return found
 
