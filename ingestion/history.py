@@ -7,6 +7,8 @@ A warning asks the officer to double-check; the return is still accepted.
 
 from __future__ import annotations
 
+import bisect
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -101,6 +103,8 @@ class History:
     def __init__(self, connection: duckdb.DuckDBPyConnection, pairs: set[tuple[str, str]]):
         # (member, dataset) -> period -> (received_at, submission_id, total) of the newest version
         self._months: dict[tuple[str, str], dict[str, tuple]] = {}
+        # (member, dataset) -> its periods in order, sorted again only once a month is added
+        self._ordered: dict[tuple[str, str], list[str]] = {}
         if not pairs:
             return
         wanted = sorted(f"{member}/{dataset}" for member, dataset in pairs)
@@ -119,8 +123,12 @@ class History:
     def totals(self, member: str, dataset: str, period: str) -> list[int]:
         """The newest totals of the 24 months before ``period``, oldest first."""
         months = self._months.get((member, dataset), {})
-        floor = _months_before(period, 24)
-        return [months[p][2] for p in sorted(months) if floor <= p < period]
+        ordered = self._ordered.get((member, dataset))
+        if ordered is None or len(ordered) != len(months):  # a month was added since
+            ordered = self._ordered[(member, dataset)] = sorted(months)
+        low = bisect.bisect_left(ordered, _months_before(period, 24))
+        high = bisect.bisect_left(ordered, period)
+        return [months[p][2] for p in ordered[low:high]]
 
 
 def history_warnings(
