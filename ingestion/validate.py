@@ -704,7 +704,7 @@ def _loadable_by_item(
         rows = _loadable(chosen, dataset)
         bounds = _item_bounds(every[keep])
         periods = rows["period"].to_numpy(dtype=object)
-        totals: list = []
+        totals: list | None = None
         if name != "observations":  # as ingestion.loader.stage_accepted, which stores them
             codes, months = pd.factorize(periods)
             position = np.repeat(
@@ -717,7 +717,7 @@ def _loadable_by_item(
         for place, (item, (low, high)) in enumerate(bounds.items()):
             by_month = (
                 {month: totals[place * len(month_of) + code] for month, code in month_of.items()}
-                if totals
+                if totals is not None
                 else None
             )
             part = rows.iloc[low:high]
