@@ -7,6 +7,8 @@ A warning asks the officer to double-check; the return is still accepted.
 
 from __future__ import annotations
 
+import bisect
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -43,6 +45,32 @@ def return_total(rows: pd.DataFrame, dataset: Dataset) -> int:
     return int(sums.max())
 
 
+def group_totals(rows: pd.DataFrame, dataset: Dataset, groups: np.ndarray, count: int) -> list:
+    """:func:`return_total` of each of ``count`` returns at once: ``groups`` gives, for each of
+    ``rows``, which return (0 to ``count`` - 1) it belongs to; a return without rows totals 0.
+
+    Intake works out the totals of a whole batch's returns of a dataset in one pass instead of
+    one return at a time.
+    """
+    totals = np.zeros(count, dtype="int64")
+    if rows.empty:
+        return totals.tolist()
+    breakdowns = dataset.breakdowns
+    pattern = np.zeros(len(rows), dtype="int64")
+    for position, column in enumerate(breakdowns):
+        pattern |= (rows[column.name].to_numpy(dtype=object) == TOTAL).astype("int64") << position
+    # One sum per return and cross-section, then the largest of each return's sums.
+    key = np.asarray(groups, dtype="int64") * (1 << len(breakdowns)) + pattern
+    unique, inverse = np.unique(key, return_inverse=True)
+    sums = np.zeros(len(unique), dtype="int64")
+    np.add.at(sums, inverse, rows["count"].to_numpy(dtype="int64"))
+    owner = unique >> len(breakdowns)
+    # Sums of one return are next to each other (``unique`` is sorted); each return's largest.
+    starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    totals[owner[starts]] = np.maximum.reduceat(sums, starts)
+    return totals.tolist()
+
+
 def total_of(parsed_return: ParsedReturn, dataset: Dataset) -> int:
     """:func:`return_total` of ``parsed_return``, worked out once (history, then the load)."""
     if parsed_return.total is None:
@@ -75,6 +103,8 @@ class History:
     def __init__(self, connection: duckdb.DuckDBPyConnection, pairs: set[tuple[str, str]]):
         # (member, dataset) -> period -> (received_at, submission_id, total) of the newest version
         self._months: dict[tuple[str, str], dict[str, tuple]] = {}
+        # (member, dataset) -> its periods in order, sorted again only once a month is added
+        self._ordered: dict[tuple[str, str], list[str]] = {}
         if not pairs:
             return
         wanted = sorted(f"{member}/{dataset}" for member, dataset in pairs)
@@ -93,8 +123,12 @@ class History:
     def totals(self, member: str, dataset: str, period: str) -> list[int]:
         """The newest totals of the 24 months before ``period``, oldest first."""
         months = self._months.get((member, dataset), {})
-        floor = _months_before(period, 24)
-        return [months[p][2] for p in sorted(months) if floor <= p < period]
+        ordered = self._ordered.get((member, dataset))
+        if ordered is None or len(ordered) != len(months):  # a month was added since
+            ordered = self._ordered[(member, dataset)] = sorted(months)
+        low = bisect.bisect_left(ordered, _months_before(period, 24))
+        high = bisect.bisect_left(ordered, period)
+        return [months[p][2] for p in ordered[low:high]]
 
 
 def history_warnings(

@@ -10,7 +10,6 @@ label that does not resolve is an error with "did you mean" suggestions.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import functools
 import re
@@ -27,6 +26,7 @@ from expectations.suites import (
     month_index,
     run_rules,
 )
+from ingestion.history import group_totals
 from ingestion.messages import either, number, phrase
 from ingestion.parsers.common import (
     LINEAGE,
@@ -182,25 +182,6 @@ def _span(periods: list[str]) -> str | dict:
 def _span_text(periods: list[str]) -> str:
     """The months of ``periods`` as the report's value column quotes them: 2026-11..2027-01."""
     return periods[0] if len(periods) == 1 else f"{periods[0]}..{periods[-1]}"
-
-
-def _set_aside_future(
-    prepared: dict[str, pd.DataFrame], last: str, has_nil_returns: bool
-) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """``prepared`` (one file's frames) without rows for months after ``last``, and one summary
-    problem per dataset that had any: a warning, or an error when nothing else is left to load.
-    """
-    kept, future = {}, {}
-    for name, frame in prepared.items():
-        later = _future_rows(frame, last)
-        if not later.any():
-            kept[name] = frame  # the usual return: every row for a month that has ended
-            continue
-        kept[name] = frame[~later].reset_index(drop=True)
-        future[name] = frame[later]
-    refused = not has_nil_returns and all(frame.empty for frame in kept.values())
-    problems = [_future_summary(name, rows, last, refused=refused) for name, rows in future.items()]
-    return kept, problems
 
 
 def _nil_returns_in_window(
@@ -372,6 +353,55 @@ def _each_once(values, read) -> list:
     return out
 
 
+def _objects(values: list) -> np.ndarray:
+    """``values`` as a one-dimensional array of objects (tuples stay whole)."""
+    array = np.empty(len(values), dtype=object)
+    for place, value in enumerate(values):
+        array[place] = value
+    return array
+
+
+def _distinct_reads(
+    column: pd.Series, groups: np.ndarray, read
+) -> tuple[list, np.ndarray, list] | None:
+    """``read(group, text)`` of each row of ``column`` (``groups``: a number per row, such as
+    who sent it), computed once per distinct pair: the reads, which read is each row's (their
+    positions) and the text of each read. None when some value is blank (NA) or not text: those
+    columns are read row by row, each value keyed by its type (see :func:`_each_once`).
+    """
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = list(uniques)
+    if (codes < 0).any() or any(type(text) is not str for text in texts):
+        return None
+    count = max(len(texts), 1)
+    distinct, inverse = np.unique(groups * count + codes, return_inverse=True)
+    reads, read_texts = [], []
+    for pair in distinct.tolist():
+        group, code = divmod(pair, count)
+        reads.append(read(group, texts[code]))
+        read_texts.append(texts[code])
+    return reads, inverse.reshape(-1), read_texts
+
+
+def _note_reads(
+    notes: dict[int, dict],
+    items: np.ndarray,
+    name: str,
+    reads: list,
+    inverse: np.ndarray,
+    texts: list,
+) -> None:
+    """:func:`_note_failures` of the rows of :func:`_distinct_reads` (``items``: each row's
+    file): each file's reason for each of its values that could not be read, noted once."""
+    failing = np.fromiter((why is not None for _, why in reads), dtype=bool, count=len(reads))
+    if not failing.any():
+        return
+    rows = failing[inverse]
+    for pair in np.unique(items[rows] * len(reads) + inverse[rows]).tolist():
+        item, place = divmod(pair, len(reads))
+        notes[item][(name, texts[place])] = reads[place][1]
+
+
 def _note_failures(
     notes: dict[int, dict], items: list[int], name: str, values: list, outcomes: list
 ) -> None:
@@ -433,10 +463,32 @@ def _prepare(
     admissible: dict[str, list[str]] = {}
     items = frame["__item"].tolist()
     senders = [members[item] for item in items]
+    item_numbers = frame["__item"].to_numpy(dtype="int64")
+    # Who sent each row, as a number (coded columns resolve per member).
+    who = sorted(set(members.values()))
+    number_of = {member: place for place, member in enumerate(who)}
+    sender_of_item = np.zeros(max(members, default=0) + 1, dtype="int64")
+    for item, member in members.items():
+        sender_of_item[item] = number_of[member]
+    sender_numbers = sender_of_item[item_numbers]
+    nobody = np.zeros(len(frame), dtype="int64")
     for column in dataset.columns:
         name = column.name
-        values = frame[name].tolist()
         if column.type in ("code", "country", "port"):
+            found = _distinct_reads(
+                frame[name],
+                sender_numbers,
+                lambda sender, text, column=column: _resolution(column, who[sender], text),
+            )
+            if found is not None:
+                reads, inverse, texts = found
+                added[f"{name}__code"] = pd.Series(
+                    _objects([code for code, _ in reads])[inverse], dtype=object
+                )
+                _note_reads(notes, item_numbers, name, reads, inverse, texts)
+                admissible[name] = _admissible(column.type, column.code_list)
+                continue
+            values = frame[name].tolist()
             seen: dict = {}
             read = []
             for member, text in zip(senders, values, strict=True):
@@ -451,15 +503,33 @@ def _prepare(
             _note_failures(notes, items, name, values, [why for _, why in read])
             admissible[name] = _admissible(column.type, column.code_list)
         elif column.type == "count":
+            found = _distinct_reads(frame[name], nobody, lambda _, text: _count(text))
+            if found is not None:
+                reads, inverse, texts = found
+                counts = _objects([value for value, _ in reads])[inverse].tolist()
+                added["count__value"] = pd.array(counts, dtype="Int64")
+                _note_reads(notes, item_numbers, name, reads, inverse, texts)
+                continue
+            values = frame[name].tolist()
             read = _each_once(values, _count)
             added["count__value"] = pd.array([value for value, _ in read], dtype="Int64")
             _note_failures(notes, items, name, values, [why for _, why in read])
         elif column.type == "period":
+            found = _distinct_reads(frame[name], nobody, lambda _, text: _period(text))
+            if found is not None:
+                reads, inverse, texts = found
+                indexes = _objects([index for (index, _), _ in reads])[inverse].tolist()
+                added["period__index"] = pd.array(indexes, dtype="Int64")
+                added["period__key"] = _objects([key for (_, key), _ in reads])[inverse].tolist()
+                _note_reads(notes, item_numbers, name, reads, inverse, texts)
+                continue
+            values = frame[name].tolist()
             read = _each_once(values, _period)
             added["period__index"] = pd.array([index for (index, _), _ in read], dtype="Int64")
             added["period__key"] = [key for (_, key), _ in read]
             _note_failures(notes, items, name, values, [why for _, why in read])
         elif column.type == "member":
+            values = frame[name].tolist()
             codes = frame[name].astype(str).str.strip().str.upper()
             added["member__code"] = codes
             added["member__key"] = codes
@@ -522,6 +592,13 @@ def _overlap(codes) -> tuple[str, str] | None:
         ),
         None,
     )
+
+
+def _overlaps(prepared: pd.DataFrame) -> bool:
+    """Whether some two of the age groups of ``prepared`` overlap (in any return)."""
+    if "age_group__code" not in prepared or "period__key" not in prepared:
+        return False
+    return _overlap(prepared["age_group__code"].dropna().unique()) is not None
 
 
 def _mixed_age_bandings(prepared: pd.DataFrame, dataset: str) -> list[Problem]:
@@ -595,43 +672,79 @@ def _loadable(prepared: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
     return pd.DataFrame(columns, index=prepared.index).reset_index(drop=True)
 
 
+def _item_bounds(items: np.ndarray) -> dict[int, tuple[int, int]]:
+    """Where each file's rows are in a batch's rows of one dataset (``items``: the file of each
+    row; a file's rows are next to each other): file -> (first row, past its last row)."""
+    if not len(items):
+        return {}
+    starts = np.flatnonzero(np.r_[True, items[1:] != items[:-1]])
+    stops = np.r_[starts[1:], len(items)]
+    return {
+        int(items[low]): (int(low), int(high))
+        for low, high in zip(starts.tolist(), stops.tolist(), strict=True)
+    }
+
+
 def _loadable_by_item(
-    per_dataset: dict[str, list[pd.DataFrame]], items: set[int]
-) -> dict[int, dict[str, pd.DataFrame]]:
+    tables: dict[str, pd.DataFrame], items: set[int]
+) -> dict[int, dict[str, tuple[pd.DataFrame, np.ndarray, dict[str, int] | None]]]:
     """:func:`_loadable` rows of each of ``items`` (files without errors) by dataset, built once
-    per dataset."""
+    per dataset from its rows in the batch (``tables``), with the month of each row and, but for
+    observations, the total of each of the file's returns (by month)."""
     contract = load_contract()
-    found: dict[int, dict[str, pd.DataFrame]] = {}
-    for name, every in per_dataset.items():
-        frames = [frame for frame in every if int(frame["__item"].iat[0]) in items]
-        if not frames:
+    found: dict[int, dict[str, tuple]] = {}
+    wanted = np.array(sorted(items), dtype="int64")
+    for name, table in tables.items():
+        every = table["__item"].to_numpy(dtype="int64")
+        keep = np.isin(every, wanted)
+        if not keep.any():
             continue
-        stacked = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        rows = _loadable(stacked, contract.dataset(name))
-        start = 0
-        for frame in frames:
-            part = rows.iloc[start : start + len(frame)]
-            found.setdefault(int(frame["__item"].iat[0]), {})[name] = part.reset_index(drop=True)
-            start += len(frame)
+        chosen = table if keep.all() else table[keep].reset_index(drop=True)
+        dataset = contract.dataset(name)
+        rows = _loadable(chosen, dataset)
+        bounds = _item_bounds(every[keep])
+        periods = rows["period"].to_numpy(dtype=object)
+        totals: list | None = None
+        if name != "observations":  # as ingestion.loader.stage_accepted, which stores them
+            codes, months = pd.factorize(periods)
+            position = np.repeat(
+                np.arange(len(bounds)), [high - low for low, high in bounds.values()]
+            )
+            totals = group_totals(
+                rows, dataset, position * len(months) + codes, len(bounds) * len(months)
+            )
+            month_of = {month: code for code, month in enumerate(months.tolist())}
+        for place, (item, (low, high)) in enumerate(bounds.items()):
+            by_month = (
+                {month: totals[place * len(month_of) + code] for month, code in month_of.items()}
+                if totals is not None
+                else None
+            )
+            part = rows.iloc[low:high]
+            part.index = pd.RangeIndex(high - low)  # as reset_index(drop=True), without a copy
+            found.setdefault(item, {})[name] = (part, periods[low:high], by_month)
     return found
 
 
 def _returns_of(
-    rows_by_dataset: dict[str, pd.DataFrame], nil_returns: dict[str, set[str]]
+    rows_by_dataset: dict[str, tuple[pd.DataFrame, np.ndarray, dict[str, int] | None]],
+    nil_returns: dict[str, set[str]],
 ) -> list[ParsedReturn]:
     """One file's returns: its rows (:func:`_loadable`) by dataset and month, and its nil
-    returns."""
+    returns; each with its total when it is known (ingestion.history.total_of)."""
     returns = []
-    for name, rows in rows_by_dataset.items():
-        present = set(rows["period"])
+    for name, (rows, months, totals) in rows_by_dataset.items():
+        present = set(months)
         periods = sorted(present | nil_returns.get(name, set()))
         for period in periods:
-            if present == {period}:
-                subset = rows  # the usual return: one month, every row
-            else:
-                subset = rows[rows["period"] == period].reset_index(drop=True)
+            # The usual return: one month, every row.
+            one = present == {period}
+            subset = rows if one else rows[months == period].reset_index(drop=True)
             is_nil = period in nil_returns.get(name, set())
-            returns.append(ParsedReturn(name, period, is_nil, subset))
+            parsed_return = ParsedReturn(name, period, is_nil, subset)
+            if totals is not None:
+                parsed_return.total = totals.get(period, 0)
+            returns.append(parsed_return)
     return returns
 
 
@@ -660,7 +773,7 @@ def _rule_problem(row: pd.Series, rule, dataset: str, notes: dict) -> Problem:
 
 
 def _check_batch(
-    per_dataset: dict[str, list[pd.DataFrame]],
+    tables: dict[str, pd.DataFrame],
     admissible: dict[str, dict[str, list[str]]],
     first: str,
     last: str,
@@ -669,27 +782,19 @@ def _check_batch(
     limit: int,
 ) -> None:
     """Run ONE Great Expectations validation over every row of the batch (all files, all
-    datasets: ``__dataset`` and ``__item`` say whose a row is) and hand each failure back to the
-    file it came from, dataset by dataset and rule by rule in the order of each dataset's suite.
+    datasets: ``__dataset`` and ``__item`` say whose a row is; ``tables`` holds each dataset's
+    rows, file after file) and hand each failure back to the file it came from, dataset by
+    dataset and rule by rule in the order of each dataset's suite.
     """
-    if not per_dataset:
+    if not tables:
         return
     contract = load_contract()
-    frames, starts, spans, columns = [], [], {}, {}
+    spans, columns = {}, {}
     start = 0
-    for name, prepared in per_dataset.items():
-        spans[name] = (start, start + sum(len(frame) for frame in prepared))
-        columns[name] = set(prepared[0].columns)
-        for frame in prepared:
-            frames.append(frame)
-            starts.append(start)
-            start += len(frame)
-
-    def row_at(index: int) -> pd.Series:
-        # From the file's own frame: the batch's table may have widened a column's type.
-        place = bisect.bisect_right(starts, index) - 1
-        return frames[place].iloc[index - starts[place]]
-
+    for name, table in tables.items():
+        spans[name] = (start, start + len(table))
+        columns[name] = set(table.columns)
+        start += len(table)
     own_rules = {
         name: dataset_rules(
             contract.dataset(name),
@@ -697,26 +802,31 @@ def _check_batch(
             first_period=first,
             last_period=last,
         )
-        for name in per_dataset
+        for name in tables
     }
     suite = batch_rules(own_rules, columns)
     # Great Expectations sees only what its rules read (filtering rows by dataset copies every
-    # column); the problems quote the files' own frames (``row_at``). Each dataset's files are
-    # stacked first (same columns), then the datasets.
+    # column); the problems quote the datasets' own rows (``tables``). The datasets are stacked.
     checked = [DATASET_COLUMN, "__item"]
     for rule in suite.rules:
         checked += rule.kwargs.get("column_list") or [rule.kwargs["column"]]
     checked = list(dict.fromkeys(checked))
-    tables = []
-    for name, prepared in per_dataset.items():
-        stacked = pd.concat(prepared, ignore_index=True) if len(prepared) > 1 else prepared[0]
-        tables.append(stacked[[column for column in checked if column in columns[name]]])
-    combined = pd.concat(tables, ignore_index=True).reindex(columns=checked)
+    combined = pd.concat(
+        [table[[column for column in checked if column in columns[name]]]
+         for name, table in tables.items()],
+        ignore_index=True,
+    ).reindex(columns=checked)  # fmt: skip
     combined[DATASET_COLUMN] = np.repeat(
         list(spans), [high - low for low, high in spans.values()]
     ).astype(object)
     for column, (value, lacking) in suite.fills.items():
         combined.loc[combined[DATASET_COLUMN].isin(lacking), column] = value
+    # Counts and months as floats (NaN for none: exact for any month, and a count keeps its
+    # sign): Great Expectations compares a float column at once, a nullable Int64 one value
+    # by value in Python. Failures are the same rows; the problems quote the rows as read.
+    for column in combined.columns:
+        if isinstance(combined[column].dtype, pd.Int64Dtype):
+            combined[column] = combined[column].to_numpy(dtype="float64", na_value=np.nan)
     position_of = {id(rule): position for position, rule in enumerate(suite.rules)}
     failed = {
         position_of[id(rule)]: indexes
@@ -725,6 +835,7 @@ def _check_batch(
     items = combined["__item"].to_numpy()
     for name, rules in suite.own.items():
         low, high = spans[name]
+        table = tables[name]
         for rule, position in rules:
             if position not in failed:
                 continue
@@ -744,17 +855,13 @@ def _check_batch(
             for item, failing in by_item.items():
                 room = max(0, limit - len(outcomes[item].problems))
                 for place, index in enumerate(failing[: room + 1]):
-                    problem = _rule_problem(row_at(index), rule, name, notes[item])
+                    # From the dataset's own rows: the batch's table may have widened a type.
+                    row = table.iloc[index - low]
+                    problem = _rule_problem(row, rule, name, notes[item])
                     if place < room:
                         outcomes[item].problems.append(problem)
                     else:
                         count_unlisted(outcomes[item].unlisted, problem, len(failing) - room)
-
-
-def _empty_like(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """The prepared frame of a file whose ``name`` frame has no rows: no rows either."""
-    columns = list(dict.fromkeys(column for frame in frames for column in frame.columns))
-    return pd.DataFrame(columns=columns)
 
 
 def validate_submissions(
@@ -765,7 +872,8 @@ def validate_submissions(
     The rows of every file and dataset are prepared together (each distinct value read once) and
     checked in ONE Great Expectations run (its cost is per run and per expectation, not per row),
     then every failure is handed back to the file and row it came from. The verdict of a file
-    never depends on the other files in the batch.
+    never depends on the other files in the batch. Each dataset's rows stay in one frame, file
+    after file (a file's rows are a range of it), rather than a frame per file.
     """
     contract = load_contract()
     outcomes = [
@@ -774,7 +882,6 @@ def validate_submissions(
     ]
     limit = max_problems()
     first, last = reporting_window(today)
-    per_dataset: dict[str, list[pd.DataFrame]] = {}
     notes: dict[int, dict] = {}
     # Each file's nil returns inside the reporting window (the others are reported, not loaded).
     nil_kept: dict[int, dict[str, set[str]]] = {}
@@ -789,8 +896,11 @@ def validate_submissions(
         members[item] = member
         for name, frame in parsed.frames.items():
             incoming.setdefault(name, []).append((item, frame))
-    # Each dataset's rows from every file are prepared at once, then handed back file by file.
-    by_item: dict[int, dict[str, pd.DataFrame]] = {}
+    # Each dataset's rows from every file are prepared at once; a file's rows are a range.
+    prepared_rows: dict[str, pd.DataFrame] = {}
+    bounds: dict[str, dict[int, tuple[int, int]]] = {}
+    later: dict[str, np.ndarray] = {}
+    mixed: set[str] = set()  # datasets in which some two age groups overlap
     for name, parts in incoming.items():
         dataset = contract.dataset(name)
         frames = [frame for _, frame in parts]
@@ -800,44 +910,57 @@ def validate_submissions(
         combined = fill_defaults(combined.reset_index(drop=True), dataset)
         prepared, codes = _prepare(combined, dataset, members, notes)
         admissible[name] = codes
-        if len(frames) == 1 and not prepared.empty:
-            by_item.setdefault(int(prepared["__item"].iat[0]), {})[name] = prepared
-            continue
-        for item, part in prepared.groupby("__item", sort=False):
-            by_item.setdefault(int(item), {})[name] = part.reset_index(drop=True)
-    empty: dict[str, pd.DataFrame] = {}  # a dataset's frame with no rows, shared (never changed)
+        prepared_rows[name] = prepared
+        bounds[name] = _item_bounds(prepared["__item"].to_numpy())
+        # Months that have not ended are never loaded (one summary per file and dataset).
+        later[name] = _future_rows(prepared, last)
+        if _overlaps(prepared):
+            mixed.add(name)
+    order: dict[str, None] = {}  # the datasets with rows to check, in the order files give them
     for item, (parsed, _) in enumerate(batch):
         if item not in members:
             continue
-        file_frames = {}
+        kept_rows: dict[str, int] = {}
+        future: list[tuple[str, pd.DataFrame]] = []
         for name in parsed.frames:
-            # A file's frame with no rows at all is still its frame (a nil return, say).
-            prepared = by_item.get(item, {}).get(name)
-            if prepared is None:
-                if name not in empty:
-                    empty[name] = _empty_like([frame for _, frame in incoming[name]])
-                prepared = empty[name]
-            outcomes[item].problems += _mixed_age_bandings(prepared, name)
-            file_frames[name] = prepared
+            span = bounds[name].get(item)
+            if span is None:  # a file's frame with no rows at all (a nil return, say)
+                kept_rows[name] = 0
+                continue
+            low, high = span
+            if name in mixed:
+                own = prepared_rows[name].iloc[low:high]
+                outcomes[item].problems += _mixed_age_bandings(own, name)
+            late = later[name][low:high]
+            kept_rows[name] = (high - low) - int(late.sum())
+            if kept_rows[name] < high - low:
+                future.append((name, prepared_rows[name].iloc[low:high][late]))
         # Nil returns obey the same window as rows: none before the floor, none for a month
         # that has not ended.
         kept_nil, nil_problems, future_nil = _nil_returns_in_window(parsed.nil_returns, first, last)
         nil_kept[item] = kept_nil
         outcomes[item].problems += nil_problems
-        # Months that have not ended are never loaded; one summary per dataset says so.
-        file_frames, future = _set_aside_future(file_frames, last, bool(kept_nil))
-        outcomes[item].problems += future
-        nothing_left = not kept_nil and all(frame.empty for frame in file_frames.values())
+        # Months that have not ended are never loaded; one summary per dataset says so: a
+        # warning, or an error when nothing else is left to load.
+        nothing_left = not kept_nil and not any(kept_rows.values())
+        outcomes[item].problems += [
+            _future_summary(name, rows, last, refused=nothing_left) for name, rows in future
+        ]
         outcomes[item].problems += [
             _future_nil_summary(name, periods, last, refused=nothing_left)
             for name, periods in future_nil.items()
         ]
-        for name, prepared in file_frames.items():
-            if not prepared.empty:
-                per_dataset.setdefault(name, []).append(prepared)
-    _check_batch(per_dataset, admissible, first, last, outcomes, notes, limit)
+        for name, count in kept_rows.items():
+            if count:
+                order.setdefault(name)
+    tables: dict[str, pd.DataFrame] = {}
+    for name in order:
+        rows, late = prepared_rows[name], later[name]
+        tables[name] = rows[~late].reset_index(drop=True) if late.any() else rows
+    _check_batch(tables, admissible, first, last, outcomes, notes, limit)
     loading = {item for item in notes if not outcomes[item].has_errors}
-    prepared_by_item = _loadable_by_item(per_dataset, loading)
+    prepared_by_item = _loadable_by_item(tables, loading)
+    no_rows: dict[str, pd.DataFrame] = {}  # each dataset's frame with no rows, copied per return
     for item in range(len(batch)):
         outcome = outcomes[item]
         # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
@@ -847,9 +970,11 @@ def validate_submissions(
             # Nil returns declared with no rows at all still need their (empty) frames' returns.
             for name, periods in nil_kept[item].items():
                 if name not in prepared_by_item.get(item, {}):
-                    columns = [*contract.dataset(name).column_names, *LINEAGE]
+                    if name not in no_rows:
+                        columns = [*contract.dataset(name).column_names, *LINEAGE]
+                        no_rows[name] = pd.DataFrame(columns=columns)
                     for period in sorted(periods):
-                        empty = pd.DataFrame(columns=columns)
+                        empty = no_rows[name].copy()
                         outcome.returns.append(ParsedReturn(name, period, True, empty))
     return outcomes
 
