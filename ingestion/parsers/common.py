@@ -107,6 +107,10 @@ class CountError(ValueError):
         self.params = params
 
 
+# No month's figure comes near it (it is over the world's population), and every count up to it
+# is exact as a float64 and as a BIGINT: a larger one is a typing or export error.
+MAX_COUNT = 10**12
+
 _ZERO_MARKERS = {"-", "–", "—", "nil", "none"}
 
 
@@ -114,7 +118,7 @@ def parse_count(value: object) -> int:
     """A cell as a whole count: ``1019``, ``1019.0``, ``"1,019"``, ``"1 019"``; ``"-"`` is zero.
 
     Blank is not zero (zero and missing must never be confused): it raises :class:`CountError`,
-    as do negative, fractional and non-numeric values.
+    as do negative, fractional and non-numeric values and counts over :data:`MAX_COUNT`.
     """
     if isinstance(value, bool):
         raise CountError(
@@ -149,6 +153,12 @@ def parse_count(value: object) -> int:
         raise CountError(
             f"{value!r} is not a whole number",
             N_("The count {value} is not a whole number."),
+            value=repr(value),
+        )
+    if number > MAX_COUNT:
+        raise CountError(
+            f"{value!r} is too large to be a count",
+            N_("The count {value} is too large to be a month's figure."),
             value=repr(value),
         )
     return int(number)

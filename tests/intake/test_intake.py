@@ -713,6 +713,20 @@ def test_a_file_on_which_validation_itself_fails_is_set_aside_and_the_others_go_
     assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["duplicate"] * 3
 
 
+def test_a_count_too_large_for_any_month_is_a_problem_of_the_file_not_a_failure(home):
+    """A count of twenty nines (a typing or export error) overflowed the checks' integer columns
+    and failed validation itself; it is now the member's problem, reported on its row."""
+    land(home, "FJI", "FJI_refusals_2026-09.csv",
+         REFUSALS_HEADER + "FJI,2026-09,FJNAN,CHN,C,99999999999999999999\n"
+         "FJI,2026-09,FJNAN,IND,C,3\n", mtime=1_790_000_000)  # fmt: skip
+    [outcome] = ingest_path(home.landing, home, today=TODAY)
+    assert outcome.status == "rejected"
+    report = json.loads(outcome.report_path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert [(p["message"], p["row"], p["audience"]) for p in report["problems"]] == [(
+        "The count '99999999999999999999' is too large to be a month's figure.", 2, "member",
+    )]  # fmt: skip
+
+
 def test_the_pipeline_and_the_sensor_pick_the_same_landing_files(home):
     """One predicate (ingestion.landing): `pidc pipeline`, the Dagster sensor and the progress
     counts read the same files; partial, temporary, hidden and lock files and links are left."""

@@ -48,6 +48,8 @@ def test_parse_period_refuses_what_is_not_a_month(value):
         ("0", 0),
         ("12", 12),
         (" 7 ", 7),
+        (10**12, 10**12),
+        ("1,000,000,000,000", 10**12),
     ],
 )
 def test_parse_count_reads_spreadsheet_numbers(value, expected):
@@ -63,6 +65,11 @@ def test_parse_count_reads_spreadsheet_numbers(value, expected):
         (2.5, "whole"),
         ("abc", "not a number"),
         (True, "not a count"),
+        ("99999999999999999999", "too large"),
+        (1e20, "too large"),
+        (10**12 + 1, "too large"),
+        (2**63, "too large"),
+        (float("inf"), "whole"),
     ],
 )
 def test_parse_count_never_confuses_blank_with_zero(value, reason):
