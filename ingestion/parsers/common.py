@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -247,6 +248,23 @@ class ParsedSubmission:
     @property
     def rows_read(self) -> int:
         return sum(len(frame) for frame in self.frames.values())
+
+    def repeated_columns(self, names: list[str], sheet: str, dataset: str | None) -> bool:
+        """Record an error for each header ``names`` holds more than once (two headers read as
+        one name, "Count" and "count": which one holds the figures?); whether there was one."""
+        repeated = sorted(name for name, times in Counter(names).items() if times > 1)
+        for column in repeated:
+            self.error(
+                N_("The column {column} appears more than once."),
+                N_("Keep one column headed {column} and remove or rename the others."),
+                params={"column": repr(column)},
+                dataset=dataset,
+                sheet=sheet,
+                row=1,
+                column=column,
+                value=column,
+            )
+        return bool(repeated)
 
     def error(self, message: str, fix: str, *, params: dict | None = None, **where: object) -> None:
         """Record a parse error at ``where`` (dataset, sheet, row, column, value); past

@@ -6,7 +6,6 @@ import codecs
 import csv
 import io
 import re
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -167,19 +166,7 @@ def parse_csv(path: Path, member: str | None) -> ParsedSubmission:
             column=column,
             value=column,
         )
-    # Two headers read as one name ("Count" and "count"): which one holds the figures?
-    repeated = sorted(name for name, times in Counter(names).items() if times > 1)
-    for column in repeated:
-        parsed.error(
-            N_("The column {column} appears more than once."),
-            N_("Keep one column headed {column} and remove or rename the others."),
-            params={"column": repr(column)},
-            dataset=dataset_name,
-            sheet=path.name,
-            row=1,
-            column=column,
-            value=column,
-        )
+    repeated = parsed.repeated_columns(names, path.name, dataset_name)
     if missing or extra or repeated:
         return parsed
     frame = _return_rows(frame, names, dataset, path.name)

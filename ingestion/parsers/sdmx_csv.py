@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import re
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -63,25 +62,6 @@ def _dataset(dataflow: str, path: Path) -> str | None:
     return next((n for n in names if n in lowered), None) or dataset_from_file_name(path.name)
 
 
-def _repeated_columns(
-    parsed: ParsedSubmission, names: list[str], file_name: str, dataset: str | None
-) -> bool:
-    """Record an error for each name ``names`` holds more than once; whether there was one."""
-    repeated = sorted(name for name, times in Counter(names).items() if times > 1)
-    for column in repeated:
-        parsed.error(
-            N_("The column {column} appears more than once."),
-            N_("Keep one column headed {column} and remove or rename the others."),
-            params={"column": repr(column)},
-            dataset=dataset,
-            sheet=file_name,
-            row=1,
-            column=column,
-            value=column,
-        )
-    return bool(repeated)
-
-
 def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
     """Parse an SDMX-CSV file into a :class:`ParsedSubmission` with one dataset frame."""
     contract = load_contract()
@@ -92,7 +72,7 @@ def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
     frame.columns = [c.strip().upper() for c in frame.columns]
     parsed = ParsedSubmission(file_format=f"sdmx-csv ({encoding})", member=member)
     # Two headers read as one column (OBS_VALUE and obs_value): which one holds the figures?
-    if _repeated_columns(parsed, list(frame.columns), path.name, None):
+    if parsed.repeated_columns(list(frame.columns), path.name, None):
         return parsed
     if "FREQ" in frame:
         frequencies = sorted(set(frame["FREQ"]) - {"M"})
@@ -161,8 +141,8 @@ def parse_sdmx_csv(path: Path, member: str | None) -> ParsedSubmission:
             column=column,
         )
     # Two columns for one dimension (AGE and AGE_GROUP, or GEO_PICT and REF_AREA) likewise.
-    if _repeated_columns(
-        parsed, [renamed[c] for c in frame.columns if c in renamed], path.name, name
+    if parsed.repeated_columns(
+        [renamed[c] for c in frame.columns if c in renamed], path.name, name
     ):
         return parsed
     if missing or unknown:
