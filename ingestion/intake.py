@@ -274,7 +274,8 @@ def _validate(candidates: list[_Candidate], today: dt.date | None) -> None:
     """Validate every parsed candidate together; fill in their problems and returns.
 
     Should validation itself fail on the batch, each file is validated on its own, so that the
-    file that sets the failure off is set aside with a report and the others go on.
+    file that sets the failure off is set aside with a report and the others go on; when every
+    file of the batch fails alone, the failure is not a file's and is raised.
     """
     parsed = [c for c in candidates if c.parsed is not None]
     try:
@@ -282,9 +283,18 @@ def _validate(candidates: list[_Candidate], today: dt.date | None) -> None:
     except Exception:
         log.exception("validating a batch of %d files failed; validating each alone", len(parsed))
         results = [_validated_alone(candidate, today) for candidate in parsed]
-        for candidate, validated in zip(parsed, results, strict=True):
-            if any(problem.rule == "internal" for problem in validated.problems):
-                candidate.report.code_version = code_version()
+        failed = [
+            candidate
+            for candidate, validated in zip(parsed, results, strict=True)
+            if any(problem.rule == "internal" for problem in validated.problems)
+        ]
+        if len(failed) > 1 and len(failed) == len(parsed):
+            # Every file fails alone: the fault is the platform's or the machine's, not a
+            # file's. The run stops (nothing of the batch is written; the next run reads it
+            # again) rather than holding every file.
+            raise
+        for candidate in failed:
+            candidate.report.code_version = code_version()
     for candidate, validated in zip(parsed, results, strict=True):
         candidate.report.problems = validated.problems
         candidate.report.unlisted = validated.unlisted

@@ -713,6 +713,31 @@ def test_a_file_on_which_validation_itself_fails_is_set_aside_and_the_others_go_
     assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["duplicate"] * 3
 
 
+def test_when_validation_fails_on_every_file_of_a_batch_the_run_stops_and_holds_nothing(
+    home, monkeypatch
+):
+    """A failure every file sets off alone (the platform's or the machine's, not a file's) is
+    raised: nothing of the batch is recorded or held, and the next run reads the files again."""
+    from ingestion import intake
+
+    for number, (member, port) in enumerate((("FJI", "FJNAN"), ("TON", "TOTBU"))):
+        land(home, member, f"{member}_refusals_2026-10.csv",
+             REFUSALS_HEADER + f"{member},2026-10,{port},CHN,C,4\n",
+             mtime=1_790_000_000 + number)  # fmt: skip
+    real_validate = intake.validate_submissions
+
+    def broken(batch, *, today=None):
+        raise MemoryError("the machine, not the files")
+
+    monkeypatch.setattr(intake, "validate_submissions", broken)
+    with pytest.raises(MemoryError, match="the machine"):
+        ingest_path(home.landing, home, today=TODAY)
+    assert rows(home, "select count(*) from raw.submissions") == [(0,)]
+    assert not any(home.quarantine.iterdir())
+    monkeypatch.setattr(intake, "validate_submissions", real_validate)
+    assert [o.status for o in ingest_path(home.landing, home, today=TODAY)] == ["accepted"] * 2
+
+
 def test_a_count_too_large_for_any_month_is_a_problem_of_the_file_not_a_failure(home):
     """A count of twenty nines (a typing or export error) overflowed the checks' integer columns
     and failed validation itself; it is now the member's problem, reported on its row."""
