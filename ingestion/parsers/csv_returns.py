@@ -68,8 +68,8 @@ def _return_rows(
     frame: pd.DataFrame, names: list[str], dataset: Dataset, file_name: str
 ) -> pd.DataFrame:
     """``frame`` (the file as read, its columns called ``names``: the contract's columns, each
-    once, or fewer optional ones) as the return's rows: contract columns in order, blanks and left-out optional columns as
-    their default (:func:`fill_defaults`), then the lineage.
+    once, or fewer optional ones) as the return's rows: contract columns in order, blanks and
+    left-out optional columns as their default (as :func:`fill_defaults` does), then the lineage.
 
     Built as one frame from its columns: the same values and dtypes as filling and adding the
     columns one by one, for a fraction of pandas' per-column cost.
