@@ -4,14 +4,15 @@
 ``ingest_files`` and ``ingest_path`` record a ledger row for each new file, append accepted rows to raw, copy accepted
 files to the archive and rejected ones, with their report, to quarantine.
 
-Files are handled in arrival order, in batches (``CHUNK_FILES``): each file is checked and parsed,
-the batch's returns are validated together (one Great Expectations run over every new row of the
-batch, not one per file or dataset), then, in one transaction for the whole batch, each file in
-turn gets its history warnings, its report and its ledger row, and is loaded or quarantined; the
-accepted rows are appended once per dataset before the commit. A crash at any point leaves no
-file of the batch half-loaded: none of them is in the ledger, and the next run reads them again.
-While a batch is validated and loaded, the sandbox's workers already read the next one's files
-(reading writes nothing; a file found then to repeat one just loaded is told as a duplicate).
+Files are handled in arrival order, in batches (``CHUNK_FILES``, cut at ``CHUNK_ROWS`` rows): each
+file is checked and parsed, the batch's returns are validated together (one Great Expectations run
+over every new row of the batch, not one per file or dataset), then, in one transaction for the
+whole batch, each file in turn gets its history warnings, its report and its ledger row, and is
+loaded or quarantined; the accepted rows are appended once per dataset before the commit. A crash
+at any point leaves no file of the batch half-loaded: none of them is in the ledger, and the next
+run reads them again. While a batch is validated and loaded, the sandbox's workers already read the
+next one's files (reading writes nothing; a file found then to repeat one just loaded is told as a
+duplicate).
 
 Who sent a file is decided by where it comes from, never by what it says: its member folder
 (``landing/<MEMBER>/``), or the member given by the caller (``--member``, the signed-in officer).
@@ -29,6 +30,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -70,6 +72,11 @@ from pidc.settings import Home
 log = logging.getLogger(__name__)
 
 CHUNK_FILES = 200
+# A batch is also cut once its files hold this many rows, and the sandbox's workers read ahead
+# at most this many rows that this process has not taken yet: what intake holds in memory is
+# bounded by rows, not by how many files arrive (each at most the sandbox's limits), so a
+# landing folder of big files cannot exhaust this process while it validates.
+CHUNK_ROWS = 200_000
 RENAME_FILE = N_(
     "Rename the file to a plain name such as FJI_2026-10.xlsx (letters, digits, - and _) and "
     "send it again."
@@ -407,25 +414,71 @@ def _received_at(path: Path, given: dt.datetime | None) -> dt.datetime:
     return received.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def _read_ahead(work: dict[int, tuple]) -> dict[int, Future]:
-    """Start :func:`_examine` of each (path, member, sha256, refusal), as many files at once as
-    the sandbox has workers (``PIDC_PARSE_WORKERS``); the futures by the same keys.
+class _ReadAhead:
+    """The reading of one batch's new files (:func:`_examine`) by the sandbox's workers, in
+    arrival order, while the caller goes on (validating the previous batch).
 
-    Returns at once: the files are read while the caller goes on (validating the previous
-    batch); each future's ``result()`` waits for its file.
+    Workers stop reading ahead once the files read and not yet taken (:meth:`take`) hold
+    ``CHUNK_ROWS`` rows; the file the caller waits for is always read.
+    """
+
+    def __init__(self, work: dict[int, tuple], workers: int) -> None:
+        self._condition = threading.Condition()
+        self._held = 0  # rows of the files read and not yet taken
+        self._wanted: float = -1  # the caller waits for this key (and any before it)
+        self.keys = list(work)
+        self._futures: dict[int, Future] = {}
+        if not work:
+            return
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake-read")
+        try:
+            for key, arguments in work.items():
+                self._futures[key] = pool.submit(self._read, key, arguments)
+        finally:
+            pool.shutdown(wait=False)  # its threads end when the last file is read
+
+    def _read(self, key: int, arguments: tuple) -> _Candidate:
+        with self._condition:
+            self._condition.wait_for(lambda: self._held < CHUNK_ROWS or key <= self._wanted)
+        candidate = _examine(*arguments)
+        with self._condition:
+            self._held += candidate.report.rows_read
+        return candidate
+
+    def take(self, key: int) -> _Candidate:
+        """The file ``key`` once read (waits for it); its rows no longer count as read ahead."""
+        with self._condition:
+            self._wanted = max(self._wanted, key)
+            self._condition.notify_all()
+        candidate = self._futures.pop(key).result()  # not kept once taken
+        with self._condition:
+            self._held -= candidate.report.rows_read
+            self._condition.notify_all()
+        return candidate
+
+    def release(self) -> None:
+        """Let every file still waiting be read (the caller stopped taking: the run failed), so
+        that no worker thread is left waiting when the process exits."""
+        with self._condition:
+            self._wanted = float("inf")
+            self._condition.notify_all()
+
+
+def _read_ahead(work: dict[int, tuple]) -> _ReadAhead:
+    """Start :func:`_examine` of each (path, member, sha256, refusal), as many files at once as
+    the sandbox has workers (``PIDC_PARSE_WORKERS``), keyed as ``work``.
+
+    Returns at once: the files are read while the caller goes on; ``take(key)`` waits for a
+    file.
     """
     if not work:
-        return {}
+        return _ReadAhead({}, 1)
     limits = SandboxLimits.from_environment()
     # Starting a worker takes a second or two, far longer than reading most files: a process
     # with workers already started reads with those; one with none starts them all at once.
     workers = idle_workers() or limits.workers
     workers = 1 if limits.in_process else max(1, min(workers, limits.workers, len(work)))
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="intake-read")
-    try:
-        return {key: pool.submit(_examine, *arguments) for key, arguments in work.items()}
-    finally:
-        pool.shutdown(wait=False)  # its threads end when the last file is read
+    return _ReadAhead(work, workers)
 
 
 @dataclass
@@ -437,7 +490,7 @@ class _Chunk:
     # bytes received before, or None]
     known: list[list]
     unchanged: set[int]  # indexes of the files the ledger has under their name and time
-    reading: dict[int, Future]
+    reading: _ReadAhead
     warming: object | None
     received_at: dt.datetime | None
     retrying: bool
@@ -510,17 +563,27 @@ def _finish_chunk(
     on_file: Callable[[IngestOutcome], None] | None,
     read_next: Callable[[], None] | None = None,
 ) -> list[IngestOutcome]:
-    """Validate, report and load (or quarantine) a started chunk's files, in one transaction.
+    """Validate, report and load (or quarantine) a started chunk's files: in one transaction,
+    or in one per ``CHUNK_ROWS`` rows read when its files hold more (:func:`_load_files`).
 
     ``read_next`` is called once this chunk's files are read, so that the next chunk's files
     are read by the sandbox's workers while this process validates and loads this one.
     """
+    try:
+        return _finish_reading(chunk, home, connection, today, on_file, read_next)
+    finally:
+        chunk.reading.release()  # a failed run leaves no reader waiting for room
+
+
+def _finish_reading(chunk, home, connection, today, on_file, read_next) -> list[IngestOutcome]:
     files, known, unchanged = chunk.files, chunk.known, chunk.unchanged
     # The ledger may have gained files since the chunk was started (the previous chunk, loaded
     # while this one was being read): a file with the same bytes is a duplicate of it.
     _earlier_arrivals(connection, known, chunk.retrying)
     outcomes: dict[int, IngestOutcome] = {}
+    # Read and not yet loaded, with their rows: loaded whenever they reach CHUNK_ROWS rows.
     candidates: dict[int, _Candidate] = {}
+    rows = 0
     # (sha256, member[, name]) -> index of the batch's first file with those bytes, and each
     # later copy's index -> that first file's: its submission id is known once it is settled
     seen: dict[tuple, int] = {}
@@ -536,35 +599,17 @@ def _finish_chunk(
         if twin is not None:
             twins[index] = twin  # told below, with the earlier file's submission id
             continue
-        candidates[index] = chunk.reading[index].result()
+        candidate = candidates[index] = chunk.reading.take(index)
         # A file with rows is the same file whatever its name; an empty one only by name.
-        key = (sha256, who) if candidates[index].report.rows_read else (sha256, who, path.name)
+        key = (sha256, who) if candidate.report.rows_read else (sha256, who, path.name)
         seen[key] = index
+        rows += candidate.report.rows_read
+        if rows >= CHUNK_ROWS:
+            outcomes |= _load_files(candidates, chunk, home, connection, today)
+            candidates, rows = {}, 0
     if read_next is not None:
         read_next()
-    _validate(list(candidates.values()), today)
-    if chunk.warming is not None:
-        chunk.warming.join()  # never left importing when the process exits
-    if candidates:
-        # Each file's history warnings compare it with the warehouse and the batch's earlier
-        # files; then one transaction writes the batch: every file's ledger row with its rows,
-        # or nothing.
-        batch = Batch()
-        history = History(connection, {
-            (c.report.member, r.dataset) for c in candidates.values()
-            for r in c.returns if r.dataset != "observations"
-        })  # fmt: skip
-        for index, path in enumerate(files):
-            if index in candidates:
-                arrived = _received_at(path, chunk.received_at)
-                outcomes[index] = _settle(candidates[index], home, arrived, batch, history)
-        connection.execute("begin transaction")
-        try:
-            append_batch(connection, batch)
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
+    outcomes |= _load_files(candidates, chunk, home, connection, today)
     for index, earlier in twins.items():
         first = outcomes[earlier]
         outcomes[index] = _duplicate(
@@ -579,6 +624,40 @@ def _finish_chunk(
         if on_file:
             on_file(outcome)
     return ordered
+
+
+def _load_files(
+    candidates: dict[int, _Candidate], chunk: _Chunk, home: Home, connection, today
+) -> dict[int, IngestOutcome]:
+    """Validate ``candidates`` (a chunk's files by index, in arrival order) together, then, in
+    one transaction, give each its history warnings, report and ledger row, and load or
+    quarantine it. Their outcomes by the same indexes."""
+    _validate(list(candidates.values()), today)
+    if chunk.warming is not None:
+        chunk.warming.join()  # never left importing when the process exits
+    if not candidates:
+        return {}
+    # Each file's history warnings compare it with the warehouse and the batch's earlier files;
+    # then one transaction writes the batch: every file's ledger row with its rows, or nothing.
+    batch = Batch()
+    history = History(connection, {
+        (c.report.member, r.dataset) for c in candidates.values()
+        for r in c.returns if r.dataset != "observations"
+    })  # fmt: skip
+    outcomes = {
+        index: _settle(
+            candidate, home, _received_at(chunk.files[index], chunk.received_at), batch, history
+        )
+        for index, candidate in candidates.items()
+    }
+    connection.execute("begin transaction")
+    try:
+        append_batch(connection, batch)
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    return outcomes
 
 
 def _ingest_chunk(
@@ -768,19 +847,23 @@ def _ingest_files(
             )  # fmt: skip
 
     outcomes: list[IngestOutcome] = []
-    for number, step in enumerate(steps):
-        if isinstance(step, SetAside):
-            outcomes.append(set_aside_outcome(step, home, member))
-            if on_file:
-                on_file(outcomes[-1])
-            continue
-        start(number)
-        chunk = started.pop(number)
-        # The next batch (if the next step is one) is read while this one is validated.
-        outcomes += _finish_chunk(
-            chunk, home, connection, today=today, on_file=on_file,
-            read_next=lambda number=number: start(number + 1),
-        )  # fmt: skip
+    try:
+        for number, step in enumerate(steps):
+            if isinstance(step, SetAside):
+                outcomes.append(set_aside_outcome(step, home, member))
+                if on_file:
+                    on_file(outcomes[-1])
+                continue
+            start(number)
+            chunk = started.pop(number)
+            # The next batch (if the next step is one) is read while this one is validated.
+            outcomes += _finish_chunk(
+                chunk, home, connection, today=today, on_file=on_file,
+                read_next=lambda number=number: start(number + 1),
+            )  # fmt: skip
+    finally:
+        for chunk in started.values():  # read ahead for a run that failed
+            chunk.reading.release()
     return outcomes
 
 

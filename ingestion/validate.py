@@ -871,9 +871,10 @@ def validate_submissions(
 
     The rows of every file and dataset are prepared together (each distinct value read once) and
     checked in ONE Great Expectations run (its cost is per run and per expectation, not per row),
-    then every failure is handed back to the file and row it came from. The verdict of a file
-    never depends on the other files in the batch. Each dataset's rows stay in one frame, file
-    after file (a file's rows are a range of it), rather than a frame per file.
+    then every failure is handed back to the file and row it came from. A file's verdict,
+    problems and returns (in its own order) never depend on the other files in the batch. Each
+    dataset's rows stay in one frame, file after file (a file's rows are a range of it), rather
+    than a frame per file.
     """
     contract = load_contract()
     outcomes = [
@@ -966,7 +967,10 @@ def validate_submissions(
         # Two failing rules on one cell (e.g. null and not in set) say the same thing once.
         outcome.problems = keep_within(list(dict.fromkeys(outcome.problems)), outcome.unlisted)
         if item in notes and not outcome.has_errors:
-            outcome.returns = _returns_of(prepared_by_item.get(item, {}), nil_kept[item])
+            # In the file's own order of datasets, whatever the other files of the batch.
+            own = prepared_by_item.get(item, {})
+            own = {name: own[name] for name in batch[item][0].frames if name in own}
+            outcome.returns = _returns_of(own, nil_kept[item])
             # Nil returns declared with no rows at all still need their (empty) frames' returns.
             for name, periods in nil_kept[item].items():
                 if name not in prepared_by_item.get(item, {}):

@@ -617,6 +617,119 @@ def test_the_next_batch_is_read_while_one_is_validated_and_a_copy_across_them_is
     assert rows(home, "select count(*) from raw.submissions") == [(2,)]
 
 
+def _land_months(home, months: int, rows_each: int) -> None:
+    """``months`` refusals returns from FJI, ``rows_each`` rows each, in month order."""
+    for month in range(1, months + 1):
+        lines = "".join(
+            f"FJI,2025-{month:02d},FJNAN,CHN,{reason},{month}\n"
+            for reason in "ABCDEFGH"[:rows_each]
+        )
+        land(home, "FJI", f"FJI_refusals_2025-{month:02d}.csv", REFUSALS_HEADER + lines,
+             mtime=1_780_000_000 + month * 100)  # fmt: skip
+
+
+def test_big_files_are_loaded_in_batches_of_rows_and_never_read_far_ahead(home, monkeypatch):
+    """However many rows the files of a landing folder hold (each within the sandbox's limits),
+    intake holds a bounded number in memory: a batch is validated and loaded once its files
+    hold ``CHUNK_ROWS`` rows, and the sandbox's workers stop reading ahead once the files read
+    and not yet taken hold that many, even while a slow validation lets them run. Every file
+    is loaded as in one batch."""
+    import threading
+    import time
+
+    from ingestion import intake
+
+    monkeypatch.setattr(intake, "CHUNK_ROWS", 10)
+    _land_months(home, 12, rows_each=4)
+    validated: list[int] = []
+    counted = {"read": 0, "taken": 0, "most_ahead": 0}
+    lock = threading.Lock()
+    real_validate, real_examine, real_take = (
+        intake._validate,
+        intake._examine,
+        intake._ReadAhead.take,
+    )
+
+    def validate(candidates, today):
+        validated.append(sum(c.report.rows_read for c in candidates))
+        time.sleep(0.5)  # the workers read ahead meanwhile, as far as they are let
+        return real_validate(candidates, today)
+
+    def examine(*arguments):
+        candidate = real_examine(*arguments)
+        with lock:
+            counted["read"] += candidate.report.rows_read
+            ahead = counted["read"] - counted["taken"]
+            counted["most_ahead"] = max(counted["most_ahead"], ahead)
+        return candidate
+
+    def take(self, key):
+        candidate = real_take(self, key)
+        with lock:
+            counted["taken"] += candidate.report.rows_read
+        return candidate
+
+    monkeypatch.setattr(intake, "_validate", validate)
+    monkeypatch.setattr(intake, "_examine", examine)
+    monkeypatch.setattr(intake._ReadAhead, "take", take)
+    outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [o.status for o in outcomes] == ["accepted"] * 12
+    # Three files (12 rows) reach the 10 rows of a batch: four batches, then nothing left.
+    assert validated == [12, 12, 12, 12, 0]
+    # At most 9 rows read ahead when a worker starts a file, plus a file (4 rows) per worker
+    # (two): never the 36 rows left to read during the first validation.
+    assert 4 <= counted["most_ahead"] <= 9 + 2 * 4
+    assert rows(home, "select count(*), sum(count) from raw.refusals") == [(48, 4 * 78)]
+    assert rows(home, "select count(*) from raw.submissions where status = 'accepted'") == [(12,)]
+
+
+def test_a_failed_run_leaves_no_worker_waiting_to_read_ahead(home, monkeypatch):
+    """When a run stops (validation fails on every file), the files the workers were holding
+    back are read and the reading threads end: the process can exit; nothing is recorded."""
+    import threading
+    import time
+
+    from ingestion import intake
+
+    monkeypatch.setattr(intake, "CHUNK_ROWS", 10)
+    _land_months(home, 12, rows_each=4)
+
+    def broken(batch, today=None):
+        raise RuntimeError("validation is broken on this machine")
+
+    monkeypatch.setattr(intake, "validate_submissions", broken)
+    with pytest.raises(RuntimeError, match="broken on this machine"):
+        ingest_path(home.landing, home, today=TODAY)
+    deadline = time.monotonic() + 60
+    while any(t.name.startswith("intake-read") for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "a reading thread is still waiting"
+        time.sleep(0.05)
+    assert rows(home, "select count(*) from raw.submissions") == [(0,)]
+
+
+def test_a_files_returns_are_listed_in_its_own_order_whatever_the_batch(home):
+    """A file's report lists its returns in the file's order of datasets, whether it is
+    checked alone or after a file that gives the datasets in another order."""
+    from ingestion.template import write_template
+
+    refusals = pd.DataFrame({"port": ["TOTBU"], "nationality": ["CHN"], "reason": ["C"],
+                             "count": [4]})  # fmt: skip
+    removals = pd.DataFrame({"removal_type": ["DEPORTATION"], "nationality": ["CHN"],
+                             "destination_country": ["CHN"], "count": [2]})  # fmt: skip
+    workbook = home.landing / "TON" / "TON_2026-10.xlsx"
+    workbook.parent.mkdir(parents=True)
+    write_template(workbook, "TON", "2026-10", returns={"refusals": refusals, "removals": removals})
+    os.utime(workbook, (1_790_000_100, 1_790_000_100))
+    land(home, "FJI", "FJI_removals_2026-10.csv",
+         "member,period,removal_type,nationality,destination_country,count\n"
+         "FJI,2026-10,DEPORTATION,CHN,CHN,1\n", mtime=1_790_000_000)  # fmt: skip
+    alone = [r["dataset"] for r in validate_file(workbook, "TON", today=TODAY).returns]
+    csv, template = ingest_path(home.landing, home, today=TODAY)
+    assert (csv.status, template.status) == ("accepted", "accepted"), template.message
+    report = json.loads((template.report_path.parent / "report.json").read_text())
+    assert alone == [r["dataset"] for r in report["returns"]] == ["refusals", "removals"]
+
+
 def test_two_headers_read_as_one_column_are_reported_and_stop_no_other_file(home):
     """A CSV or SDMX-CSV whose headers name one column twice ("count" and "Count", OBS_VALUE
     and obs_value, NATIONALITY twice) is rejected with a report saying which column, in English
