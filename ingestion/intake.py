@@ -426,7 +426,6 @@ class _ReadAhead:
         self._condition = threading.Condition()
         self._held = 0  # rows of the files read and not yet taken
         self._wanted: float = -1  # the caller waits for this key (and any before it)
-        self.keys = list(work)
         self._futures: dict[int, Future] = {}
         if not work:
             return
@@ -455,6 +454,19 @@ class _ReadAhead:
             self._held -= candidate.report.rows_read
             self._condition.notify_all()
         return candidate
+
+    def drop(self, key: int) -> None:
+        """Forget the file ``key`` (found to repeat an earlier one): once read, its rows no
+        longer count as read ahead."""
+        future = self._futures.pop(key, None)
+        if future is not None:
+            future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future) -> None:
+        if not future.cancelled() and future.exception() is None:
+            with self._condition:
+                self._held -= future.result().report.rows_read
+                self._condition.notify_all()
 
     def release(self) -> None:
         """Let every file still waiting be read (the caller stopped taking: the run failed), so
@@ -594,9 +606,11 @@ def _finish_reading(chunk, home, connection, today, on_file, read_next) -> list[
         if twin is None:
             twin = seen.get((sha256, who, path.name))
         if previous:
+            chunk.reading.drop(index)  # read for nothing if it was found since it was started
             outcomes[index] = _duplicate(name, sha256, who, *previous, unchanged=index in unchanged)
             continue
         if twin is not None:
+            chunk.reading.drop(index)
             twins[index] = twin  # told below, with the earlier file's submission id
             continue
         candidate = candidates[index] = chunk.reading.take(index)

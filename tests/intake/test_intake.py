@@ -683,6 +683,38 @@ def test_big_files_are_loaded_in_batches_of_rows_and_never_read_far_ahead(home, 
     assert rows(home, "select count(*) from raw.submissions where status = 'accepted'") == [(12,)]
 
 
+def test_a_file_found_to_repeat_another_no_longer_counts_as_read_ahead(monkeypatch):
+    """The files read ahead and then found to repeat earlier ones are never taken; once
+    dropped, their rows do not hold the next files back."""
+    import time
+    from pathlib import Path
+
+    from ingestion import intake
+    from ingestion.report import ValidationReport
+
+    def examine(path, member, sha256, refusal=None):
+        candidate = intake._Candidate(
+            path, ValidationReport(file_name=path.name, file_sha256=sha256)
+        )
+        candidate.report.rows_read = 6
+        return candidate
+
+    monkeypatch.setattr(intake, "_examine", examine)
+    monkeypatch.setattr(intake, "CHUNK_ROWS", 10)
+    reading = intake._ReadAhead({n: (Path(f"f{n}.csv"), "FJI", str(n), None) for n in range(4)}, 2)
+    try:
+        reading.drop(0)
+        reading.drop(1)
+        deadline = time.monotonic() + 30
+        while not reading._futures[2].done():  # read without being waited for: 0 rows held
+            assert time.monotonic() < deadline, "the dropped files still hold the reading back"
+            time.sleep(0.01)
+        assert reading.take(2).path == Path("f2.csv")
+        assert reading.take(3).path == Path("f3.csv")
+    finally:
+        reading.release()
+
+
 def test_a_failed_run_leaves_no_worker_waiting_to_read_ahead(home, monkeypatch):
     """When a run stops (validation fails on every file), the files the workers were holding
     back are read and the reading threads end: the process can exit; nothing is recorded."""
