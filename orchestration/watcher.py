@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 
 from pidc.heartbeat import (
@@ -55,11 +56,21 @@ def watch_once(platform_home: Home, beat: Heartbeat) -> bool:
     return True
 
 
+def stop(signum: int, frame) -> None:
+    """SIGTERM: leave through ``finally`` (``sys.exit``). A signal that lands in an import
+    lock's callback would have its exit printed as a traceback and ignored there: the watcher
+    is then stopped a moment later instead."""
+    if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
+        threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+        return
+    sys.exit(0)
+
+
 def watch(platform_home: Home, interval: int = DEFAULT_INTERVAL_SECONDS) -> None:
     """Watch landing until stopped (Ctrl+C or the dashboard ending)."""
     beat = Heartbeat(pid=os.getpid(), interval_seconds=interval, checked_at=now_text())
     # The dashboard ends the watcher with SIGTERM: leave through `finally`, heartbeat removed.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGTERM, stop)
     try:
         while True:
             watch_once(platform_home, beat)

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import sys
+import time
+import types
+
+import pytest
 
 from orchestration import runner
 from orchestration.watcher import watch_once
@@ -36,3 +42,22 @@ def test_the_submit_page_says_when_an_accepted_return_is_published(tmp_path, mon
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
     assert read_heartbeat(platform_home, now=later) is None  # a dead watcher is not trusted
     assert "next pipeline run" in when_published(platform_home, now=later)
+
+
+def test_a_stop_that_lands_in_an_import_lock_callback_is_sent_again_not_lost(monkeypatch):
+    """SIGTERM during an import (where an exit would be printed as a traceback and ignored,
+    as one newcomer run showed) stops the watcher a moment later; anywhere else, at once."""
+    from orchestration import watcher
+
+    sent = []
+    monkeypatch.setattr(watcher.os, "kill", lambda pid, signum: sent.append((pid, signum)))
+    in_import = types.SimpleNamespace(f_code=types.SimpleNamespace(
+        co_filename="<frozen importlib._bootstrap>"))  # fmt: skip
+    watcher.stop(signal.SIGTERM, in_import)  # no exit here
+    deadline = time.monotonic() + 10
+    while not sent:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert sent == [(watcher.os.getpid(), signal.SIGTERM)]
+    with pytest.raises(SystemExit):
+        watcher.stop(signal.SIGTERM, sys._getframe())
