@@ -59,6 +59,7 @@ from ingestion.loader import (
     known_submissions,
     stage_accepted,
     stage_rejection,
+    transaction,
 )
 from ingestion.parsers.common import ParsedReturn, ParsedSubmission
 from ingestion.raw_schema import RAW_SCHEMA
@@ -664,13 +665,8 @@ def _load_files(
         )
         for index, candidate in candidates.items()
     }
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         append_batch(connection, batch)
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
     return outcomes
 
 

@@ -10,6 +10,8 @@ and the files can simply be ingested again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import duckdb
@@ -238,6 +240,19 @@ def append_batch(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
         connection.execute(_MARK_SUPERSEDED, [batch.submissions])
 
 
+@contextmanager
+def transaction(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction around the block: committed when it ends, rolled back when it raises
+    (whatever it raises, an interrupt included)."""
+    connection.execute("begin transaction")
+    try:
+        yield
+        connection.execute("commit")
+    except BaseException:
+        connection.execute("rollback")
+        raise
+
+
 def load_accepted(
     connection: duckdb.DuckDBPyConnection,
     ledger: dict,
@@ -246,12 +261,7 @@ def load_accepted(
 ) -> int:
     """Append ``returns`` and the ledger row atomically; return the number of rows loaded."""
     batch = Batch()
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         loaded = stage_accepted(batch, ledger, returns, received_at)
         append_batch(connection, batch)
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
     return loaded

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from ingestion.loader import HAS_NO_NEWER_VERSION
+from ingestion.loader import HAS_NO_NEWER_VERSION, transaction
 from ingestion.raw_schema import RAW_SCHEMA
 from ingestion.report import word
 from ingestion.statuses import LedgerStatus
@@ -164,8 +164,7 @@ def withdraw_submission(
             ).format(id=submission_id, status=word(status))
         )
     at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
-    connection.execute("begin transaction")
-    try:
+    with transaction(connection):
         connection.execute(
             f"update {RAW_SCHEMA}.submissions set status = 'withdrawn' where submission_id = ?",
             [submission_id],
@@ -178,10 +177,6 @@ def withdraw_submission(
         )
         connection.execute(_RESTORE_SUPERSEDED, [submission_id])
         returns = connection.execute(_NOW_CURRENT, [submission_id]).fetchall()
-        connection.execute("commit")
-    except BaseException:
-        connection.execute("rollback")
-        raise
     return Withdrawal(
         submission_id=submission_id,
         member=member,
