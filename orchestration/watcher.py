@@ -9,6 +9,7 @@ published. With ``make dagster`` the landing sensor does this job instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -29,8 +30,9 @@ def watch_once(platform_home: Home, beat: Heartbeat) -> bool:
     """One look at landing; runs the pipeline when something is new. True when it ran."""
     import duckdb
 
-    from ingestion.intake import pending_files
-    from orchestration.runner import PipelineError, run_pipeline
+    with stop_held():  # a stop landing in these imports waits for them (see `stop`)
+        from ingestion.intake import pending_files
+        from orchestration.runner import PipelineError, run_pipeline
 
     try:
         waiting = pending_files(platform_home)
@@ -56,10 +58,35 @@ def watch_once(platform_home: Home, beat: Heartbeat) -> bool:
     return True
 
 
+# How many `stop_held` blocks are open, and whether a stop came during one.
+_held = {"depth": 0, "stop": False}
+
+
+@contextlib.contextmanager
+def stop_held():
+    """A stop that comes inside the block is carried out when the block ends.
+
+    Importing Dagster runs code that turns any exception into its own: pydantic-core's schema
+    builder reported a stop landing there as ``SchemaError: ... SystemExit: 0`` and a traceback
+    when the dashboard ended the watcher during its first imports.
+    """
+    _held["depth"] += 1
+    try:
+        yield
+    finally:
+        _held["depth"] -= 1
+        if _held["stop"] and not _held["depth"]:
+            _held["stop"] = False
+            sys.exit(0)
+
+
 def stop(signum: int, frame) -> None:
-    """SIGTERM: leave through ``finally`` (``sys.exit``). A signal that lands in an import
-    lock's callback would have its exit printed as a traceback and ignored there: the watcher
-    is then stopped a moment later instead."""
+    """SIGTERM: leave through ``finally`` (``sys.exit``). Inside ``stop_held`` the exit waits
+    for the block's end. A signal that lands in an import lock's callback would have its exit
+    printed as a traceback and ignored there: the watcher is then stopped a moment later."""
+    if _held["depth"]:
+        _held["stop"] = True
+        return
     if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
         threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
         return

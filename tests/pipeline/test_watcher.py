@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import signal
 import sys
 import time
@@ -61,3 +62,22 @@ def test_a_stop_that_lands_in_an_import_lock_callback_is_sent_again_not_lost(mon
     assert sent == [(watcher.os.getpid(), signal.SIGTERM)]
     with pytest.raises(SystemExit):
         watcher.stop(signal.SIGTERM, sys._getframe())
+
+
+def test_a_stop_during_the_watchers_imports_waits_for_them_then_exits(monkeypatch):
+    """A SIGTERM that lands while Dagster is imported (where pydantic-core turned the exit into
+    a ``SchemaError`` and a traceback, in one newcomer run) is carried out once they end."""
+    from orchestration import watcher
+
+    reached = []
+    previous = signal.signal(signal.SIGTERM, watcher.stop)
+    try:
+        with pytest.raises(SystemExit), watcher.stop_held():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # the handler has run by now, and not exited
+            reached.append("end of the block")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert reached == ["end of the block"]
+    with watcher.stop_held():  # nothing held over from the stop above
+        pass
