@@ -64,7 +64,7 @@ def test_a_stop_that_lands_in_an_import_lock_callback_is_sent_again_not_lost(mon
         watcher.stop(signal.SIGTERM, sys._getframe())
 
 
-def test_a_stop_during_the_watchers_imports_waits_for_them_then_exits(monkeypatch):
+def test_a_stop_during_the_watchers_imports_waits_for_them_then_exits():
     """A SIGTERM that lands while Dagster is imported (where pydantic-core turned the exit into
     a ``SchemaError`` and a traceback, in one newcomer run) is carried out once they end."""
     from orchestration import watcher
