@@ -5,16 +5,27 @@ held for the Secretariat whose layouts changed) and, when there are any, runs th
 once; the dashboard keeps serving the last publication until the new one is swapped in. Its
 heartbeat (:mod:`pidc.heartbeat`) lets the Submit page say when an accepted return will be
 published. With ``make dagster`` the landing sensor does this job instead.
+
+Each pipeline run is a child process of its own (``python -m orchestration.watcher HOME
+SUMMARY``), in its own process group. A stop (the dashboard ending, Ctrl+C) ends that whole group
+at once, dbt included, as ``kill -9`` would (intake and publish leave nothing half-written: both
+are tested against it), and the watcher leaves without a traceback: library code the pipeline
+runs can no longer catch the stop and print it as its own error, as pydantic-core did once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 from pidc.heartbeat import (
     DEFAULT_INTERVAL_SECONDS,
@@ -23,16 +34,16 @@ from pidc.heartbeat import (
     now_text,
     write_heartbeat,
 )
-from pidc.settings import Home
+from pidc.settings import PROJECT_ROOT, Home
+from pidc.settings import home as make_home
 
 
 def watch_once(platform_home: Home, beat: Heartbeat) -> bool:
     """One look at landing; runs the pipeline when something is new. True when it ran."""
-    import duckdb
-
     with stop_held():  # a stop landing in these imports waits for them (see `stop`)
+        import duckdb
+
         from ingestion.intake import pending_files
-        from orchestration.runner import PipelineError, run_pipeline
 
     try:
         waiting = pending_files(platform_home)
@@ -44,22 +55,88 @@ def watch_once(platform_home: Home, beat: Heartbeat) -> bool:
         return False
     beat.running_since = now_text()
     write_heartbeat(platform_home, beat)
-    try:
-        summary = run_pipeline(platform_home)
-        beat.last_run_outcome = (
-            f"published: {summary.get('files_accepted', 0)} files accepted, "
-            f"{summary.get('files_rejected', 0)} rejected"
-        )
-    except PipelineError as error:
-        beat.last_run_outcome = f"failed: {error}"[:500]
+    beat.last_run_outcome = run_in_child(platform_home)
     beat.running_since = None
     beat.last_run_finished_at = beat.checked_at = now_text()
     write_heartbeat(platform_home, beat)
     return True
 
 
-# How many `stop_held` blocks are open, and whether a stop came during one.
+def pipeline_command(platform_home: Home, summary_file: Path) -> list[str]:
+    """The child process that runs one pipeline (:func:`child_main`)."""
+    return [
+        sys.executable,
+        "-m",
+        "orchestration.watcher",
+        str(platform_home.root),
+        str(summary_file),
+    ]
+
+
+def run_in_child(platform_home: Home) -> str:
+    """Run the pipeline once in a child process group; what the heartbeat says of the run.
+
+    The child is known to :func:`stop` from the moment it starts, so a stop never leaves it
+    running on its own.
+    """
+    with tempfile.TemporaryDirectory(prefix="pidc-watcher-") as folder:
+        summary_file = Path(folder) / "summary.json"
+        with stop_held():  # a stop now is carried out once the child is known, ending it too
+            _child["process"] = subprocess.Popen(  # noqa: S603 - our own module, paths from settings
+                pipeline_command(platform_home, summary_file),
+                cwd=PROJECT_ROOT,
+                start_new_session=True,  # its own group: dbt and intake's readers end with it
+            )
+        try:
+            code = _child["process"].wait()
+        finally:
+            _child["process"] = None
+        try:
+            told = json.loads(summary_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            told = {}
+    if code == 0 and "summary" in told:
+        summary = told["summary"]
+        return (
+            f"published: {summary.get('files_accepted', 0)} files accepted, "
+            f"{summary.get('files_rejected', 0)} rejected"
+        )
+    reason = told.get("error") or f"the pipeline process ended with exit code {code}"
+    return f"failed: {reason}"[:500]
+
+
+def child_main(root: str, summary_file: str) -> int:
+    """The child: one pipeline run on the home at ``root``; its summary, or the error that
+    stopped it, written as JSON to ``summary_file``."""
+    from orchestration.runner import PipelineError, run_pipeline
+
+    try:
+        told: dict[str, Any] = {"summary": run_pipeline(make_home(root))}
+        code = 0
+    except PipelineError as error:
+        told, code = {"error": str(error)}, 1
+    Path(summary_file).write_text(json.dumps(told, default=str), encoding="utf-8")
+    return code
+
+
+# How many `stop_held` blocks are open, and whether a stop came during one; the pipeline's child
+# process while one runs.
 _held = {"depth": 0, "stop": False}
+_child: dict[str, subprocess.Popen | None] = {"process": None}
+
+
+def _end_child() -> None:
+    """End the running pipeline's whole process group, if one runs.
+
+    Not waited for here: this runs in the signal handler, possibly while the main code waits
+    for the child holding ``Popen``'s lock; the exit that follows leaves that wait, and the
+    system reaps the group once the watcher has gone.
+    """
+    process = _child["process"]
+    if process is None or process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -77,16 +154,18 @@ def stop_held():
         _held["depth"] -= 1
         if _held["stop"] and not _held["depth"]:
             _held["stop"] = False
+            _end_child()
             sys.exit(0)
 
 
 def stop(signum: int, frame) -> None:
-    """SIGTERM: leave through ``finally`` (``sys.exit``). Inside ``stop_held`` the exit waits
-    for the block's end. A signal that lands in an import lock's callback would have its exit
+    """SIGTERM: end the pipeline's child process group if one runs, then leave through
+    ``finally`` (``sys.exit``). Inside ``stop_held`` both wait for the block's end. A signal that lands in an import lock's callback would have its exit
     printed as a traceback and ignored there: the watcher is then stopped a moment later."""
     if _held["depth"]:
         _held["stop"] = True
         return
+    _end_child()
     if frame is not None and frame.f_code.co_filename.startswith("<frozen importlib"):
         threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
         return
@@ -104,3 +183,7 @@ def watch(platform_home: Home, interval: int = DEFAULT_INTERVAL_SECONDS) -> None
             time.sleep(interval)
     finally:
         heartbeat_path(platform_home).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    sys.exit(child_main(*sys.argv[1:]))
