@@ -160,8 +160,9 @@ def stop_held():
 
 def stop(signum: int, frame) -> None:
     """SIGTERM: end the pipeline's child process group if one runs, then leave through
-    ``finally`` (``sys.exit``). Inside ``stop_held`` both wait for the block's end. A signal that lands in an import lock's callback would have its exit
-    printed as a traceback and ignored there: the watcher is then stopped a moment later."""
+    ``finally`` (``sys.exit``). Inside ``stop_held`` both wait for the block's end. A signal
+    that lands in an import lock's callback would have its exit printed as a traceback and
+    ignored there: the watcher is then stopped a moment later."""
     if _held["depth"]:
         _held["stop"] = True
         return
