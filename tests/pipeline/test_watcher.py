@@ -181,7 +181,6 @@ def test_the_submit_page_says_when_an_accepted_return_is_published(tmp_path, mon
     platform_home = make_home(tmp_path / "home").ensure()
     assert "next pipeline run" in when_published(platform_home)  # no watcher: say who runs it
     fake_pipeline(monkeypatch, {"summary": {}})
-    drop_a_return(platform_home)
     watch_once(platform_home, Heartbeat(pid=1, interval_seconds=60, checked_at=""))
     assert "every 1 minute" in when_published(platform_home)
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
