@@ -3,8 +3,8 @@
     passed, not ten years of rows at every build (issue 15: at 120 months the two uniqueness
     tests below took 10 s of a new month's build).
 
-    Each such model (one with a `checked_by_build: true` test) stamps its rows with the dbt run
-    that built them (built_by = invocation_id). When every data test of the model ran and passed in a run,
+    Each such model (one with a `checked_by_build: true` check in its data_checks test) stamps its
+    rows with the dbt run that built them (built_by = invocation_id). When every data test of the model ran and passed in a run,
     `record_checked_builds` (on-run-end) writes each run whose rows those tests read into
     intermediate.pidc_checked_builds. A test wraps the model in `rows_to_check`, which keeps the
     rows of every submission with a row built by a run not recorded there: a run whose tests
@@ -77,8 +77,11 @@
     {%- endfor -%}
     {%- set tests = graph.nodes.values() | selectattr('resource_type', 'equalto', 'test') | list -%}
     {%- set scoped = [] -%}
-    {%- for test in tests if (test.test_metadata or {}).get('kwargs', {}).get('checked_by_build') -%}
-        {%- do scoped.append(test.attached_node) -%}
+    {%- for test in tests -%}
+        {%- set checks = (test.test_metadata or {}).get('kwargs', {}).get('checks') or [] -%}
+        {%- if checks | selectattr('checked_by_build') | list -%}
+            {%- do scoped.append(test.attached_node) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- for model_id in scoped | unique -%}
         {%- set model = graph.nodes[model_id] -%}

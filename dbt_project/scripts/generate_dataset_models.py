@@ -27,14 +27,11 @@ import sys
 import textwrap
 from pathlib import Path
 
-import yaml
-
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(DBT_PROJECT_DIR.parent))
 sys.path.insert(0, str(DBT_PROJECT_DIR / "scripts"))
 
-from known_codes import fold_codes  # noqa: E402
-from required_columns import fold_not_null  # noqa: E402
+from data_checks import dump_yaml, fold_tests  # noqa: E402
 
 from pidc.contract import Column, Contract, Dataset, load_contract  # noqa: E402
 
@@ -58,8 +55,8 @@ TOTAL_CODE = "_T"
 
 
 def _dump(document: dict) -> str:
-    document["models"] = [fold_codes(fold_not_null(model)) for model in document["models"]]
-    return YAML_HEADER + yaml.safe_dump(document, sort_keys=False, width=100, allow_unicode=True)
+    document["models"] = [fold_tests(model) for model in document["models"]]
+    return YAML_HEADER + dump_yaml(document)
 
 
 def _comment(text: str) -> str:

@@ -12,13 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import yaml
-
 DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(DBT_PROJECT_DIR.parent))
 sys.path.insert(0, str(DBT_PROJECT_DIR / "scripts"))
 
-from required_columns import fold_not_null  # noqa: E402
+from data_checks import dump_yaml, fold_tests  # noqa: E402
 
 from pidc.contract import Contract, load_contract  # noqa: E402
 
@@ -93,12 +91,7 @@ def staging_datasets_yaml(contract: Contract) -> str:
                 "columns": columns,
             }
         )
-    body = yaml.safe_dump(
-        {"version": 2, "models": [fold_not_null(model) for model in models]},
-        sort_keys=False,
-        width=100,
-        allow_unicode=True,
-    )
+    body = dump_yaml({"version": 2, "models": [fold_tests(model) for model in models]})
     return HEADER + body
 
 

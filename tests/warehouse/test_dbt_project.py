@@ -233,24 +233,65 @@ def _enforced(node: dict) -> bool:
     return bool(node["config"].get("contract", {}).get("enforced"))
 
 
-def test_required_columns_cost_one_test_per_model_or_none(build: Build) -> None:
-    """A column that may not be null is a `not_null` constraint where the model's contract is
-    enforced (DuckDB refuses the null as dbt writes the table), and otherwise one of the columns
-    of the model's single not_null_columns test: never a test node per column (seeds aside)."""
-    nodes = _manifest(build)["nodes"]
-    folded = 0
+def _data_checks(test: dict) -> list[dict]:
+    metadata = test.get("test_metadata") or {}
+    return metadata["kwargs"]["checks"] if metadata.get("name") == "data_checks" else []
+
+
+def _checked_columns(check: dict) -> list[str]:
+    kind = next(
+        kind
+        for kind in ("not_null", "unique", "accepted_values", "rate", "known_code")
+        if kind in check
+    )
+    value = check[kind]
+    return list(value) if isinstance(value, list) else [value]
+
+
+def test_each_model_seed_and_source_costs_one_data_test_node(build: Build) -> None:
+    """Every data check of a model (or seed, or source table) is in its one data_checks test
+    (dbt_project/scripts/data_checks.py): never a test node per column and rule. Each checked
+    column is a column of the built table or view; a column that may not be null is a `not_null`
+    constraint where the model's contract is enforced (no test at all), and a not_null check
+    elsewhere. The one exception: a seed's relationships to a model stays a test of its own, so
+    the seed's other checks wait for no model."""
+    manifest = _manifest(build)
+    nodes = manifest["nodes"]
+    seeds = {node["name"] for node in nodes.values() if node["resource_type"] == "seed"}
+    in_warehouse: dict[str, set[str]] = {}
+    for table, column in build.query(
+        "select table_name, column_name from information_schema.columns"
+    ):
+        in_warehouse.setdefault(table, set()).add(column)
+    per_owner: dict[str, list[str]] = {}
     for test in nodes.values():
-        metadata = test.get("test_metadata") or {}
-        model = nodes.get(test.get("attached_node") or "")
-        if model is None or model["resource_type"] != "model":
+        if test["resource_type"] != "test" or not test.get("test_metadata"):
             continue
-        assert metadata.get("name") != "not_null", f"{test['name']}: fold it (required_columns.py)"
-        if metadata.get("name") == "not_null_columns":
-            folded += 1
-            assert not _enforced(model), f"{model['name']}: use not_null constraints"
-            columns = metadata["kwargs"]["column_names"]
-            assert set(columns) <= set(model["columns"]), (model["name"], columns)
-    assert folded >= 20
+        owner = test.get("attached_node") or test["depends_on"]["nodes"][0]
+        name = test["test_metadata"]["name"]
+        if name == "relationships":
+            assert owner.startswith("seed."), test["name"]
+            assert {ref["name"] for ref in test["refs"]} - seeds, test["name"]
+            continue
+        per_owner.setdefault(owner, []).append(test["name"])
+        assert name == "data_checks", f"{test['name']}: fold it (scripts/data_checks.py)"
+        model = nodes.get(owner) or manifest["sources"][owner]
+        table = model.get("alias") or model.get("identifier") or model["name"]
+        for check in _data_checks(test):
+            assert set(_checked_columns(check)) <= in_warehouse.get(table, set()), (
+                test["name"],
+                check,
+            )
+            if "not_null" in check and model["resource_type"] == "model":
+                assert not _enforced(model), f"{model['name']}: use not_null constraints"
+    assert {owner: names for owner, names in per_owner.items() if len(names) > 1} == {}
+    assert len(per_owner) >= 80
+    # named after what they check (a Dagster asset check keeps its history under that name)
+    assert {names[0] for owner, names in per_owner.items() if not owner.startswith("source.")} == {
+        f"data_checks_{owner.split('.')[-1]}"
+        for owner in per_owner
+        if not owner.startswith("source.")
+    }
     constrained = [
         (node["name"], column)
         for node in nodes.values()
@@ -288,7 +329,7 @@ def test_a_null_in_a_required_column_fails_the_build_either_way(
         connection.execute("update raw.movements set count = null where source_row = 2")
     with _pidc_home(home):
         result = _dbt(
-            ["test", "--select", "stg_raw__movements,test_name:not_null_columns"],
+            ["test", "--select", "stg_raw__movements,test_name:data_checks"],
             home / "dbt_target",
         )
     assert not result.success
@@ -298,28 +339,15 @@ def test_a_null_in_a_required_column_fails_the_build_either_way(
     # test's own SQL is run on the same warehouse)
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
         rows = connection.execute(failed.node.compiled_code).fetchall()
-    assert ("person_count",) in [row[:1] for row in rows]
-
-
-def test_code_checks_cost_one_test_per_model(build: Build) -> None:
-    """Codes are checked by one test per model (known_codes, dbt_project/scripts/known_codes.py),
-    never by a test node per column: a model with two per-column code tests folds them."""
-    nodes = _manifest(build)["nodes"]
-    per_model: dict[str, list[str]] = {}
-    for test in nodes.values():
-        name = (test.get("test_metadata") or {}).get("name")
-        if name in {"in_code_list", "relationships", "known_codes"}:
-            per_model.setdefault(test["attached_node"] or test["name"], []).append(name)
-    assert sum(names == ["known_codes"] for names in per_model.values()) >= 30
-    assert {model: names for model, names in per_model.items() if len(names) > 1} == {}
+    assert ("not_null", "person_count") in [row[:2] for row in rows]
 
 
 def test_an_unknown_code_in_any_checked_column_fails_the_one_test_of_its_model(
     build: Build, tmp_path: Path
 ) -> None:
-    """The attacker's view of the folded code checks (dbt_project/scripts/known_codes.py): a code
+    """The attacker's view of the folded code checks (dbt_project/scripts/data_checks.py): a code
     outside its code list, a country or port outside its dimension and a month outside the
-    calendar, each slipped into the facts, are all caught by the model's one known_codes test,
+    calendar, each slipped into the facts, are all caught by the model's one data_checks test,
     which names each column and code; the totals (_T), unknown ports (_U) and the unmapped
     (null) stay allowed. Every code column the generator checks is still checked."""
     home = tmp_path / "home"
@@ -342,21 +370,90 @@ def test_an_unknown_code_in_any_checked_column_fails_the_one_test_of_its_model(
         )
     with _pidc_home(home):
         result = _dbt(
-            ["test", "--select", "fct_movements,test_name:known_codes"], home / "dbt_target"
+            ["test", "--select", "fct_movements,test_name:data_checks"], home / "dbt_target"
         )
     assert not result.success
     [failed] = [node for node in result.result if str(node.status) == "fail"]
-    checked = {check["column"] for check in failed.node.test_metadata.kwargs["checks"]}
+    checked = {
+        check["known_code"]
+        for check in failed.node.test_metadata.kwargs["checks"]
+        if "known_code" in check
+    }
     assert code_columns | {"member_code", "period_month"} <= checked
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
         rows = connection.execute(failed.node.compiled_code).fetchall()
-    assert sorted(row[:2] for row in rows) == [
+    assert sorted(row[1:3] for row in rows if row[0] == "known_code") == [
         ("country_code", "XYZ"),
         ("direction_code", "ZZ"),
         ("period_month", "1900-01-01"),
         ("port_code", "NOPORT"),
     ]
     assert failed.failures == 4
+
+
+def test_each_kind_of_folded_check_names_what_an_attacker_slipped_in(
+    build: Build, tmp_path: Path
+) -> None:
+    """The attacker's view of the other folded checks: a repeated key, a repeated combination, a
+    value outside the accepted ones and a rate above 1, each slipped into a published mart, fail
+    the mart's one data_checks test, with one failing row per offence naming its check, column
+    and value; a rate of exactly 1 and the untouched rows pass."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(build.warehouse, home / "warehouse.duckdb")
+    with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
+        [(trend_key, dataset, month)] = connection.execute(
+            "select trend_key, dataset, period_month from marts.mart_regional_trends"
+            " order by all limit 1"
+        ).fetchall()
+        connection.execute(
+            "insert into marts.mart_regional_trends select * from marts.mart_regional_trends"
+            " where trend_key = ?",
+            [trend_key],
+        )
+        connection.execute(
+            "update marts.mart_regional_trends set completeness_status = 'bogus'"
+            " where trend_key = (select max(trend_key) from marts.mart_regional_trends)"
+        )
+        [(member, compliance_month)] = connection.execute(
+            "select member_code, period_month from marts.mart_compliance_summary"
+            " order by all limit 1"
+        ).fetchall()
+        connection.execute(
+            "update marts.mart_compliance_summary set completeness_rate = 1.5,"
+            " timeliness_rate = 1.0 where member_code = ? and period_month = ?",
+            [member, compliance_month],
+        )
+    with _pidc_home(home):
+        result = _dbt(
+            ["test", "--select", "mart_regional_trends mart_compliance_summary"],
+            home / "dbt_target",
+        )
+    failed = {
+        node.node.name: node for node in result.result if str(node.status) in {"fail", "error"}
+    }
+    assert set(failed) == {
+        "data_checks_mart_regional_trends",
+        "data_checks_mart_compliance_summary",
+    }, {name: str(node.message) for name, node in failed.items()}
+    found = {}
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        for name, node in failed.items():
+            found[name] = sorted(connection.execute(node.node.compiled_code).fetchall())
+            assert node.failures == len(found[name])
+    assert found["data_checks_mart_regional_trends"] == sorted(
+        [
+            ("accepted_values", "completeness_status", "bogus", 1),
+            (
+                "unique",
+                "dataset, period_month",
+                f"{{'dataset': {dataset}, 'period_month': {month}}}",
+                2,
+            ),
+            ("unique", "trend_key", trend_key, 2),
+        ]
+    )
+    assert found["data_checks_mart_compliance_summary"] == [("rate", "completeness_rate", "1.5", 1)]
 
 
 def _failing(result) -> dict[str, int]:
@@ -410,7 +507,9 @@ def test_a_duplicate_built_by_any_unchecked_run_fails_until_fixed_and_nightly_ch
         with _pidc_home(home):
             result = _dbt(test_unpivoted, home / f"dbt_target_{attempt}")
         failing = _failing(result)
-        assert [name.startswith("unique_combination") for name in failing] == [True], failing
+        assert [name == "data_checks_int_breakdown_values_unpivoted" for name in failing] == [
+            True
+        ], failing
         assert list(failing.values()) == [rows]
         assert ("int_breakdown_values_unpivoted", "a later run") not in _checked_runs(
             home / "warehouse.duckdb"
@@ -441,7 +540,9 @@ def test_a_duplicate_built_by_any_unchecked_run_fails_until_fixed_and_nightly_ch
             [*test_unpivoted, "--vars", '{"pidc_full_checks": true}'], home / "dbt_target_full"
         )
     assert _failing(scoped) == {}
-    assert [name.startswith("unique_combination") for name in _failing(full)] == [True]
+    assert [name == "data_checks_int_breakdown_values_unpivoted" for name in _failing(full)] == [
+        True
+    ]
 
 
 def test_models_land_in_their_named_schemas(build: Build) -> None:
