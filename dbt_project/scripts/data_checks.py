@@ -107,12 +107,12 @@ def fold_tests(
     name: str | None = None,
     enforced: bool | None = None,
     kept: Callable[[str, dict], bool] = lambda name, spec: False,
-    check_map: Callable[[dict], Any] = Check,
 ) -> dict:
     """``entry`` (a YAML model, seed or source table) with its data tests folded, as above.
 
-    ``kept(test_name, spec)`` names a column test to leave as it is; ``check_map`` makes each
-    check's mapping (the in-place rewrite passes one that writes it on one line).
+    ``name``: the entry's name in the test's name (a source table's is its source's and its
+    own); ``enforced``: whether its contract is enforced (read from ``entry`` when not given);
+    ``kept(test_name, spec)``: a column test to leave as it is.
     """
     if enforced is None:
         enforced = bool(((entry.get("config") or {}).get("contract") or {}).get("enforced"))
@@ -124,7 +124,7 @@ def fold_tests(
             test_name, spec = _name_and_spec(test)
             if test_name not in COLUMN_TESTS or kept(test_name, spec):
                 left.append(test)
-            elif test_name == "not_null" and enforced:
+            elif test_name == "not_null" and not _config_where(spec) and enforced:
                 constraints = column.setdefault("constraints", [])
                 if not any(constraint.get("type") == "not_null" for constraint in constraints):
                     constraints.append({"type": "not_null"})
@@ -159,7 +159,7 @@ def fold_tests(
             {
                 TEST_NAME: {
                     "name": f"{TEST_NAME}_{name or entry['name']}",
-                    "arguments": {"checks": [check_map(check) for check in checks]},
+                    "arguments": {"checks": [Check(check) for check in checks]},
                 }
             }
         )
