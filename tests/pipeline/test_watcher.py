@@ -100,7 +100,10 @@ def test_the_child_runs_the_pipeline_and_writes_its_summary_or_error(tmp_path, m
         return {"files_accepted": 2, "files_rejected": 1, "published_path": h.serving}
 
     monkeypatch.setattr(runner, "run_pipeline", published)
+    steps = go_when_read(monkeypatch)
     assert watcher.child_main(str(tmp_path / "home"), str(summary_file)) == 0
+    # Ready first (Great Expectations warmed up), then the wait for "go", then the run.
+    assert steps == ["warmed up", "waited for go"]
     assert homes == [tmp_path / "home"]
     told = json.loads(summary_file.read_text())
     assert told["summary"]["files_accepted"] == 2
@@ -110,8 +113,144 @@ def test_the_child_runs_the_pipeline_and_writes_its_summary_or_error(tmp_path, m
         raise runner.PipelineError("the raw suites failed")
 
     monkeypatch.setattr(runner, "run_pipeline", failed)
+    go_when_read(monkeypatch)
     assert watcher.child_main(str(tmp_path / "home"), str(summary_file)) == 1
     assert json.loads(summary_file.read_text()) == {"error": "the raw suites failed"}
+
+    # Its input closed before any "go" (the watcher has gone): it ends without running.
+    monkeypatch.setattr(runner, "run_pipeline", lambda h: pytest.fail("ran without a go"))
+    summary_file.unlink()
+    go_when_read(monkeypatch, line="")
+    assert watcher.child_main(str(tmp_path / "home"), str(summary_file)) == 0
+    assert not summary_file.exists()
+
+
+def go_when_read(monkeypatch, line: str = "go\n") -> list[str]:
+    """The child's warm-up and its standard input, stood in for: the steps, in order."""
+    import threading
+
+    from expectations import suites
+
+    steps: list[str] = []
+
+    def warm_up():
+        steps.append("warmed up")
+        thread = threading.Thread(target=lambda: None)
+        thread.start()
+        return thread
+
+    def readline():
+        steps.append("waited for go")
+        return line
+
+    monkeypatch.setattr(suites, "warm_up", warm_up)
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(readline=readline))
+    return steps
+
+
+# A stand-in for the pipeline's child that is started ahead: it notes in ``children.txt`` that
+# it is ready (with its process id), waits for a line on its input, then notes what it got.
+READY_PIPELINE = textwrap.dedent("""
+    import json, os, sys
+    root, summary_file = sys.argv[1:3]
+    def note(text):
+        with open(os.path.join(root, "children.txt"), "a") as out:
+            out.write(f"{os.getpid()} {text}\\n")
+    note("ready")
+    line = sys.stdin.readline().strip()
+    note(line or "input closed")
+    if line == "go":
+        with open(summary_file, "w") as out:
+            json.dump({"summary": {"files_accepted": 1, "files_rejected": 0}}, out)
+""")
+
+
+def ready_pipeline(monkeypatch) -> None:
+    monkeypatch.setattr(
+        watcher,
+        "pipeline_command",
+        lambda h, summary: [sys.executable, "-c", READY_PIPELINE, str(h.root), str(summary)],
+    )
+
+
+def children(platform_home, count: int) -> list[str]:
+    """The children's notes once there are ``count`` of them."""
+    notes = platform_home.root / "children.txt"
+    deadline = time.monotonic() + 60
+    while True:
+        lines = notes.read_text().splitlines() if notes.exists() else []
+        if len(lines) >= count:
+            return lines
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.02)
+
+
+def test_the_next_run_s_child_is_started_ahead_and_runs_at_go(tmp_path, monkeypatch):
+    """A look that finds nothing new starts the next run's child, which waits, ready; the run
+    that follows uses it (its imports already paid) and the look after it starts another."""
+    platform_home = make_home(tmp_path / "home").ensure()
+    ready_pipeline(monkeypatch)
+    beat = Heartbeat(pid=1, interval_seconds=60, checked_at="")
+    try:
+        assert watch_once(platform_home, beat) is False  # the first look: nothing started
+        assert not (platform_home.root / "children.txt").exists()
+        assert watch_once(platform_home, beat, warm=True) is False
+        [ready] = children(platform_home, 1)
+        standby = ready.split()[0]
+        assert watch_once(platform_home, beat, warm=True) is False  # one ready is enough
+        time.sleep(0.2)
+        assert children(platform_home, 1) == [f"{standby} ready"]
+        drop_a_return(platform_home)
+        assert watch_once(platform_home, beat, warm=True) is True
+        assert children(platform_home, 2) == [f"{standby} ready", f"{standby} go"]
+        alive = read_heartbeat(platform_home)
+        assert alive.last_run_outcome == "published: 1 files accepted, 0 rejected"
+        from ingestion import intake
+
+        monkeypatch.setattr(intake, "pending_files", lambda h: 0)
+        assert watch_once(platform_home, beat, warm=True) is False
+        next_one = children(platform_home, 3)[2]
+        assert next_one.endswith(" ready") and not next_one.startswith(f"{standby} ")
+    finally:
+        watcher._end_child()
+        watcher._forget_child()
+
+
+def test_a_ready_child_that_ended_by_itself_is_not_restarted_every_minute(tmp_path, monkeypatch):
+    """A child that dies while it waits (imports broken, killed) is not replaced at every look;
+    the next run starts one afresh and reports what happened to it."""
+    platform_home = make_home(tmp_path / "home").ensure()
+    fake_pipeline(monkeypatch, {})  # ends at once, with exit code 3
+    beat = Heartbeat(pid=1, interval_seconds=60, checked_at="")
+    runs = platform_home.root / "runs.txt"
+    assert watch_once(platform_home, beat, warm=True) is False
+    watcher._child["process"].wait(timeout=30)
+    for _ in range(3):
+        assert watch_once(platform_home, beat, warm=True) is False
+    assert runs.read_text().splitlines() == ["True"]  # started once, never again
+    drop_a_return(platform_home)
+    assert watch_once(platform_home, beat, warm=True) is True
+    assert runs.read_text().splitlines() == ["True", "True"]
+    outcome = read_heartbeat(platform_home).last_run_outcome
+    assert outcome == "failed: the pipeline process ended with exit code 3"
+    assert watcher._child["process"] is None and watcher._child["ended_early"] is False
+
+
+def test_the_real_ready_child_imports_the_pipeline_then_ends_when_its_input_closes(tmp_path):
+    """``python -m orchestration.watcher`` started ahead: it gets ready and waits; closing its
+    input (the watcher gone) ends it with exit code 0, having run nothing."""
+    platform_home = make_home(tmp_path / "home").ensure()
+    watcher.start_child(platform_home)
+    process = watcher._child["process"]
+    try:
+        time.sleep(1)
+        assert process.poll() is None  # waiting, or still getting ready
+        process.stdin.close()
+        assert process.wait(timeout=120) == 0
+        assert not platform_home.warehouse.exists() and not platform_home.serving.exists()
+    finally:
+        watcher._end_child()
+        watcher._forget_child()
 
 
 # The pipeline's stand-in for the next test: it starts a grandchild (as a run starts dbt and
@@ -175,6 +314,77 @@ def test_a_stop_during_a_pipeline_run_ends_the_run_s_process_group_with_no_trace
     while alive(grandchild):
         assert time.monotonic() < deadline, "the run's grandchild outlived the watcher"
         time.sleep(0.05)
+
+
+# A real watcher process looking every second, whose pipeline's child is READY_PIPELINE.
+READY_WATCHER = textwrap.dedent("""
+    import sys
+    from orchestration import watcher
+    from pidc.settings import home
+    ready = sys.argv[2]
+    watcher.pipeline_command = lambda h, summary: [
+        sys.executable, "-c", ready, str(h.root), str(summary)]
+    watcher.watch(home(sys.argv[1]).ensure(), 1)
+""")
+
+
+def test_a_stop_ends_the_child_waiting_ready_too(tmp_path):
+    """The watcher started ahead of time a child that waits for its next run; the dashboard
+    ending the watcher ends that child as well (it has a process group of its own, which Ctrl+C
+    and the dashboard's SIGTERM never reach), with no traceback."""
+    platform_home = make_home(tmp_path / "home").ensure()
+    process = subprocess.Popen(
+        [sys.executable, "-c", READY_WATCHER, str(platform_home.root), READY_PIPELINE],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        [ready] = children(platform_home, 1)  # started at the second look, not the first
+        child = int(ready.split()[0])
+        assert alive(child)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output and "Error" not in output, output
+    deadline = time.monotonic() + 10
+    while alive(child):
+        assert time.monotonic() < deadline, "the child waiting ready outlived the watcher"
+        time.sleep(0.05)
+    # It was ended, not told to run: it never noted a "go".
+    assert not any(line.endswith(" go") for line in children(platform_home, 1))
+
+
+def test_a_machine_short_of_memory_can_turn_the_ready_child_off(tmp_path):
+    """PIDC_WATCHER_READY_CHILD=0: no child waits between runs (each starts when a return
+    lands, as before)."""
+    platform_home = make_home(tmp_path / "home").ensure()
+    process = subprocess.Popen(
+        [sys.executable, "-c", READY_WATCHER, str(platform_home.root), READY_PIPELINE],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PIDC_WATCHER_READY_CHILD": "0"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while (beat := read_heartbeat(platform_home)) is None or beat.checked_at is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        first = beat.checked_at
+        while read_heartbeat(platform_home).checked_at == first:  # a second look, then a third
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(1.5)
+        assert not (platform_home.root / "children.txt").exists()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
 
 
 def test_the_submit_page_says_when_an_accepted_return_is_published(tmp_path, monkeypatch):
