@@ -328,18 +328,24 @@ READY_WATCHER = textwrap.dedent("""
 """)
 
 
+def start_ready_watcher(platform_home, **environment: str) -> subprocess.Popen:
+    """READY_WATCHER started on ``platform_home``, with ``environment`` added to this one's."""
+    return subprocess.Popen(
+        [sys.executable, "-c", READY_WATCHER, str(platform_home.root), READY_PIPELINE],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **environment},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
 def test_a_stop_ends_the_child_waiting_ready_too(tmp_path):
     """The watcher started ahead of time a child that waits for its next run; the dashboard
     ending the watcher ends that child as well (it has a process group of its own, which Ctrl+C
     and the dashboard's SIGTERM never reach), with no traceback."""
     platform_home = make_home(tmp_path / "home").ensure()
-    process = subprocess.Popen(
-        [sys.executable, "-c", READY_WATCHER, str(platform_home.root), READY_PIPELINE],
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_ready_watcher(platform_home)
     try:
         [ready] = children(platform_home, 1)  # started at the second look, not the first
         child = int(ready.split()[0])
@@ -363,14 +369,7 @@ def test_a_machine_short_of_memory_can_turn_the_ready_child_off(tmp_path):
     """PIDC_WATCHER_READY_CHILD=0: no child waits between runs (each starts when a return
     lands, as before)."""
     platform_home = make_home(tmp_path / "home").ensure()
-    process = subprocess.Popen(
-        [sys.executable, "-c", READY_WATCHER, str(platform_home.root), READY_PIPELINE],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PIDC_WATCHER_READY_CHILD": "0"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_ready_watcher(platform_home, PIDC_WATCHER_READY_CHILD="0")
     try:
         deadline = time.monotonic() + 60
         while (beat := read_heartbeat(platform_home)) is None or beat.checked_at is None:
