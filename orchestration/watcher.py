@@ -102,7 +102,6 @@ def start_child(platform_home: Home) -> None:
             start_new_session=True,  # its own group: dbt and intake's readers end with it
         )
         _child["folder"] = folder
-        _child["ended_early"] = False
 
 
 def _forget_child() -> None:

@@ -101,6 +101,12 @@ def _kind(check: dict) -> str:
     return next(kind for kind in KINDS if kind in check)
 
 
+def checked_columns(check: dict) -> list[str]:
+    """The column (or columns) a check reads: ``{unique: [a, b]}`` -> ``[a, b]``."""
+    value = check[_kind(check)]
+    return list(value) if isinstance(value, list) else [value]
+
+
 def fold_tests(
     entry: dict,
     *,
@@ -253,16 +259,24 @@ def fold_file(path: Path) -> None:
     located = YAML().load(text)  # where each key is (line, column)
     plain = yaml.safe_load(text)
     seeds = {seed["name"] for seed in plain.get("seeds") or []} | _all_seed_names(path)
+    kept = _seed_relationship_to_model(seeds)
     entries = []  # (located entry, plain entry, keyword arguments of fold_tests)
     for index, model in enumerate(plain.get("models") or []):
         entries.append((located["models"][index], model, {}))
     for index, seed in enumerate(plain.get("seeds") or []):
-        kept = _seed_relationship_to_model(seeds)
         entries.append((located["seeds"][index], seed, {"enforced": False, "kept": kept}))
     for s, source in enumerate(plain.get("sources") or []):
         for t, table in enumerate(source.get("tables") or []):
             arguments = {"enforced": False, "name": f"{source['name']}_{table['name']}"}
             entries.append((located["sources"][s]["tables"][t], table, arguments))
+
+    def replaced(mapping: Any, tests: list | None) -> tuple[int, int, list[str]]:
+        """The edit that writes ``tests`` (none: nothing) over ``mapping``'s data_tests."""
+        line, indent = mapping.lc.key("data_tests")
+        end = _block_end(lines, line, indent)
+        flush = end > line + 1 and lines[line + 1].startswith(" " * indent + "- ")
+        return line, end, _render("data_tests", tests, indent, flush) if tests else []
+
     edits: list[tuple[int, int, list[str]]] = []
     for where, entry, arguments in entries:
         folded = fold_tests(copy.deepcopy(entry), **arguments)
@@ -274,18 +288,12 @@ def fold_file(path: Path) -> None:
                 )
             if "data_tests" not in column:
                 continue
-            spot = where["columns"][index]
-            line, indent = spot.lc.key("data_tests")
-            end = _block_end(lines, line, indent)
-            flush = end > line + 1 and lines[line + 1].startswith(" " * indent + "- ")
-            tests = folded["columns"][index].get("data_tests")
-            edits.append((line, end, _render("data_tests", tests, indent, flush) if tests else []))
+            edits.append(
+                replaced(where["columns"][index], folded["columns"][index].get("data_tests"))
+            )
         tests = folded.get("data_tests")
         if "data_tests" in entry:
-            line, indent = where.lc.key("data_tests")
-            end = _block_end(lines, line, indent)
-            flush = end > line + 1 and lines[line + 1].startswith(" " * indent + "- ")
-            edits.append((line, end, _render("data_tests", tests, indent, flush) if tests else []))
+            edits.append(replaced(where, tests))
         elif tests:
             last_key = list(where)[-1]
             line, indent = where.lc.key(last_key)
