@@ -283,17 +283,32 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_a_stop_during_a_pipeline_run_ends_the_run_s_process_group_with_no_traceback(tmp_path):
-    platform_home = make_home(tmp_path / "home").ensure()
-    drop_a_return(platform_home)
-    pids = tmp_path / "pids.txt"
-    process = subprocess.Popen(
-        [sys.executable, "-c", WATCHER, str(platform_home.root), str(pids), SLOW_PIPELINE],
+def start_watcher(script: str, platform_home, *arguments, **environment: str) -> subprocess.Popen:
+    """A real watcher process: ``script`` run with the home and ``arguments``, ``environment``
+    added to this one's; its output (stdout and stderr together) to read."""
+    return subprocess.Popen(
+        [sys.executable, "-c", script, str(platform_home.root), *map(str, arguments)],
         cwd=PROJECT_ROOT,
+        env={**os.environ, **environment},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def assert_ends(pid: int, message: str) -> None:
+    """``pid`` ends within 10 s."""
+    deadline = time.monotonic() + 10
+    while alive(pid):
+        assert time.monotonic() < deadline, message
+        time.sleep(0.05)
+
+
+def test_a_stop_during_a_pipeline_run_ends_the_run_s_process_group_with_no_traceback(tmp_path):
+    platform_home = make_home(tmp_path / "home").ensure()
+    drop_a_return(platform_home)
+    pids = tmp_path / "pids.txt"
+    process = start_watcher(WATCHER, platform_home, pids, SLOW_PIPELINE)
     try:
         deadline = time.monotonic() + 60
         while not pids.exists():
@@ -310,10 +325,7 @@ def test_a_stop_during_a_pipeline_run_ends_the_run_s_process_group_with_no_trace
     assert process.returncode == 0, output
     assert "Traceback" not in output and "Error" not in output, output
     assert not heartbeat_path(platform_home).exists()
-    deadline = time.monotonic() + 10
-    while alive(grandchild):
-        assert time.monotonic() < deadline, "the run's grandchild outlived the watcher"
-        time.sleep(0.05)
+    assert_ends(grandchild, "the run's grandchild outlived the watcher")
 
 
 # A real watcher process looking every second, whose pipeline's child is READY_PIPELINE.
@@ -328,24 +340,12 @@ READY_WATCHER = textwrap.dedent("""
 """)
 
 
-def start_ready_watcher(platform_home, **environment: str) -> subprocess.Popen:
-    """READY_WATCHER started on ``platform_home``, with ``environment`` added to this one's."""
-    return subprocess.Popen(
-        [sys.executable, "-c", READY_WATCHER, str(platform_home.root), READY_PIPELINE],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **environment},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
 def test_a_stop_ends_the_child_waiting_ready_too(tmp_path):
     """The watcher started ahead of time a child that waits for its next run; the dashboard
     ending the watcher ends that child as well (it has a process group of its own, which Ctrl+C
     and the dashboard's SIGTERM never reach), with no traceback."""
     platform_home = make_home(tmp_path / "home").ensure()
-    process = start_ready_watcher(platform_home)
+    process = start_watcher(READY_WATCHER, platform_home, READY_PIPELINE)
     try:
         [ready] = children(platform_home, 1)  # started at the second look, not the first
         child = int(ready.split()[0])
@@ -357,10 +357,7 @@ def test_a_stop_ends_the_child_waiting_ready_too(tmp_path):
             process.kill()
     assert process.returncode == 0, output
     assert "Traceback" not in output and "Error" not in output, output
-    deadline = time.monotonic() + 10
-    while alive(child):
-        assert time.monotonic() < deadline, "the child waiting ready outlived the watcher"
-        time.sleep(0.05)
+    assert_ends(child, "the child waiting ready outlived the watcher")
     # It was ended, not told to run: it never noted a "go".
     assert not any(line.endswith(" go") for line in children(platform_home, 1))
 
@@ -369,7 +366,9 @@ def test_a_machine_short_of_memory_can_turn_the_ready_child_off(tmp_path):
     """PIDC_WATCHER_READY_CHILD=0: no child waits between runs (each starts when a return
     lands, as before)."""
     platform_home = make_home(tmp_path / "home").ensure()
-    process = start_ready_watcher(platform_home, PIDC_WATCHER_READY_CHILD="0")
+    process = start_watcher(
+        READY_WATCHER, platform_home, READY_PIPELINE, PIDC_WATCHER_READY_CHILD="0"
+    )
     try:
         deadline = time.monotonic() + 60
         while (beat := read_heartbeat(platform_home)) is None or beat.checked_at is None:

@@ -8,23 +8,14 @@ touched, and a second fold changing nothing.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+from support.dbt_scripts import SCRIPTS_DIR, dbt_script
 
-from pidc.settings import DBT_PROJECT_DIR
-
-SCRIPT = DBT_PROJECT_DIR / "scripts" / "data_checks.py"
-
-
-def _module():
-    spec = importlib.util.spec_from_file_location("data_checks_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT = SCRIPTS_DIR / "data_checks.py"
 
 
 MODEL = {
@@ -66,7 +57,7 @@ MODEL = {
 
 
 def test_every_column_test_becomes_one_check_of_one_test() -> None:
-    module = _module()
+    module = dbt_script("data_checks")
     folded = module.fold_tests(yaml.safe_load(yaml.safe_dump(MODEL)))
     assert all("data_tests" not in column for column in folded["columns"])
     other, checks_test = folded["data_tests"]
@@ -90,7 +81,7 @@ def test_every_column_test_becomes_one_check_of_one_test() -> None:
 
 
 def test_an_enforced_contract_gets_constraints_not_a_not_null_check() -> None:
-    module = _module()
+    module = dbt_script("data_checks")
     model = yaml.safe_load(yaml.safe_dump(MODEL))
     model["config"] = {"contract": {"enforced": True}}
     folded = module.fold_tests(model)
@@ -102,7 +93,7 @@ def test_an_enforced_contract_gets_constraints_not_a_not_null_check() -> None:
 
 
 def test_a_test_with_more_than_a_where_is_refused_not_folded_silently() -> None:
-    module = _module()
+    module = dbt_script("data_checks")
     model = {
         "name": "m",
         "columns": [{"name": "c", "data_tests": [{"unique": {"config": {"severity": "warn"}}}]}],

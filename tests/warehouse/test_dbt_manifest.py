@@ -6,6 +6,8 @@ import json
 import os
 import shutil
 
+from support.dbt_scripts import dbt_script
+
 from orchestration.transform import dbt_target_path, manifest_is_current
 from pidc.settings import DBT_PROJECT_DIR
 
@@ -30,13 +32,7 @@ def test_manifest_is_current_follows_project_file_times(tmp_path):
 
 
 def _check_dag():
-    import importlib.util
-
-    script = DBT_PROJECT_DIR / "scripts" / "check_dag.py"
-    spec = importlib.util.spec_from_file_location("check_dag", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return dbt_script("check_dag")
 
 
 def _model(layer: str, name: str, *parents: str) -> tuple[str, dict]:
