@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -283,10 +284,12 @@ def alive(pid: int) -> bool:
         return False
 
 
-def start_watcher(script: str, platform_home, *arguments, **environment: str) -> subprocess.Popen:
+@contextlib.contextmanager
+def watcher_process(script: str, platform_home, *arguments, **environment: str):
     """A real watcher process: ``script`` run with the home and ``arguments``, ``environment``
-    added to this one's; its output (stdout and stderr together) to read."""
-    return subprocess.Popen(
+    added to this one's, its output (stdout and stderr together) to read; killed at the end of
+    the block if it still runs."""
+    process = subprocess.Popen(
         [sys.executable, "-c", script, str(platform_home.root), *map(str, arguments)],
         cwd=PROJECT_ROOT,
         env={**os.environ, **environment},
@@ -294,6 +297,20 @@ def start_watcher(script: str, platform_home, *arguments, **environment: str) ->
         stderr=subprocess.STDOUT,
         text=True,
     )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def stop_cleanly(process: subprocess.Popen) -> None:
+    """SIGTERM, as the dashboard ends the watcher: it exits 0 and prints no traceback."""
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "Traceback" not in output and "Error" not in output, output
 
 
 def assert_ends(pid: int, message: str) -> None:
@@ -308,8 +325,7 @@ def test_a_stop_during_a_pipeline_run_ends_the_run_s_process_group_with_no_trace
     platform_home = make_home(tmp_path / "home").ensure()
     drop_a_return(platform_home)
     pids = tmp_path / "pids.txt"
-    process = start_watcher(WATCHER, platform_home, pids, SLOW_PIPELINE)
-    try:
+    with watcher_process(WATCHER, platform_home, pids, SLOW_PIPELINE) as process:
         deadline = time.monotonic() + 60
         while not pids.exists():
             assert process.poll() is None, process.communicate()[0]
@@ -317,13 +333,7 @@ def test_a_stop_during_a_pipeline_run_ends_the_run_s_process_group_with_no_trace
             time.sleep(0.05)
         grandchild = int(pids.read_text())
         assert read_heartbeat(platform_home).running_since is not None
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, output
-    assert "Traceback" not in output and "Error" not in output, output
+        stop_cleanly(process)
     assert not heartbeat_path(platform_home).exists()
     assert_ends(grandchild, "the run's grandchild outlived the watcher")
 
@@ -345,18 +355,11 @@ def test_a_stop_ends_the_child_waiting_ready_too(tmp_path):
     ending the watcher ends that child as well (it has a process group of its own, which Ctrl+C
     and the dashboard's SIGTERM never reach), with no traceback."""
     platform_home = make_home(tmp_path / "home").ensure()
-    process = start_watcher(READY_WATCHER, platform_home, READY_PIPELINE)
-    try:
+    with watcher_process(READY_WATCHER, platform_home, READY_PIPELINE) as process:
         [ready] = children(platform_home, 1)  # started at the second look, not the first
         child = int(ready.split()[0])
         assert alive(child)
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, output
-    assert "Traceback" not in output and "Error" not in output, output
+        stop_cleanly(process)
     assert_ends(child, "the child waiting ready outlived the watcher")
     # It was ended, not told to run: it never noted a "go".
     assert not any(line.endswith(" go") for line in children(platform_home, 1))
@@ -366,10 +369,9 @@ def test_a_machine_short_of_memory_can_turn_the_ready_child_off(tmp_path):
     """PIDC_WATCHER_READY_CHILD=0: no child waits between runs (each starts when a return
     lands, as before)."""
     platform_home = make_home(tmp_path / "home").ensure()
-    process = start_watcher(
+    with watcher_process(
         READY_WATCHER, platform_home, READY_PIPELINE, PIDC_WATCHER_READY_CHILD="0"
-    )
-    try:
+    ) as process:
         deadline = time.monotonic() + 60
         while (beat := read_heartbeat(platform_home)) is None or beat.checked_at is None:
             assert time.monotonic() < deadline
@@ -380,9 +382,7 @@ def test_a_machine_short_of_memory_can_turn_the_ready_child_off(tmp_path):
             time.sleep(0.05)
         time.sleep(1.5)
         assert not (platform_home.root / "children.txt").exists()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
+        stop_cleanly(process)
 
 
 def test_the_submit_page_says_when_an_accepted_return_is_published(tmp_path, monkeypatch):
