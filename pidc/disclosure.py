@@ -15,7 +15,7 @@ member's figure out of reach:
    pinned closer than its protection, the cheapest complementary cell in the same linked table
    is hidden too (status ``D``, 'x').
 3. **The attacker's audit** (:func:`audit`): independent of step 2, for every hidden cell two
-   linear programs (``scipy.optimize.linprog``) find the least and the greatest value it can take
+   linear programs (HiGHS, through ``highspy``) find the least and the greatest value it can take
    given everything published; a visible cell that breaks a primary rule, or a hidden cell whose
    interval is narrower than its protection, is a finding. ``dbt build`` fails on any finding
    (``int_public_disclosure_audit`` and the test ``assert_public_cells_not_disclosive``), so
@@ -39,6 +39,9 @@ with its group, is held off by the primary rules (at least three contributors, n
 from __future__ import annotations
 
 import math
+import os
+import sys
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -484,6 +487,35 @@ FINDING_COLUMNS = [
 ]
 
 
+def _new_solver():
+    """A silent HiGHS solver. HiGHS prints a banner on standard output when a process makes its
+    first solver, before any option can turn it off; that one is made with standard output sent
+    to /dev/null, so a command's output (dbt's log lines, ``pidc``'s) is never interleaved."""
+    import highspy
+
+    global _banner_done
+    with _BANNER_LOCK:
+        if _banner_done:
+            solver = highspy.Highs()
+        else:
+            sys.stdout.flush()
+            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 1)
+                solver = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+            _banner_done = True
+    solver.setOptionValue("output_flag", False)
+    return solver
+
+
+_BANNER_LOCK = threading.Lock()
+_banner_done = False
+
+
 def _lp_bounds(
     values: list[float],
     hidden: list[bool],
@@ -491,16 +523,26 @@ def _lp_bounds(
     links: list[Relation],
 ) -> dict[int, tuple[float, float]]:
     """Least and greatest value of each hidden cell of ``links`` given the published cells: two
-    linear programs per hidden cell over every constraint (integrality relaxed)."""
-    from scipy.optimize import linprog
+    linear programs per hidden cell over every constraint (integrality relaxed).
+
+    One HiGHS model per call, solved twice per cell with only the objective changed: the
+    solver starts each program from the last one's basis (``scipy.optimize.linprog`` built and
+    checked the whole model again for each of them, at five times the cost).
+    """
+    import highspy
 
     involved = {cell for link in links for cell in (link.parent, *link.children)}
     unknown = sorted(cell for cell in involved if hidden[cell])
     if not unknown:
         return {}
     position = {cell: k for k, cell in enumerate(unknown)}
-    equalities: list[tuple[np.ndarray, float]] = []
-    inequalities: list[tuple[np.ndarray, float]] = []
+    infinity = highspy.kHighsInf
+    solver = _new_solver()
+    solver.addVars(
+        len(unknown),
+        np.array([prior[cell][0] for cell in unknown], dtype="float64"),
+        np.array([min(prior[cell][1], infinity) for cell in unknown], dtype="float64"),
+    )
     for link in links:
         # sum(children) - parent (= or <=) 0, the published cells moved to the right-hand side
         row = np.zeros(len(unknown))
@@ -510,33 +552,35 @@ def _lp_bounds(
                 row[position[cell]] += sign
             else:
                 constant -= sign * values[cell]
-        if not row.any():
+        columns = np.flatnonzero(row)
+        if not len(columns):
             continue
-        (equalities if link.exact else inequalities).append((row, constant))
-    problem = {
-        "A_eq": np.array([row for row, _ in equalities]) if equalities else None,
-        "b_eq": np.array([rhs for _, rhs in equalities]) if equalities else None,
-        "A_ub": np.array([row for row, _ in inequalities]) if inequalities else None,
-        "b_ub": np.array([rhs for _, rhs in inequalities]) if inequalities else None,
-        "bounds": [
-            (prior[cell][0], None if math.isinf(prior[cell][1]) else prior[cell][1])
-            for cell in unknown
-        ],
-        "method": "highs",
-    }
+        lower = constant if link.exact else -infinity
+        solver.addRow(lower, constant, len(columns), columns.astype("int32"), row[columns])
+    status = highspy.HighsModelStatus
+
+    def solve(sense) -> tuple:
+        solver.changeObjectiveSense(sense)
+        solver.run()
+        return solver.getModelStatus(), solver.getInfo().objective_function_value
+
     bounds = {}
-    for cell in unknown:
-        objective = np.zeros(len(unknown))
-        objective[position[cell]] = 1.0
-        least = linprog(objective, **problem)
-        most = linprog(-objective, **problem)
-        if least.status == 2 or most.status == 2:
+    for k, cell in enumerate(unknown):
+        solver.changeColCost(k, 1.0)
+        least, low = solve(highspy.ObjSense.kMinimize)
+        most, high = solve(highspy.ObjSense.kMaximize)
+        solver.changeColCost(k, 0.0)
+        # Every cell has a finite floor, so the least value is optimal or there is none at all.
+        if (
+            least in (status.kInfeasible, status.kUnboundedOrInfeasible)
+            or most == status.kInfeasible
+        ):
             raise ValueError("the published cells contradict the true ones (infeasible)")
-        if least.status not in (0, 3) or most.status not in (0, 3):
-            raise RuntimeError(f"linprog failed: {least.message} / {most.message}")
-        low = least.fun if least.status == 0 else prior[cell][0]
-        high = -most.fun if most.status == 0 else math.inf  # status 3: unbounded above
-        bounds[cell] = (float(low), float(high))
+        unbounded = most in (status.kUnbounded, status.kUnboundedOrInfeasible)
+        if least != status.kOptimal or not (most == status.kOptimal or unbounded):
+            messages = (solver.modelStatusToString(least), solver.modelStatusToString(most))
+            raise RuntimeError(f"HiGHS failed: {messages[0]} / {messages[1]}")
+        bounds[cell] = (float(low), math.inf if unbounded else float(high))
     return bounds
 
 
@@ -601,6 +645,7 @@ def audit(
         hidden = [pd.isna(value) for value in shown]
         prior: list[tuple[float, float]] = []
         rows = list(table.itertuples(index=False))
+        free = (primary.loc[table.index] == FREE).tolist()
         for position, row in enumerate(rows):
             value = values[position]
 
@@ -623,7 +668,7 @@ def audit(
                 prior.append((value, value))
                 if float(shown[position]) != value:
                     findings.append(finding("published value differs from the true one"))
-                if primary.loc[table.index[position]] != FREE:
+                if not free[position]:
                     findings.append(finding(_primary_problem(row, value, settings)))
                 continue
             small = labels[position] == settings.small_label
@@ -634,7 +679,7 @@ def audit(
         floors: dict[int, tuple[float, float]] | None = None
         for cell, (low, high) in sorted(attack(values, hidden, prior, links).items()):
             status = SMALL if labels[cell] == settings.small_label else SECONDARY
-            sensitive = primary.loc[table.index[cell]] != FREE
+            sensitive = not free[cell]
             if not is_exposed(values[cell], status, low, high, settings, sensitive=sensitive):
                 continue
             # Narrower than its protection: unless the labels alone already say as much.

@@ -291,6 +291,46 @@ def test_closed_form_bounds_equal_the_linear_programs(cells: pd.DataFrame, data)
         assert closed[cell][1] == pytest.approx(high, abs=1e-6)
 
 
+def test_the_linear_programs_report_an_unbounded_cell_and_refuse_a_contradiction() -> None:
+    """The solver's edge cases: a hidden Pacific total bounded only from below (its one
+    breakdown adds up to less) has no greatest value, and published cells that cannot all be
+    true (a hidden 'x', 5 or more, that the visible cells pin at 2) are an error, not bounds."""
+    small, large = disclosure.label_bounds("A", SETTINGS), disclosure.label_bounds("D", SETTINGS)
+    values = [30.0, 12.0, 9.0]
+    margin = [disclosure.Relation(0, (1, 2), exact=False)]
+    bounds = disclosure.attack(values, [True, False, False], [large, (12, 12), (9, 9)], margin)
+    assert bounds == {0: (21.0, math.inf)}
+    exact = [disclosure.Relation(0, (1, 2), exact=True)]
+    bounds = disclosure.attack(
+        [14.0, 12.0, 2.0], [False, False, True], [(14, 14), (12, 12), small], exact
+    )
+    assert bounds == {2: (2.0, 2.0)}
+    with pytest.raises(ValueError, match="infeasible"):
+        disclosure.attack(
+            [14.0, 12.0, 2.0], [False, False, True], [(14, 14), (12, 12), large], exact
+        )
+
+
+def test_the_solver_prints_nothing_of_its_own(tmp_path) -> None:
+    """HiGHS prints a banner when a process makes its first solver; the audit runs inside dbt
+    and ``pidc``, whose standard output is read by people and by Dagster, so nothing of it may
+    appear there."""
+    import subprocess
+    import sys
+
+    script = (
+        "from pidc import disclosure as d\n"
+        "print('before')\n"
+        "links = [d.Relation(0, (1, 2), exact=True)]\n"
+        "print(d.attack([14.0, 12.0, 2.0], [False, True, True], [(14, 14), (5, 1e9), (1, 4)], links))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.splitlines() == ["before", "{1: (10.0, 13.0), 2: (1.0, 4.0)}"]
+    assert "HiGHS" not in done.stderr
+
+
 # --- the public explorer ----------------------------------------------------------------------
 
 
