@@ -39,9 +39,6 @@ with its group, is held off by the primary rules (at least three contributors, n
 from __future__ import annotations
 
 import math
-import os
-import sys
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -488,32 +485,15 @@ FINDING_COLUMNS = [
 
 
 def _new_solver():
-    """A silent HiGHS solver. HiGHS prints a banner on standard output when a process makes its
-    first solver, before any option can turn it off; that one is made with standard output sent
-    to /dev/null, so a command's output (dbt's log lines, ``pidc``'s) is never interleaved."""
-    import highspy
+    """A silent HiGHS solver: the extension's own class, not ``highspy.Highs``, whose Python
+    wrapper adds callbacks (a Python call per log line) and prints a banner on standard output
+    when a process makes its first one, before any option can turn it off. The audit runs
+    inside dbt, whose standard output Dagster reads, and ``pidc``."""
+    from highspy._core import _Highs
 
-    global _banner_done
-    with _BANNER_LOCK:
-        if _banner_done:
-            solver = highspy.Highs()
-        else:
-            sys.stdout.flush()
-            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-            try:
-                os.dup2(null, 1)
-                solver = highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-                os.close(null)
-            _banner_done = True
+    solver = _Highs()
     solver.setOptionValue("output_flag", False)
     return solver
-
-
-_BANNER_LOCK = threading.Lock()
-_banner_done = False
 
 
 def _lp_bounds(
