@@ -311,7 +311,7 @@ def test_the_linear_programs_report_an_unbounded_cell_and_refuse_a_contradiction
         )
 
 
-def test_the_solver_prints_nothing_of_its_own(tmp_path) -> None:
+def test_the_solver_prints_nothing_of_its_own() -> None:
     """HiGHS prints a banner when a process makes its first solver; the audit runs inside dbt
     and ``pidc``, whose standard output is read by people and by Dagster, so nothing of it may
     appear there."""
