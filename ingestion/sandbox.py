@@ -313,6 +313,10 @@ class _Pool:
                 if worker.alive:
                     return worker
                 worker.stop()
+        return self.start(limits)
+
+    def start(self, limits: SandboxLimits) -> _Worker:
+        """A new worker, ready for a file."""
         try:
             return _Worker(self.memory_mb, max(60.0, limits.wall_seconds))
         except OSError as error:  # once more: the machine may have been short for a moment
@@ -397,12 +401,16 @@ def idle_workers() -> int:
 
 
 def warm_up() -> None:
-    """Start a worker now (it takes about a second), so the first file does not wait for it."""
+    """Start one more worker now (it takes about a second), so a file does not wait for it.
+
+    Always a new one: taking an idle worker and putting it back would leave a process that has
+    one worker (started by a first file) with one, however many :func:`start_workers` asks for.
+    """
     limits = SandboxLimits.from_environment()
     if limits.in_process:
         return
     pool = _pool(limits)
-    worker = pool._take(limits)
+    worker = pool.start(limits)
     with pool.lock:
         pool.idle.append(worker)
 

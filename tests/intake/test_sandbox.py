@@ -249,6 +249,29 @@ def test_workers_started_ahead_are_the_ones_that_read(monkeypatch, tmp_path):
     assert sandbox.start_workers() is None  # parsing in-process: no worker to start
 
 
+def test_workers_are_started_up_to_the_setting_beside_one_a_first_file_started(
+    monkeypatch, tmp_path
+):
+    # A process that read a file first (a dry run, the Submit page) has one worker; asked for
+    # its readers (PIDC_PARSE_WORKERS), it starts the others rather than counting that one again.
+    good = tmp_path / "FJI_refusals_2026-09.csv"
+    good.write_text(GOOD_CSV)
+    monkeypatch.delenv("PIDC_PARSE_IN_PROCESS", raising=False)
+    monkeypatch.setenv("PIDC_PARSE_WORKERS", "2")
+    sandbox.shutdown()
+    try:
+        sandbox.read_file(good, "FJI")
+        assert sandbox.idle_workers() == 1
+        sandbox.start_workers().join(timeout=60)
+        assert sandbox.idle_workers() == 2
+        idle = sandbox._pool(sandbox.SandboxLimits.from_environment()).idle
+        assert len({worker.process.pid for worker in idle}) == 2
+        sandbox.start_workers().join(timeout=60)
+        assert sandbox.idle_workers() == 2
+    finally:
+        sandbox.shutdown()
+
+
 def _pid_reader(path, member):
     return os.getpid()
 
