@@ -197,14 +197,19 @@ def sender(
 
 
 def _examine(
-    path: Path, member: str | None, sha256: str, refusal: Problem | None = None
+    path: Path,
+    member: str | None,
+    sha256: str,
+    refusal: Problem | None = None,
+    layouts: str | None = None,
 ) -> _Candidate:
-    """Safety checks and parsing; problems so far go into the candidate's report."""
+    """Safety checks and parsing; problems so far go into the candidate's report. ``layouts``:
+    the layouts' version (:func:`layouts_version`) when the caller has just taken it."""
     name = shown_file_name(path.name)
     candidate = _Candidate(path, ValidationReport(file_name=name, file_sha256=sha256))
     report = candidate.report
     report.member = member
-    report.layouts_version = layouts_version()
+    report.layouts_version = layouts or layouts_version()
     # Checked before the file is opened: a name that displays as another or reads as a formula,
     # and who sent it (``refusal``, from :func:`sender`).
     if bad_name := file_name_refusal(path.name):
@@ -478,8 +483,8 @@ class _ReadAhead:
 
 
 def _read_ahead(work: dict[int, tuple]) -> _ReadAhead:
-    """Start :func:`_examine` of each (path, member, sha256, refusal), as many files at once as
-    the sandbox has workers (``PIDC_PARSE_WORKERS``), keyed as ``work``.
+    """Start :func:`_examine` of each (path, member, sha256, refusal, layouts), as many files at
+    once as the sandbox has workers (``PIDC_PARSE_WORKERS``), keyed as ``work``.
 
     Returns at once: the files are read while the caller goes on; ``take(key)`` waits for a
     file.
@@ -560,9 +565,11 @@ def _start_chunk(
     to_read = [path for path, (_, refusal, *_, previous) in zip(files, known, strict=True)
                if not previous and _to_be_read(path, refusal)]  # fmt: skip
     warming = warm_up() if to_read else None
+    # Taken once per batch (it reads every layout file), not once per file.
+    layouts = layouts_version() if to_read else None
     reading = _read_ahead(
-        {index: (path, who, sha256, refusal) for index, (path, (who, refusal, _, sha256, previous))
-         in enumerate(zip(files, known, strict=True)) if not previous}
+        {index: (path, who, sha256, refusal, layouts) for index, (path, (who, refusal, _, sha256,
+         previous)) in enumerate(zip(files, known, strict=True)) if not previous}
     )  # fmt: skip
     return _Chunk(files, known, unchanged, reading, warming, received_at, retrying)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import time
 from pathlib import Path
@@ -17,7 +18,13 @@ import xlsxwriter
 
 from ingestion.errors import UnreadableFileError
 from ingestion.intake import ingest_path, validate_file
-from ingestion.layout_schema import LayoutError, declared_layouts, layouts_dir, load_layout
+from ingestion.layout_schema import (
+    LayoutError,
+    declared_layouts,
+    layouts_dir,
+    layouts_version,
+    load_layout,
+)
 from ingestion.parsers import parse_file
 from ingestion.parsers.declared_layout import (
     matching_layouts,
@@ -381,6 +388,9 @@ def test_a_file_held_for_the_secretariat_is_read_again_once_its_layout_changes(
     write_wide_refusals(landed, first_label="Ruritania")
     [first] = ingest_path(home.landing, home, today=TODAY)
     assert first.status == "rejected"
+    # The report records the layouts the file was read with: the ones now in the folder.
+    recorded = json.loads((first.report_path.parent / "report.json").read_text())
+    assert recorded["layouts_version"] == layouts_version(folder)
     report = (first.report_path.parent / "report.md").read_text()
     assert "The member has nothing to correct" in report
     # Nothing changed: the held file is not read again.
