@@ -29,8 +29,8 @@ def task_ingest(args: dict[str, Any]) -> dict[str, Any]:
 
     ``args["warmup_file"]`` is validated first (dry run) so that the one-off costs (the Great
     Expectations import, reference seeds, starting the readers) are timed apart from the per-file
-    work. With ``args["profile"]`` (``home``, ``folder``), that folder is then ingested under cProfile. All
-    in one process so the one-off costs are paid once.
+    work. With ``args["profile"]`` (``home``, ``folder``), that folder is then ingested under
+    cProfile. All in one process so the one-off costs are paid once.
     """
     started = time.perf_counter()
     from ingestion.intake import ingest_path, validate_file
