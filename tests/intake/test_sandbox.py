@@ -219,57 +219,54 @@ def test_the_sandbox_is_the_default_and_in_process_is_a_setting(monkeypatch, tmp
     assert sandbox.read_file(good, "FJI") == os.getpid()
 
 
-def test_workers_started_ahead_are_the_ones_that_read(monkeypatch, tmp_path):
-    # pidc pipeline starts the readers while it imports Dagster and dbt; intake then reads with
-    # those same processes, which still refuse what they refused and read what they read.
+@pytest.fixture
+def two_workers(monkeypatch, tmp_path):
+    """A good return to read, with two workers allowed and none started yet (all stopped after)."""
     good = tmp_path / "FJI_refusals_2026-09.csv"
     good.write_text(GOOD_CSV)
     monkeypatch.delenv("PIDC_PARSE_IN_PROCESS", raising=False)
     monkeypatch.setenv("PIDC_PARSE_WORKERS", "2")
     sandbox.shutdown()
     try:
-        starting = sandbox.start_workers()
-        assert starting is not None
-        # Asked again while they start (pidc pipeline, then run_pipeline): no more workers.
-        assert sandbox.start_workers() is starting
-        starting.join(timeout=60)
-        assert sandbox.idle_workers() == 2
-        sandbox.start_workers().join(timeout=60)  # asked once they are up: none to add
-        assert sandbox.idle_workers() == 2
-        started = {
-            worker.process.pid
-            for worker in sandbox._pool(sandbox.SandboxLimits.from_environment()).idle
-        }
-        monkeypatch.setattr(sandbox, "reader", _pid_reader)
-        assert sandbox.read_file(good, "FJI") in started
-        assert sandbox.idle_workers() == 2  # no third worker was started
+        yield good
     finally:
         sandbox.shutdown()
+
+
+def test_workers_started_ahead_are_the_ones_that_read(monkeypatch, two_workers):
+    # pidc pipeline starts the readers while it imports Dagster and dbt; intake then reads with
+    # those same processes, which still refuse what they refused and read what they read.
+    starting = sandbox.start_workers()
+    assert starting is not None
+    # Asked again while they start (pidc pipeline, then run_pipeline): no more workers.
+    assert sandbox.start_workers() is starting
+    starting.join(timeout=60)
+    assert sandbox.idle_workers() == 2
+    sandbox.start_workers().join(timeout=60)  # asked once they are up: none to add
+    assert sandbox.idle_workers() == 2
+    started = {
+        worker.process.pid
+        for worker in sandbox._pool(sandbox.SandboxLimits.from_environment()).idle
+    }
+    monkeypatch.setattr(sandbox, "reader", _pid_reader)
+    assert sandbox.read_file(two_workers, "FJI") in started
+    assert sandbox.idle_workers() == 2  # no third worker was started
+    sandbox.shutdown()
     monkeypatch.setenv("PIDC_PARSE_IN_PROCESS", "1")
     assert sandbox.start_workers() is None  # parsing in-process: no worker to start
 
 
-def test_workers_are_started_up_to_the_setting_beside_one_a_first_file_started(
-    monkeypatch, tmp_path
-):
+def test_workers_are_started_up_to_the_setting_beside_one_a_first_file_started(two_workers):
     # A process that read a file first (a dry run, the Submit page) has one worker; asked for
     # its readers (PIDC_PARSE_WORKERS), it starts the others rather than counting that one again.
-    good = tmp_path / "FJI_refusals_2026-09.csv"
-    good.write_text(GOOD_CSV)
-    monkeypatch.delenv("PIDC_PARSE_IN_PROCESS", raising=False)
-    monkeypatch.setenv("PIDC_PARSE_WORKERS", "2")
-    sandbox.shutdown()
-    try:
-        sandbox.read_file(good, "FJI")
-        assert sandbox.idle_workers() == 1
-        sandbox.start_workers().join(timeout=60)
-        assert sandbox.idle_workers() == 2
-        idle = sandbox._pool(sandbox.SandboxLimits.from_environment()).idle
-        assert len({worker.process.pid for worker in idle}) == 2
-        sandbox.start_workers().join(timeout=60)
-        assert sandbox.idle_workers() == 2
-    finally:
-        sandbox.shutdown()
+    sandbox.read_file(two_workers, "FJI")
+    assert sandbox.idle_workers() == 1
+    sandbox.start_workers().join(timeout=60)
+    assert sandbox.idle_workers() == 2
+    idle = sandbox._pool(sandbox.SandboxLimits.from_environment()).idle
+    assert len({worker.process.pid for worker in idle}) == 2
+    sandbox.start_workers().join(timeout=60)
+    assert sandbox.idle_workers() == 2
 
 
 def _pid_reader(path, member):
