@@ -294,7 +294,7 @@ def _startup_lines(result: dict[str, Any]) -> list[str]:
             ],
             ["intake imports (`ingestion.intake`)", _number(fixed.get("import_seconds"), 2, " s")],
             [
-                "first validation (Great Expectations import, reference seeds)",
+                "first validation (Great Expectations import, reference seeds) and the readers' start",
                 _number(fixed.get("first_validation_seconds"), 2, " s"),
             ],
         ]
