@@ -566,7 +566,7 @@ def _start_chunk(
                if not previous and _to_be_read(path, refusal)]  # fmt: skip
     warming = warm_up() if to_read else None
     # Taken once per batch (it reads every layout file), not once per file.
-    layouts = layouts_version() if to_read else None
+    layouts = layouts_version()
     reading = _read_ahead(
         {index: (path, who, sha256, refusal, layouts) for index, (path, (who, refusal, _, sha256,
          previous)) in enumerate(zip(files, known, strict=True)) if not previous}
