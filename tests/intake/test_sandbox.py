@@ -251,7 +251,6 @@ def test_workers_started_ahead_are_the_ones_that_read(monkeypatch, two_workers):
     monkeypatch.setattr(sandbox, "reader", _pid_reader)
     assert sandbox.read_file(two_workers, "FJI") in started
     assert sandbox.idle_workers() == 2  # no third worker was started
-    sandbox.shutdown()
     monkeypatch.setenv("PIDC_PARSE_IN_PROCESS", "1")
     assert sandbox.start_workers() is None  # parsing in-process: no worker to start
 
