@@ -35,6 +35,8 @@ LANDING_SENSOR_NAME = "landing_sensor"
 
 # A file whose modification time is this recent may still be being copied in; wait a tick.
 DEFAULT_SETTLE_SECONDS = 10.0
+# Lines of files read (other than those needing attention) per event of an intake run's log.
+LOG_LINES_PER_EVENT = 500
 
 # What ``dg.define_asset_job`` returns (its class is not in Dagster's public API).
 AssetJob = Any
@@ -281,16 +283,24 @@ def build_intake_assets() -> dg.AssetsDefinition:
                 outcomes.extend(
                     ingest_path(target, platform_home, on_file=lambda _: progress.current.advance())
                 )
-        # One line per file read (each is an event in the run's log); the landing files the
-        # ledger already had, often thousands kept over the years, are counted in one line.
+        # A line per file read. A file that needs someone's attention (rejected, refused,
+        # skipped) is a warning of its own; the others are listed LOG_LINES_PER_EVENT lines to an
+        # event (each event costs Dagster about 0.4 ms: a 120-month rebuild's 9,622 took 4 s).
+        # The landing files the ledger already had, often thousands kept over the years, are
+        # counted in one line.
         unchanged = 0
+        listed: list[str] = []
         for outcome in outcomes:
             if outcome.unchanged:
                 unchanged += 1
                 continue
-            warn = outcome.status in ("rejected", "refused", "skipped")
-            log = context.log.warning if warn else context.log.info
-            log(f"{outcome.file_name}: {outcome.status} - {outcome.message}")
+            line = f"{outcome.file_name}: {outcome.status} - {outcome.message}"
+            if outcome.status in ("rejected", "refused", "skipped"):
+                context.log.warning(line)
+            else:
+                listed.append(line)
+        for start in range(0, len(listed), LOG_LINES_PER_EVENT):
+            context.log.info("\n".join(listed[start : start + LOG_LINES_PER_EVENT]))
         if unchanged:
             context.log.info(
                 f"{unchanged} landing files already received under the same name and arrival "

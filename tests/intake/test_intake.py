@@ -1022,3 +1022,23 @@ ingest_path(Path({str(home.landing)!r}), home({str(home.root)!r}), today=dt.date
     outcomes = ingest_path(home.landing, home, today=TODAY)
     assert [o.status for o in outcomes] == ["accepted", "accepted"]
     assert rows(home, "select count(*) from raw.refusals") == [(2,)]
+
+
+def test_intake_collects_garbage_less_often_and_restores_the_collector_after(home):
+    """pidc.collection around a run's batches: a sixth of intake went to collections."""
+    import gc
+
+    from pidc.collection import THRESHOLDS
+
+    land(home, "FJI", "FJI_refusals_2026-10.csv", REFUSALS_HEADER + "FJI,2026-10,FJNAN,CHN,C,3\n")
+    before = gc.get_threshold()
+    seen = []
+    ingest_path(
+        home.landing,
+        home,
+        today=TODAY,
+        on_file=lambda _: seen.append((gc.get_threshold(), gc.get_freeze_count() > 0)),
+    )
+    assert seen == [(THRESHOLDS, True)]
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

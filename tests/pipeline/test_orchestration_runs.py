@@ -5,6 +5,7 @@ dbt docs, and whole pipeline runs on a small sample (four months, every member: 
 
 import datetime as dt
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -197,6 +198,47 @@ def test_an_intake_run_logs_each_file_read_and_counts_the_ones_already_received(
     metadata = materialization.materialization.metadata
     assert metadata["files_duplicate"].value == 4
     assert metadata["files_seen"].value == 5
+
+
+def test_files_read_are_listed_many_to_an_event_and_those_needing_attention_alone(
+    tmp_path, monkeypatch
+):
+    """Every file read has its line in the run's log: a rejected or refused one is a warning
+    of its own, the others are listed LOG_LINES_PER_EVENT to an event (an event costs Dagster
+    about 0.4 ms; a rebuild reads thousands of files)."""
+    from ingestion import intake
+    from orchestration.intake import LOG_LINES_PER_EVENT, build_intake_assets
+
+    platform_home = home(tmp_path).ensure()
+    accepted = [
+        intake.IngestOutcome(f"id-{n}", f"FJI_refusals_{n:04d}.csv", "sha", "accepted", "FJI",
+                             1, 1, 0, None, "loaded")
+        for n in range(LOG_LINES_PER_EVENT * 2 + 3)
+    ]  # fmt: skip
+    rejected = [
+        intake.IngestOutcome(f"id-r{n}", f"FJI_bad_{n}.csv", "sha", status, "FJI", 1, 0, 1, None,
+                             "a column is missing")
+        for n, status in enumerate(("rejected", "refused"))
+    ]  # fmt: skip
+    monkeypatch.setattr(intake, "ingest_path", lambda *args, **kwargs: accepted + rejected)
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [build_intake_assets()],
+        instance=instance,
+        resources={"home": HomeResource(root=str(platform_home.root))},
+    )
+    assert result.success
+    entries = [e for e in instance.all_logs(result.run_id) if "FJI_" in (e.user_message or "")]
+    lines = [line for e in entries for line in e.user_message.splitlines() if "FJI_" in line]
+    for outcome in accepted + rejected:
+        assert sum(line.endswith(f"{outcome.file_name}: {outcome.status} - {outcome.message}")
+                   for line in lines) == 1  # fmt: skip
+    warnings = [e for e in entries if e.level == logging.WARNING]
+    assert sorted(e.user_message for e in warnings) == [
+        "FJI_bad_0.csv: rejected - a column is missing",
+        "FJI_bad_1.csv: refused - a column is missing",
+    ]
+    assert len(entries) - len(warnings) == 3  # 1,003 accepted files in three events
 
 
 # --- compliance reminders ---------------------------------------------------------------------
