@@ -152,6 +152,23 @@ def test_rejected_files_fail_the_intake_check_with_their_reports(tmp_path):
     assert rejected_files_check(outcomes[:1]).passed
 
 
+def intake_step_with(outcomes, platform_home, monkeypatch):
+    """The intake asset run on an ephemeral instance, with intake's outcomes ``outcomes``: the
+    run's result and its log entries."""
+    from ingestion import intake
+    from orchestration.intake import build_intake_assets
+
+    monkeypatch.setattr(intake, "ingest_path", lambda *args, **kwargs: list(outcomes))
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [build_intake_assets()],
+        instance=instance,
+        resources={"home": HomeResource(root=str(platform_home.root))},
+    )
+    assert result.success
+    return result, instance.all_logs(result.run_id)
+
+
 def test_an_intake_run_logs_each_file_read_and_counts_the_ones_already_received(
     tmp_path, monkeypatch
 ):
@@ -160,7 +177,6 @@ def test_an_intake_run_logs_each_file_read_and_counts_the_ones_already_received(
     an event Dagster stores); every file read, a copy of an earlier file included, keeps its
     line, and the counts are unchanged."""
     from ingestion import intake
-    from orchestration.intake import build_intake_assets
 
     platform_home = home(tmp_path).ensure()
 
@@ -175,15 +191,8 @@ def test_an_intake_run_logs_each_file_read_and_counts_the_ones_already_received(
         outcome("FJI_refusals_2026-10.csv", "accepted"),
         outcome("FJI_refusals_2026-10_copy.csv", "duplicate"),
     ]
-    monkeypatch.setattr(intake, "ingest_path", lambda *args, **kwargs: list(outcomes))
-    instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(
-        [build_intake_assets()],
-        instance=instance,
-        resources={"home": HomeResource(root=str(platform_home.root))},
-    )
-    assert result.success
-    messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    result, logs = intake_step_with(outcomes, platform_home, monkeypatch)
+    messages = [entry.user_message for entry in logs]
     assert not any("FJI_old_" in message for message in messages)
     assert sum("FJI_refusals_2026-10.csv: accepted" in message for message in messages) == 1
     assert sum("FJI_refusals_2026-10_copy.csv: duplicate" in message for message in messages) == 1
@@ -207,7 +216,7 @@ def test_files_read_are_listed_many_to_an_event_and_those_needing_attention_alon
     of its own, the others are listed LOG_LINES_PER_EVENT to an event (an event costs Dagster
     about 0.4 ms; a rebuild reads thousands of files)."""
     from ingestion import intake
-    from orchestration.intake import LOG_LINES_PER_EVENT, build_intake_assets
+    from orchestration.intake import LOG_LINES_PER_EVENT
 
     platform_home = home(tmp_path).ensure()
     accepted = [
@@ -220,15 +229,8 @@ def test_files_read_are_listed_many_to_an_event_and_those_needing_attention_alon
                              "a column is missing")
         for n, status in enumerate(("rejected", "refused"))
     ]  # fmt: skip
-    monkeypatch.setattr(intake, "ingest_path", lambda *args, **kwargs: accepted + rejected)
-    instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(
-        [build_intake_assets()],
-        instance=instance,
-        resources={"home": HomeResource(root=str(platform_home.root))},
-    )
-    assert result.success
-    entries = [e for e in instance.all_logs(result.run_id) if "FJI_" in (e.user_message or "")]
+    _, logs = intake_step_with(accepted + rejected, platform_home, monkeypatch)
+    entries = [e for e in logs if "FJI_" in (e.user_message or "")]
     lines = [line for e in entries for line in e.user_message.splitlines() if "FJI_" in line]
     for outcome in accepted + rejected:
         assert sum(line.endswith(f"{outcome.file_name}: {outcome.status} - {outcome.message}")
