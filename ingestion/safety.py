@@ -9,10 +9,17 @@ parser sizes its grid from the farthest cell, so one cell at ``XFD1048576`` asks
 terabyte. Every worksheet part is streamed in chunks and each ``<row r=...>`` and ``<c r=...>`` is
 read (rows and cells without ``r`` are counted by position), in bounded memory, before any parser
 opens the file.
+
+Most parts are plain XML whose every row and cell has a well-formed ``r`` within the limits; a
+few counts and two regular-expression searches per chunk show that without making a Python
+object per cell (:func:`sheet_within`). A part it cannot clear that way (a reference past the limits, a tag
+without ``r``, quotes or prefixes) is measured exactly (:func:`sheet_extent`), and that measure,
+never the fast one, decides.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
@@ -296,6 +303,84 @@ def _positional_extent(
     return rows, columns
 
 
+def _above(limit: int, alphabet: str) -> bytes:
+    """A pattern for the numbers written in ``alphabet`` (``0123456789`` for row numbers without
+    leading zeros, ``A``-``Z`` for column letters, either case) that are above ``limit``: every
+    longer one, and each of the same length greater at its first differing place."""
+    letters = alphabet.isalpha()
+    written = column_letters(limit) if letters else str(limit)
+    if letters:
+
+        def one_of(characters: str) -> str:
+            return "".join(f"{c}{c.lower()}" for c in characters)
+
+        first, any_character = "A-Za-z", "[A-Za-z]"
+    else:
+
+        def one_of(characters: str) -> str:
+            return characters
+
+        first, any_character = "1-9", "[0-9]"
+    # Longer than the limit (a written number never starts with 0, and letters never do).
+    alternatives = [f"[{first}]{any_character}{{{len(written)},}}"] if written else []
+    if not written:  # a limit of 0: everything is above it
+        alternatives.append(f"[{first}]{any_character}*")
+    for place, character in enumerate(written):
+        greater = alphabet[alphabet.index(character) + 1 :]
+        if greater:
+            tail = len(written) - place - 1
+            prefix = "".join(f"[{one_of(c)}]" for c in written[:place])
+            alternatives.append(f"{prefix}[{one_of(greater)}]{any_character}{{{tail}}}")
+    return "|".join(alternatives).encode()
+
+
+# The form every writer of real workbooks uses: r first, in double quotes.
+_CELL_TAG, _ROW_TAG = b'<c r="', b'<row r="'
+
+
+@functools.lru_cache(maxsize=8)
+def _past_limits(max_rows: int, max_columns: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """Searches for a cell (a row) tag of the form ``<c r="`` (``<row r="``) whose reference is
+    not one :data:`_CELL_REFERENCE` (:data:`_ROW_DIGITS`) reads, or is past ``max_rows`` or
+    ``max_columns``. Each starts with its tag's text, so the search skips from tag to tag."""
+    rows = _above(max_rows, "0123456789")
+    columns = _above(max_columns, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    cells = re.compile(
+        re.escape(_CELL_TAG)
+        + rb'(?:(?![A-Za-z]{1,6}0*\d{1,9}")|(?:'
+        + columns
+        + rb")[0-9]|[A-Za-z]{1,6}0*(?:"
+        + rows
+        + rb')")'
+    )
+    grid_rows = re.compile(re.escape(_ROW_TAG) + rb'(?:(?!0*\d{1,9}")|0*(?:' + rows + rb')")')
+    return cells, grid_rows
+
+
+def sheet_within(stream, max_rows: int, max_columns: int) -> bool:
+    """Whether a worksheet part plainly lies within ``max_rows`` x ``max_columns``.
+
+    True only when every piece is plain XML (as :func:`sheet_extent` reads it), every row and
+    cell tag there opens with its ``r`` (``<row r="7"``, ``<c r="B7"``: how Excel, LibreOffice,
+    openpyxl and xlsxwriter write them) and every such reference is well-formed and within the
+    limits; :func:`sheet_extent` then reads the same references and finds the part within the
+    limits too. False means "not shown", not "too large": measure the part with
+    :func:`sheet_extent`. Streamed like it, in bounded memory, and without a Python object per
+    cell: the tags are counted and searched, not collected.
+    """
+    cells_past, rows_past = _past_limits(max_rows, max_columns)
+    for piece in _pieces(stream):
+        if (
+            _not_plain(piece)
+            or not _all_cells_placed(piece, piece.count(_CELL_TAG))
+            or not _all_rows_placed(piece, piece.count(_ROW_TAG))
+            or cells_past.search(piece)
+            or rows_past.search(piece)
+        ):
+            return False
+    return True
+
+
 class _Reread:
     """A part's stream from its start again after its ``head`` was read: its first ``read``
     returns ``head`` and the bytes after it, as many as reading it afresh would (a zip member's
@@ -328,7 +413,18 @@ def _check_extent(
         with archive.open(info) as part:
             head = part.read(4096)
             declared = _DIMENSION.search(head)
-            rows, columns = sheet_extent(_Reread(head, part))
+            within = sheet_within(
+                _Reread(head, part), limits.max_sheet_rows, limits.max_sheet_columns
+            )
+        if within and declared:
+            within = (
+                _row_number(declared[2]) <= limits.max_sheet_rows
+                and column_number(declared[1].decode()) <= limits.max_sheet_columns
+            )
+        if within:
+            return
+        with archive.open(info) as part:  # measured exactly: for the decision and the message
+            rows, columns = sheet_extent(part)
     except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
         raise HostileFileError(
             N_(

@@ -6,6 +6,8 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.workbooks import far_cell_workbook, hand_written_workbook
 
 from ingestion.errors import HostileFileError
@@ -199,6 +201,149 @@ def test_sheet_extent_streams_a_large_part_and_sees_a_cell_across_a_chunk_bounda
     endless = b'<row r="1"><c ' + b'a="1" ' * (safety._MAX_TAG_BYTES // 3) + b'r="A1"/></row>'
     with pytest.raises(ValueError, match="malformed"):
         safety.sheet_extent(io.BytesIO(endless))
+
+
+def _column(number: int, case: str) -> str:
+    from ingestion.safety import column_letters
+
+    letters = column_letters(number)
+    return letters.lower() if case == "lower" else letters
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    limit=st.integers(0, 3_000_000),
+    number=st.integers(0, 999_999_999),
+    case=st.sampled_from(["upper", "lower"]),
+)
+def test_the_patterns_for_numbers_above_a_limit_match_exactly_those(limit, number, case):
+    import re
+
+    from ingestion.safety import _above
+
+    above_rows = re.compile(_above(limit, "0123456789"))
+    assert bool(above_rows.fullmatch(str(number).encode())) == (number > limit)
+    column, column_limit = 1 + number % 400_000, limit % 20_000
+    above_columns = re.compile(_above(column_limit, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    letters = _column(column, case).encode()
+    assert bool(above_columns.fullmatch(letters)) == (column > column_limit)
+
+
+def _reference(draw, kinds: list[str], max_rows: int, max_columns: int) -> str:
+    """A cell reference as a writer, a careless program or an attacker may write it: mostly
+    within the limits, at them, or one past them."""
+    kind = draw(st.sampled_from(kinds))
+    column = draw(st.integers(1, max_columns + 1))
+    row = draw(st.integers(0, max_rows + 1))
+    case = draw(st.sampled_from(["upper", "lower"]))
+    if kind == "past":  # one row or one column past the limits
+        past_row = draw(st.booleans())
+        column, row = (column, max_rows + 1) if past_row else (max_columns + 1, row)
+        return f"{_column(column, case)}{min(row, max_rows + 1)}"
+    if kind == "zeros":
+        return f"{_column(column, case)}{'0' * draw(st.integers(1, 4))}{row}"
+    if kind == "far":
+        return draw(st.sampled_from(["XFD1048576", "A1048576", "XFD1", "ZZZZZZZ1", "A1234567890"]))
+    if kind == "odd":
+        return draw(st.sampled_from(["", "A", "1", "1A", "A 1", " A1", "A-1", "A1A", "$A$1"]))
+    return f"{_column(column, case)}{row}"
+
+
+@st.composite
+def _sheet_data(draw) -> tuple[str, int, int]:
+    """Rows and cells in every form sheet_extent reads, among other tags and broken ones: only
+    in the forms real writers use (which the fast check must clear), in those with one odd
+    tag slipped in (as an attacker would), or any mix."""
+    mode = draw(st.sampled_from(["writer", "one odd tag", "any"]))
+    kinds = ["plain"] * 8 + ["zeros", "far"] + ["odd"] * (mode != "writer")
+    max_rows, max_columns = draw(st.integers(1, 300)), draw(st.integers(1, 60))
+
+    def tag(odd: bool) -> str:
+        # The attacker's one odd tag reaches past the limits, or sits at them (so a row or
+        # cell placed by position after it is past them).
+        reference = _reference(draw, ["past"] if odd else kinds, max_rows, max_columns)
+        row = draw(
+            st.sampled_from([max_rows, max_rows + 1]) if odd else st.integers(0, max_rows + 1)
+        )
+        written = [
+            f'<row r="{row}">',
+            f'<row r="00{row}" spans="1:3">',
+            "</row>",
+            f'<c r="{reference}"/>',
+            f'<c r="{reference}" t="s"><v>1</v></c>',
+            '<col min="1" max="700"/>',
+            "text",
+        ]
+        odd_ones = [
+            f'<row spans="1:3" r="{row}">',
+            "<row>",
+            "<row/>",
+            f"<row r='{row}'>",
+            f'<x:row r="{row}">',
+            f'<c s="1" r="{reference}"/>',
+            f'<c\tr="{reference}"/>',
+            f'<c r = "{reference}"/>',
+            f'<c r="A1" r="{reference}"/>',
+            f'<c s="<c r=&quot;" r="{reference}"/>',
+            f"<c r='{reference}'/>",
+            f'<x:c r="{reference}"/>',
+            "<c/>",
+            "<c>",
+            '<cfRule type="x"/>',
+            '<rowBreaks count="1"/>',
+            f'<dimension ref="A1:{reference}"/>',
+        ]
+        return draw(st.sampled_from(odd_ones if odd else written + odd_ones * (mode == "any")))
+
+    tags = [tag(odd=False) for _ in range(draw(st.integers(0, 30)))]
+    if mode == "one odd tag":
+        tags.insert(draw(st.integers(0, len(tags))), tag(odd=True))
+    return "".join(tags), max_rows, max_columns
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grid=_sheet_data(), chunk=st.sampled_from([16, 64, 1 << 20]))
+def test_a_part_cleared_without_measuring_is_within_the_limits_when_measured(grid, chunk):
+    """The fast check (sheet_within) may only clear a part that sheet_extent, the measure
+    that decides, reads without error and finds within the limits; whatever a writer or an
+    attacker puts in the part, and wherever the pieces are cut."""
+    from unittest import mock
+
+    from ingestion import safety
+
+    sheet_data, max_rows, max_columns = grid
+    sheet = f"<worksheet><sheetData>{sheet_data}</sheetData></worksheet>".encode()
+    with mock.patch.object(safety, "_CHUNK", chunk):
+        cleared = safety.sheet_within(io.BytesIO(sheet), max_rows, max_columns)
+        if cleared:
+            rows, columns = safety.sheet_extent(io.BytesIO(sheet))
+            assert rows <= max_rows and columns <= max_columns, (rows, columns)
+
+
+@pytest.mark.parametrize(
+    ("cells", "limits", "cleared"),
+    [
+        # As Excel, openpyxl and xlsxwriter write a grid: cleared by the search alone.
+        ('<row r="3" spans="1:2"><c r="A3" t="s"><v>0</v></c><c r="B3"/></row>', (3, 2), True),
+        ('<cols><col min="1" max="2"/></cols><row r="1"><c r="b00001"/></row>', (1, 2), True),
+        # One row or one column past the limits.
+        ('<row r="4"><c r="A4"/></row>', (3, 2), False),
+        ('<row r="3"/><row r="0004"/>', (3, 2), False),
+        ('<row r="3"><c r="C3"/></row>', (3, 2), False),
+        ('<row r="3"><c r="A4"/></row>', (3, 2), False),
+        # A reference sheet_extent must read for itself: measured, not cleared.
+        ('<row r="1"><c s="1" r="A1"/></row>', (3, 2), False),
+        ('<row r="1"><c/></row>', (3, 2), False),
+        ('<row><c r="A1"/></row>', (3, 2), False),
+        ('<row r="1"><c r="A1"/><x:c r="XFD1"/></row>', (3, 2), False),
+        ('<row r="3"><c r="B3"/></row><row/>', (3, 2), False),
+    ],
+)
+def test_sheet_within_clears_plain_grids_inside_the_limits_only(cells, limits, cleared):
+    from ingestion.safety import sheet_within
+
+    sheet = f'<worksheet><dimension ref="A1"/><sheetData>{cells}</sheetData></worksheet>'
+    assert sheet_within(io.BytesIO(sheet.encode()), *limits) is cleared
 
 
 def test_a_malformed_grid_is_refused_with_a_plain_message(tmp_path):
