@@ -25,6 +25,7 @@ The failure lists role, language, page and the untranslated texts, page by page.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from pathlib import Path
@@ -80,7 +81,8 @@ CODE = re.compile(
 WORD = re.compile(r"[^\W\d_]{2,}")
 
 BUSY_SCRIPT = """() => Boolean(
-    document.querySelector('[data-testid=stStatusWidget]')
+    document.querySelector('[data-testid=stApp][data-test-script-state=running]')
+    || document.querySelector('[data-testid=stStatusWidget]')
     || document.querySelector('[data-testid=stSpinner]')
     || document.querySelector('[data-testid=stSkeleton]')
     || document.querySelector('[data-stale=true]')
@@ -219,19 +221,46 @@ def proper_nouns(walk_dashboard) -> list[str]:
     return sorted(names, key=len, reverse=True)
 
 
+# Streamlit marks its app with the state of the script run (data-test-script-state on stApp,
+# the mark its own browser tests wait on). Counted from the page's start: each run that ends.
+RUNS_SCRIPT = """(() => {
+    window.__pidcRunsEnded = 0;
+    new MutationObserver(records => {
+        for (const record of records) {
+            if (record.target.getAttribute(record.attributeName) === 'notRunning'
+                && record.oldValue !== 'notRunning') window.__pidcRunsEnded += 1;
+        }
+    }).observe(document, {
+        subtree: true, attributes: true, attributeOldValue: true,
+        attributeFilter: ['data-test-script-state'],
+    });
+})();"""
 # A page is settled when it has been quiet for QUIET_CHECKS looks in a row, QUIET_INTERVAL_MS
 # apart: half a second, longer than the gap between a run and the rerun it asks for.
 QUIET_CHECKS = 5
 QUIET_INTERVAL_MS = 125
+# How long an action's run is waited for before the page is only watched until quiet.
+RUN_WAIT_MS = 5_000
 
 
-def settle(page, timeout: float = 60, *, after_action: bool = True) -> None:
+def runs_ended(page) -> int:
+    """How many script runs have ended since the page loaded (:data:`RUNS_SCRIPT`)."""
+    return page.evaluate("() => window.__pidcRunsEnded ?? 0")
+
+
+def settle(page, timeout: float = 60, *, runs_before: int | None = None) -> None:
     """Wait until the script run is over and the page is drawn: nothing running, no spinner,
-    no stale element, :data:`QUIET_CHECKS` times in a row. Streamlit shows a run a moment after
-    it starts, so the run an action started is given a second to show first."""
-    started = time.monotonic()
-    while after_action and time.monotonic() - started < 1 and not page.evaluate(BUSY_SCRIPT):
-        page.wait_for_timeout(100)
+    no stale element, :data:`QUIET_CHECKS` times in a row. After an action, ``runs_before``
+    (:func:`runs_ended` before it): the run the action started is waited for to end first, as
+    Streamlit's own mark tells (the running man shows only a moment after a run starts)."""
+    if runs_before is not None:
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        # No run seen ending in time: the page is watched until quiet below, as any page is.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(
+                f"() => (window.__pidcRunsEnded ?? 0) > {runs_before}", timeout=RUN_WAIT_MS
+            )
     deadline = time.monotonic() + timeout
     quiet = 0
     while time.monotonic() < deadline:
@@ -260,9 +289,10 @@ def sign_in(page, account: str) -> None:
     sidebar = page.locator("[data-testid=stSidebar]")
     sidebar.get_by_label("User name").fill(account)
     sidebar.get_by_label("Password", exact=True).fill(PASSWORD)
+    runs = runs_ended(page)
     sidebar.get_by_role("button", name="Sign in").click()
     sidebar.locator("[data-testid=stButton] button").first.wait_for(timeout=20_000)
-    settle(page)
+    settle(page, runs_before=runs)
 
 
 def pick_language(page, code: str) -> None:
@@ -270,8 +300,9 @@ def pick_language(page, code: str) -> None:
     picker = page.locator("[data-testid=stSidebar] [data-testid=stButtonGroup]")
     option = picker.get_by_role("radio", name=i18n.NAMES[code], exact=True)
     if option.get_attribute("aria-checked") != "true":  # clicked again, a choice is undone
+        runs = runs_ended(page)
         option.click()
-        settle(page)
+        settle(page, runs_before=runs)
     assert option.get_attribute("aria-checked") == "true", f"{code} could not be picked"
 
 
@@ -291,7 +322,7 @@ def screenshot(page, role: str, code: str, number: int, path: str) -> None:
         "() => document.querySelector('[data-testid=stMain]')?.scrollHeight ?? 1000"
     )
     page.set_viewport_size({"width": WIDTH, "height": max(1000, min(int(height) + 80, 12_000))})
-    settle(page, after_action=False)  # no script runs: the charts only draw again
+    settle(page)  # no script runs: the charts only draw again
     name = f"{role}-{code}-{number:02d}-{path.replace('/', '-') or 'overview'}.png"
     page.screenshot(path=SCREENSHOTS / name, full_page=True)
     page.set_viewport_size({"width": WIDTH, "height": 1000})
@@ -363,6 +394,7 @@ def test_every_page_in_both_languages(
     expected = expected_paths(root, viewer, monkeypatch)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = chromium.new_context(viewport={"width": WIDTH, "height": 1000})
+    context.add_init_script(RUNS_SCRIPT)
     page = context.new_page()
     report: list[str] = []
     # what the English pages showed, by page address; "sidebar": the sidebar on any page
@@ -370,7 +402,7 @@ def test_every_page_in_both_languages(
     try:
         page.goto(url)
         page.locator("[data-testid=stSidebarNav]").wait_for(timeout=30_000)
-        settle(page)
+        settle(page, runs_before=0)
         if account:
             sign_in(page, account)
         for code in ("en", "fr"):
@@ -382,9 +414,10 @@ def test_every_page_in_both_languages(
             sidebar: set[str] = set()
             for number, (path, title) in enumerate(pages, start=1):
                 link = page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']").first
+                runs = runs_ended(page)
                 link.click()
                 page.wait_for_url(re.compile(rf"/{re.escape(path)}$"), timeout=20_000)
-                settle(page)
+                settle(page, runs_before=runs)
                 where = f"{role} / {code} / {title} (/{path})"
                 report += [f"{where}: {error}" for error in problems_on(page)]
                 shown = page.evaluate(TEXT_SCRIPT)
