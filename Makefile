@@ -73,7 +73,9 @@ lint: setup ## ruff, import-linter (the layers), sqlfluff, the dbt DAG's one-way
 	$(VENV)/bin/lint-imports
 	@# sqlfluff's dbt templater renders every file in the main process; the rules then run in
 	@# one process per core (--processes 0): 44 s -> 28 s on the 2-core machines
-	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} ../$(VENV)/bin/sqlfluff lint models tests --processes 0
+	@# Its own dbt target folder, as the parse below: sqlfluff's dbt templater parses the project
+	@# for lint's throwaway home, which must not become the pipeline's partial-parsing state
+	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} DBT_TARGET_PATH=target/lint-sqlfluff ../$(VENV)/bin/sqlfluff lint models tests --processes 0
 	@# A folder of its own: a parse for lint's throwaway home must not become the pipeline's
 	@# partial-parsing state (dbt would then parse everything again at the next build)
 	cd dbt_project && PIDC_HOME=$${PIDC_HOME:-$$(mktemp -d)} ../$(VENV)/bin/dbt parse --quiet --project-dir . --profiles-dir . --target-path target/lint && ../$(VENV)/bin/python scripts/check_dag.py target/lint/manifest.json
