@@ -403,6 +403,9 @@ def test_every_page_in_both_languages(
         page.goto(url)
         page.locator("[data-testid=stSidebarNav]").wait_for(timeout=30_000)
         settle(page, runs_before=0)
+        # The walk's waits rest on Streamlit's run mark: an upgrade that drops it must say so,
+        # not turn every click into a five-second wait.
+        assert runs_ended(page) >= 1, "no script run was seen ending (data-test-script-state)"
         if account:
             sign_in(page, account)
         for code in ("en", "fr"):
