@@ -309,22 +309,14 @@ def _above(limit: int, alphabet: str) -> bytes:
     longer one, and each of the same length greater at its first differing place."""
     letters = alphabet.isalpha()
     written = column_letters(limit) if letters else str(limit)
-    if letters:
 
-        def one_of(characters: str) -> str:
-            return "".join(f"{c}{c.lower()}" for c in characters)
+    def one_of(characters: str) -> str:
+        return characters + characters.lower() if letters else characters
 
-        first, any_character = "A-Za-z", "[A-Za-z]"
-    else:
-
-        def one_of(characters: str) -> str:
-            return characters
-
-        first, any_character = "1-9", "[0-9]"
-    # Longer than the limit (a written number never starts with 0, and letters never do).
-    alternatives = [f"[{first}]{any_character}{{{len(written)},}}"] if written else []
-    if not written:  # a limit of 0: everything is above it
-        alternatives.append(f"[{first}]{any_character}*")
+    first, any_character = ("A-Za-z", "[A-Za-z]") if letters else ("1-9", "[0-9]")
+    # Longer than the limit (a written number never starts with 0; a limit of 0 columns is
+    # written "", so every column is longer).
+    alternatives = [f"[{first}]{any_character}{{{len(written)},}}"]
     for place, character in enumerate(written):
         greater = alphabet[alphabet.index(character) + 1 :]
         if greater:

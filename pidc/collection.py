@@ -27,7 +27,7 @@ THRESHOLDS = (10_000, 10, 10)
 
 _lock = threading.Lock()
 _depth = 0
-_saved: tuple[int, ...] | None = None
+_saved: tuple[int, ...] = ()  # the thresholds to restore, set when the first block starts
 
 
 @contextmanager
@@ -46,6 +46,5 @@ def collecting_less() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0:
-                gc.set_threshold(*(_saved or THRESHOLDS))
+                gc.set_threshold(*_saved)
                 gc.unfreeze()
-                _saved = None
