@@ -84,5 +84,24 @@ def invoke_dbt(args: Sequence[str], target_path: Path, home_root: Path | None = 
         else dbtRunner()
     )
     home = {} if home_root is None else {"PIDC_HOME": str(home_root)}
-    with scoped_environ(home):
-        return runner.invoke([*args, *_common(target_path)])
+    try:
+        with scoped_environ(home):
+            return runner.invoke([*args, *_common(target_path)])
+    finally:
+        _release_warehouse()
+
+
+def _release_warehouse() -> None:
+    """Close the warehouse dbt kept open (``keep_open: true`` in profiles.yml).
+
+    A dbt process releases the file when it ends; this process goes on, and the test's next
+    step (or the next test's dbt run on another home) must find the file closed. dbt-duckdb keeps
+    its one open database on the connection manager; its ``close_all_connections`` only forgets
+    it, so it is closed here first.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+
+    with manager._LOCK:
+        if manager._ENV is not None:
+            manager._ENV.close()
+        manager.close_all_connections()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -237,6 +239,26 @@ def _enforced(node: dict) -> bool:
 def _data_checks(test: dict) -> list[dict]:
     metadata = test.get("test_metadata") or {}
     return metadata["kwargs"]["checks"] if metadata.get("name") == "data_checks" else []
+
+
+def test_a_dbt_run_in_this_process_leaves_the_warehouse_closed(tmp_path: Path) -> None:
+    """dbt keeps the warehouse open for the whole build (``keep_open: true``), and a test's dbt
+    runs in this process: once the run ends, this process (with another configuration) and
+    another process must both be able to open the file."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    with _pidc_home(tmp_path):
+        result = _dbt(["seed", "--select", "members"], tmp_path / "target")
+    assert result.success, result.exception
+    # Still open here, DuckDB refuses a second configuration of the same file in one process.
+    with duckdb.connect(str(warehouse), read_only=True) as connection:
+        assert connection.execute("select count(*) from reference.members").fetchone()[0] > 0
+    writer = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(warehouse)!r}).close()"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert writer.returncode == 0, writer.stderr
 
 
 def test_each_model_seed_and_source_costs_one_data_test_node(build: Build) -> None:
