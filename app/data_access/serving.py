@@ -1,13 +1,18 @@
 """The serving connection and its cache: the only code that opens a database.
 
-Every query opens ``Home.serving`` (the published copy of the marts, never the warehouse)
-read-only and closes it straight after, so the pipeline can swap in a new publication at any
-time. Results are cached for a bounded time and keyed by the serving file's modification time,
-so a new publish shows up on the next rerun. Values always travel as parameters.
+Queries read ``Home.serving`` (the published copy of the marts, never the warehouse) through
+one read-only connection per publication, kept open: opening the file costs about 18 ms, a
+query on an open connection a fraction of a millisecond, and a page asks a dozen questions. The
+pipeline swaps in a new publication at any time (a new file moved over the old one,
+``orchestration.publish``); the first query that sees the new file's modification time opens it,
+and the old publication is let go, closed once the last query still reading it ends. Results
+are cached for a bounded time and keyed by that modification time, so a new publish shows up on
+the next rerun. Values always travel as parameters.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -249,19 +254,51 @@ def has_published_data() -> bool:
     return serving_version() is not None
 
 
+# The name the serving file is attached under in its connection.
+SERVING_CATALOG = "serving"
+# The publication held open: (serving file, its modification time, the connection that has it
+# attached). One: a dashboard reads one serving file, and only its newest publication.
+_held: tuple[str, int, duckdb.DuckDBPyConnection] | None = None
+_held_lock = threading.Lock()
+
+
+def _publication(path: str, version: int) -> duckdb.DuckDBPyConnection:
+    """The open, read-only connection to the publication of ``path`` whose modification time
+    is ``version``; opened on first use, and in place of the one held before.
+
+    The file is attached to an in-memory database of its own rather than opened by name: DuckDB
+    hands a second ``connect`` of the same name the database it already has open, which after a
+    new publication would still be the old file. The connection held before is not closed here
+    (closing it would cut off the queries other sessions are running on it); it is let go, and
+    closes when its last query ends.
+
+    While a publication is held, this process cannot open that same file to write to it
+    (DuckDB refuses); the pipeline never does, it moves a new file over the old one.
+    """
+    global _held
+    with _held_lock:
+        if _held is None or _held[:2] != (path, version):
+            connection = duckdb.connect()
+            literal = "'" + path.replace("'", "''") + "'"
+            connection.execute(f"attach {literal} as {SERVING_CATALOG} (read_only)")
+            _held = (path, version, connection)
+        return _held[2]
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
 def _cached_query(
     path: str, version: int, sql: str, params: tuple, language: str = ""
 ) -> pd.DataFrame:
-    # `version` and `language` are part of the cache key only: a new publication gets a new
-    # mtime, and a table read in French (labels of the viewer's language) is never served to an
-    # English reader, nor the other way round.
-    del version, language
-    connection = duckdb.connect(path, read_only=True)
+    # `language` is part of the cache key only: a table read in French (labels of the viewer's
+    # language) is never served to an English reader, nor the other way round.
+    del language
+    publication = _publication(path, version)  # held until this query's rows are read
+    cursor = publication.cursor()  # one per query: sessions run in threads of their own
     try:
-        return connection.execute(sql, list(params)).df()
+        cursor.execute(f"use {SERVING_CATALOG}")
+        return cursor.execute(sql, list(params)).df()
     finally:
-        connection.close()
+        cursor.close()
 
 
 def query(sql: str, params: tuple = (), *, language: str = "") -> pd.DataFrame:

@@ -350,7 +350,7 @@ def test_the_public_explorer_in_french_names_countries_regions_and_hidden_figure
     assert set(table["display_value"]) == {f"61{NNBSP}234", "<5"}
 
 
-def test_the_sign_in_form_in_french():
+def test_the_sign_in_form_in_french(pidc_home):
     def panel():
         from app import language
         from app.auth import sign_in_panel
@@ -416,20 +416,20 @@ def test_a_missing_or_empty_french_label_falls_back_to_english(published):
 
 def test_the_cache_key_holds_the_language(published, monkeypatch):
     """The same query asked in English and in French is two cache entries, never one."""
-    opened = []
-    connect = duckdb.connect
+    read = []
+    publication = serving._publication
 
-    def counting_connect(*args, **kwargs):
-        opened.append(args)
-        return connect(*args, **kwargs)
+    def counting_publication(*args, **kwargs):
+        read.append(args)  # a query that reaches the database, i.e. not one from the cache
+        return publication(*args, **kwargs)
 
-    monkeypatch.setattr(serving.duckdb, "connect", counting_connect)
+    monkeypatch.setattr(serving, "_publication", counting_publication)
     sql = "select member_code from marts.dim_members"
     data_access.query(sql, language="en")
     data_access.query(sql, language="en")
-    assert len(opened) == 1  # the second English read came from the cache
+    assert len(read) == 1  # the second English read came from the cache
     data_access.query(sql, language="fr")
-    assert len(opened) == 2  # the French read did not
+    assert len(read) == 2  # the French read did not
 
 
 def test_a_page_read_in_english_then_french_then_english_never_mixes(published):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from pathlib import Path
 
@@ -784,6 +785,17 @@ def build_serving(path: Path) -> Path:
     )
     connection.close()
     return path
+
+
+def republish(serving: Path, sql: str, params: list | None = None) -> None:
+    """A new publication of ``serving`` with ``sql`` applied, made the way the pipeline makes
+    one (orchestration.publish): a changed copy moved over the file, never a write in place. The
+    dashboard holds the publication it reads open, so this process could not write to it."""
+    staging = serving.with_name(f".{serving.name}.test.publishing")
+    staging.write_bytes(serving.read_bytes())
+    with duckdb.connect(str(staging)) as connection:
+        connection.execute(sql, params or [])
+    os.replace(staging, serving)
 
 
 def run_page(page: str, viewer: Viewer, timeout: float = 30) -> AppTest:
