@@ -3,10 +3,11 @@
 ``bench.dashboard`` times the data-access queries alone, which missed a Dataset explorer that
 spent 20-40 s in pandas after its queries. This module runs the page script itself with
 Streamlit's ``AppTest`` (the same script run the browser gets, without the network), as each
-kind of viewer, and times:
+kind of viewer, and times (the search for Streamlit components, which a server makes once when
+it starts and each ``AppTest`` would make again, is made once: :func:`scan_components_once`):
 
-- the first view after a publication (``first``): Streamlit's caches cleared, so the serving
-  database is opened and every query runs;
+- the first view after a publication (``first``): Streamlit's caches cleared and the serving
+  database let go, so it is opened again and every query runs;
 - a revisit (``again``): the same page run again in the same session, caches warm;
 - an interaction (``interaction``): the page's first choice box set to another option, as a
   person narrowing the view does; pages without one are not timed for it.
@@ -17,6 +18,7 @@ an entry here. A page that raises is reported with its error, never timed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import warnings
@@ -91,16 +93,45 @@ def _interact(app_test) -> bool:
     return False
 
 
+def scan_components_once() -> None:
+    """Have every ``AppTest`` in this process share one search for Streamlit components.
+
+    Each ``AppTest`` reads the metadata of every installed package for Streamlit components
+    (``streamlit.components.v2.manifest_scanner``): a quarter of a page's run, in a test or here,
+    in this environment of hundreds of packages. A Streamlit server searches once, when it
+    starts, not for each page a person opens; the answer cannot change while this process runs.
+    """
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    if getattr(scan, "scanned_once", False):
+        return
+    found: list = []
+
+    @functools.wraps(scan)
+    def scanned_once(*args, **kwargs):
+        if not found:
+            found.append(scan(*args, **kwargs))
+        return list(found[0])
+
+    scanned_once.scanned_once = True
+    manifest_scanner.scan_component_manifests = scanned_once
+
+
 def measure_page(page_file: Path, role: Role, repeats: int) -> dict[str, Any]:
     """p50/p95 seconds of ``page_file``'s first view, revisit and interaction as ``role``."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from app.data_access import serving
+
+    scan_components_once()
     samples: dict[str, list[float]] = {"first": [], "again": [], "interaction": []}
     errors: list[str] = []
     for _ in range(repeats):
         st.cache_data.clear()
         st.cache_resource.clear()
+        serving.let_go_of_publication()  # the first view after a publication opens the file
         app_test = AppTest.from_file(str(page_file), default_timeout=PAGE_TIMEOUT_SECONDS)
         app_test.session_state["viewer"] = _viewer(role)
         try:

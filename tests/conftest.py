@@ -6,7 +6,6 @@ pyproject.toml); a test module never imports another test module.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 from pathlib import Path
@@ -22,6 +21,7 @@ from support.test_groups import (  # noqa: F401 (hooks: pytest finds them here)
 from support.warehouse import SampleBuild, sample_build_once
 
 from app import data_access
+from bench.pages import scan_components_once
 from pidc.settings import DBT_PROJECT_DIR
 
 
@@ -37,31 +37,12 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     make_groups_file()
-    _scan_streamlit_components_once()
+    scan_components_once()  # as a Streamlit server does, once (bench.pages)
     if worker:
         # Relative, so each dbt project a test builds (the real one, a test's own small fixture
         # project) keeps its own manifest: one absolute folder would mix their partial parsing.
         os.environ["DBT_TARGET_PATH"] = f"target/pytest-{worker}"
         os.environ["DBT_LOG_PATH"] = str(DBT_PROJECT_DIR / "target" / f"pytest-{worker}" / "logs")
-
-
-def _scan_streamlit_components_once() -> None:
-    """Each ``AppTest`` looks through the metadata of every installed package for Streamlit
-    components (a quarter of a page's run in a test: this environment has hundreds of packages).
-    A Streamlit server does it once at start; the answer cannot change while the tests run, so
-    the session looks once and every ``AppTest`` gets that same answer."""
-    from streamlit.components.v2 import manifest_scanner
-
-    scan = manifest_scanner.scan_component_manifests
-    found: list = []
-
-    @functools.wraps(scan)
-    def scanned_once(*args, **kwargs):
-        if not found:
-            found.append(scan(*args, **kwargs))
-        return list(found[0])
-
-    manifest_scanner.scan_component_manifests = scanned_once
 
 
 @pytest.fixture(scope="session")

@@ -285,6 +285,14 @@ def _publication(path: str, version: int) -> duckdb.DuckDBPyConnection:
         return _held[2]
 
 
+def let_go_of_publication() -> None:
+    """Let go of the publication held open: the next query opens the serving file again, as
+    after a new publication (``bench.pages`` times a page's first view after one)."""
+    global _held
+    with _held_lock:
+        _held = None
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
 def _cached_query(
     path: str, version: int, sql: str, params: tuple, language: str = ""

@@ -100,3 +100,13 @@ def test_a_query_running_when_a_publication_arrives_finishes_on_the_old_one(publ
         release.set()
     assert "error" not in outcome, outcome.get("error")
     assert outcome["total"] == old_movements  # the other session's query ended on the old one
+
+
+def test_letting_go_of_the_publication_opens_the_file_again_on_the_next_query():
+    """What bench.pages does to time a page's first view after a publication."""
+    _total()
+    first = serving._publication(*serving._held[:2])
+    serving.let_go_of_publication()
+    data_access._cached_query.clear()
+    _total()
+    assert serving._held is not None and serving._held[2] is not first
