@@ -18,6 +18,7 @@ import pandas as pd
 from bench.measure import ratio, run_worker, seconds
 from bench.samples import SampleSet, copy_files, rows_in
 from pidc.contract import load_contract
+from pidc.escaping import sql_string
 from sample_data.manifest import SampleFile
 
 # DuckDB reads these natively; Windows-1252 differs from Latin-1 only in 0x80-0x9F, which the
@@ -29,10 +30,10 @@ def _duckdb_read_csv_floor(sample: SampleSet, files: list[SampleFile], database:
     """DuckDB's own CSV reader, each file into its own table: the fastest way to load them."""
     with duckdb.connect(str(database)) as connection:
         for index, sample_file in enumerate(files):
-            path = str(sample.path_of(sample_file)).replace("'", "''")
+            path = sql_string(str(sample.path_of(sample_file)))
             encoding = DUCKDB_ENCODINGS.get(sample_file.encoding or "utf-8", "utf-8")
             connection.execute(
-                f"create table return_{index} as select * from read_csv('{path}', "
+                f"create table return_{index} as select * from read_csv({path}, "
                 f"delim = '{sample_file.delimiter or ','}', encoding = '{encoding}', "
                 "header = true, all_varchar = true)"
             )

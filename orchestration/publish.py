@@ -34,7 +34,7 @@ from pidc.disclosure import (
     recorded_findings,
     recorded_fingerprints,
 )
-from pidc.escaping import neutralise_formula_sql
+from pidc.escaping import neutralise_formula_sql, sql_string
 
 MARTS_SCHEMA = "marts"
 PUBLISH_GROUP = "publish"
@@ -250,8 +250,7 @@ def _publish(warehouse: Path, serving: Path, schema: str) -> PublishedServing:
     try:
         connection = duckdb.connect(str(staging_file))
         try:
-            warehouse_literal = str(warehouse).replace("'", "''")
-            connection.execute(f"attach '{warehouse_literal}' as warehouse (read_only)")
+            connection.execute(f"attach {sql_string(str(warehouse))} as warehouse (read_only)")
             audit_public_figures(connection, schema)
             row_counts = _copy_marts(connection, schema)
             connection.execute(

@@ -113,7 +113,9 @@ def neutralise_formula(value: object) -> object:
     return FORMULA_PREFIX + value if is_formula_like(value) else value  # type: ignore[operator]
 
 
-def _sql_string(text: str) -> str:
+def sql_string(text: str) -> str:
+    """``text`` as a SQL string literal, for the few places a value cannot be a parameter
+    (DuckDB's ``attach`` takes its path as a literal)."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -126,7 +128,7 @@ def neutralise_formula_sql(value: str) -> str:
     """
     return (
         f"case when ({value} < '0' or {value} >= chr(127) or {value}[1] in ('=', '@')) "
-        f"and regexp_matches({value}, {_sql_string(FORMULA_PATTERN)}) "
-        f"and not regexp_full_match({value}, {_sql_string(PLAIN_NUMBER_PATTERN)}) "
-        f"then {_sql_string(FORMULA_PREFIX)} || {value} else {value} end"
+        f"and regexp_matches({value}, {sql_string(FORMULA_PATTERN)}) "
+        f"and not regexp_full_match({value}, {sql_string(PLAIN_NUMBER_PATTERN)}) "
+        f"then {sql_string(FORMULA_PREFIX)} || {value} else {value} end"
     )

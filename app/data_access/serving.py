@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from pidc.contract import load_contract
+from pidc.escaping import sql_string
 from pidc.i18n import N_
 from pidc.settings import home
 
@@ -279,8 +280,7 @@ def _publication(path: str, version: int) -> duckdb.DuckDBPyConnection:
     with _held_lock:
         if _held is None or _held[:2] != (path, version):
             connection = duckdb.connect()
-            literal = "'" + path.replace("'", "''") + "'"
-            connection.execute(f"attach {literal} as {SERVING_CATALOG} (read_only)")
+            connection.execute(f"attach {sql_string(path)} as {SERVING_CATALOG} (read_only)")
             _held = (path, version, connection)
         return _held[2]
 

@@ -20,8 +20,6 @@ from support.dashboard import republish
 from app import data_access
 from app.data_access import serving
 
-pytestmark = pytest.mark.usefixtures("published")
-
 TOTAL = "select sum(total_count) as total from marts.mart_regional_trends"
 
 
@@ -102,10 +100,10 @@ def test_a_query_running_when_a_publication_arrives_finishes_on_the_old_one(publ
     assert outcome["total"] == old_movements  # the other session's query ended on the old one
 
 
-def test_letting_go_of_the_publication_opens_the_file_again_on_the_next_query():
+def test_letting_go_of_the_publication_opens_the_file_again_on_the_next_query(published):
     """What bench.pages does to time a page's first view after a publication."""
     _total()
-    first = serving._publication(*serving._held[:2])
+    first = serving._held[2]
     serving.let_go_of_publication()
     data_access._cached_query.clear()
     _total()

@@ -27,6 +27,7 @@ from support.dbt_scripts import dbt_script
 from ingestion.raw_schema import raw_ddl
 from orchestration.transform import scoped_environ
 from pidc.contract import load_contract
+from pidc.escaping import sql_string
 from pidc.normalise import normalise_label
 from pidc.settings import DBT_PROJECT_DIR, SEEDS_DIR
 
@@ -703,17 +704,13 @@ def test_normalise_label_macro_matches_python(build: Build) -> None:
         "HOL",
     ]
     selects = " union all ".join(
-        f'select {position} as position, {{{{ normalise_label("{_sql_text(label)}") }}}} as v'
+        f'select {position} as position, {{{{ normalise_label("{sql_string(label)}") }}}} as v'
         for position, label in enumerate(labels)
     )
     compiled = build.compile_inline(selects)
     with duckdb.connect() as connection:
         rows = connection.execute(f"select v from ({compiled}) order by position").fetchall()
     assert [row[0] for row in rows] == [normalise_label(label) for label in labels]
-
-
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def test_datasets_are_listed_only_by_the_generated_models() -> None:
