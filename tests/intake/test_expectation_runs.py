@@ -1,9 +1,11 @@
-"""Great Expectations runs (expectations/suites.py): the configuration memo changes no verdict.
+"""Great Expectations runs (expectations/suites.py): the configuration memo changes no verdict,
+and no frame is hashed for a fingerprint.
 
 Each expectation's configuration is built once per validation instead of about 35 times
 (``_memoise_configurations``). These tests break rules of every kind the suites use and compare
 the failures, and the rows that broke them, with a run where the library builds every
-configuration as shipped.
+configuration as shipped. The library would also hash every frame for a marker nothing reads
+(``_skip_fingerprints``).
 """
 
 from __future__ import annotations
@@ -109,3 +111,23 @@ def test_outside_a_validation_nothing_is_kept_and_the_library_builds_afresh():
     expectation = suites._suite("memo_outside", RULES, list(range(len(RULES)))).expectations[0]
     assert expectation.configuration is not expectation.configuration
     assert expectation.configuration == expectation.configuration
+
+
+def test_no_frame_is_hashed_and_the_failures_are_those_a_hashed_run_gives(monkeypatch):
+    # Imported here: Great Expectations takes seconds to import, and collection is per worker.
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    frame = _frame({3: {"code": "Z"}, 5: {"count": -1}})
+    with monkeypatch.context() as patch:  # as shipped: every frame under 1 GB is hashed
+        patch.setattr(pandas_execution_engine, "HASH_THRESHOLD", 1e9)
+        hashed = _failures(frame, "fingerprint")
+
+    def refuse(_frame):
+        raise AssertionError("a frame was hashed for its fingerprint")
+
+    monkeypatch.setattr(pandas_execution_engine, "hash_pandas_dataframe", refuse)
+    assert _failures(frame, "fingerprint") == hashed
+    assert [(name, rows) for name, _kwargs, rows in hashed] == [
+        ("ExpectColumnValuesToBeInSet", [3]),
+        ("ExpectColumnValuesToBeBetween", [5]),
+    ]
