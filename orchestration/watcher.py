@@ -225,7 +225,7 @@ def stop_held():
 
 
 def stop(signum: int, frame) -> None:
-    """SIGTERM: end the pipeline's child process group if one runs, then leave through
+    """SIGTERM or SIGINT: end the pipeline's child process group if one runs, then leave through
     ``finally`` (``sys.exit``). Inside ``stop_held`` both wait for the block's end. A signal
     that lands in an import lock's callback would have its exit printed as a traceback and
     ignored there: the watcher is then stopped a moment later."""
@@ -246,8 +246,12 @@ READY_CHILD_VARIABLE = "PIDC_WATCHER_READY_CHILD"
 def watch(platform_home: Home, interval: int = DEFAULT_INTERVAL_SECONDS) -> None:
     """Watch landing until stopped (Ctrl+C or the dashboard ending)."""
     beat = Heartbeat(pid=os.getpid(), interval_seconds=interval, checked_at=now_text())
-    # The dashboard ends the watcher with SIGTERM: leave through `finally`, heartbeat removed.
+    # The dashboard ends the watcher with SIGTERM, a person with Ctrl+C (SIGINT, to the whole
+    # group of `make run`): either way, leave through `finally`, heartbeat removed. Python's own
+    # KeyboardInterrupt, landing in a DuckDB query, came out as "RuntimeError: Query
+    # interrupted" and a traceback (Ctrl+C as `make run` began serving, in one newcomer run).
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     ready_child = os.environ.get(READY_CHILD_VARIABLE, "1").strip() != "0"
     looks = 0
     try:

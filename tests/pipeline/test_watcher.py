@@ -365,6 +365,44 @@ def test_a_stop_ends_the_child_waiting_ready_too(tmp_path):
     assert not any(line.endswith(" go") for line in children(platform_home, 1))
 
 
+# A real watcher process whose look at landing is a DuckDB query of a second or more, begun
+# just after it writes the file given second.
+QUERYING_WATCHER = textwrap.dedent("""
+    import pathlib, sys
+    import duckdb
+    import ingestion.intake
+    from orchestration import watcher
+    from pidc.settings import home
+    def slow_look(platform_home):
+        pathlib.Path(sys.argv[2]).write_text("querying")
+        duckdb.connect().execute(
+            "select count(*) from range(1500000000) t where t.range % 7 = 3").fetchall()
+        return 0
+    ingestion.intake.pending_files = slow_look
+    watcher.watch(home(sys.argv[1]).ensure(), 60)
+""")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "dashboard"])
+def test_a_stop_while_the_watcher_queries_the_ledger_exits_with_no_traceback(tmp_path, signum):
+    """Ctrl+C while the watcher looks at landing: Python's KeyboardInterrupt, landing in the
+    DuckDB query, came out as "RuntimeError: Query interrupted" and a traceback (in one
+    newcomer run). The dashboard's SIGTERM there ends it as cleanly."""
+    platform_home = make_home(tmp_path / "home").ensure()
+    querying = tmp_path / "querying.txt"
+    with watcher_process(QUERYING_WATCHER, platform_home, querying) as process:
+        deadline = time.monotonic() + 60
+        while not querying.exists():
+            assert process.poll() is None, process.communicate()[0]
+            assert time.monotonic() < deadline, "the watcher never looked at landing"
+            time.sleep(0.02)
+        process.send_signal(signum)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "Traceback" not in output and "Error" not in output, output
+    assert not heartbeat_path(platform_home).exists()
+
+
 def test_a_machine_short_of_memory_can_turn_the_ready_child_off(tmp_path):
     """PIDC_WATCHER_READY_CHILD=0: no child waits between runs (each starts when a return
     lands, as before)."""
