@@ -15,7 +15,10 @@ from support.cli_sample import CliSampleRun, cli_sample_run
 from support.dashboard import build_serving
 from support.test_groups import (  # noqa: F401 (hooks: pytest finds them here)
     make_groups_file,
+    pytest_addoption,
     pytest_collection_modifyitems,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
     pytest_xdist_make_scheduler,
 )
 from support.warehouse import SampleBuild, sample_build_once

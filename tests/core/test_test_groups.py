@@ -7,12 +7,14 @@ builds record which worker made them.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
-from support.test_groups import GROUPS_FILE_VARIABLE, SHARED_BUILDS
+from support.test_groups import GROUPS_FILE_VARIABLE, SHARED_BUILDS, longest_first
 
 TESTS = Path(__file__).resolve().parent.parent
 
@@ -22,7 +24,10 @@ import os
 import pytest
 from support.test_groups import (
     make_groups_file,
+    pytest_addoption,
     pytest_collection_modifyitems,
+    pytest_runtest_logreport,
+    pytest_sessionfinish,
     pytest_xdist_make_scheduler,
 )
 
@@ -88,7 +93,10 @@ def test_each_shared_build_is_made_by_one_worker_and_every_test_runs(tmp_path):
     }
     environment |= {"BUILT_LOG": str(log), "PYTHONPATH": str(TESTS)}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-q"],
+        [
+            *(sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-q"),
+            f"--record-test-seconds={tmp_path / 'seconds.json'}",
+        ],
         cwd=project,
         env=environment,
         capture_output=True,
@@ -105,3 +113,33 @@ def test_each_shared_build_is_made_by_one_worker_and_every_test_runs(tmp_path):
         assert len(made) == 1, f"{build} built {len(made)} times: {records}"
         users = {worker for test, worker in ran.items() if test.endswith(test_name)}
         assert users == set(made), (build, users, made)
+    # The run's seconds, by file, for the order of the next runs
+    seconds = json.loads((tmp_path / "seconds.json").read_text(encoding="utf-8"))
+    assert sorted(seconds) == [f"test_file_{number}.py" for number in range(4)]
+    assert all(value >= 0 for value in seconds.values())
+
+
+def test_the_longest_files_and_groups_are_handed_out_first():
+    def item(nodeid: str, *fixtures: str):
+        return types.SimpleNamespace(nodeid=nodeid, fixturenames=fixtures)
+
+    items = [
+        item("a.py::one"),
+        item("a.py::two", "sample"),
+        item("b.py::one"),
+        item("c.py::one", "sample"),
+        item("d.py::one"),
+        item("e.py::one"),  # not in the record: counts 5 s
+        item("b.py::two"),
+    ]
+    seconds = {"a.py": 10, "b.py": 30, "c.py": 15, "d.py": 1}
+    ordered = [test.nodeid for test in longest_first(items, seconds)]
+    assert ordered == [
+        "b.py::one",
+        "b.py::two",
+        "a.py::two",  # the sample's group: a.py and c.py, 25 s
+        "c.py::one",
+        "a.py::one",
+        "e.py::one",
+        "d.py::one",
+    ]

@@ -2,7 +2,12 @@
 
 Session fixtures that cost a minute or more (``SHARED_BUILDS``) are built once per run: every test
 that uses one runs on the same worker (a group). The rest go by file (xdist's loadfile), so a
-module's fixtures (a browser, a built home) are made once. Slow and browser tests start first.
+module's fixtures (a browser, a built home) are made once.
+
+The files and groups are handed out longest first, by the seconds each file took in a recorded
+run (``test_seconds.json``; ``pytest -n 2 --record-test-seconds`` writes it again): in the
+order of the files, a 50-second file handed out last kept one worker busy half a minute after
+the other had finished. A file the record does not know counts as ``UNKNOWN_FILE_SECONDS``.
 
 pytest-xdist's own ``xdist_group`` marks cannot do it: xdist 3.8 adds the group to a test's id by
 setting ``item._nodeid``, which pytest 9 no longer reads, so every group was split by file and
@@ -26,6 +31,9 @@ import pytest
 # Session fixtures that cost a minute or more (tests/conftest.py): one worker builds each.
 SHARED_BUILDS = ("sample", "cli_sample")
 GROUPS_FILE_VARIABLE = "PIDC_TEST_GROUPS_FILE"
+# Each test file's seconds in a recorded run (setup, call and teardown of all its tests).
+SECONDS_FILE = Path(__file__).with_name("test_seconds.json")
+UNKNOWN_FILE_SECONDS = 5.0
 
 
 def shared_build_of(item: pytest.Item) -> str | None:
@@ -34,13 +42,40 @@ def shared_build_of(item: pytest.Item) -> str | None:
     return next((name for name in SHARED_BUILDS if name in fixtures), None)
 
 
+def scope_of(item: pytest.Item) -> str:
+    """What the scheduler hands out whole: ``item``'s shared build, else its file."""
+    return shared_build_of(item) or item.nodeid.split("::", 1)[0]
+
+
+def longest_first(items: list[pytest.Item], seconds: dict[str, float]) -> list[pytest.Item]:
+    """``items`` with their scopes (:func:`scope_of`) in order of the seconds they are expected
+    to take, longest first: the sum of ``seconds`` of the files a scope's tests are in (a file
+    unknown there counts ``UNKNOWN_FILE_SECONDS``). Within a scope, and between scopes expected
+    to take as long, the order stays as collected."""
+    files: dict[str, set[str]] = {}
+    for item in items:
+        files.setdefault(scope_of(item), set()).add(item.nodeid.split("::", 1)[0])
+    expected = {
+        scope: sum(seconds.get(name, UNKNOWN_FILE_SECONDS) for name in names)
+        for scope, names in files.items()
+    }
+    return sorted(items, key=lambda item: -expected[scope_of(item)])
+
+
+def recorded_seconds() -> dict[str, float]:
+    """``SECONDS_FILE``, or nothing when it is missing."""
+    if not SECONDS_FILE.is_file():
+        return {}
+    return json.loads(SECONDS_FILE.read_text(encoding="utf-8"))
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Group the tests of an expensive shared build, and start the slow tests first.
+    """Group the tests of an expensive shared build, and hand out the longest scopes first.
 
     Each worker writes every grouped test's group to the file the scheduler reads (below). The
-    order only matters with several workers: a 3-minute browser walk started last would leave
-    the other worker idle.
+    order only matters with several workers: a long file handed out last leaves the other
+    worker idle until it ends.
     """
     groups_file = os.environ.get(GROUPS_FILE_VARIABLE)
     if not os.environ.get("PYTEST_XDIST_WORKER") or not groups_file:
@@ -49,11 +84,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     staged = Path(f"{groups_file}.{os.environ['PYTEST_XDIST_WORKER']}")
     staged.write_text(json.dumps(groups), encoding="utf-8")
     os.replace(staged, groups_file)  # every worker writes the same map; never half of one
-    items.sort(
-        key=lambda item: (
-            0 if item.get_closest_marker("slow") or item.get_closest_marker("browser") else 1
-        )
+    items[:] = longest_first(items, recorded_seconds())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-test-seconds",
+        metavar="PATH",
+        help="write each test file's seconds in this run (setup, call and teardown) to PATH as "
+        f"JSON: the order in which workers get the files ({SECONDS_FILE.name} in tests/support)",
     )
+
+
+_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each phase's seconds, by file (in the controller, every worker's reports arrive here)."""
+    name = report.nodeid.split("::", 1)[0]
+    _seconds[name] = _seconds.get(name, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    path = session.config.getoption("--record-test-seconds")
+    if not path or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    recorded = {name: round(seconds, 1) for name, seconds in sorted(_seconds.items())}
+    Path(path).write_text(json.dumps(recorded, indent=1) + "\n", encoding="utf-8")
 
 
 @pytest.hookimpl(optionalhook=True)
