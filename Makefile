@@ -27,7 +27,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup system-deps run pipeline dashboard dagster test test-fast lint format contract seeds i18n bench bench-quick docs clean
+.PHONY: help setup system-deps run pipeline dashboard dagster test test-fast test-seconds lint format contract seeds i18n bench bench-quick docs clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ test: setup system-deps lint ## Everything CI runs: lint, pytest (incl. dbt buil
 
 test-fast: setup ## pytest without the slow end-to-end and browser tests
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL) -m "not slow and not browser"
+
+test-seconds: setup ## pytest, recording each test file's seconds: the order make test hands files to its workers
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL) --record-test-seconds=tests/support/test_seconds.json
 
 lint: setup ## ruff, import-linter (the layers), sqlfluff, the dbt DAG's one-way rules
 	$(VENV)/bin/ruff check .

@@ -5,7 +5,7 @@ that uses one runs on the same worker (a group). The rest go by file (xdist's lo
 module's fixtures (a browser, a built home) are made once.
 
 The files and groups are handed out longest first, by the seconds each file took in a recorded
-run (``test_seconds.json``; ``pytest -n 2 --record-test-seconds`` writes it again): in the
+run (``test_seconds.json``; ``make test-seconds`` writes it again): in the
 order of the files, a 50-second file handed out last kept one worker busy half a minute after
 the other had finished. A file the record does not know counts as ``UNKNOWN_FILE_SECONDS``.
 
