@@ -20,7 +20,12 @@ from pydantic import Field
 from ingestion.landing import file_sha256, landing_files
 from ingestion.raw_schema import raw_tables
 from orchestration.partitions import raw_freshness_policy
-from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
+from orchestration.resources import (
+    TRANSIENT_RETRY_POLICY,
+    WAREHOUSE_POOL,
+    HomeResource,
+    stopped_for_good,
+)
 from pidc import i18n
 from pidc.escaping import escape_markdown
 from pidc.i18n import _
@@ -278,7 +283,10 @@ def build_intake_assets() -> dg.AssetsDefinition:
         progress.current.start("intake", total)
         # Reports written during a run (report.md, report.html) are in PIDC_LANG's language,
         # else the current one (a `pidc --lang fr pipeline` run in this process).
-        with i18n.language(i18n.language_from_env(default=i18n.get_language())):
+        with (
+            i18n.language(i18n.language_from_env(default=i18n.get_language())),
+            stopped_for_good(),
+        ):
             for target in targets:
                 outcomes.extend(
                     ingest_path(target, platform_home, on_file=lambda _: progress.current.advance())

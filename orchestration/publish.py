@@ -27,7 +27,12 @@ try:
     import fcntl
 except ImportError:  # not on POSIX: stale files are told apart by age instead of by lock
     fcntl = None
-from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
+from orchestration.resources import (
+    TRANSIENT_RETRY_POLICY,
+    WAREHOUSE_POOL,
+    HomeResource,
+    stopped_for_good,
+)
 from pidc.disclosure import (
     DisclosureSettings,
     audit_changed,
@@ -300,7 +305,8 @@ def build_serving_asset(upstream_marts: list[dg.AssetKey]) -> dg.AssetsDefinitio
         platform_home = home.get_home()
         progress.current.start("publish")
         try:
-            published = publish_serving(platform_home.warehouse, platform_home.serving)
+            with stopped_for_good():
+                published = publish_serving(platform_home.warehouse, platform_home.serving)
         except PublishConflictError:
             raise  # retried with back-off by the retry policy
         except PublishError as error:

@@ -6,6 +6,8 @@ Steps that only read the warehouse open it through a read-only ``DuckDBResource`
 (``dagster_duckdb``), which also waits and tries again while another process holds DuckDB's lock.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -25,6 +27,26 @@ WAREHOUSE_RESOURCE = "warehouse"
 TRANSIENT_RETRY_POLICY = dg.RetryPolicy(
     max_retries=3, delay=15, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
+
+
+@contextmanager
+def stopped_for_good() -> Iterator[None]:
+    """A stop inside the block (Ctrl+C on `pidc pipeline` or `make run`, a run terminated) fails
+    the step without a retry.
+
+    Dagster retries a step with a retry policy when an interrupt reaches it: Ctrl+C during the
+    first `make run`'s dbt build stopped dbt, then the build started again and the pipeline
+    published as if nothing had been asked. The steps with ``TRANSIENT_RETRY_POLICY`` run their
+    work in this block; the steps after them are then skipped and nothing is published.
+    """
+    try:
+        yield
+    except (dg.DagsterExecutionInterruptedError, KeyboardInterrupt):
+        # Without the interrupt's own trace: the stop is the person's, not a fault.
+        raise dg.Failure(
+            description="Stopped (Ctrl+C, or the run was terminated): not tried again.",
+            allow_retries=False,
+        ) from None
 
 
 class HomeResource(dg.ConfigurableResource):

@@ -37,7 +37,12 @@ from pydantic import Field
 
 from orchestration.automation import after_intake_condition
 from orchestration.partitions import month_window_vars
-from orchestration.resources import TRANSIENT_RETRY_POLICY, WAREHOUSE_POOL, HomeResource
+from orchestration.resources import (
+    TRANSIENT_RETRY_POLICY,
+    WAREHOUSE_POOL,
+    HomeResource,
+    stopped_for_good,
+)
 from orchestration.seeds import (
     SEEDS_LEFT_OUT,
     loaded_every_seed,
@@ -484,12 +489,14 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
 
         passed = False
         try:
-            if columns_kept:
-                yield from DbtEventIterator(
-                    read_to_the_end(counted(invocation.stream())), dbt_cli_invocation=invocation
-                ).fetch_column_metadata(with_column_lineage=column_lineage_wanted())
-            else:
-                yield from counted(invocation.stream())
+            with stopped_for_good():
+                if columns_kept:
+                    yield from DbtEventIterator(
+                        read_to_the_end(counted(invocation.stream())),
+                        dbt_cli_invocation=invocation,
+                    ).fetch_column_metadata(with_column_lineage=column_lineage_wanted())
+                else:
+                    yield from counted(invocation.stream())
             progress.current.finish("dbt build", "models built and tested")
             passed = True
         except DagsterDbtCliRuntimeError as error:
