@@ -31,8 +31,8 @@ TRANSIENT_RETRY_POLICY = dg.RetryPolicy(
 
 @contextmanager
 def stopped_for_good() -> Iterator[None]:
-    """A stop inside the block (Ctrl+C on `pidc pipeline` or `make run`, a run terminated) fails
-    the step without a retry.
+    """A stop inside the block (Ctrl+C on `pidc pipeline` or `make run`: any interrupt Dagster
+    delivers to the step) fails the step without a retry.
 
     Dagster retries a step with a retry policy when an interrupt reaches it: Ctrl+C during the
     first `make run`'s dbt build stopped dbt, then the build started again and the pipeline
