@@ -42,9 +42,14 @@ def shared_build_of(item: pytest.Item) -> str | None:
     return next((name for name in SHARED_BUILDS if name in fixtures), None)
 
 
+def file_of(nodeid: str) -> str:
+    """The test file of a test id (``tests/x/test_y.py::test_z`` -> ``tests/x/test_y.py``)."""
+    return nodeid.split("::", 1)[0]
+
+
 def scope_of(item: pytest.Item) -> str:
     """What the scheduler hands out whole: ``item``'s shared build, else its file."""
-    return shared_build_of(item) or item.nodeid.split("::", 1)[0]
+    return shared_build_of(item) or file_of(item.nodeid)
 
 
 def longest_first(items: list[pytest.Item], seconds: dict[str, float]) -> list[pytest.Item]:
@@ -54,7 +59,7 @@ def longest_first(items: list[pytest.Item], seconds: dict[str, float]) -> list[p
     to take as long, the order stays as collected."""
     files: dict[str, set[str]] = {}
     for item in items:
-        files.setdefault(scope_of(item), set()).add(item.nodeid.split("::", 1)[0])
+        files.setdefault(scope_of(item), set()).add(file_of(item.nodeid))
     expected = {
         scope: sum(seconds.get(name, UNKNOWN_FILE_SECONDS) for name in names)
         for scope, names in files.items()
@@ -101,7 +106,7 @@ _seconds: dict[str, float] = {}
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Each phase's seconds, by file (in the controller, every worker's reports arrive here)."""
-    name = report.nodeid.split("::", 1)[0]
+    name = file_of(report.nodeid)
     _seconds[name] = _seconds.get(name, 0.0) + report.duration
 
 
@@ -134,7 +139,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
                     if groups_file.is_file()
                     else {}
                 )
-            return self.groups.get(nodeid) or nodeid.split("::", 1)[0]
+            return self.groups.get(nodeid) or file_of(nodeid)
 
     return FileOrGroupScheduling(config, log)
 
