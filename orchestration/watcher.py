@@ -57,10 +57,13 @@ def watch_once(platform_home: Home, beat: Heartbeat, *, warm: bool = False) -> b
 
         from ingestion.intake import pending_files
 
-    try:
-        waiting = pending_files(platform_home)
-    except duckdb.Error:  # another process holds the warehouse: look again next time
-        waiting = 0
+    # A stop waits for the look (milliseconds): a stop's exit raised inside a DuckDB query comes
+    # out as "RuntimeError: Query interrupted" and a traceback (a newcomer run, Ctrl+C).
+    with stop_held():
+        try:
+            waiting = pending_files(platform_home)
+        except duckdb.Error:  # another process holds the warehouse: look again next time
+            waiting = 0
     beat.checked_at = now_text()
     if not waiting:
         write_heartbeat(platform_home, beat)

@@ -374,9 +374,11 @@ QUERYING_WATCHER = textwrap.dedent("""
     from orchestration import watcher
     from pidc.settings import home
     def slow_look(platform_home):
-        pathlib.Path(sys.argv[2]).write_text("querying")
+        marker = pathlib.Path(sys.argv[2])
+        marker.write_text("querying")
         duckdb.connect().execute(
-            "select count(*) from range(1500000000) t where t.range % 7 = 3").fetchall()
+            "select count(*) from range(400000000) t where t.range % 7 = 3").fetchall()
+        marker.write_text("queried")
         return 0
     ingestion.intake.pending_files = slow_look
     watcher.watch(home(sys.argv[1]).ensure(), 60)
@@ -385,9 +387,9 @@ QUERYING_WATCHER = textwrap.dedent("""
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "dashboard"])
 def test_a_stop_while_the_watcher_queries_the_ledger_exits_with_no_traceback(tmp_path, signum):
-    """Ctrl+C while the watcher looks at landing: Python's KeyboardInterrupt, landing in the
-    DuckDB query, came out as "RuntimeError: Query interrupted" and a traceback (in one
-    newcomer run). The dashboard's SIGTERM there ends it as cleanly."""
+    """Ctrl+C while the watcher looks at landing: the stop's exit, raised inside the DuckDB
+    query, came out as "RuntimeError: Query interrupted" and a traceback (in two newcomer
+    runs), for the dashboard's SIGTERM too. The stop now waits for the look to end."""
     platform_home = make_home(tmp_path / "home").ensure()
     querying = tmp_path / "querying.txt"
     with watcher_process(QUERYING_WATCHER, platform_home, querying) as process:
@@ -396,6 +398,8 @@ def test_a_stop_while_the_watcher_queries_the_ledger_exits_with_no_traceback(tmp
             assert process.poll() is None, process.communicate()[0]
             assert time.monotonic() < deadline, "the watcher never looked at landing"
             time.sleep(0.02)
+        time.sleep(0.5)  # inside DuckDB's query, not in the Python lines before it
+        assert querying.read_text() == "querying", "the query ended before the stop: make it longer"
         process.send_signal(signum)
         output, _ = process.communicate(timeout=60)
     assert process.returncode == 0, output
