@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -118,14 +118,10 @@ def nodes_left_out(manifest: Mapping[str, Any]) -> set[str]:
     }
 
 
-def loaded_every_seed(run_results: Mapping[str, Any], fingerprints: Mapping[str, str]) -> bool:
-    """True when the dbt run of ``run_results`` loaded every seed of ``fingerprints``: only then
-    may they be recorded. A run of a subset of the assets (what the automation sensor starts
-    after intake) builds models without loading the seeds: recording the files as they are then
-    would leave an edited seed out of every later build."""
-    loaded = {
-        result["unique_id"]
-        for result in run_results.get("results", [])
-        if result.get("status") == "success"
-    }
-    return bool(fingerprints) and set(fingerprints) <= loaded
+def loaded_every_seed(built: Collection[str], fingerprints: Mapping[str, str]) -> bool:
+    """True when a dbt run that built (or loaded) the nodes ``built`` (``unique_id``, each one
+    dbt reported a success) loaded every seed of ``fingerprints``: only then may they be
+    recorded. A run of a subset of the assets (what the automation sensor starts after intake)
+    builds models without loading the seeds: recording the files as they are then would leave
+    an edited seed out of every later build."""
+    return bool(fingerprints) and set(fingerprints) <= set(built)

@@ -147,6 +147,15 @@ _TRANSIENT_DBT_ERRORS = re.compile(
 
 # What a pipeline build leaves out (see dbt_build_args).
 PIPELINE_BUILD_EXCLUDES = ("--exclude-resource-type", "unit_test")
+# What a pipeline build does not write, unless DBT_DEBUG_VARIABLE is set (see dbt_build_args).
+LEAN_BUILD_OUTPUT = ("--no-write-json", "--log-level-file", "info")
+# `1` makes pipeline builds write dbt's debug log and its JSON artifacts (docs/orchestration.md).
+DBT_DEBUG_VARIABLE = "PIDC_DBT_DEBUG"
+
+
+def dbt_debug_wanted() -> bool:
+    """Whether pipeline builds write everything dbt can (``PIDC_DBT_DEBUG=1``)."""
+    return os.environ.get(DBT_DEBUG_VARIABLE, "").strip().lower() in {"1", "true", "yes"}
 
 
 def dbt_build_args(
@@ -154,6 +163,7 @@ def dbt_build_args(
     dbt_vars: Mapping[str, str] | None = None,
     *,
     seeds_left_out: bool = False,
+    debug: bool | None = None,
 ) -> list[str]:
     """The dbt command for a pipeline run: ``build`` runs seeds, models and data tests in DAG
     order.
@@ -163,12 +173,22 @@ def dbt_build_args(
     (`make test`, CI, ``dbt test --select test_type:unit``), as dbt advises, instead of costing
     every scheduled build 19 nodes (docs/operations.md).
 
+    Nor does a build write dbt's JSON artifacts (``manifest.json``, ``run_results.json``) or a
+    debug-level ``dbt.log`` into its own folder: at 36 months they cost 2 s of a 23 s build
+    (docs/benchmarks.md) and 15 MB of log per build, and nothing reads them. The build's folder
+    keeps its compiled SQL and an info-level ``dbt.log`` (every node's result, time and error,
+    as JSON lines); each node's result also reaches Dagster's events and the run's log.
+    ``PIDC_DBT_DEBUG=1`` writes everything, for a build being debugged (``debug``).
+
     ``--full-refresh`` rebuilds incremental models and reloads seeds whose columns changed;
     ``dbt_vars`` (a window of months to rebuild) go to ``--vars`` as JSON; ``seeds_left_out``:
     the warehouse already holds the seeds as they are (orchestration/seeds.py).
     """
+    if debug is None:
+        debug = dbt_debug_wanted()
     args = [
         "build",
+        *(() if debug else LEAN_BUILD_OUTPUT),
         *PIPELINE_BUILD_EXCLUDES,
         *(SEEDS_LEFT_OUT if seeds_left_out else ()),
         *(["--full-refresh"] if full_refresh else []),
@@ -480,11 +500,16 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
             nodes -= nodes_left_out(manifest)
         progress.current.start("dbt build", len(nodes) or None)
 
+        built: set[str] = set()  # the nodes dbt built or loaded (for the seeds' record)
+
         def counted(events: Iterator[Any]) -> Iterator[Any]:
             # Counted as dbt reports them: with DuckDB, fetch_column_metadata() first waits for
             # dbt to finish (to open the warehouse after dbt let go of it), then adds columns.
             for event in events:
                 progress.current.advance()
+                node = built_node(event)
+                if node:
+                    built.add(node)
                 yield event
 
         passed = False
@@ -512,14 +537,26 @@ def build_dbt_assets(project_dir: Path = DBT_PROJECT_DIR) -> dg.AssetsDefinition
                 # assets may load none). Without a record, the next build loads them again: a
                 # failure here costs that, never the build.
                 try:
-                    if loaded_every_seed(invocation.get_artifact("run_results.json"), fingerprints):
+                    if loaded_every_seed(built, fingerprints):
                         record_loaded_seeds(warehouse, fingerprints)
-                except (duckdb.Error, OSError, ValueError) as error:
+                except (duckdb.Error, OSError) as error:
                     context.log.warning(f"The seeds loaded were not recorded ({error}).")
             keep_partial_parsing(Path(invocation.target_path))
             prune_run_targets(Path(invocation.target_path).parent)
 
     return dbt_models
+
+
+def built_node(event: Any) -> str | None:
+    """The dbt node (``unique_id``) a dagster-dbt event says was built or loaded, else None.
+
+    dagster-dbt gives a model, seed or snapshot an ``Output`` (an ``AssetMaterialization``
+    outside an asset) only when dbt reports it a success, with the node in its metadata."""
+    if not isinstance(event, dg.Output | dg.AssetMaterialization):
+        return None
+    value = (event.metadata or {}).get("unique_id")
+    value = getattr(value, "value", value)
+    return value if isinstance(value, str) else None
 
 
 def release_warehouse(invocation: Any) -> None:

@@ -330,19 +330,34 @@ def test_translator_binds_sources_and_groups_by_folder():
 
 def test_dbt_build_args():
     # A pipeline build runs seeds, models and data tests; unit tests run in CI (test_dbt_project).
-    leave_out = ["--exclude-resource-type", "unit_test"]
-    assert dbt_build_args() == ["build", *leave_out]
-    assert dbt_build_args(full_refresh=True) == ["build", *leave_out, "--full-refresh"]
+    # Nor does it write dbt's JSON artifacts or a debug log, unless asked (PIDC_DBT_DEBUG).
+    leave_out = ["--no-write-json", "--log-level-file", "info", "--exclude-resource-type"]
+    leave_out += ["unit_test"]
+    assert dbt_build_args(debug=False) == ["build", *leave_out]
+    assert dbt_build_args(debug=True) == ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args(full_refresh=True, debug=False) == [
+        "build",
+        *leave_out,
+        "--full-refresh",
+    ]
     window = {"pidc_period_start": "2026-01-01", "pidc_period_end": "2026-03-01"}
-    args = dbt_build_args(dbt_vars=window)
-    assert args[:4] == ["build", *leave_out, "--vars"]
-    assert json.loads(args[4]) == window
+    args = dbt_build_args(dbt_vars=window, debug=False)
+    assert args[:7] == ["build", *leave_out, "--vars"]
+    assert json.loads(args[7]) == window
     # Seeds the warehouse already holds as they are, and the tests that read only them.
-    assert dbt_build_args(seeds_left_out=True) == [
+    assert dbt_build_args(seeds_left_out=True, debug=False) == [
         "build",
         *leave_out,
         *["--exclude", "resource_type:seed", "--indirect-selection", "cautious"],
     ]
+
+
+def test_pidc_dbt_debug_makes_pipeline_builds_write_everything(monkeypatch):
+    monkeypatch.delenv("PIDC_DBT_DEBUG", raising=False)
+    assert "--no-write-json" in dbt_build_args()
+    for value, debug in (("1", True), ("yes", True), ("0", False), ("", False)):
+        monkeypatch.setenv("PIDC_DBT_DEBUG", value)
+        assert ("--no-write-json" not in dbt_build_args()) is debug
 
 
 def test_the_nightly_build_checks_every_row_and_the_other_builds_the_rows_they_built(
@@ -701,10 +716,19 @@ def test_a_build_s_parse_state_is_kept_so_the_next_build_in_the_home_parses_only
     assert not list(target.glob(".partial_parse*")), "a staged copy was left behind"
 
 
+RESULT_EVENTS = {"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"}
+
+
 def _newest_build_nodes(target: Path) -> dict[str, str]:
-    """Each node dbt ran in the newest build under ``target``, with its status."""
-    results = json.loads((_newest_build(target) / "run_results.json").read_text())["results"]
-    return {result["unique_id"]: result["status"] for result in results}
+    """Each node dbt ran in the newest build under ``target``, with its status, from the
+    build's ``dbt.log`` (a pipeline build writes no ``run_results.json``: dbt_build_args)."""
+    nodes = {}
+    for line in _newest_build_log(target).splitlines():
+        event = json.loads(line)
+        if event["info"]["name"] in RESULT_EVENTS:
+            node = event["data"]["node_info"]
+            nodes[node["unique_id"]] = node["node_status"]
+    return nodes
 
 
 @pytest.mark.slow
@@ -1309,7 +1333,7 @@ def test_a_pipeline_writes_dbt_files_under_dbt_target_path_only(tmp_path, monkey
     assert dbt_target_path() == elsewhere
     assert (elsewhere / "manifest.json").exists()
     assert (elsewhere / "partial_parse.msgpack").exists()
-    assert list(elsewhere.glob("dbt_models-*/run_results.json"))
+    assert list(elsewhere.glob("dbt_models-*/dbt.log"))
     assert not (project / "target").exists()
     assert manifest_is_current(project)
     # A relative DBT_TARGET_PATH is relative to the project, as for dbt itself; the project's

@@ -8,6 +8,7 @@ what decides it, the way someone would slip a changed seed past it.
 import copy
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -150,18 +151,26 @@ def test_only_a_run_that_loaded_every_seed_may_record_them(tmp_path):
     project, manifest = _project(tmp_path)
     fingerprints = seed_fingerprints(manifest, project)
 
-    def results(**statuses: str) -> dict:
-        return {
-            "results": [{"unique_id": node, "status": status} for node, status in statuses.items()]
-        }
+    assert loaded_every_seed({"seed.p.members", "seed.p.ports", "model.p.mart"}, fingerprints)
+    # A subset run that built models only; one that loaded a single seed, or whose other seed
+    # failed (dagster-dbt reports no success for it).
+    assert not loaded_every_seed({"model.p.mart"}, fingerprints)
+    assert not loaded_every_seed({"seed.p.members"}, fingerprints)
+    assert not loaded_every_seed(set(), {})
 
-    assert loaded_every_seed(
-        results(**{"seed.p.members": "success", "seed.p.ports": "success"}), fingerprints
+
+def test_the_nodes_built_are_read_from_dagster_dbt_s_success_events():
+    """The seeds' record follows what dagster-dbt reports built: an Output (an
+    AssetMaterialization outside an asset) with the node's ``unique_id``, for successes only."""
+    from orchestration.transform import built_node
+
+    assert built_node(dg.Output(None, "members", metadata={"unique_id": "seed.p.members"})) == (
+        "seed.p.members"
     )
-    # A subset run that built models only, one that loaded a single seed, one whose seed failed.
-    assert not loaded_every_seed(results(**{"model.p.mart": "success"}), fingerprints)
-    assert not loaded_every_seed(results(**{"seed.p.members": "success"}), fingerprints)
-    assert not loaded_every_seed(
-        results(**{"seed.p.members": "success", "seed.p.ports": "error"}), fingerprints
+    materialized = dg.AssetMaterialization("ports", metadata={"unique_id": "seed.p.ports"})
+    assert built_node(materialized) == "seed.p.ports"
+    check = dg.AssetCheckResult(
+        asset_key="members", check_name="unique", passed=True, metadata={"unique_id": "test.p.u"}
     )
-    assert not loaded_every_seed(results(), {})
+    assert built_node(check) is None  # a test is not a node built
+    assert built_node(dg.Output(None, "members")) is None
