@@ -71,11 +71,20 @@ def parsed_manifest(dbt_vars: str = "") -> Any:
     return _MANIFESTS[dbt_vars]
 
 
-def invoke_dbt(args: Sequence[str], target_path: Path, home_root: Path | None = None) -> Any:
+def invoke_dbt(
+    args: Sequence[str],
+    target_path: Path,
+    home_root: Path | None = None,
+    *,
+    write_json: bool = False,
+) -> Any:
     """``dbt <args>`` in this process, on the warehouse of ``home_root`` (PIDC_HOME as set when
-    ``None``), writing its artifacts under ``target_path``; dbtRunner's result.
+    ``None``), writing its compiled SQL and an info-level log under ``target_path``; dbtRunner's
+    result (which holds every node's result).
 
-    A build, run, test or seed starts from a copy of the session's parse (see the module)."""
+    A build, run, test or seed starts from a copy of the session's parse (see the module). As in
+    a pipeline build (orchestration.transform.dbt_build_args), dbt writes no JSON artifacts and
+    no debug log (about 2 s a build of the sample) unless ``write_json`` asks for the artifacts."""
     from dbt.cli.main import dbtRunner
 
     runner = (
@@ -86,7 +95,8 @@ def invoke_dbt(args: Sequence[str], target_path: Path, home_root: Path | None = 
     home = {} if home_root is None else {"PIDC_HOME": str(home_root)}
     try:
         with scoped_environ(home):
-            return runner.invoke([*args, *_common(target_path)])
+            lean = ["--log-level-file", "info", *([] if write_json else ["--no-write-json"])]
+            return runner.invoke([*args, *_common(target_path), *lean])
     finally:
         _release_warehouse()
 

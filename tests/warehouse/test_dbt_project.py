@@ -189,9 +189,10 @@ def _load_raw_rows(warehouse: Path) -> None:
             )
 
 
-def _dbt(args: list[str], target_path: Path) -> object:
-    """dbt in this process on the home PIDC_HOME names (the project parsed once per session)."""
-    return invoke_dbt(args, target_path)
+def _dbt(args: list[str], target_path: Path, *, write_json: bool = False) -> object:
+    """dbt in this process on the home PIDC_HOME names (the project parsed once per session);
+    ``write_json``: dbt writes ``run_results.json`` and ``manifest.json`` into ``target_path``."""
+    return invoke_dbt(args, target_path, write_json=write_json)
 
 
 def _pidc_home(root: Path):
@@ -208,7 +209,7 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Build]:
     warehouse = home / "warehouse.duckdb"
     _load_raw_rows(warehouse)
     with _pidc_home(home):
-        result = _dbt(["build"], home / "dbt_target")
+        result = _dbt(["build"], home / "dbt_target", write_json=True)
     failures = [
         f"{node.node.name}: {node.status} {node.message}"
         for node in (result.result or [])
