@@ -314,9 +314,12 @@ def pipeline(
     ] = False,
 ) -> None:
     from ingestion.sandbox import start_workers
+    from orchestration.warm_dbt import start_server
 
-    # Intake's file readers start on the other core while Dagster and dbt are imported.
+    # Intake's file readers, and the process that imports dbt once for every dbt command
+    # (orchestration.warm_dbt), start on the other core while Dagster is imported.
     start_workers()
+    start_server()
     from orchestration import progress
     from orchestration.runner import PipelineError, run_pipeline
 

@@ -26,6 +26,7 @@ from orchestration.transform import (
     parse_dbt_project,
     scoped_environ,
 )
+from orchestration.warm_dbt import start_server
 from pidc.settings import DBT_PROJECT_DIR, Home
 
 
@@ -114,6 +115,9 @@ def run_pipeline(
     # Intake's file readers start on the other core while the definitions are built (pidc
     # pipeline starts them earlier still, before its imports).
     start_workers()
+    # dbt is imported once per process, in a server that forks each dbt command
+    # (orchestration.warm_dbt): here too on the other core, while intake reads.
+    start_server()
     with (
         scoped_environ({"PIDC_HOME": str(home.root), **dbt_env(home)}),
         warnings.catch_warnings(),

@@ -325,9 +325,17 @@ def without_adapter(skip: bool = True) -> Iterator[None]:
         _ADAPTER_WANTED.reset(token)
 
 
+def warm_dbt_executable() -> str:
+    """``pidc-dbt`` beside this Python (:mod:`orchestration.dbt_client`): dbt's command line,
+    run by this process's warm dbt when one runs (:mod:`orchestration.warm_dbt`), else the
+    installed dbt; the installed dbt where ``pidc-dbt`` is missing (the platform not installed)."""
+    client = Path(sys.executable).with_name("pidc-dbt")
+    return str(client) if client.exists() else dbt_executable()
+
+
 def dbt_cli(project: DbtProject) -> DbtCliResource:
-    """The dbt CLI resource for ``project``, using the project's own dbt executable."""
-    return PidcDbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+    """The dbt CLI resource for ``project``: the project's own dbt, warm when it can be."""
+    return PidcDbtCliResource(project_dir=project, dbt_executable=warm_dbt_executable())
 
 
 def read_to_the_end(events: Iterator[Any]) -> Iterator[Any]:

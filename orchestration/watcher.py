@@ -173,7 +173,9 @@ def child_main(root: str, summary_file: str) -> int:
     when its input closes first."""
     from expectations.suites import warm_up
     from orchestration.runner import PipelineError, run_pipeline
+    from orchestration.warm_dbt import start_server
 
+    start_server()  # dbt imported ahead as well (orchestration.warm_dbt)
     warm_up().join()
     if sys.stdin.readline().strip() != "go":
         return 0

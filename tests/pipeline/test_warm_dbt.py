@@ -1,0 +1,175 @@
+"""The warm dbt (orchestration/warm_dbt.py): dbt imported once per process, a fork per command.
+
+What must hold, as someone relying on ``dbt`` would check it: a command gives the same output
+and exit status as the installed dbt, in the caller's folder and environment; it really runs in a
+child of the server (not silently in the installed dbt); Ctrl+C and SIGTERM sent to the command
+stop it; the server does not outlive the process that started it; and with no server, or a dead
+one, the installed dbt runs as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from orchestration import warm_dbt
+from orchestration.transform import dbt_executable, warm_dbt_executable
+from pidc.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+
+CLIENT = warm_dbt_executable()
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    """This process's warm dbt, and an environment for dbt commands on a home of their own."""
+    monkeypatch.delenv(warm_dbt.WARM_VARIABLE, raising=False)
+    address = warm_dbt.start_server()
+    assert address and warm_dbt.server_running()
+    env = {
+        **os.environ,
+        "PIDC_HOME": str(tmp_path / "home"),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    (tmp_path / "home").mkdir()
+    return env
+
+
+LS_OPTIONS = ("--select", "marts", "--output", "name", "--quiet")
+
+
+def _ls(executable: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    # Relative to the working folder: the command must run in the caller's.
+    return subprocess.run(
+        [executable, "ls", "--project-dir", ".", "--profiles-dir", ".", *LS_OPTIONS],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _pids(output: str) -> set[int]:
+    """The process ids in dbt's JSON log lines."""
+    return {json.loads(line)["info"]["pid"] for line in output.splitlines() if line.startswith("{")}
+
+
+def test_a_warm_command_gives_what_the_installed_dbt_gives(server, tmp_path):
+    assert Path(CLIENT).name == "pidc-dbt"
+    warm, installed = _ls(CLIENT, server), _ls(dbt_executable(), server)
+    assert warm.returncode == installed.returncode == 0, warm.stderr + warm.stdout
+    assert warm.stdout == installed.stdout and "mart_regional_trends" in warm.stdout
+    # The caller's environment: DBT_TARGET_PATH put the parse where it said.
+    assert (tmp_path / "target" / "partial_parse.msgpack").exists()
+    # A command that fails, fails alike (dbt's exit status 2: no such project).
+    missing = [CLIENT, "run", "--project-dir", str(tmp_path / "none")]
+    failed = subprocess.run(missing, env=server, capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2, failed.stdout + failed.stderr
+
+
+def test_the_command_runs_in_a_child_of_the_server_unless_there_is_none(server):
+    args = ["parse", "--project-dir", ".", "--profiles-dir", ".", "--log-format", "json"]
+
+    def run(env: dict[str, str]) -> tuple[int, set[int]]:
+        process = subprocess.Popen(
+            [CLIENT, *args], cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.PIPE, text=True
+        )
+        output, _ = process.communicate(timeout=300)
+        assert process.returncode == 0, output
+        return process.pid, _pids(output)
+
+    client, dbt = run(server)
+    assert dbt and client not in dbt  # forked by the server, not the installed dbt in its place
+    # No server, or one that has gone: the installed dbt replaces the client, in its process.
+    for env in (
+        {k: v for k, v in server.items() if k != warm_dbt.SERVER_VARIABLE},
+        {**server, warm_dbt.SERVER_VARIABLE: "pidc-dbt-nobody-listens-here"},
+    ):
+        client, dbt = run(env)
+        assert dbt == {client}
+
+
+SHOW_OPTIONS = ("--profiles-dir", ".", "--log-format", "json", "--log-level", "debug")
+LONG_QUERY = "select count(*) from range(20000000000) t where t.range % 7 = 3"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_sent_to_the_command_stops_dbt(server, signum):
+    """dagster-dbt stops its dbt process with SIGINT; a person with Ctrl+C."""
+    process = subprocess.Popen(
+        [CLIENT, "show", "--inline", LONG_QUERY, "--project-dir", ".", *SHOW_OPTIONS],
+        cwd=DBT_PROJECT_DIR,
+        env=server,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    assert process.stdout is not None
+    while not any('"name": "SQLQuery"' in line and "range(" in line for line in lines):
+        line = process.stdout.readline()
+        assert line, "".join(lines)
+        lines.append(line)
+        assert time.monotonic() < deadline
+    time.sleep(0.5)  # inside DuckDB's query, which would last minutes
+    dbt = _pids("".join(lines)).pop()
+    assert dbt != process.pid
+    process.send_signal(signum)
+    process.communicate(timeout=60)
+    assert process.returncode != 0
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{dbt}").exists() and _state(dbt) != "Z":
+        assert time.monotonic() < deadline, f"dbt (process {dbt}) still runs"
+        time.sleep(0.1)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return "gone"
+
+
+STARTER = textwrap.dedent("""
+    import sys
+    from orchestration import warm_dbt
+    warm_dbt.start_server()
+    print(warm_dbt._server["process"].pid, flush=True)
+    if sys.argv[1] == "kill":
+        import os, signal
+        os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+@pytest.mark.parametrize("how", ["exits", "kill"])
+def test_the_server_ends_with_the_process_that_started_it(how):
+    starter = subprocess.run(
+        [sys.executable, "-c", STARTER, how],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    server = int(starter.stdout.split()[0])
+    deadline = time.monotonic() + 60
+    while _state(server) not in {"gone", "Z"}:
+        assert time.monotonic() < deadline, "the warm dbt outlived its starter"
+        time.sleep(0.1)
+
+
+def test_pidc_warm_dbt_0_turns_it_off(monkeypatch):
+    monkeypatch.setenv(warm_dbt.WARM_VARIABLE, "0")
+    assert not warm_dbt.wanted()
+    assert warm_dbt.start_server() is None
+    assert warm_dbt.SERVER_VARIABLE not in os.environ  # dbt commands run the installed dbt
+    monkeypatch.delenv(warm_dbt.WARM_VARIABLE)
+    assert warm_dbt.start_server() == os.environ[warm_dbt.SERVER_VARIABLE]
