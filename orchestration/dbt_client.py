@@ -43,7 +43,8 @@ def ask_server(address: str, args: list[str]) -> int | None:
         connection.settimeout(ACCEPT_SECONDS)
         connection.connect("\0" + address)
         request = {"args": args, "env": dict(os.environ), "cwd": os.getcwd()}
-        socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
+        # One line of JSON (its own newlines are escaped): the server reads up to the newline.
+        socket.send_fds(connection, [json.dumps(request).encode() + b"\n"], [0, 1, 2])
         replies = connection.makefile("rb")
         first = replies.readline()
     except OSError:

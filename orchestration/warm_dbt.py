@@ -32,6 +32,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,11 @@ def run_child(connection: socket.socket) -> int:
     code = 1
     try:
         message, fds, _, _ = socket.recv_fds(connection, REQUEST_LIMIT, 3)
+        while not message.endswith(b"\n"):  # a stream: the request may come in parts
+            more = connection.recv(REQUEST_LIMIT)
+            if not more:
+                return 1  # the client went away before it finished asking
+            message += more
         request = json.loads(message)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
@@ -197,6 +203,7 @@ def run_child(connection: socket.socket) -> int:
         )
         sys.argv = ["dbt", *request["args"]]
         connection.sendall(json.dumps({"pid": os.getpid()}).encode() + b"\n")
+        end_with_the_client(connection)
         code = run_dbt(request["args"])
     except KeyboardInterrupt:
         code = 130  # stopped before dbt could handle it: as a shell reports Ctrl+C
@@ -212,6 +219,20 @@ def run_child(connection: socket.socket) -> int:
         with contextlib.suppress(OSError):
             connection.sendall(json.dumps({"exit": code}).encode() + b"\n")
     return code
+
+
+def end_with_the_client(connection: socket.socket) -> None:
+    """End this dbt (SIGTERM, as for a dbt process) if its client ends first: a ``pidc-dbt``
+    killed on its own (``kill -9``) must not leave its build running and holding the
+    warehouse's lock. The client sends nothing after its request, so a read ends only then."""
+
+    def wait() -> None:
+        with contextlib.suppress(OSError):
+            while connection.recv(4096):
+                pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait, name="pidc-dbt-client", daemon=True).start()
 
 
 def run_dbt(args: list[str]) -> int:

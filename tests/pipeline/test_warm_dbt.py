@@ -22,9 +22,28 @@ import pytest
 
 from orchestration import warm_dbt
 from orchestration.transform import dbt_executable, warm_dbt_executable
-from pidc.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from pidc.settings import PROJECT_ROOT
 
 CLIENT = warm_dbt_executable()
+
+
+# A dbt project of two models: the commands here test how dbt is run, not the platform's models.
+TINY_PROJECT = {
+    "dbt_project.yml": "name: tiny\nversion: '1.0'\nprofile: tiny\n",
+    "profiles.yml": "tiny:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+    "      path: \"{{ env_var('PIDC_HOME') }}/warehouse.duckdb\"\n",
+    "models/one.sql": "select 1 as n\n",
+    "models/two.sql": "select n + 1 as n from {{ ref('one') }}\n",
+}
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    folder = tmp_path / "tiny"
+    for name, text in TINY_PROJECT.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
 
 
 @pytest.fixture
@@ -43,14 +62,14 @@ def server(tmp_path, monkeypatch):
     return env
 
 
-LS_OPTIONS = ("--select", "marts", "--output", "name", "--quiet")
+LS_OPTIONS = ("--select", "one+", "--output", "name", "--quiet")
 
 
-def _ls(executable: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def _ls(executable: str, env: dict[str, str], project: Path) -> subprocess.CompletedProcess:
     # Relative to the working folder: the command must run in the caller's.
     return subprocess.run(
         [executable, "ls", "--project-dir", ".", "--profiles-dir", ".", *LS_OPTIONS],
-        cwd=DBT_PROJECT_DIR,
+        cwd=project,
         env=env,
         capture_output=True,
         text=True,
@@ -63,11 +82,11 @@ def _pids(output: str) -> set[int]:
     return {json.loads(line)["info"]["pid"] for line in output.splitlines() if line.startswith("{")}
 
 
-def test_a_warm_command_gives_what_the_installed_dbt_gives(server, tmp_path):
+def test_a_warm_command_gives_what_the_installed_dbt_gives(server, tmp_path, project):
     assert Path(CLIENT).name == "pidc-dbt"
-    warm, installed = _ls(CLIENT, server), _ls(dbt_executable(), server)
+    warm, installed = _ls(CLIENT, server, project), _ls(dbt_executable(), server, project)
     assert warm.returncode == installed.returncode == 0, warm.stderr + warm.stdout
-    assert warm.stdout == installed.stdout and "mart_regional_trends" in warm.stdout
+    assert warm.stdout == installed.stdout == "one\ntwo\n"
     # The caller's environment: DBT_TARGET_PATH put the parse where it said.
     assert (tmp_path / "target" / "partial_parse.msgpack").exists()
     # A command that fails, fails alike (dbt's exit status 2: no such project).
@@ -76,12 +95,12 @@ def test_a_warm_command_gives_what_the_installed_dbt_gives(server, tmp_path):
     assert failed.returncode == 2, failed.stdout + failed.stderr
 
 
-def test_the_command_runs_in_a_child_of_the_server_unless_there_is_none(server):
+def test_the_command_runs_in_a_child_of_the_server_unless_there_is_none(server, project):
     args = ["parse", "--project-dir", ".", "--profiles-dir", ".", "--log-format", "json"]
 
     def run(env: dict[str, str]) -> tuple[int, set[int]]:
         process = subprocess.Popen(
-            [CLIENT, *args], cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.PIPE, text=True
+            [CLIENT, *args], cwd=project, env=env, stdout=subprocess.PIPE, text=True
         )
         output, _ = process.communicate(timeout=300)
         assert process.returncode == 0, output
@@ -102,12 +121,17 @@ SHOW_OPTIONS = ("--profiles-dir", ".", "--log-format", "json", "--log-level", "d
 LONG_QUERY = "select count(*) from range(20000000000) t where t.range % 7 = 3"
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
-def test_a_stop_sent_to_the_command_stops_dbt(server, signum):
-    """dagster-dbt stops its dbt process with SIGINT; a person with Ctrl+C."""
+@pytest.mark.parametrize(
+    "signum",
+    [signal.SIGINT, signal.SIGTERM, signal.SIGKILL],
+    ids=["ctrl-c", "sigterm", "kill -9 of pidc-dbt alone"],
+)
+def test_a_stop_sent_to_the_command_stops_dbt(server, project, signum):
+    """dagster-dbt stops its dbt process with SIGINT; a person with Ctrl+C. ``pidc-dbt`` killed
+    on its own must not leave its dbt running (holding the warehouse's lock)."""
     process = subprocess.Popen(
         [CLIENT, "show", "--inline", LONG_QUERY, "--project-dir", ".", *SHOW_OPTIONS],
-        cwd=DBT_PROJECT_DIR,
+        cwd=project,
         env=server,
         stdout=subprocess.PIPE,
         text=True,
