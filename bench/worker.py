@@ -2,7 +2,8 @@
 
 A fresh process makes start-up and import costs visible and lets ``resource.getrusage`` give the
 peak memory of exactly one task: ``RUSAGE_SELF`` is this process (intake, Dagster, publish) and
-``RUSAGE_CHILDREN`` its finished children (the dbt subprocess). The result is written as JSON to
+``RUSAGE_CHILDREN`` its finished children: the warm dbt, which waits for each dbt it forked, so
+its largest dbt counts once it has been stopped (:func:`peak_memory_mb`). The result is written as JSON to
 OUT, so the tasks' own log output on stdout and stderr never corrupts it.
 """
 
@@ -17,7 +18,13 @@ from typing import Any
 
 
 def peak_memory_mb() -> dict[str, float]:
-    """Peak resident memory so far of this process and of its largest finished child, in MB."""
+    """Peak resident memory so far of this process and of its largest finished child, in MB.
+
+    The warm dbt is stopped first (the next pipeline starts another): only then are the dbt
+    commands it forked finished children of this process's, and counted."""
+    from orchestration.warm_dbt import stop_server
+
+    stop_server()
     # Linux reports ru_maxrss in kilobytes.
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

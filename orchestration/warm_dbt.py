@@ -154,30 +154,48 @@ def warm_up() -> None:
             Manifest.from_msgpack(state.read_bytes(), decoder=extended_mashumuro_decoder)
 
 
+def reap(children: set[int], *, block: bool = False) -> None:
+    """Collect the dbt children (``children``, forked here) that have ended; with ``block``,
+    wait for all of them. Waited for here, each one's peak memory counts in the server's
+    ``RUSAGE_CHILDREN``, and so in its starter's once the server is waited for (``stop_server``):
+    how `make bench` measures dbt's peak memory. Only these: importing dbt started a child of
+    its own (multiprocessing's resource tracker), which ends after the server does."""
+    for pid in list(children):
+        try:
+            done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            children.discard(pid)
+
+
 def serve(listener: socket.socket, control: socket.socket) -> None:
     """Fork a child for each client, until ``control`` closes (its starter ended)."""
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl+C to the run's group ends the server
     warm_up()
     watch = selectors.DefaultSelector()
     watch.register(listener, selectors.EVENT_READ)
     watch.register(control, selectors.EVENT_READ)
+    children: set[int] = set()
     while True:
-        for key, _ in watch.select():
+        reap(children)
+        for key, _ in watch.select(timeout=1.0):
             if key.fileobj is control:
-                return  # the starter closed its end or ended
+                reap(children, block=True)  # the starter closed its end or ended
+                return
             connection, _ = listener.accept()
-            if os.fork() == 0:
+            child = os.fork()
+            if child == 0:
                 watch.close()
                 listener.close()
                 control.close()
                 os._exit(run_child(connection))
+            children.add(child)
             connection.close()
 
 
 def run_child(connection: socket.socket) -> int:
     """In a forked child: take the client's request and streams, run dbt, report its status."""
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # dbt's KeyboardInterrupt
     code = 1
     try:
