@@ -19,7 +19,8 @@ import socket
 import sys
 from pathlib import Path
 
-SERVER_VARIABLE = "PIDC_DBT_SERVER"  # orchestration.warm_dbt.SERVER_VARIABLE
+# The address of the warm dbt to run in (set by orchestration.warm_dbt.start_server).
+SERVER_VARIABLE = "PIDC_DBT_SERVER"
 # How long a command waits for the server to take it (the server imports dbt first: 2-5 s).
 ACCEPT_SECONDS = 120
 
@@ -62,12 +63,7 @@ def ask_server(address: str, args: list[str]) -> int | None:
     signal.signal(signal.SIGINT, pass_on)
     signal.signal(signal.SIGTERM, pass_on)
     connection.settimeout(None)
-    while True:
-        try:
-            last = replies.readline()
-            break
-        except InterruptedError:  # pragma: no cover - Python retries reads after a handler
-            continue
+    last = replies.readline()  # a signal passed on meanwhile: Python resumes the read (PEP 475)
     connection.close()
     if not last:
         print(f"dbt (process {child}) ended without an exit status: killed?", file=sys.stderr)

@@ -36,6 +36,7 @@ from packaging import version
 from pydantic import Field
 
 from orchestration.automation import after_intake_condition
+from orchestration.dbt_client import real_dbt
 from orchestration.partitions import month_window_vars
 from orchestration.resources import (
     TRANSIENT_RETRY_POLICY,
@@ -55,7 +56,7 @@ from pidc.settings import DBT_PROJECT_DIR, Home, home
 
 DBT_ASSETS_NAME = "dbt_models"
 # The dbt beside this Python (the project's venv), so nothing depends on PATH being activated.
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+DBT_EXECUTABLE = real_dbt()
 RAW_SOURCE_PREFIX = "raw"
 SEED_GROUP = "seeds"
 

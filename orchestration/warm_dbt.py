@@ -37,8 +37,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-# The address of this process's server, for the clients that dbt commands started from here run.
-SERVER_VARIABLE = "PIDC_DBT_SERVER"
+from orchestration.dbt_client import SERVER_VARIABLE
+
 # `0` turns the warm dbt off (each dbt command then imports dbt itself, as before).
 WARM_VARIABLE = "PIDC_WARM_DBT"
 # The longest request a client sends (arguments and environment, as JSON).
