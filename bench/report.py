@@ -187,8 +187,14 @@ def _memory_lines(result: dict[str, Any]) -> list[str]:
         if "error" not in item
         for label in ("history_load", "new_month", "full_rebuild")
     ]
-    lines = ["### 6. Peak memory (resident set size)", ""]
-    lines += _table(["size", "run", "pipeline process", "dbt process"], memory)
+    lines = [
+        "### 6. Peak memory (resident set size)",
+        "",
+        "dbt: the largest dbt command of the run, each measured on its own by the warm dbt that"
+        " forked it (`os.wait4`).",
+        "",
+    ]
+    lines += _table(["size", "run", "pipeline process", "largest dbt command"], memory)
     return [*lines, ""]
 
 

@@ -43,6 +43,8 @@ from orchestration.dbt_client import SERVER_VARIABLE
 WARM_VARIABLE = "PIDC_WARM_DBT"
 # The longest request a client sends (arguments and environment, as JSON).
 REQUEST_LIMIT = 1 << 20
+# How long stopping the server waits for it (and for the dbt commands still running in it).
+STOP_WAIT_S = 5
 
 _server: dict[str, Any] = {"process": None, "control": None, "address": None}
 
@@ -100,20 +102,38 @@ def start_server() -> str | None:
     return address
 
 
-def stop_server() -> None:
-    """End this process's server (it also ends by itself when this process ends)."""
+def stop_server() -> float | None:
+    """End this process's server (it also ends by itself when this process ends). Returns the
+    largest peak resident memory, in MB, of the dbt commands it ran (what `make bench` reports
+    as dbt's), or None when it ran none or did not say.
+
+    The server is asked by closing this end for writing; it waits for its dbt children, answers
+    with their largest peak, and ends."""
     process, control = _server["process"], _server["control"]
     _server.update(process=None, control=None, address=None)
     if os.environ.get(SERVER_VARIABLE) and process is not None:
         os.environ.pop(SERVER_VARIABLE, None)
+    largest = None
     if control is not None:
-        control.close()  # the server sees its end close, and leaves
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            control.shutdown(socket.SHUT_WR)  # the server sees its end close, and leaves
+            control.settimeout(STOP_WAIT_S)
+            reply = b""
+            while not reply.endswith(b"\n"):
+                part = control.recv(4096)
+                if not part:
+                    break
+                reply += part
+            kilobytes = json.loads(reply)["largest_dbt_kb"]
+            largest = round(kilobytes / 1024, 1) if kilobytes else None
+        control.close()
     if process is not None:
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=STOP_WAIT_S)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    return largest
 
 
 def warm_up() -> None:
@@ -154,19 +174,27 @@ def warm_up() -> None:
             Manifest.from_msgpack(state.read_bytes(), decoder=extended_mashumuro_decoder)
 
 
-def reap(children: set[int], *, block: bool = False) -> None:
+def reap(children: set[int], *, block: bool = False) -> int:
     """Collect the dbt children (``children``, forked here) that have ended; with ``block``,
-    wait for all of them. Waited for here, each one's peak memory counts in the server's
-    ``RUSAGE_CHILDREN``, and so in its starter's once the server is waited for (``stop_server``):
-    how `make bench` measures dbt's peak memory. Only these: importing dbt started a child of
-    its own (multiprocessing's resource tracker), which ends after the server does."""
+    wait for all of them. Returns the largest peak resident memory among those collected, in
+    kB (``os.wait4`` gives each child's own ``ru_maxrss``): how `make bench` measures dbt's
+    memory (:func:`stop_server`). Only these: importing dbt started a child of its own
+    (multiprocessing's resource tracker), which ends after the server does.
+
+    Each child's own figure, not the starter's ``RUSAGE_CHILDREN``: Linux gives a child started
+    by ``fork`` or ``vfork`` the size of its parent at that moment, so every ``pidc-dbt`` a big
+    pipeline process starts would "peak" at the pipeline's size."""
+    largest = 0
     for pid in list(children):
         try:
-            done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
+            done, _, usage = os.wait4(pid, 0 if block else os.WNOHANG)
         except ChildProcessError:
-            done = pid
+            done, usage = pid, None
         if done:
             children.discard(pid)
+            if usage is not None:
+                largest = max(largest, usage.ru_maxrss)
+    return largest
 
 
 def serve(listener: socket.socket, control: socket.socket) -> None:
@@ -177,11 +205,16 @@ def serve(listener: socket.socket, control: socket.socket) -> None:
     watch.register(listener, selectors.EVENT_READ)
     watch.register(control, selectors.EVENT_READ)
     children: set[int] = set()
+    largest = 0  # the largest peak memory of a finished dbt child, in kB (reap)
     while True:
-        reap(children)
+        largest = max(largest, reap(children))
         for key, _ in watch.select(timeout=1.0):
             if key.fileobj is control:
-                reap(children, block=True)  # the starter closed its end or ended
+                # The starter asked us to stop (stop_server) or ended: wait for the dbt
+                # children, then tell it their largest peak, if it is still there to hear.
+                largest = max(largest, reap(children, block=True))
+                with contextlib.suppress(OSError):
+                    control.sendall(json.dumps({"largest_dbt_kb": largest}).encode() + b"\n")
                 return
             connection, _ = listener.accept()
             child = os.fork()
