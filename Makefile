@@ -27,7 +27,7 @@ export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: help setup system-deps run pipeline dashboard dagster test test-fast test-seconds lint format contract seeds i18n bench bench-quick docs clean
+.PHONY: help setup system-deps run pipeline dashboard dagster test test-fast test-seconds test-cpu lint format contract seeds i18n bench bench-quick docs clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -69,6 +69,10 @@ test-fast: setup ## pytest without the slow end-to-end and browser tests
 
 test-seconds: setup ## pytest, recording each test file's seconds: the order make test hands files to its workers
 	$(VENV)/bin/pytest $(PYTEST_PARALLEL) --record-test-seconds=tests/support/test_seconds.json
+
+test-cpu: setup ## pytest, recording each test file's processor seconds (its worker's and its processes') into artifacts/test-cpu.json: where make test's time goes
+	@mkdir -p artifacts
+	$(VENV)/bin/pytest $(PYTEST_PARALLEL) --record-test-cpu=artifacts/test-cpu.json
 
 lint: setup ## ruff, import-linter (the layers), sqlfluff, the dbt DAG's one-way rules
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,12 @@ from pathlib import Path
 import pytest
 from support.cli_sample import CliSampleRun, cli_sample_run
 from support.dashboard import build_serving
+from support.test_cpu import (  # noqa: F401 (hooks: pytest finds them here)
+    pytest_runtest_call,
+    pytest_runtest_makereport,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+)
 from support.test_groups import (  # noqa: F401 (hooks: pytest finds them here)
     make_groups_file,
     pytest_addoption,

@@ -14,6 +14,7 @@ import sys
 import types
 from pathlib import Path
 
+from support.test_cpu import processor_seconds
 from support.test_groups import GROUPS_FILE_VARIABLE, SHARED_BUILDS, longest_first
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -22,6 +23,12 @@ CONFTEST = """
 import os
 
 import pytest
+from support.test_cpu import (
+    pytest_runtest_call,
+    pytest_runtest_makereport,
+    pytest_runtest_setup,
+    pytest_runtest_teardown,
+)
 from support.test_groups import (
     make_groups_file,
     pytest_addoption,
@@ -73,6 +80,17 @@ def test_reads_neither(ran):
 """
 
 
+# A test whose child process spends half a second of processor time.
+BUSY_FILE = """
+import subprocess
+import sys
+
+
+def test_a_child_works():
+    burn = "import time\\nwhile time.process_time() < 0.5: pass"
+    subprocess.run([sys.executable, "-c", burn], check=True)
+"""
+
 # The test of TEST_FILE that uses each of SHARED_BUILDS
 USED_BY = ("::test_reads_the_sample", "::test_reads_the_cli_home")
 
@@ -84,6 +102,7 @@ def test_each_shared_build_is_made_by_one_worker_and_every_test_runs(tmp_path):
     (project / "conftest.py").write_text(CONFTEST, encoding="utf-8")
     for number in range(4):
         (project / f"test_file_{number}.py").write_text(TEST_FILE, encoding="utf-8")
+    (project / "test_busy.py").write_text(BUSY_FILE, encoding="utf-8")
     log = tmp_path / "built.log"
     environment = {
         name: value
@@ -96,6 +115,7 @@ def test_each_shared_build_is_made_by_one_worker_and_every_test_runs(tmp_path):
         [
             *(sys.executable, "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-q"),
             f"--record-test-seconds={tmp_path / 'seconds.json'}",
+            f"--record-test-cpu={tmp_path / 'cpu.json'}",
         ],
         cwd=project,
         env=environment,
@@ -115,8 +135,29 @@ def test_each_shared_build_is_made_by_one_worker_and_every_test_runs(tmp_path):
         assert users == set(made), (build, users, made)
     # The run's seconds, by file, for the order of the next runs
     seconds = json.loads((tmp_path / "seconds.json").read_text(encoding="utf-8"))
-    assert sorted(seconds) == [f"test_file_{number}.py" for number in range(4)]
+    files = ["test_busy.py", *(f"test_file_{number}.py" for number in range(4))]
+    assert sorted(seconds) == files
     assert all(value >= 0 for value in seconds.values())
+    # The processor seconds, by file, most first: the busy file's child counts in it
+    cpu = json.loads((tmp_path / "cpu.json").read_text(encoding="utf-8"))
+    assert next(iter(cpu["files"])) == "test_busy.py" and sorted(cpu["files"]) == files, cpu
+    assert cpu["files"]["test_busy.py"] >= 0.45, cpu
+    assert all(cpu["files"][name] < 0.45 for name in files[1:]), cpu
+    assert cpu["total"] >= sum(cpu["files"].values()) - 0.5, cpu
+
+
+def test_processor_seconds_count_a_child_still_running():
+    """A process under the test's that has not ended (a server, intake's readers) counts too."""
+    burn = "import time\nwhile time.process_time() < 0.5: pass\nprint(flush=True)\ninput()"
+    before = processor_seconds()
+    child = subprocess.Popen(
+        [sys.executable, "-c", burn], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        child.stdout.readline()  # it has burnt its half second and waits
+        assert processor_seconds() - before >= 0.45  # /proc counts in ticks of 10 ms
+    finally:
+        child.communicate("\n", timeout=30)
 
 
 def test_the_longest_files_and_groups_are_handed_out_first():

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pytest
 
+from support.test_cpu import record_cpu, write_cpu
+
 # Session fixtures that cost a minute or more (tests/conftest.py): one worker builds each.
 SHARED_BUILDS = ("sample", "cli_sample")
 GROUPS_FILE_VARIABLE = "PIDC_TEST_GROUPS_FILE"
@@ -99,6 +101,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write each test file's seconds in this run (setup, call and teardown) to PATH as "
         f"JSON: the order in which workers get the files ({SECONDS_FILE.name} in tests/support)",
     )
+    parser.addoption(
+        "--record-test-cpu",
+        metavar="PATH",
+        help="write each test file's processor seconds in this run (its worker's and every "
+        "process's under it: support.test_cpu) to PATH as JSON, most first",
+    )
 
 
 _seconds: dict[str, float] = {}
@@ -108,9 +116,11 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Each phase's seconds, by file (in the controller, every worker's reports arrive here)."""
     name = file_of(report.nodeid)
     _seconds[name] = _seconds.get(name, 0.0) + report.duration
+    record_cpu(report)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    write_cpu(session)
     path = session.config.getoption("--record-test-seconds")
     if not path or os.environ.get("PYTEST_XDIST_WORKER"):
         return
