@@ -581,9 +581,12 @@ def _write_dataset_sheet(
     sheet.freeze_panes(1, 0)
     if rows is None:
         return
-    for row_index, record in enumerate(rows.itertuples(index=False, name=None), start=1):
+    # Each column as plain Python values at once (numpy and Arrow scalars give the same ones one
+    # by one), written row by row as before: the same cells in the same order.
+    values = [rows.iloc[:, index].tolist() for index in range(len(columns))]
+    for row_index, record in enumerate(zip(*values, strict=True), start=1):
         for col_index, (column, value) in enumerate(zip(columns, record, strict=True)):
-            _write_cell(sheet, row_index, col_index, _plain(value), column, formats, contract)
+            _write_cell(sheet, row_index, col_index, value, column, formats, contract)
 
 
 def _plain(value: object) -> object:
