@@ -581,9 +581,17 @@ def _write_dataset_sheet(
     sheet.freeze_panes(1, 0)
     if rows is None:
         return
-    # Each column as plain Python values at once (numpy and Arrow scalars give the same ones one
-    # by one), written row by row as before: the same cells in the same order.
-    values = [rows.iloc[:, index].tolist() for index in range(len(columns))]
+    # Each column as plain Python values at once, written row by row as before: the same cells in
+    # the same order. A typed column's tolist() gives them already; an object column may hold
+    # numpy scalars, made plain one by one.
+    values = []
+    for index in range(len(columns)):
+        column_values = rows.iloc[:, index]
+        values.append(
+            list(map(_plain, column_values.tolist()))
+            if column_values.dtype == object
+            else column_values.tolist()
+        )
     for row_index, record in enumerate(zip(*values, strict=True), start=1):
         for col_index, (column, value) in enumerate(zip(columns, record, strict=True)):
             _write_cell(sheet, row_index, col_index, value, column, formats, contract)

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -174,6 +175,27 @@ def test_filled_template_reads_back_with_nil_ticks_and_observations(tmp_path):
     assert workbook.get_sheet_by_name("movements").to_python() == [
         [c.name for c in sheet_columns(CONTRACT.dataset("movements"))]
     ]
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        pd.Series([3, 0], dtype="int64"),
+        pd.Series([3, 0], dtype="Int64"),
+        pd.Series([3.0, 0.0], dtype="float64"),
+        pd.Series([np.int64(3), np.int64(0)], dtype=object),  # numpy scalars in an object column
+    ],
+    ids=["int64", "nullable Int64", "float64", "numpy scalars in object"],
+)
+def test_counts_are_written_as_numbers_whatever_the_frame_s_column_type(tmp_path, counts):
+    refusals = pd.DataFrame(
+        {"port": ["FJNAN", "FJNAN"], "nationality": ["CHN", "IND"], "reason": ["E", "C"],
+         "count": counts}
+    )  # fmt: skip
+    path = write_template(tmp_path / "r.xlsx", "FJI", "2026-09", returns={"refusals": refusals})
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("refusals").to_python()
+    assert rows[1:] == [["FJNAN", "CHN", "E", 3.0], ["FJNAN", "IND", "C", 0.0]]
+    assert all(isinstance(row[3], float) for row in rows[1:])  # numbers, not text
 
 
 def test_same_arguments_give_identical_bytes(tmp_path):
