@@ -200,7 +200,7 @@ def test_pidc_warm_dbt_0_turns_it_off(monkeypatch):
 
 
 MEMORY_PROBE = textwrap.dedent("""
-    import json, os, resource, subprocess, sys, time
+    import json, os, resource, subprocess, sys
     from pathlib import Path
     from orchestration import warm_dbt
     from orchestration.transform import warm_dbt_executable

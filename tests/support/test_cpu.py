@@ -27,7 +27,6 @@ import pytest
 
 CPU_PROPERTY = "cpu_seconds"
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-_started = pytest.StashKey[float]()
 _phase_cpu = pytest.StashKey[dict[str, float]]()
 
 
@@ -116,12 +115,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 _cpu_by_file: dict[str, float] = {}
 
 
-def record_cpu(report: pytest.TestReport) -> None:
-    """In the controller (or a run without workers): add a phase's processor seconds to its
-    file's (called from ``support.test_groups.pytest_runtest_logreport``)."""
+def record_cpu(file: str, report: pytest.TestReport) -> None:
+    """In the controller (or a run without workers): add a phase's processor seconds to those of
+    its test ``file`` (called from ``support.test_groups.pytest_runtest_logreport``)."""
     for name, value in report.user_properties:
         if name == CPU_PROPERTY:
-            file = report.nodeid.split("::", 1)[0]
             _cpu_by_file[file] = _cpu_by_file.get(file, 0.0) + value
 
 

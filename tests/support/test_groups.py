@@ -116,7 +116,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Each phase's seconds, by file (in the controller, every worker's reports arrive here)."""
     name = file_of(report.nodeid)
     _seconds[name] = _seconds.get(name, 0.0) + report.duration
-    record_cpu(report)
+    record_cpu(name, report)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
