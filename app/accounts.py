@@ -38,8 +38,11 @@ MIN_PASSWORD_LENGTH = 10
 # bcrypt only looks at the first 72 bytes; longer passwords are refused rather than truncated.
 MAX_PASSWORD_BYTES = 72
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-# Checked against when the user name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = bcrypt.hashpw(b"not-a-real-password", bcrypt.gensalt()).decode()
+# Checked against when the user name is unknown, so a wrong name costs as long as a wrong password:
+# a bcrypt hash at the cost of a new account's (bcrypt.gensalt's 12 rounds), written out here
+# rather than made at import, which cost every `pidc` command and dashboard process a quarter of
+# a second (tests/dashboard/test_access.py checks the cost).
+_DUMMY_HASH = "$2b$12$JCXSRvGglZoBgB9lvQwl1.V/l/ljDajNVBJGFsaMRRAnY/v4c8a6O"
 
 
 class Role(StrEnum):

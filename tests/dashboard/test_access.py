@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import stat
+import subprocess
+import sys
 
 import duckdb
 import pandas as pd
@@ -35,7 +37,7 @@ from app.exports import to_csv_bytes
 from app.submission import submit_return, template_bytes
 from ingestion.template import write_template
 from pidc.contract import load_contract
-from pidc.settings import home
+from pidc.settings import PROJECT_ROOT, home
 
 GROUP_MEMBERS = {"PROFILING": {"FJI", "NZL"}, "MARITIME": {"TON", "TKL"}}
 PASSWORD = "correct horse battery"
@@ -278,6 +280,26 @@ def test_passwords_are_stored_as_salted_bcrypt_hashes_in_a_private_file():
     assert accounts.authenticate("fji.officer", PASSWORD) == first
     assert accounts.authenticate("fji.officer", "wrong password!") is None
     assert accounts.authenticate("nobody", PASSWORD) is None
+    # An unknown name is checked against a hash as costly as a real one: same bcrypt cost.
+    assert accounts._DUMMY_HASH.split("$")[2] == first.password_hash.split("$")[2] == "12"
+    assert accounts.authenticate("nobody", "not-a-real-password") is None
+
+
+def test_importing_the_accounts_module_makes_no_hash():
+    """Every `pidc` command and dashboard process imports app.accounts: a hash made at import
+    cost each of them a quarter of a second."""
+    probe = (
+        "import bcrypt\n"
+        "made = []\n"
+        "hashpw = bcrypt.hashpw\n"
+        "bcrypt.hashpw = lambda *a: made.append(a) or hashpw(*a)\n"
+        "import app.accounts\n"
+        "print(len(made))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=PROJECT_ROOT, check=True
+    )
+    assert result.stdout.strip() == "0", result.stderr
 
 
 @pytest.mark.parametrize(
