@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -239,12 +241,25 @@ def neutral(text: str, codes: set[str]) -> bool:
     return bool(NEUTRAL.match(text) or CODE.match(text) or text in SAME_IN_BOTH | codes)
 
 
+@pytest.fixture(scope="module")
+def sign_in_files(tmp_path_factory) -> Path:
+    """An account and a sign-in log with a success and a failure, made once per module: each
+    takes a bcrypt hash or check (a quarter of a second), for 32 tests."""
+    folder = tmp_path_factory.mktemp("sign_in_files")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIDC_HOME", str(folder))
+        patch.setenv("PIDC_ACCOUNTS_FILE", str(folder / "accounts.toml"))
+        accounts.add_account("fji.officer", PASSWORD, "member", member_code="FJI")
+        sign_in.attempt("fji.officer", PASSWORD)
+        sign_in.attempt("nobody.here", "a wrong password")
+    return folder
+
+
 @pytest.fixture
-def sign_in_attempts(published):
-    """A sign-in log with a success and a failure, for the Secretariat's page."""
-    accounts.add_account("fji.officer", PASSWORD, "member", member_code="FJI")
-    sign_in.attempt("fji.officer", PASSWORD)
-    sign_in.attempt("nobody.here", "a wrong password")
+def sign_in_attempts(published, sign_in_files):
+    """``published`` with a copy of :func:`sign_in_files`, for the Secretariat's page."""
+    shutil.copy(sign_in_files / "accounts.toml", accounts.accounts_path())
+    shutil.copy(sign_in_files / "sign-in.sqlite", sign_in.store_path())
     return published
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
+from support.warehouse import SAMPLE_END, SAMPLE_MONTHS, SampleBuild
 
 from ingestion.template import RETURN_SHEET, sheet_columns
 from pidc.contract import load_contract
@@ -25,24 +27,48 @@ from sample_data import (
 )
 
 CONTRACT = load_contract()
-MONTHS = 14
-END = "2026-09"
+MONTHS = SAMPLE_MONTHS
+END = SAMPLE_END
 
 
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory) -> tuple[Path, SampleManifest]:
-    landing = tmp_path_factory.mktemp("home") / "landing"
-    return landing, generate_samples(landing, seed=7, months=MONTHS, end_period=END)
+def sample_run(sample: SampleBuild) -> tuple[Path, SampleManifest]:
+    """The session's 14-month sample (the ``sample`` fixture of tests/conftest.py, generated
+    once for the whole suite): its landing folder, which intake reads and leaves as the
+    generator wrote it, and the manifest the generator returned."""
+    assert (sample.manifest.months, sample.manifest.end_period) == (MONTHS, END)
+    return sample.home.landing, sample.manifest
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _forget_reads():
+    """The files read by this module's tests are let go when the module ends."""
+    yield
+    _read_path.cache_clear()
 
 
 def _read_file(landing: Path, entry) -> dict[str, pd.DataFrame]:
-    """The data rows of one manifest file, per dataset, as the member wrote them."""
-    path = landing / entry.path
-    if entry.file_format == "csv":
+    """The data rows of one manifest file, per dataset, as the member wrote them.
+
+    Read once per module: several tests look at every file of the module's sample, which no
+    test changes (the frames are shared, so a test must not change them either)."""
+    where = (entry.file_format, entry.encoding, entry.delimiter, tuple(entry.datasets))
+    return _read_path(landing / entry.path, *where)
+
+
+@functools.cache
+def _read_path(
+    path: Path,
+    file_format: str,
+    encoding: str | None,
+    delimiter: str | None,
+    datasets: tuple[str, ...],
+) -> dict[str, pd.DataFrame]:
+    if file_format == "csv":
         frame = pd.read_csv(
-            path, encoding=entry.encoding, sep=entry.delimiter, dtype=str, keep_default_na=False
+            path, encoding=encoding, sep=delimiter, dtype=str, keep_default_na=False
         )
-        return {entry.datasets[0]: frame}
+        return {datasets[0]: frame}
     workbook = CalamineWorkbook.from_path(str(path))
     frames = {}
     for name in [*CONTRACT.dataset_names, "observations"]:

@@ -20,7 +20,7 @@ import pytest
 
 from pidc.settings import Home
 from sample_data import generate_samples
-from sample_data.manifest import MANIFEST_NAME, SampleManifest
+from sample_data.manifest import SampleManifest
 from support.dbt_runner import invoke_dbt
 
 SAMPLE_MONTHS = 14
@@ -170,7 +170,7 @@ def sample_build_once(tmp_path_factory: pytest.TempPathFactory) -> SampleBuild:
     )
     _BUILDS["sample"] = SampleBuild(
         home=home,
-        manifest=SampleManifest.load(home.root / MANIFEST_NAME),
+        manifest=manifest,  # as the generator returned it (tests/pipeline/test_sample.py)
         as_of=as_of,
         failures=failures,
         full_refresh_warehouse=refresh_root / home.warehouse.name,
