@@ -9,10 +9,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # The dashboard's port: make run PORT=8502
 PORT ?= 8501
-# pytest workers for make test: two pytest-xdist workers, one per core of the 2-core machines
-# (tests/conftest.py keeps a file's tests and each shared build on one worker, and gives each
-# worker its own dbt target folder); make test TEST_WORKERS=1 runs one process
-TEST_WORKERS ?= 2
+# pytest workers for make test: three pytest-xdist workers on the 2-core machines. With two,
+# both cores sat idle a fifth of the time on a quiet machine (browser tests wait for pages,
+# waits for processes): pytest took 548 s with two and 497 s with three, and as long either way
+# when the machine is busy (docs/benchmarks.md). tests/conftest.py keeps a file's tests and each
+# shared build on one worker, and gives each worker its own dbt target folder;
+# make test TEST_WORKERS=1 runs one process
+TEST_WORKERS ?= 3
 PYTEST_PARALLEL := $(if $(filter 1,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder)
 export UV_PYTHON_PREFERENCE := only-system
 export UV_PROJECT_ENVIRONMENT := $(VENV)

@@ -1,11 +1,11 @@
 """Processor seconds of each test file (``pytest --record-test-cpu=PATH``): where `make test`'s
-time goes on a machine its two workers keep busy.
+time goes on a machine its workers keep busy.
 
-`make test` is bound by the processor: with two workers on two cores, both are busy nearly all the
-run (a third worker made it no shorter, docs/benchmarks.md), so its length is the suite's
-processor seconds over two, and a test file's wall seconds (``--record-test-seconds``) say little
-about what it costs: a file that waits on a browser or a server counts seconds it leaves to the
-other worker, and a file whose pipeline runs on both cores counts half of what it takes.
+`make test` is bound by the processor: with three workers on two cores, both cores are busy nearly
+all the run (docs/benchmarks.md), so its length is the suite's processor seconds over two, and a
+test file's wall seconds (``--record-test-seconds``) say little about what it costs: a file that
+waits on a browser or a server counts seconds it leaves to the other workers, and a file whose
+pipeline runs on both cores counts half of what it takes.
 
 Each phase of each test (setup, call, teardown) is measured as the processor time of the worker
 and of every process under it: the worker's own, its finished children's (``RUSAGE_CHILDREN``),

@@ -133,7 +133,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """Whole files and whole groups to one worker each (xdist's loadfile, plus the groups).
 
     A module's fixtures (a browser, a built home) are then made once, and the groups of
-    ``SHARED_BUILDS`` stay together. Used when ``make test`` runs ``pytest -n 2``.
+    ``SHARED_BUILDS`` stay together. Used when ``make test`` runs ``pytest -n 3``.
     """
     from xdist.scheduler import LoadScopeScheduling
 
