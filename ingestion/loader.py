@@ -125,7 +125,27 @@ def known_submissions(
 
 
 def _insert_rows(connection: duckdb.DuckDBPyConnection, table: str, columns, rows) -> None:
-    """Insert ``rows`` (lists of values in ``columns``' order) with multi-row statements."""
+    """Insert ``rows`` (lists of values in ``columns``' order): as one Arrow table (a batch's
+    returns are hundreds of rows; a statement with a parameter per value is slow to bind), or,
+    should a column's values not make one Arrow type, with multi-row statements."""
+    import pyarrow as pa
+
+    if not rows:
+        return
+    try:
+        arrow = pa.table([pa.array(list(values)) for values in zip(*rows, strict=True)], columns)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        arrow = None
+    if arrow is not None:
+        connection.register("incoming_records", arrow)
+        try:
+            connection.execute(
+                f"insert into {RAW_SCHEMA}.{table} ({', '.join(columns)}) "
+                "select * from incoming_records"
+            )
+        finally:
+            connection.unregister("incoming_records")
+        return
     width = len(columns)
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]

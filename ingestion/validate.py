@@ -811,16 +811,24 @@ def _check_batch(
     for rule in suite.rules:
         checked += rule.kwargs.get("column_list") or [rule.kwargs["column"]]
     checked = list(dict.fromkeys(checked))
-    combined = pd.concat(
-        [table[[column for column in checked if column in columns[name]]]
-         for name, table in tables.items()],
-        ignore_index=True,
-    ).reindex(columns=checked)  # fmt: skip
+    # The rows of a dataset that lacks a filled column (suite.fills) get its value before the
+    # datasets are stacked: a column of one value per dataset, not the stacked column's cells
+    # set one dataset at a time.
+    like = {column: next(tables[name][column] for name in tables if column in columns[name])
+            for column in suite.fills}  # fmt: skip
+    parts = []
+    for name, table in tables.items():
+        part = table[[column for column in checked if column in columns[name]]]
+        filled = {
+            column: pd.Series(value, index=part.index, dtype=like[column].dtype)
+            for column, (value, lacking) in suite.fills.items()
+            if name in lacking
+        }
+        parts.append(part.assign(**filled) if filled else part)
+    combined = pd.concat(parts, ignore_index=True).reindex(columns=checked)
     combined[DATASET_COLUMN] = np.repeat(
         list(spans), [high - low for low, high in spans.values()]
     ).astype(object)
-    for column, (value, lacking) in suite.fills.items():
-        combined.loc[combined[DATASET_COLUMN].isin(lacking), column] = value
     # Counts and months as floats (NaN for none: exact for any month, and a count keeps its
     # sign): Great Expectations compares a float column at once, a nullable Int64 one value
     # by value in Python. Failures are the same rows; the problems quote the rows as read.
@@ -904,6 +912,9 @@ def validate_submissions(
     mixed: set[str] = set()  # datasets in which some two age groups overlap
     for name, parts in incoming.items():
         dataset = contract.dataset(name)
+        # A nil return's frame has no rows, and columns typed object: left out, as it adds no
+        # row, it would make pandas turn every text column of the others into objects.
+        parts = [(item, frame) for item, frame in parts if len(frame)] or parts[:1]
         frames = [frame for _, frame in parts]
         combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
         combined["__item"] = np.repeat([item for item, _ in parts], [len(f) for f in frames])

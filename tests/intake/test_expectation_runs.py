@@ -131,3 +131,115 @@ def test_no_frame_is_hashed_and_the_failures_are_those_a_hashed_run_gives(monkey
         ("ExpectColumnValuesToBeInSet", [3]),
         ("ExpectColumnValuesToBeBetween", [5]),
     ]
+
+
+# A suite as intake builds it: codes and counts each checked for not null and for a value, one
+# of them on some datasets' rows only, beside checks that are not folded.
+FOLDED_RULES = [
+    Rule("ExpectColumnValuesToNotBeNull", {"column": "code"}, "code", "", ""),
+    Rule("ExpectColumnValuesToBeInSet", {"column": "code", "value_set": CODES}, "code", "", ""),
+    Rule("ExpectColumnValuesToNotBeNull", {"column": "count"}, "count", "", ""),
+    Rule("ExpectColumnValuesToBeBetween", {"column": "count", "min_value": 0}, "count", "", ""),
+    Rule(
+        "ExpectColumnValuesToNotBeNull",
+        {"column": "month"},
+        "month",
+        "",
+        "",
+        where=("__dataset", ("small",)),
+    ),
+    Rule(
+        "ExpectColumnValuesToBeBetween",
+        {"column": "month", "min_value": 10, "max_value": 20},
+        "month",
+        "",
+        "",
+        where=("__dataset", ("small",)),
+    ),
+    Rule("ExpectColumnValuesToBeInSet", {"column": "flag", "value_set": [True]}, "flag", "", ""),
+    Rule("ExpectCompoundColumnsToBeUnique", {"column_list": ["__dataset", "code"]}, None, "", ""),
+]
+
+
+def _typed_frame(bad_rows: dict[int, dict]) -> pd.DataFrame:
+    """20 good rows typed as intake's (text codes, float counts and months), then ``bad_rows``."""
+    frame = pd.DataFrame(
+        {
+            "__dataset": ["small"] * 10 + ["large"] * 10,
+            "code": pd.array(list(CODES), dtype="str"),
+            "count": [float(i) for i in range(20)],
+            "month": [15.0] * 10 + [None] * 10,  # only "small" rows must have a month
+            "flag": [True] * 20,
+        }
+    )
+    for index, values in bad_rows.items():
+        for column, value in values.items():
+            frame.loc[index, column] = value
+    return frame
+
+
+@pytest.mark.parametrize(
+    "bad_rows",
+    [
+        {},
+        {2: {"code": None}},
+        {3: {"code": "Z"}, 4: {"code": None}},
+        {5: {"count": None}},
+        {6: {"count": -1.0}, 7: {"count": None}},
+        {1: {"month": None}, 2: {"month": 9.0}, 15: {"month": 99.0}},
+        # A value that a folded column's nulls take must still fail where it was written.
+        {8: {"code": "\0null"}, 9: {"count": -1.0}, 3: {"month": 9.0}},
+        {0: {"flag": False}, 12: {"code": "C0"}},
+    ],
+    ids=[
+        "clean", "null-code", "bad-and-null-codes", "null-count", "bad-and-null-counts",
+        "months-of-some-datasets", "the-fill-values-themselves", "others",
+    ],
+)  # fmt: skip
+def test_folding_not_null_into_the_value_check_gives_the_same_failures(bad_rows, monkeypatch):
+    frame = _typed_frame(bad_rows)
+    first = suites._verdict_rules(frame, FOLDED_RULES)
+    # Each column's not-null check is folded into its value check: two expectations fewer than
+    # the suite for each of code, count and month; the others are as they were.
+    assert len(first.rules) == len(FOLDED_RULES) - 3
+    assert sorted(p for positions in first.stands_for for p in positions) == list(range(8))
+    folded = _failures_of(frame, FOLDED_RULES, "folded")
+    with monkeypatch.context() as patch:  # every rule its own expectation, as before
+        patch.setattr(
+            suites,
+            "_verdict_rules",
+            lambda frame, rules: suites._Verdicts(rules, [(p,) for p in range(len(rules))], frame),
+        )
+        unfolded = _failures_of(frame, FOLDED_RULES, "unfolded")
+    assert folded == unfolded
+    assert bool(folded) == bool(bad_rows)
+
+
+def _failures_of(frame: pd.DataFrame, rules: list[Rule], name: str) -> list[tuple]:
+    return [
+        (rule.expectation, rule.column, sorted(rows))
+        for rule, rows in run_rules(frame, rules, name)
+    ]
+
+
+def test_a_column_is_folded_only_when_its_checks_allow_it():
+    frame = _typed_frame({})
+    frame["word"] = pd.array(["a"] * 20, dtype="str")
+    not_null = Rule("ExpectColumnValuesToNotBeNull", {"column": "word"}, "word", "", "")
+    rules = [
+        # a set of numbers for a text column: no value of the column's kind is sure to break it
+        Rule("ExpectColumnValuesToNotBeNull", {"column": "flag"}, "flag", "", ""),
+        Rule(
+            "ExpectColumnValuesToBeInSet", {"column": "flag", "value_set": [True]}, "flag", "", ""
+        ),
+        # not null on some rows, the value check on all: not the same rows
+        Rule(**{**not_null.__dict__, "where": ("__dataset", ("small",))}),
+        Rule("ExpectColumnValuesToBeInSet", {"column": "word", "value_set": ["a"]}, "word", "", ""),
+        # a third check on the column
+        Rule("ExpectColumnValuesToNotBeNull", {"column": "count"}, "count", "", ""),
+        Rule("ExpectColumnValuesToBeBetween", {"column": "count", "min_value": 0}, "count", "", ""),
+        Rule(
+            "ExpectColumnValuesToBeBetween", {"column": "count", "max_value": 50}, "count", "", ""
+        ),
+    ]
+    assert len(suites._verdict_rules(frame, rules).rules) == len(rules)

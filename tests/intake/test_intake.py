@@ -301,6 +301,39 @@ def test_crash_mid_load_leaves_raw_and_ledger_unchanged(home):
     assert ingest_path(path, home, today=TODAY)[0].status == "accepted"
 
 
+def test_ledger_rows_are_written_as_given_whichever_way_they_are_inserted(home):
+    # A batch's ledger and returns rows go in as one Arrow table; a column whose values make
+    # no single Arrow type (a number among texts) goes in with plain statements instead.
+    received = dt.datetime(2026, 10, 3, 4, 5, 6, 789000)
+    row = dict.fromkeys(loader.LEDGER_COLUMNS) | {
+        "submission_id": "s1", "member": "FJI", "file_name": "a.csv", "file_sha256": "x",
+        "file_format": "csv", "received_at": received, "status": "accepted", "rows_read": 3,
+        "rows_loaded": 3, "rows_rejected": 0, "summary": "fine",
+    }  # fmt: skip
+    text = row | {"submission_id": "s2", "report_path": None}
+    mixed = row | {"submission_id": "s3", "summary": 5}
+    connection = loader.connect(home.ensure().warehouse)
+    try:
+        for rows_given in ([row], [text, mixed]):
+            loader._insert_rows(
+                connection,
+                "submissions",
+                loader.LEDGER_COLUMNS,
+                [[given[c] for c in loader.LEDGER_COLUMNS] for given in rows_given],
+            )
+        stored = connection.execute(
+            "select submission_id, received_at, rows_read, summary, periods "
+            "from raw.submissions order by submission_id"
+        ).fetchall()
+    finally:
+        connection.close()
+    assert stored == [
+        ("s1", received, 3, "fine", None),
+        ("s2", received, 3, "fine", None),
+        ("s3", received, 3, "5", None),
+    ]
+
+
 class _Exploding:
     """A connection whose data insert fails after the ledger and returns rows were written."""
 
@@ -309,6 +342,8 @@ class _Exploding:
         self.failed_after_ledger = False
 
     def register(self, name, frame):
+        if name != "incoming_rows":  # the ledger and returns rows, registered before the data
+            return self._connection.register(name, frame)
         ledger = self._connection.execute("select count(*) from raw.submissions").fetchone()[0]
         self.failed_after_ledger = ledger == 2
         raise RuntimeError("power cut")
