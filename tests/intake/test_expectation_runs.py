@@ -243,3 +243,15 @@ def test_a_column_is_folded_only_when_its_checks_allow_it():
         ),
     ]
     assert len(suites._verdict_rules(frame, rules).rules) == len(rules)
+
+
+def test_great_expectations_is_warmed_up_once_per_process(monkeypatch):
+    suites.warm_up().join()  # this process's first (or an earlier test's) warm-up
+    assert suites._WARMED.is_set()
+    runs = []
+    monkeypatch.setattr(suites, "run_rules", lambda *arguments: runs.append(arguments))
+    suites.warm_up().join()  # a batch in a process already warm: no validation for nothing
+    assert runs == []
+    monkeypatch.setattr(suites, "_WARMED", suites.threading.Event())
+    suites.warm_up().join()  # a new process's first
+    assert len(runs) == 1 and suites._WARMED.is_set()
