@@ -18,6 +18,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from expectations.suites import (
     DATASET_COLUMN,
@@ -30,6 +31,7 @@ from ingestion.history import group_totals
 from ingestion.messages import either, number, phrase
 from ingestion.parsers.common import (
     LINEAGE,
+    TEXT,
     CountError,
     ParsedReturn,
     ParsedSubmission,
@@ -361,6 +363,18 @@ def _objects(values: list) -> np.ndarray:
     return array
 
 
+def _code_column(codes: list, inverse: np.ndarray) -> object:
+    """Each row's code (``codes[inverse]``: ``codes`` are the distinct reads, text or None), as
+    the text column pandas infers from a column of them, built from the distinct codes instead
+    of inferred value by value. A column with no code at all is left to pandas, as before."""
+    if not any(type(code) is str for code in codes) or any(
+        code is not None and type(code) is not str for code in codes
+    ):
+        return pd.Series(_objects(codes)[inverse], dtype=object)
+    distinct = pa.array(codes, type=pa.large_string())
+    return pd.array(distinct.take(pa.array(inverse)), dtype=TEXT)
+
+
 def _distinct_reads(
     column: pd.Series, groups: np.ndarray, read
 ) -> tuple[list, np.ndarray, list] | None:
@@ -482,9 +496,7 @@ def _prepare(
             )
             if found is not None:
                 reads, inverse, texts = found
-                added[f"{name}__code"] = pd.Series(
-                    _objects([code for code, _ in reads])[inverse], dtype=object
-                )
+                added[f"{name}__code"] = _code_column([code for code, _ in reads], inverse)
                 _note_reads(notes, item_numbers, name, reads, inverse, texts)
                 admissible[name] = _admissible(column.type, column.code_list)
                 continue

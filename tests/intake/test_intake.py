@@ -1077,3 +1077,21 @@ def test_intake_collects_garbage_less_often_and_restores_the_collector_after(hom
     assert seen == [(THRESHOLDS, True)]
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize(
+    "codes",
+    [["FJI", None, "WSM"], ["FJI", "TON"], [None], [None, None], [("2026-01", 1), None]],
+    ids=["codes-and-none", "codes", "none", "nones", "not-text"],
+)
+def test_a_code_column_is_the_one_pandas_infers_from_its_values(codes):
+    # Built from the distinct codes (validate._code_column), a column of resolved codes has
+    # the values, blanks and dtype of the column pandas infers from every row's code.
+    import numpy as np
+
+    from ingestion.validate import _code_column, _objects
+
+    inverse = np.array([i % len(codes) for i in range(7)], dtype=np.int64)
+    built = pd.DataFrame({"code": _code_column(codes, inverse)})
+    as_inferred = pd.DataFrame({"code": _objects(codes)[inverse]})
+    pd.testing.assert_frame_equal(built, as_inferred)
