@@ -303,26 +303,29 @@ def _positional_extent(
     return rows, columns
 
 
-def _above(limit: int, alphabet: str) -> bytes:
+def _at_most(limit: int, alphabet: str) -> bytes:
     """A pattern for the numbers written in ``alphabet`` (``0123456789`` for row numbers without
-    leading zeros, ``A``-``Z`` for column letters, either case) that are above ``limit``: every
-    longer one, and each of the same length greater at its first differing place."""
+    leading zeros, ``A``-``Z`` for column letters, either case) from 1 to ``limit``: every
+    shorter one, each of the same length smaller at its first differing place, and the limit."""
     letters = alphabet.isalpha()
     written = column_letters(limit) if letters else str(limit)
+    if limit < 1:
+        return rb"(?!)"  # nothing
 
     def one_of(characters: str) -> str:
         return characters + characters.lower() if letters else characters
 
     first, any_character = ("A-Za-z", "[A-Za-z]") if letters else ("1-9", "[0-9]")
-    # Longer than the limit (a written number never starts with 0; a limit of 0 columns is
-    # written "", so every column is longer).
-    alternatives = [f"[{first}]{any_character}{{{len(written)},}}"]
+    # Shorter than the limit (a written number never starts with 0).
+    alternatives = [f"[{first}]{any_character}{{0,{len(written) - 2}}}"] if written[1:] else []
     for place, character in enumerate(written):
-        greater = alphabet[alphabet.index(character) + 1 :]
-        if greater:
+        lowest = 1 if place == 0 and not letters else 0
+        smaller = alphabet[lowest : alphabet.index(character)]
+        if smaller:
             tail = len(written) - place - 1
             prefix = "".join(f"[{one_of(c)}]" for c in written[:place])
-            alternatives.append(f"{prefix}[{one_of(greater)}]{any_character}{{{tail}}}")
+            alternatives.append(f"{prefix}[{one_of(smaller)}]{any_character}{{{tail}}}")
+    alternatives.append("".join(f"[{one_of(c)}]" for c in written))
     return "|".join(alternatives).encode()
 
 
@@ -333,19 +336,17 @@ _CELL_TAG, _ROW_TAG = b'<c r="', b'<row r="'
 @functools.lru_cache(maxsize=8)
 def _past_limits(max_rows: int, max_columns: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
     """Searches for a cell (a row) tag of the form ``<c r="`` (``<row r="``) whose reference is
-    not one :data:`_CELL_REFERENCE` (:data:`_ROW_DIGITS`) reads, or is past ``max_rows`` or
-    ``max_columns``. Each starts with its tag's text, so the search skips from tag to tag."""
-    rows = _above(max_rows, "0123456789")
-    columns = _above(max_columns, "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    cells = re.compile(
-        re.escape(_CELL_TAG)
-        + rb'(?:(?![A-Za-z]{1,6}0*\d{1,9}")|(?:'
-        + columns
-        + rb")[0-9]|[A-Za-z]{1,6}0*(?:"
-        + rows
-        + rb')")'
-    )
-    grid_rows = re.compile(re.escape(_ROW_TAG) + rb'(?:(?!0*\d{1,9}")|0*(?:' + rows + rb')")')
+    not one :data:`_CELL_REFERENCE` (:data:`_ROW_DIGITS`) reads within ``max_rows`` and
+    ``max_columns``. Each starts with its tag's text, so the search skips from tag to tag, and
+    tries one look-ahead at each: the reference as it must be (a column from 1 to the limit, any
+    leading zeros, then row 0 or a row from 1 to the limit, and the closing quote)."""
+    # Never more than those readers read (six letters, nine digits after the zeros): anything
+    # longer is not cleared here, and sheet_extent, which decides, measures it.
+    rows = _at_most(min(max_rows, 10**9 - 1), "0123456789")
+    columns = _at_most(min(max_columns, column_number("ZZZZZZ")), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    row_within = rb"(?:0+|0*(?:" + rows + rb'))"'
+    cells = re.compile(re.escape(_CELL_TAG) + rb"(?!(?:" + columns + rb")" + row_within + rb")")
+    grid_rows = re.compile(re.escape(_ROW_TAG) + rb"(?!" + row_within + rb")")
     return cells, grid_rows
 
 

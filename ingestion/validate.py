@@ -363,6 +363,15 @@ def _objects(values: list) -> np.ndarray:
     return array
 
 
+def _constant(value: object, dtype, index: pd.Index) -> pd.Series:
+    """A column of ``value`` of ``dtype`` on ``index``; a text one made by Arrow at once (pandas
+    makes it value by value)."""
+    if dtype == TEXT and type(value) is str:
+        text = pa.repeat(pa.scalar(value, type=pa.large_string()), len(index))
+        return pd.Series(pd.array(text, dtype=TEXT), index=index, copy=False)
+    return pd.Series(value, index=index, dtype=dtype)
+
+
 def _code_column(codes: list, inverse: np.ndarray) -> object:
     """Each row's code (``codes[inverse]``: ``codes`` are the distinct reads, text or None), as
     the text column pandas infers from a column of them, built from the distinct codes instead
@@ -832,7 +841,7 @@ def _check_batch(
     for name, table in tables.items():
         part = table[[column for column in checked if column in columns[name]]]
         filled = {
-            column: pd.Series(value, index=part.index, dtype=like[column].dtype)
+            column: _constant(value, like[column].dtype, part.index)
             for column, (value, lacking) in suite.fills.items()
             if name in lacking
         }

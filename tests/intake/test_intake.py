@@ -1095,3 +1095,16 @@ def test_a_code_column_is_the_one_pandas_infers_from_its_values(codes):
     built = pd.DataFrame({"code": _code_column(codes, inverse)})
     as_inferred = pd.DataFrame({"code": _objects(codes)[inverse]})
     pd.testing.assert_frame_equal(built, as_inferred)
+
+
+@pytest.mark.parametrize(
+    ("value", "dtype"),
+    [("_T", "str"), ("-", "str"), (0.0, "float64"), (True, "bool"), ("A", "object")],
+)
+def test_a_constant_column_is_the_one_pandas_makes(value, dtype):
+    from ingestion.validate import _constant
+
+    index = pd.RangeIndex(3, 8)
+    dtype = pd.api.types.pandas_dtype(dtype)
+    made = _constant(value, dtype, index)
+    pd.testing.assert_series_equal(made, pd.Series(value, index=index, dtype=dtype))

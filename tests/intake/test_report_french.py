@@ -219,6 +219,29 @@ def test_reports_written_during_intake_are_in_the_current_language(home):
     assert outcome.message.startswith("rejected: ")  # the ledger's summary stays English
 
 
+def test_accepted_files_reports_are_in_the_readers_language_and_their_copies_archived(home):
+    # A batch of accepted files: each report (rejected files' reports are tested above) in the
+    # reader's language, and each file's bytes in the archive under its digest.
+    paths = [
+        land(home, member, f"{member}_refusals_2026-10.csv",
+             REFUSALS_HEADER + f"{member},2026-10,{port},CHN,C,{count}\n")
+        for member, port, count in [("FJI", "FJNAN", 3), ("WSM", "WSAPI", 4), ("TON", "TOTBU", 5)]
+    ]  # fmt: skip
+    with i18n.language("fr"):
+        outcomes = ingest_path(home.landing, home, today=TODAY)
+    assert [o.status for o in outcomes] == ["accepted"] * 3
+    landed = {path.name: path for path in paths}
+    for outcome in outcomes:
+        path = landed[outcome.file_name]
+        folder = outcome.report_path.parent
+        assert outcome.report_path.name == "report.md"
+        assert "Rapport de validation" in outcome.report_path.read_text(encoding="utf-8")
+        assert "<html lang='fr'>" in (folder / "report.html").read_text(encoding="utf-8")
+        assert json.loads((folder / "report.json").read_text(encoding="utf-8"))["file_name"]
+        archived = home.archive / f"{outcome.file_sha256}.csv"
+        assert archived.read_bytes() == path.read_bytes()
+
+
 def test_the_pipelines_intake_step_writes_reports_in_pidc_lang(home, monkeypatch):
     import dagster as dg
 

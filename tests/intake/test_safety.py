@@ -216,17 +216,17 @@ def _column(number: int, case: str) -> str:
     number=st.integers(0, 999_999_999),
     case=st.sampled_from(["upper", "lower"]),
 )
-def test_the_patterns_for_numbers_above_a_limit_match_exactly_those(limit, number, case):
+def test_the_patterns_for_numbers_up_to_a_limit_match_exactly_those(limit, number, case):
     import re
 
-    from ingestion.safety import _above
+    from ingestion.safety import _at_most
 
-    above_rows = re.compile(_above(limit, "0123456789"))
-    assert bool(above_rows.fullmatch(str(number).encode())) == (number > limit)
+    rows_within = re.compile(_at_most(limit, "0123456789"))
+    assert bool(rows_within.fullmatch(str(number).encode())) == (1 <= number <= limit)
     column, column_limit = 1 + number % 400_000, limit % 20_000
-    above_columns = re.compile(_above(column_limit, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    columns_within = re.compile(_at_most(column_limit, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     letters = _column(column, case).encode()
-    assert bool(above_columns.fullmatch(letters)) == (column > column_limit)
+    assert bool(columns_within.fullmatch(letters)) == (column <= column_limit)
 
 
 def _reference(draw, kinds: list[str], max_rows: int, max_columns: int) -> str:
@@ -350,3 +350,19 @@ def test_a_malformed_grid_is_refused_with_a_plain_message(tmp_path):
     path = hand_written_workbook(tmp_path / "broken.xlsx", '<row r="1"><c r="1A"/></row>')
     with pytest.raises(HostileFileError, match="could not be read safely: its part"):
         check_file(path)
+
+
+def test_the_patterns_for_numbers_up_to_a_limit_are_exact_around_every_small_limit():
+    import re
+
+    from ingestion.safety import _at_most, column_letters
+
+    for limit in range(0, 1100):
+        rows_within = re.compile(_at_most(limit, "0123456789"))
+        columns_within = re.compile(_at_most(limit, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        for number in range(0, 1200):
+            assert bool(rows_within.fullmatch(str(number).encode())) == (1 <= number <= limit)
+            if number:
+                letters = column_letters(number)
+                assert bool(columns_within.fullmatch(letters.encode())) == (number <= limit)
+                assert bool(columns_within.fullmatch(letters.lower().encode())) == (number <= limit)
