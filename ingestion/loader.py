@@ -133,7 +133,7 @@ def _insert_rows(connection: duckdb.DuckDBPyConnection, table: str, columns, row
     if not rows:
         return
     try:
-        arrow = pa.table([pa.array(list(values)) for values in zip(*rows, strict=True)], columns)
+        arrow = pa.table([pa.array(values) for values in zip(*rows, strict=True)], columns)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         arrow = None
     if arrow is not None:

@@ -835,13 +835,13 @@ def _check_batch(
     # The rows of a dataset that lacks a filled column (suite.fills) get its value before the
     # datasets are stacked: a column of one value per dataset, not the stacked column's cells
     # set one dataset at a time.
-    like = {column: next(tables[name][column] for name in tables if column in columns[name])
-            for column in suite.fills}  # fmt: skip
+    dtypes = {column: next(tables[name][column].dtype for name in tables if column in columns[name])
+              for column in suite.fills}  # fmt: skip
     parts = []
     for name, table in tables.items():
         part = table[[column for column in checked if column in columns[name]]]
         filled = {
-            column: _constant(value, like[column].dtype, part.index)
+            column: _constant(value, dtypes[column], part.index)
             for column, (value, lacking) in suite.fills.items()
             if name in lacking
         }
