@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pidc.contract import Dataset
@@ -344,6 +345,11 @@ def _make_context():
 
     _memoise_configurations()
     _skip_fingerprints()
+    from expectations import combined  # registers its expectation and metric
+
+    _CUSTOM[combined.ExpectMulticolumnValuesToPassChecks.__name__] = (
+        combined.ExpectMulticolumnValuesToPassChecks
+    )
     context = gx.get_context(mode="ephemeral")
     # Intake validates many small returns; per-validation progress bars are only noise.
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
@@ -366,6 +372,8 @@ def _skip_fingerprints() -> None:
     pandas_execution_engine.HASH_THRESHOLD = 0
 
 
+# This project's own expectations (expectations.combined), by class name: made with the context.
+_CUSTOM: dict[str, Any] = {}
 _SUITES: dict[str, Any] = {}
 _SUITES_KEPT = 64
 
@@ -388,7 +396,8 @@ def _suite(suite_name: str, rules: list[Rule], positions: list[int]):
             kwargs = dict(rule.kwargs)
             if rule.where is not None:
                 kwargs["row_condition"] = Column(rule.where[0]).is_in(list(rule.where[1]))
-            expectation = getattr(gx.expectations, rule.expectation)(**kwargs)
+            kind = _CUSTOM.get(rule.expectation) or getattr(gx.expectations, rule.expectation)
+            expectation = kind(**kwargs)
             expectation.meta = {"rule": position}
             expectations.append(expectation)
         # Given at once, not added one by one (each addition compares with every one before).
@@ -421,30 +430,50 @@ def run_rules(frame: pd.DataFrame, rules: list[Rule], suite_name: str) -> list[t
 # validation (:func:`_validate`) nothing changes an expectation object once made, so each one's
 # configuration is built once and kept for that validation only; outside it, the library
 # behaves as shipped. The objects are held until the validation ends, so an id is never reused.
-_CONFIGURATIONS: dict[int, tuple[Any, Any]] | None = None
+_CONFIGURATIONS: dict[tuple[str, int], tuple[Any, Any]] | None = None
 _MEMOISED = False
 
 
 def _memoise_configurations() -> None:
     """Make ``Expectation.configuration`` reuse, during :func:`_validate`, the configuration
-    it built for the same expectation object."""
+    it built for the same expectation object; and ``ExpectationConfiguration.to_domain_obj``
+    the expectation it made from the same configuration object.
+
+    The second matters as much: Great Expectations turns a configuration back into a new
+    expectation object (validating every field again) some eight times per expectation in one
+    validation, to read its keyword arguments, and each new object's configuration was built
+    anew. Every one of those reads only; the configuration was complete (its batch id added)
+    before the first. Rendering, which writes into configurations, is for GX Cloud only.
+    """
     global _MEMOISED
     if _MEMOISED:
         return
     from great_expectations.expectations.expectation import Expectation
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
 
     build = Expectation.configuration.fget
+    make = ExpectationConfiguration.to_domain_obj
 
-    def configuration(self):
+    def kept_for(self, kind: str, produce):
         kept = _CONFIGURATIONS
         if kept is None:
-            return build(self)
-        found = kept.get(id(self))
+            return produce(self)
+        found = kept.get((kind, id(self)))
         if found is None or found[0] is not self:
-            found = kept[id(self)] = (self, build(self))
+            found = kept[(kind, id(self))] = (self, produce(self))
         return found[1]
 
+    def configuration(self):
+        return kept_for(self, "configuration", build)
+
+    def to_domain_obj(self):
+        return kept_for(self, "expectation", make)
+
     Expectation.configuration = property(configuration, doc=Expectation.configuration.__doc__)
+    to_domain_obj.__doc__ = make.__doc__
+    ExpectationConfiguration.to_domain_obj = to_domain_obj
     _MEMOISED = True
 
 
@@ -552,23 +581,112 @@ def _verdict_rules(frame: pd.DataFrame, rules: list[Rule]) -> _Verdicts:
     return _Verdicts(kept, stands_for, verdict_frame)
 
 
-def _run_rules(frame: pd.DataFrame, rules: list[Rule], suite_name: str) -> list[tuple[Rule, list]]:
-    _, batch_definition = _context()
+_COMBINED = "ExpectMulticolumnValuesToPassChecks"
+
+
+def _check(rule: Rule, frame: pd.DataFrame) -> dict[str, Any] | None:
+    """``rule`` as a check of :mod:`expectations.combined`, or None when it cannot be one."""
+    column = rule.kwargs.get("column")
+    if rule.where is not None or column not in frame.columns:
+        return None
+    if rule.expectation == _NOT_NULL and set(rule.kwargs) == {"column"}:
+        return {"column": column, "not_null": True}
+    if not set(rule.kwargs) - {"column"} <= _FOLDABLE.get(rule.expectation, set()):
+        return None
+    if rule.expectation == "ExpectColumnValuesToBeInSet":
+        return {"column": column, "value_set": list(rule.kwargs["value_set"])}
+    bounds = {k: rule.kwargs.get(k) for k in ("min_value", "max_value")}
+    if frame[column].dtype not in (np.dtype("int64"), np.dtype("float64")) or not all(
+        isinstance(b, int | float | None) and not isinstance(b, bool) for b in bounds.values()
+    ):
+        return None  # Great Expectations compares these value by value, its own way
+    if bounds["min_value"] is None and bounds["max_value"] is None:
+        return None
+    return {"column": column, **bounds}
+
+
+@dataclass(frozen=True)
+class _Combined:
+    """The verdict pass's rules: every rule that can be a check of one
+    ``ExpectMulticolumnValuesToPassChecks`` (:mod:`expectations.combined`) made one, the others
+    (``alone``, as positions in the suite's rules) as they are."""
+
+    rule: Rule | None
+    stands_for: tuple[int, ...]
+    alone: tuple[int, ...]
+
+
+def _combined_rules(frame: pd.DataFrame, rules: list[Rule]) -> _Combined:
+    checks, stands_for, alone = [], [], []
+    for position, rule in enumerate(rules):
+        check = _check(rule, frame)
+        if check is None:
+            alone.append(position)
+        else:
+            checks.append(check)
+            stands_for.append(position)
+    columns = list(dict.fromkeys(check["column"] for check in checks))
+    if len(checks) < 2 or len(columns) < 2:  # Great Expectations wants two columns or more
+        return _Combined(None, (), tuple(range(len(rules))))
+    kwargs = {"column_list": columns, "checks": checks, "ignore_row_if": "never"}
+    rule = Rule(_COMBINED, kwargs, None, "", "")
+    return _Combined(rule, tuple(stands_for), tuple(alone))
+
+
+def _verdicts(
+    batch_definition, frame: pd.DataFrame, rules: list[Rule], suite_name: str
+) -> list[int]:
+    """The positions of ``rules`` that ``frame`` fails, sorted: one Great Expectations run (two
+    when the combined check fails; :func:`_combined_rules`, :func:`_verdict_rules`)."""
+    combined = _combined_rules(frame, rules)
+    if combined.rule is None:
+        return _folded_verdicts(batch_definition, frame, rules, suite_name)
+    asked = [combined.rule] + [rules[position] for position in combined.alone]
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result = _validate(
+        batch, _suite(f"{suite_name}__combined", asked, list(range(len(asked)))), "BOOLEAN_ONLY"
+    )
+    failed, combined_failed = [], False
+    for outcome in result.results:
+        if not outcome.success:
+            index = outcome.expectation_config.meta["rule"]
+            if index == 0:
+                combined_failed = True
+            else:
+                failed.append(combined.alone[index - 1])
+    if combined_failed:
+        # Which of the combined rules failed: their own verdicts (folded as below).
+        part = [rules[position] for position in combined.stands_for]
+        failed += [
+            combined.stands_for[index]
+            for index in _folded_verdicts(batch_definition, frame, part, suite_name)
+        ]
+    return sorted(failed)
+
+
+def _folded_verdicts(
+    batch_definition, frame: pd.DataFrame, rules: list[Rule], suite_name: str
+) -> list[int]:
+    """The positions of ``rules`` that ``frame`` fails, sorted (:class:`_Verdicts`)."""
     first = _verdict_rules(frame, rules)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": first.frame})
     verdicts = _validate(
         batch, _suite(suite_name, first.rules, list(range(len(first.rules)))), "BOOLEAN_ONLY"
     )
-    failed = sorted(
+    return sorted(
         position
         for outcome in verdicts.results
         if not outcome.success
         for position in first.stands_for[outcome.expectation_config.meta["rule"]]
     )
+
+
+def _run_rules(frame: pd.DataFrame, rules: list[Rule], suite_name: str) -> list[tuple[Rule, list]]:
+    _, batch_definition = _context()
+    failed = _verdicts(batch_definition, frame, rules, suite_name)
     if not failed:
         return []
-    if first.frame is not frame:
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
     result = _validate(batch, _suite(suite_name, rules, failed), "COMPLETE")
     failures = []
     for outcome in sorted(result.results, key=lambda o: o.expectation_config.meta["rule"]):

@@ -255,3 +255,189 @@ def test_great_expectations_is_warmed_up_once_per_process(monkeypatch):
     monkeypatch.setattr(suites, "_WARMED", suites.threading.Event())
     suites.warm_up().join()  # a new process's first
     assert len(runs) == 1 and suites._WARMED.is_set()
+
+
+# --- One expectation for many columns' value checks (expectations.combined) -------------------
+# A batch's verdict asks Great Expectations one question for every not-null, in-set and between
+# check of the suite (ExpectMulticolumnValuesToPassChecks) instead of one expectation each. When
+# it fails, the rules' own expectations say which failed and where, so the failures and rows are
+# those of one expectation per rule: checked here against exactly that, on frames an adversary
+# would pick (nulls, the fill values, text that differs from a code by one character or by
+# case, NaN, bounds and one past them, booleans beside numbers).
+
+COMBINED_RULES = [
+    *FOLDED_RULES,
+    Rule("ExpectColumnValuesToNotBeNull", {"column": "note"}, "note", "", ""),
+    Rule(
+        "ExpectColumnValuesToBeBetween",
+        {"column": "whole", "min_value": 0, "max_value": 9},
+        "whole",
+        "",
+        "",
+    ),
+    Rule("ExpectColumnValuesToBeInSet", {"column": "other", "value_set": CODES}, "other", "", ""),
+]
+
+
+def _rich_frame(bad_rows: dict[int, dict]) -> pd.DataFrame:
+    frame = _typed_frame({})
+    frame["note"] = pd.array(["n"] * 20, dtype="str")
+    frame["whole"] = pd.Series(range(20), dtype="int64") % 10
+    frame["other"] = pd.Series(list(CODES), dtype=object)  # a column of Python objects
+    frame["flag"] = frame["flag"].astype(object)  # so that it can hold a blank or a number
+    for index, values in bad_rows.items():
+        for column, value in values.items():
+            frame.loc[index, column] = value
+    return frame
+
+
+def _one_expectation_per_rule(patch) -> None:
+    patch.setattr(
+        suites,
+        "_verdict_rules",
+        lambda frame, rules: suites._Verdicts(rules, [(p,) for p in range(len(rules))], frame),
+    )
+    patch.setattr(suites, "_combined_rules", lambda frame, rules: suites._Combined(None, (), ()))
+
+
+_ADVERSARIAL = {
+    "code": ["C1", "Z", None, "\0null", "c1", "C1 ", "C19", "C20", ""],
+    "count": [0.0, -1.0, None, float("nan"), 1e300, -0.0],
+    "month": [10.0, 20.0, 9.0, 21.0, None, 9.999],
+    "flag": [True, False, None, 1, 0],
+    "note": ["x", None, ""],
+    "whole": [0, 9, 10, -1],
+    "other": ["C1", "Z", None, 1, True],
+}
+
+
+@pytest.mark.parametrize(
+    "bad_rows",
+    [
+        {},
+        {2: {"code": None}},
+        {3: {"code": "Z"}, 4: {"code": "c1"}, 5: {"code": "C1 "}},
+        {6: {"count": -1.0}, 7: {"count": None}},
+        {1: {"month": None}, 2: {"month": 9.0}, 3: {"month": 21.0}, 15: {"month": 99.0}},
+        {8: {"code": "\0null"}, 9: {"count": -1.0}},
+        {0: {"flag": False}, 12: {"code": "C0"}},
+        {4: {"note": None}},
+        {5: {"whole": 10}, 6: {"whole": -1}},
+        {7: {"other": "Z"}, 8: {"other": 1}},
+        {11: {"other": None, "note": None, "code": None}},
+    ],
+    ids=[
+        "clean", "null-code", "codes-near-a-code", "bad-and-null-counts", "months",
+        "the-fill-values-themselves", "others", "blank-note", "integers-past-bounds",
+        "objects", "all-null-row",
+    ],
+)  # fmt: skip
+def test_the_combined_check_gives_the_failures_of_one_expectation_per_rule(bad_rows, monkeypatch):
+    frame = _rich_frame(bad_rows)
+    combined = suites._combined_rules(frame, COMBINED_RULES)
+    # Every check on a whole column is combined; the ones limited to some datasets' rows
+    # (month) and the uniqueness check are asked on their own.
+    assert combined.rule is not None
+    alone = [COMBINED_RULES[position] for position in combined.alone]
+    assert [rule.kwargs.get("column") for rule in alone] == ["month", "month", None]
+    assert sorted(combined.stands_for + combined.alone) == list(range(len(COMBINED_RULES)))
+    found = _failures_of(frame, COMBINED_RULES, "combined")
+    with monkeypatch.context() as patch:
+        _one_expectation_per_rule(patch)
+        expected = _failures_of(frame, COMBINED_RULES, "per_rule")
+    assert found == expected
+    assert bool(found) == bool(bad_rows)
+
+
+def test_random_bad_cells_fail_the_same_rules_on_the_same_rows(monkeypatch):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    cells = st.dictionaries(
+        st.integers(0, 19),
+        st.dictionaries(
+            st.sampled_from(sorted(_ADVERSARIAL)), st.integers(0, 8), min_size=1, max_size=3
+        ),
+        max_size=4,
+    )
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(cells)
+    def check(picks):
+        bad_rows = {
+            row: {column: _ADVERSARIAL[column][pick % len(_ADVERSARIAL[column])]
+                  for column, pick in values.items()}
+            for row, values in picks.items()
+        }  # fmt: skip
+        frame = _rich_frame(bad_rows)
+        found = _failures_of(frame, COMBINED_RULES, "combined_random")
+        with monkeypatch.context() as patch:
+            _one_expectation_per_rule(patch)
+            assert found == _failures_of(frame, COMBINED_RULES, "per_rule_random")
+
+    check()
+
+
+def test_a_rule_is_combined_only_when_the_check_answers_as_its_expectation():
+    frame = _rich_frame({})
+    frame["text_month"] = pd.array(["2026-01"] * 20, dtype="str")
+    rules = [
+        # compared value by value by Great Expectations (text bounds), not as numbers
+        Rule(
+            "ExpectColumnValuesToBeBetween",
+            {"column": "text_month", "min_value": "2026-01"},
+            "text_month",
+            "",
+            "",
+        ),
+        # limited to some rows
+        Rule(**{**COMBINED_RULES[1].__dict__, "where": ("__dataset", ("small",))}),
+        # a keyword the check does not know
+        Rule(
+            "ExpectColumnValuesToBeBetween",
+            {"column": "count", "min_value": 0, "strict_min": True},
+            "count",
+            "",
+            "",
+        ),
+        # a column the frame does not hold
+        Rule("ExpectColumnValuesToNotBeNull", {"column": "absent"}, "absent", "", ""),
+    ]
+    assert all(suites._check(rule, frame) is None for rule in rules)
+    # One column alone is not combined: Great Expectations wants two columns or more.
+    one_column = [COMBINED_RULES[0], COMBINED_RULES[1]]
+    assert suites._combined_rules(frame, one_column).rule is None
+
+
+def test_a_batch_of_good_rows_asks_two_expectations_not_one_per_rule(monkeypatch):
+    asked = []
+    validate = suites._validate
+
+    def counting(batch, suite, result_format):
+        asked.append(len(suite.expectations))
+        return validate(batch, suite, result_format)
+
+    monkeypatch.setattr(suites, "_validate", counting)
+    assert run_rules(_rich_frame({}), COMBINED_RULES, "count_asked") == []
+    # the combined check, the two month rules limited to some rows, the uniqueness check
+    assert asked == [4]
+    asked.clear()
+    run_rules(_rich_frame({3: {"code": "Z"}}), COMBINED_RULES, "count_asked")
+    # then the combined rules' own verdicts (folded: 8 rules as 6), then the code's two rules
+    # (folded into one verdict) for their rows
+    assert asked == [4, 6, 2]
+
+
+def test_text_set_lookup_is_pandas_isin():
+    from expectations.combined import _in_set
+
+    values = ["C1", "Z", None, "c1", "C1 ", "", "\0null", "C19", float("nan")]
+    for dtype in ("str", "string", object):
+        column = pd.Series(values * 3, dtype=dtype)
+        for value_set in (CODES, ["Z"], [], [*CODES, "c1", ""]):
+            hits = _in_set(column, value_set)
+            expected = column.isin(value_set).fillna(False).to_numpy(dtype=bool)
+            got = expected.copy() if hits is None else hits
+            if hits is None:  # every value is in the set
+                assert expected[column.notna().to_numpy()].all()
+            assert (got[column.notna().to_numpy()] == expected[column.notna().to_numpy()]).all()
