@@ -334,6 +334,61 @@ def test_ledger_rows_are_written_as_given_whichever_way_they_are_inserted(home):
     ]
 
 
+def test_a_batch_is_inserted_on_one_thread_and_duckdb_gets_its_threads_back(home, monkeypatch):
+    # One thread inserts a batch faster than two (ingestion.loader.one_thread); the connection
+    # keeps its own setting for everything else, also when the insert fails.
+    connection = loader.connect(home.ensure().warehouse)
+    seen = []
+    real_insert = loader._insert_rows
+
+    def spying(connection, *arguments):
+        seen.append(connection.execute("select current_setting('threads')").fetchall()[0][0])
+        return real_insert(connection, *arguments)
+
+    monkeypatch.setattr(loader, "_insert_rows", spying)
+    row = dict.fromkeys(loader.LEDGER_COLUMNS) | {
+        "submission_id": "s1", "member": "FJI", "file_name": "a.csv", "file_sha256": "x",
+        "file_format": "csv", "received_at": dt.datetime(2026, 10, 3), "status": "rejected",
+        "rows_read": 0, "rows_loaded": 0, "rows_rejected": 0, "summary": "",
+    }  # fmt: skip
+    try:
+        connection.execute("set threads = 3")
+        batch = loader.Batch()
+        loader.stage_rejection(batch, row)
+        with loader.transaction(connection):
+            loader.append_batch(connection, batch)
+        assert seen and set(seen) == {1}
+        assert connection.execute("select current_setting('threads')").fetchall() == [(3,)]
+        monkeypatch.setattr(loader, "_insert_rows", lambda *_: 1 / 0)
+        with pytest.raises(ZeroDivisionError), loader.transaction(connection):
+            loader.append_batch(connection, batch)
+        assert connection.execute("select current_setting('threads')").fetchall() == [(3,)]
+        assert connection.execute("select count(*) from raw.submissions").fetchone() == (1,)
+    finally:
+        connection.close()
+
+
+def test_the_raw_schema_is_created_whole_or_not_at_all(home, monkeypatch):
+    # Its statements run in one transaction: a warehouse is never left with part of its tables.
+    from ingestion import raw_schema
+
+    real = raw_schema.raw_ddl
+    monkeypatch.setattr(loader, "raw_ddl", lambda: [*real(), "create table raw.broken (x nope)"])
+    with pytest.raises(duckdb.Error):
+        loader.connect(home.ensure().warehouse)
+    with duckdb.connect(str(home.warehouse)) as connection:
+        assert connection.execute(
+            "select count(*) from information_schema.tables where table_schema = 'raw'"
+        ).fetchone() == (0,)
+    monkeypatch.setattr(loader, "raw_ddl", real)
+    loader.connect(home.warehouse).close()  # and the next connection creates all of it
+    with duckdb.connect(str(home.warehouse)) as connection:
+        names = {name for (name,) in connection.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()}  # fmt: skip
+    assert set(raw_schema.raw_tables()) <= names
+
+
 class _Exploding:
     """A connection whose data insert fails after the ledger and returns rows were written."""
 
