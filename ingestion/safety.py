@@ -335,18 +335,27 @@ _CELL_TAG, _ROW_TAG = b'<c r="', b'<row r="'
 
 @functools.lru_cache(maxsize=8)
 def _past_limits(max_rows: int, max_columns: int) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
-    """Searches for a cell (a row) tag of the form ``<c r="`` (``<row r="``) whose reference is
-    not one :data:`_CELL_REFERENCE` (:data:`_ROW_DIGITS`) reads within ``max_rows`` and
-    ``max_columns``. Each starts with its tag's text, so the search skips from tag to tag, and
-    tries one look-ahead at each: the reference as it must be (a column from 1 to the limit, any
-    leading zeros, then row 0 or a row from 1 to the limit, and the closing quote)."""
+    """Searches for a cell (a row) tag, ``<c`` (``<row``) then a space, ``/`` or ``>``, that is
+    not of the form ``<c r="`` (``<row r="``) followed by a reference :data:`_CELL_REFERENCE`
+    (:data:`_ROW_DIGITS`) reads within ``max_rows`` and ``max_columns``. Each starts with its
+    tag's text, so the search skips from tag to tag, and tries one look-ahead at each: the
+    reference as it must be (a column from 1 to the limit, any leading zeros, then row 0 or a
+    row from 1 to the limit, and the closing quote). One search per piece both checks that every
+    tag is placed by its r (as :func:`sheet_extent` reads it at once) and that each is within
+    the limits."""
     # Never more than those readers read (six letters, nine digits after the zeros): anything
     # longer is not cleared here, and sheet_extent, which decides, measures it.
     rows = _at_most(min(max_rows, 10**9 - 1), "0123456789")
     columns = _at_most(min(max_columns, column_number("ZZZZZZ")), "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     row_within = rb"(?:0+|0*(?:" + rows + rb'))"'
-    cells = re.compile(re.escape(_CELL_TAG) + rb"(?!(?:" + columns + rb")" + row_within + rb")")
-    grid_rows = re.compile(re.escape(_ROW_TAG) + rb"(?!" + row_within + rb")")
+    tag_end = rb"(?=[\s/>])"
+    cells = re.compile(
+        rb"<c" + tag_end + rb"(?!" + re.escape(_CELL_TAG[2:]) + rb"(?:" + columns + rb")"
+        + row_within + rb")"
+    )  # fmt: skip
+    grid_rows = re.compile(
+        rb"<row" + tag_end + rb"(?!" + re.escape(_ROW_TAG[4:]) + row_within + rb")"
+    )
     return cells, grid_rows
 
 
@@ -359,17 +368,11 @@ def sheet_within(stream, max_rows: int, max_columns: int) -> bool:
     limits; :func:`sheet_extent` then reads the same references and finds the part within the
     limits too. False means "not shown", not "too large": measure the part with
     :func:`sheet_extent`. Streamed like it, in bounded memory, and without a Python object per
-    cell: the tags are counted and searched, not collected.
+    cell: the tags are searched, not collected.
     """
     cells_past, rows_past = _past_limits(max_rows, max_columns)
     for piece in _pieces(stream):
-        if (
-            _not_plain(piece)
-            or not _all_cells_placed(piece, piece.count(_CELL_TAG))
-            or not _all_rows_placed(piece, piece.count(_ROW_TAG))
-            or cells_past.search(piece)
-            or rows_past.search(piece)
-        ):
+        if _not_plain(piece) or cells_past.search(piece) or rows_past.search(piece):
             return False
     return True
 

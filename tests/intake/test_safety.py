@@ -326,6 +326,13 @@ def test_a_part_cleared_without_measuring_is_within_the_limits_when_measured(gri
         # As Excel, openpyxl and xlsxwriter write a grid: cleared by the search alone.
         ('<row r="3" spans="1:2"><c r="A3" t="s"><v>0</v></c><c r="B3"/></row>', (3, 2), True),
         ('<cols><col min="1" max="2"/></cols><row r="1"><c r="b00001"/></row>', (1, 2), True),
+        # Other tags that begin as a cell's or a row's does are no cells or rows.
+        (
+            '<row r="1"><c r="A1"/></row><rowBreaks count="1"/><conditionalFormatting>'
+            '<cfRule type="x"/></conditionalFormatting><customSheetViews/>',
+            (3, 2),
+            True,
+        ),
         # One row or one column past the limits.
         ('<row r="4"><c r="A4"/></row>', (3, 2), False),
         ('<row r="3"/><row r="0004"/>', (3, 2), False),
@@ -337,6 +344,9 @@ def test_a_part_cleared_without_measuring_is_within_the_limits_when_measured(gri
         ('<row><c r="A1"/></row>', (3, 2), False),
         ('<row r="1"><c r="A1"/><x:c r="XFD1"/></row>', (3, 2), False),
         ('<row r="3"><c r="B3"/></row><row/>', (3, 2), False),
+        ('<row r="1"><c\nr="A1"/></row>', (3, 2), False),
+        ('<row\tr="1"><c r="A1"/></row>', (3, 2), False),
+        ('<row r="1"><c r="A1"><v>1</v></c><c>2</c></row>', (3, 2), False),
     ],
 )
 def test_sheet_within_clears_plain_grids_inside_the_limits_only(cells, limits, cleared):
