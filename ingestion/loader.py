@@ -185,8 +185,9 @@ class Batch:
 
     ledger: list[list] = field(default_factory=list)
     returns: list[list] = field(default_factory=list)
-    # dataset -> (submission id, rows) of each accepted return with rows, in arrival order
-    rows: dict[str, list[tuple[str, pd.DataFrame]]] = field(default_factory=dict)
+    # dataset -> (submission id, rows, where the rows come from: ParsedReturn.source) of each
+    # accepted return with rows, in arrival order
+    rows: dict[str, list[tuple[str, pd.DataFrame, tuple | None]]] = field(default_factory=dict)
     submissions: list[str] = field(default_factory=list)
 
 
@@ -228,12 +229,40 @@ def stage_accepted(
         if parsed_return.rows.empty:
             continue
         batch.rows.setdefault(parsed_return.dataset, []).append(
-            (ledger["submission_id"], parsed_return.rows)
+            (ledger["submission_id"], parsed_return.rows, parsed_return.source)
         )
         loaded += parsed_return.row_count
     batch.submissions.append(ledger["submission_id"])
     batch.ledger.append(_ledger_row({**ledger, "rows_loaded": loaded}))
     return loaded
+
+
+def _stacked(frames: list[pd.DataFrame], sources: list[tuple | None]) -> pd.DataFrame:
+    """``frames`` one after the other, as a new frame (:func:`_one_slice` when they are)."""
+    whole = _one_slice(frames, sources)
+    if whole is not None:
+        return whole
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+
+
+def _one_slice(frames: list[pd.DataFrame], sources: list[tuple | None]) -> pd.DataFrame | None:
+    """``frames`` one after the other as one slice of the table they are consecutive slices of
+    (``sources``: ParsedReturn.source, as validation makes a batch's returns), or None. Stacking
+    the files' slices again cost more than taking the slice (a batch of 32 workbooks: 9 ms, and
+    7 ms more to turn the stacked columns into Arrow)."""
+    first = sources[0]
+    if first is None or not all(
+        source is not None
+        and source[0] is first[0]
+        and source[2] - source[1] == len(frame)
+        and (place == 0 or source[1] == sources[place - 1][2])
+        for place, (frame, source) in enumerate(zip(frames, sources, strict=True))
+    ):
+        return None
+    table, low, high = first[0], first[1], sources[-1][2]
+    part = table.iloc[low:high]
+    part.index = pd.RangeIndex(high - low)  # as ignore_index, without a copy
+    return part
 
 
 @contextmanager
@@ -267,10 +296,9 @@ def _append_batch(connection: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     _insert_rows(connection, "submissions", LEDGER_COLUMNS, batch.ledger)
     _insert_rows(connection, "returns", RETURN_COLUMNS, batch.returns)
     for dataset, parts in batch.rows.items():
-        frames = [frame for _, frame in parts]
-        incoming = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+        incoming = _stacked([frame for _, frame, _ in parts], [source for *_, source in parts])
         incoming["submission_id"] = np.repeat(
-            [submission for submission, _ in parts], [len(frame) for frame in frames]
+            [submission for submission, *_ in parts], [len(frame) for _, frame, _ in parts]
         ).astype(object)
         try:
             table = pa.Table.from_pandas(pd.DataFrame(incoming), preserve_index=False)

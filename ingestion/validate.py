@@ -708,10 +708,11 @@ def _item_bounds(items: np.ndarray) -> dict[int, tuple[int, int]]:
 
 def _loadable_by_item(
     tables: dict[str, pd.DataFrame], items: set[int]
-) -> dict[int, dict[str, tuple[pd.DataFrame, np.ndarray, dict[str, int] | None]]]:
+) -> dict[int, dict[str, tuple[pd.DataFrame, np.ndarray, dict[str, int] | None, tuple]]]:
     """:func:`_loadable` rows of each of ``items`` (files without errors) by dataset, built once
-    per dataset from its rows in the batch (``tables``), with the month of each row and, but for
-    observations, the total of each of the file's returns (by month)."""
+    per dataset from its rows in the batch (``tables``), with the month of each row, but for
+    observations the total of each of the file's returns (by month), and where the rows are in
+    the dataset's table of loadable rows (``ParsedReturn.source``)."""
     contract = load_contract()
     found: dict[int, dict[str, tuple]] = {}
     wanted = np.array(sorted(items), dtype="int64")
@@ -743,18 +744,23 @@ def _loadable_by_item(
             )
             part = rows.iloc[low:high]
             part.index = pd.RangeIndex(high - low)  # as reset_index(drop=True), without a copy
-            found.setdefault(item, {})[name] = (part, periods[low:high], by_month)
+            found.setdefault(item, {})[name] = (
+                part,
+                periods[low:high],
+                by_month,
+                (rows, low, high),
+            )
     return found
 
 
 def _returns_of(
-    rows_by_dataset: dict[str, tuple[pd.DataFrame, np.ndarray, dict[str, int] | None]],
+    rows_by_dataset: dict[str, tuple[pd.DataFrame, np.ndarray, dict[str, int] | None, tuple]],
     nil_returns: dict[str, set[str]],
 ) -> list[ParsedReturn]:
     """One file's returns: its rows (:func:`_loadable`) by dataset and month, and its nil
     returns; each with its total when it is known (ingestion.history.total_of)."""
     returns = []
-    for name, (rows, months, totals) in rows_by_dataset.items():
+    for name, (rows, months, totals, source) in rows_by_dataset.items():
         present = set(months)
         periods = sorted(present | nil_returns.get(name, set()))
         for period in periods:
@@ -763,6 +769,8 @@ def _returns_of(
             subset = rows if one else rows[months == period].reset_index(drop=True)
             is_nil = period in nil_returns.get(name, set())
             parsed_return = ParsedReturn(name, period, is_nil, subset)
+            if one:
+                parsed_return.source = source
             if totals is not None:
                 parsed_return.total = totals.get(period, 0)
             returns.append(parsed_return)

@@ -224,6 +224,10 @@ class ParsedReturn:
     rows: pd.DataFrame
     # The return's total (ingestion.history.total_of), once worked out.
     total: int | None = field(default=None, compare=False, repr=False)
+    # (table, first, past last): ``rows`` are ``table.iloc[first:past last]``, rows of the batch's
+    # table of the dataset (ingestion.validate). The loader takes the rows of returns that follow
+    # each other in one table as one slice of it, instead of stacking them again.
+    source: tuple[pd.DataFrame, int, int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def row_count(self) -> int:

@@ -389,6 +389,65 @@ def test_the_raw_schema_is_created_whole_or_not_at_all(home, monkeypatch):
     assert set(raw_schema.raw_tables()) <= names
 
 
+def _raw_contents(home) -> dict[str, list]:
+    with duckdb.connect(str(home.warehouse), read_only=True) as connection:
+        return {
+            table: connection.execute(
+                f"select * exclude (submission_id), submission_id from raw.{table} order by all"
+            ).fetchall()
+            for table in ("refusals", "returns")
+        }
+
+
+_REFUSALS_FILES = {
+    ("FJI", "FJI_refusals_2026-10.csv"): "FJI,2026-10,FJNAN,CHN,C,3\nFJI,2026-10,FJSUV,IND,A,4\n",
+    ("TON", "TON_refusals_2026-10.csv"): "TON,2026-10,TOTBU,CHN,C,5\n",
+    ("VUT", "VUT_refusals_2026-10.csv"): "VUT,2026-10,VUVLI,Atlantis,C,1\n",
+    ("PLW", "PLW_refusals_2026-10.csv"): "PLW,2026-10,PWROR,USA,A,7\nPLW,2026-10,PWROR,JPN,A,8\n",
+}  # fmt: skip
+_TWO_MONTHS = {
+    ("WSM", "WSM_refusals_2026-09.csv"): "WSM,2026-09,WSAPW,CHN,C,2\nWSM,2026-10,WSAPW,FJI,B,6\n",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("files", "sliced"),
+    [(_REFUSALS_FILES, True), ({**_REFUSALS_FILES, **_TWO_MONTHS}, False)],
+    ids=["one-month-each", "with-a-file-of-two-months"],
+)
+def test_a_batchs_rows_load_the_same_taken_as_one_slice_or_stacked(
+    files, sliced, tmp_path, monkeypatch
+):
+    # The returns of a batch are consecutive rows of validation's table of each dataset; the
+    # loader takes them as one slice of it (ingestion.loader._one_slice) rather than stacking the
+    # files' rows again; a file of two months has a return per month, which it stacks. With a
+    # rejected file between accepted ones, the rows loaded are those stacked, submission by
+    # submission.
+    taken = []
+    real = loader._one_slice
+
+    def spying(frames, sources):
+        taken.append(real(frames, sources))
+        return taken[-1]
+
+    def stacking(frames, sources):
+        return None
+
+    loaded = {}
+    for way, patched in (("sliced", spying), ("stacked", stacking)):
+        home = make_home(tmp_path / way).ensure()
+        for (member, name), text in files.items():
+            land(home, member, name, REFUSALS_HEADER + text, mtime=1_790_000_000)
+        with monkeypatch.context() as patch:
+            patch.setattr(loader, "_one_slice", patched)
+            outcomes = ingest_path(home.landing, home, today=TODAY)
+        assert sorted(o.status for o in outcomes).count("rejected") == 1  # Atlantis
+        loaded[way] = _raw_contents(home)
+    assert [frame is not None for frame in taken] == [sliced]  # one dataset, one batch
+    assert loaded["sliced"] == loaded["stacked"]
+    assert len(loaded["sliced"]["refusals"]) == 5 + 2 * (not sliced)
+
+
 class _Exploding:
     """A connection whose data insert fails after the ledger and returns rows were written."""
 
