@@ -39,7 +39,8 @@ def peak_memory_mb() -> dict[str, float | None]:
 
 
 def task_ingest(args: dict[str, Any]) -> dict[str, Any]:
-    """Ingest each of ``args["jobs"]`` (a landing ``folder`` into a fresh ``home``), timed apart.
+    """Ingest each of ``args["jobs"]`` (each of its ``runs``: a landing ``folder`` into a fresh
+    ``home``), timed apart: a job's time is its best run's.
 
     ``args["warmup_file"]`` is validated first (dry run) so that the one-off costs (the Great
     Expectations import, reference seeds, starting the readers) are timed apart from the per-file
@@ -64,18 +65,31 @@ def task_ingest(args: dict[str, Any]) -> dict[str, Any]:
         "jobs": {},
     }
     for job in args["jobs"]:
-        platform_home = home(job["home"]).ensure()
-        ingest_started = time.perf_counter()
-        outcomes = ingest_path(Path(job["folder"]), platform_home)
-        statuses: dict[str, int] = {}
-        for outcome in outcomes:
-            statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+        # Each run ingests its own copy of the files into an empty home; the best is reported
+        # (bench.ingestion.INTAKE_RUNS), with every run's seconds. The outcomes must not differ.
+        runs: list[float] = []
+        figures: dict[str, Any] | None = None
+        for run in job["runs"]:
+            platform_home = home(run["home"]).ensure()
+            ingest_started = time.perf_counter()
+            outcomes = ingest_path(Path(run["folder"]), platform_home)
+            runs.append(time.perf_counter() - ingest_started)
+            statuses: dict[str, int] = {}
+            for outcome in outcomes:
+                statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+            these = {
+                "files": len(outcomes),
+                "statuses": statuses,
+                "rows_read": sum(outcome.rows_read for outcome in outcomes),
+                "rows_loaded": sum(outcome.rows_loaded for outcome in outcomes),
+            }
+            if figures is not None and these != figures:
+                raise RuntimeError(f"{job['name']}: runs of the same files differ: {these}")
+            figures = these
         result["jobs"][job["name"]] = {
-            "ingest_seconds": time.perf_counter() - ingest_started,
-            "files": len(outcomes),
-            "statuses": statuses,
-            "rows_read": sum(outcome.rows_read for outcome in outcomes),
-            "rows_loaded": sum(outcome.rows_loaded for outcome in outcomes),
+            "ingest_seconds": min(runs),
+            "runs_seconds": runs,
+            **(figures or {}),
         }
         result["jobs"][job["name"]].update(peak_memory_mb())
     if args.get("profile"):

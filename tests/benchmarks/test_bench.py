@@ -67,6 +67,9 @@ def test_quick_result_is_well_formed(quick_run):
         assert figures["intake_vs_floor"] == pytest.approx(
             figures["intake_seconds"] / figures["floor_seconds"]
         )
+        # Intake's best of three runs, as its floor's: every run kept.
+        assert len(figures["intake_runs_seconds"]) == 3
+        assert figures["intake_seconds"] == min(figures["intake_runs_seconds"])
         assert figures["intake_vs_peer"] == pytest.approx(
             figures["intake_seconds"] / figures["peer_seconds"]
         )
@@ -106,6 +109,7 @@ def test_quick_run_rewrites_only_the_generated_block(quick_run):
     assert f"{result['machine']['cpu_count']} cores" in block
     assert "| csv |" in block and "| xlsx |" in block
     assert "intake / floor" in block and "intake / peer" in block
+    assert "Intake is its best run of three" in block
     assert "worker / in-process" in block
 
 
