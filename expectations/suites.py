@@ -600,8 +600,9 @@ def _check(rule: Rule, frame: pd.DataFrame) -> dict[str, Any] | None:
         isinstance(b, int | float | None) and not isinstance(b, bool) for b in bounds.values()
     ):
         return None  # Great Expectations compares these value by value, its own way
-    if bounds["min_value"] is None and bounds["max_value"] is None:
-        return None
+    low, high = bounds["min_value"], bounds["max_value"]
+    if (low is None and high is None) or (low is not None and high is not None and low > high):
+        return None  # an error of Great Expectations' own, which it reports as a failure
     return {"column": column, **bounds}
 
 

@@ -82,8 +82,12 @@ def connect(path) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect(str(path))
     # One call for every statement (each statement a call of its own cost 20% more), in one
     # transaction (each statement committing on its own: 5 ms more for a new warehouse).
-    with transaction(connection):
-        connection.execute(";\n".join(raw_ddl()))
+    try:
+        with transaction(connection):
+            connection.execute(";\n".join(raw_ddl()))
+    except BaseException:
+        connection.close()  # the caller never gets it to close
+        raise
     return connection
 
 

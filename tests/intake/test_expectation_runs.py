@@ -400,6 +400,14 @@ def test_a_rule_is_combined_only_when_the_check_answers_as_its_expectation():
             "",
             "",
         ),
+        # bounds the wrong way round: Great Expectations' own error, reported as a failure
+        Rule(
+            "ExpectColumnValuesToBeBetween",
+            {"column": "count", "min_value": 5, "max_value": 1},
+            "count",
+            "",
+            "",
+        ),
         # a column the frame does not hold
         Rule("ExpectColumnValuesToNotBeNull", {"column": "absent"}, "absent", "", ""),
     ]
