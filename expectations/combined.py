@@ -35,9 +35,6 @@ from great_expectations.expectations.metrics.map_metric_provider.multicolumn_con
     multicolumn_condition_partial,
 )
 
-# Column types whose bounds Great Expectations compares as arrays (its own vectorised path).
-NUMERIC_DTYPES = (np.dtype("int64"), np.dtype("float64"))
-
 
 def rows_passing(columns: pd.DataFrame, checks: list[dict[str, Any]]) -> np.ndarray:
     """Per row of ``columns``, whether it passes every one of ``checks``."""
