@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ingestion.history import total_of
-from ingestion.parsers.common import ParsedReturn
+from ingestion.parsers.common import ParsedReturn, rows_between
 from ingestion.raw_schema import RAW_SCHEMA, raw_ddl
 from pidc.contract import load_contract
 
@@ -263,10 +263,7 @@ def _one_slice(frames: list[pd.DataFrame], sources: list[tuple | None]) -> pd.Da
         for place, (frame, source) in enumerate(zip(frames, sources, strict=True))
     ):
         return None
-    table, low, high = first[0], first[1], sources[-1][2]
-    part = table.iloc[low:high]
-    part.index = pd.RangeIndex(high - low)  # as ignore_index, without a copy
-    return part
+    return rows_between(first[0], first[1], sources[-1][2])
 
 
 @contextmanager

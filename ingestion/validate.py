@@ -39,6 +39,7 @@ from ingestion.parsers.common import (
     fill_defaults,
     parse_count,
     parse_period,
+    rows_between,
 )
 from ingestion.report import (
     ERROR,
@@ -742,10 +743,8 @@ def _loadable_by_item(
                 if totals is not None
                 else None
             )
-            part = rows.iloc[low:high]
-            part.index = pd.RangeIndex(high - low)  # as reset_index(drop=True), without a copy
             found.setdefault(item, {})[name] = (
-                part,
+                rows_between(rows, low, high),
                 periods[low:high],
                 by_month,
                 (rows, low, high),
